@@ -1,0 +1,71 @@
+package dev.caddylightstep.access;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One request as Caddy's access log recorded it, after parsing: times in epoch nanoseconds, headers by
+ * Caddy's canonical names, sensitive headers and query values already removed.
+ *
+ * @param endEpochNanos Caddy's {@code ts}: when the response ended
+ * @param uri the request target as logged, with sensitive query values replaced
+ * @param path the path part of {@code uri}, exactly as logged (not percent-decoded)
+ * @param query the query part of {@code uri} without the '?', or null when there is none
+ * @param remotePort -1 when not logged
+ * @param clientIp newer Caddy's {@code client_ip} (the client behind trusted proxies), or null
+ * @param status the HTTP status, with Caddy's 0 (nothing written) read as 200
+ * @param bytesRead newer Caddy's request body size, or -1 when not logged
+ * @param userId Caddy's {@code user_id}; "" when no one authenticated
+ * @param tls null for plain HTTP
+ */
+public record AccessEvent(
+        long endEpochNanos,
+        long durationNanos,
+        String logger,
+        String method,
+        String host,
+        String uri,
+        String path,
+        String query,
+        String scheme,
+        String protocol,
+        String remoteIp,
+        int remotePort,
+        String clientIp,
+        int status,
+        long size,
+        long bytesRead,
+        String userId,
+        String userAgent,
+        Map<String, List<String>> requestHeaders,
+        Map<String, List<String>> responseHeaders,
+        TlsInfo tls,
+        TraceContext trace) {
+
+    public long startEpochNanos() {
+        return endEpochNanos - durationNanos;
+    }
+
+    public long endEpochMillis() {
+        return Math.floorDiv(endEpochNanos, 1_000_000L);
+    }
+
+    public double durationMillis() {
+        return durationNanos / 1_000_000.0;
+    }
+
+    /** The first value of a request header, by its name in any case, or null. */
+    public String requestHeader(String name) {
+        for (Map.Entry<String, List<String>> header : requestHeaders.entrySet()) {
+            if (header.getKey().equalsIgnoreCase(name) && !header.getValue().isEmpty()) {
+                return header.getValue().get(0);
+            }
+        }
+        return null;
+    }
+
+    /** The address of the client: newer Caddy's client_ip when logged, otherwise the connection's peer. */
+    public String clientAddress() {
+        return clientIp != null ? clientIp : remoteIp;
+    }
+}

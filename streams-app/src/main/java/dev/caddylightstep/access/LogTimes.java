@@ -1,0 +1,157 @@
+package dev.caddylightstep.access;
+
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+
+/**
+ * Reads Caddy's {@code ts} and {@code duration} in every encoding its {@code time_format} and
+ * {@code duration_format} options produce. Numbers are read from their text, not through a double, so that
+ * a nanosecond timestamp keeps its nanoseconds.
+ */
+final class LogTimes {
+    // unix seconds are about 1.8e9 today, milliseconds 1.8e12, nanoseconds 1.8e18: the magnitudes never meet
+    private static final long MILLIS_THRESHOLD = 100_000_000_000L;
+    private static final long NANOS_THRESHOLD = 100_000_000_000_000_000L;
+
+    /** rfc3339, rfc3339_nano and iso8601 (zap writes that one's offset without a colon: +0000). */
+    private static final DateTimeFormatter RFC3339_FAMILY = new DateTimeFormatterBuilder()
+            .append(DateTimeFormatter.ISO_LOCAL_DATE)
+            .appendLiteral('T')
+            .appendPattern("HH:mm:ss")
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .appendPattern("[XXX][XX]")
+            .toFormatter();
+
+    private LogTimes() {
+    }
+
+    /** Epoch nanoseconds from a JSON number's text: seconds, milliseconds or nanoseconds by magnitude. */
+    static long epochNanosFromNumber(String text) {
+        Decimal d = Decimal.parse(text);
+        if (d.negative) {
+            throw new IllegalArgumentException("negative timestamp " + text);
+        }
+        if (d.integer >= NANOS_THRESHOLD) {
+            return d.integer;
+        }
+        if (d.integer >= MILLIS_THRESHOLD) {
+            return Math.addExact(Math.multiplyExact(d.integer, 1_000_000L), d.fractionScaled(6));
+        }
+        return Math.addExact(Math.multiplyExact(d.integer, 1_000_000_000L), d.fractionScaled(9));
+    }
+
+    /** Epoch nanoseconds from an RFC 3339 / ISO 8601 timestamp string. */
+    static long epochNanosFromString(String text) {
+        try {
+            OffsetDateTime t = OffsetDateTime.parse(text, RFC3339_FAMILY);
+            return Math.addExact(Math.multiplyExact(t.toEpochSecond(), 1_000_000_000L), t.getNano());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("timestamp '" + abbreviate(text) + "' is not RFC 3339, ISO 8601 or a unix time");
+        }
+    }
+
+    /** Nanoseconds from a JSON number's text, in the unit the format says. */
+    static long durationNanosFromNumber(String text, boolean integerToken, LogFormat.DurationFormat format) {
+        Decimal d = Decimal.parse(text);
+        if (d.negative) {
+            throw new IllegalArgumentException("negative duration " + text);
+        }
+        return switch (format) {
+            case NANO -> d.integer;
+            case MS -> Math.addExact(Math.multiplyExact(d.integer, 1_000_000L), d.fractionScaled(6));
+            case SECONDS, STRING -> seconds(d);
+            case AUTO -> integerToken ? d.integer : seconds(d);
+        };
+    }
+
+    private static long seconds(Decimal d) {
+        return Math.addExact(Math.multiplyExact(d.integer, 1_000_000_000L), d.fractionScaled(9));
+    }
+
+    /** Nanoseconds from a Go duration string such as "1.5ms", "2m3.5s" or "350µs". */
+    static long durationNanosFromGoString(String text) {
+        String s = text;
+        if (s.equals("0")) {
+            return 0;
+        }
+        if (s.startsWith("-")) {
+            throw new IllegalArgumentException("negative duration " + abbreviate(text));
+        }
+        if (s.startsWith("+")) {
+            s = s.substring(1);
+        }
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("empty duration");
+        }
+        long total = 0;
+        int i = 0;
+        while (i < s.length()) {
+            int numberStart = i;
+            while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+                i++;
+            }
+            int unitStart = i;
+            while (i < s.length() && !Character.isDigit(s.charAt(i)) && s.charAt(i) != '.') {
+                i++;
+            }
+            if (numberStart == unitStart || unitStart == i) {
+                throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a Go duration");
+            }
+            long unitNanos = switch (s.substring(unitStart, i)) {
+                case "ns" -> 1L;
+                case "us", "µs", "μs" -> 1_000L;
+                case "ms" -> 1_000_000L;
+                case "s" -> 1_000_000_000L;
+                case "m" -> 60_000_000_000L;
+                case "h" -> 3_600_000_000_000L;
+                default -> throw new IllegalArgumentException("'" + abbreviate(text) + "' has an unknown duration unit");
+            };
+            Decimal d = Decimal.parse(s.substring(numberStart, unitStart));
+            long fraction = d.fractionDigits.isEmpty() ? 0
+                    : Math.round(Double.parseDouble("0." + d.fractionDigits) * unitNanos);
+            total = Math.addExact(total, Math.addExact(Math.multiplyExact(d.integer, unitNanos), fraction));
+        }
+        return total;
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    }
+
+    /** A non-negative decimal split into its integer part and its fraction digits, without rounding through double. */
+    private record Decimal(boolean negative, long integer, String fractionDigits) {
+        static Decimal parse(String text) {
+            boolean negative = text.startsWith("-");
+            String body = negative ? text.substring(1) : text;
+            if (body.indexOf('e') >= 0 || body.indexOf('E') >= 0) {
+                java.math.BigDecimal exact = new java.math.BigDecimal(body);
+                body = exact.toPlainString();
+            }
+            int dot = body.indexOf('.');
+            String whole = dot < 0 ? body : body.substring(0, dot);
+            String fraction = dot < 0 ? "" : body.substring(dot + 1);
+            if (whole.isEmpty() && fraction.isEmpty()) {
+                throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a number");
+            }
+            for (int i = 0; i < fraction.length(); i++) {
+                if (!Character.isDigit(fraction.charAt(i))) {
+                    throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a number");
+                }
+            }
+            long integer = whole.isEmpty() ? 0 : Long.parseLong(whole);
+            return new Decimal(negative, integer, fraction);
+        }
+
+        /** The fraction as an integer count of 10^-digits units, truncated. */
+        long fractionScaled(int digits) {
+            long value = 0;
+            for (int i = 0; i < digits; i++) {
+                value = value * 10 + (i < fractionDigits.length() ? fractionDigits.charAt(i) - '0' : 0);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.caddylightstep.access;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * What never leaves the parser: request and response headers that carry credentials, and the values of
+ * query parameters that carry secrets. Applied at the first stage so that no topic, span or log sees them.
+ */
+public final class Redaction {
+    public static final String REDACTED = "REDACTED";
+    public static final Set<String> ALWAYS_DROPPED_HEADERS = Set.of("authorization", "cookie", "set-cookie", "proxy-authorization");
+    public static final Set<String> DEFAULT_SENSITIVE_QUERY_PARAMETERS =
+            Set.of("token", "access_token", "api_key", "apikey", "key", "password", "secret", "sig", "signature");
+
+    private final Set<String> droppedHeaders;
+    private final Set<String> sensitiveParameters;
+
+    /** The built-in lists plus configured names (compared without regard to case). */
+    public Redaction(Set<String> extraHeaders, Set<String> extraQueryParameters) {
+        this.droppedHeaders = lowerCaseUnion(ALWAYS_DROPPED_HEADERS, extraHeaders);
+        this.sensitiveParameters = lowerCaseUnion(DEFAULT_SENSITIVE_QUERY_PARAMETERS, extraQueryParameters);
+    }
+
+    public static Redaction defaults() {
+        return new Redaction(Set.of(), Set.of());
+    }
+
+    public boolean dropsHeader(String name) {
+        return droppedHeaders.contains(name.toLowerCase(Locale.ROOT));
+    }
+
+    public Set<String> droppedHeaders() {
+        return droppedHeaders;
+    }
+
+    public Set<String> sensitiveParameters() {
+        return sensitiveParameters;
+    }
+
+    /** The query with the value of every sensitive parameter replaced by {@value #REDACTED}; the same instance when none. */
+    public String redactQuery(String query) {
+        if (query == null || query.isEmpty()) {
+            return query;
+        }
+        StringBuilder out = null;
+        int start = 0;
+        while (start <= query.length()) {
+            int end = query.indexOf('&', start);
+            if (end < 0) {
+                end = query.length();
+            }
+            int eq = query.indexOf('=', start);
+            boolean hasValue = eq >= 0 && eq < end;
+            boolean sensitive = hasValue && eq + 1 < end && isSensitive(query, start, eq);
+            if (sensitive && out == null) {
+                out = new StringBuilder(query.length()).append(query, 0, start);
+            }
+            if (out != null) {
+                if (sensitive) {
+                    out.append(query, start, eq + 1).append(REDACTED);
+                } else {
+                    out.append(query, start, end);
+                }
+                if (end < query.length()) {
+                    out.append('&');
+                }
+            }
+            start = end + 1;
+        }
+        return out == null ? query : out.toString();
+    }
+
+    private boolean isSensitive(String query, int from, int to) {
+        String name = query.substring(from, to);
+        if (name.indexOf('%') >= 0 || name.indexOf('+') >= 0) {
+            name = PercentDecoding.decode(name);
+        }
+        return sensitiveParameters.contains(name.toLowerCase(Locale.ROOT));
+    }
+
+    private static Set<String> lowerCaseUnion(Set<String> builtIn, Set<String> extra) {
+        return Stream.concat(builtIn.stream(), extra.stream())
+                .map(name -> name.trim().toLowerCase(Locale.ROOT))
+                .filter(name -> !name.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
+    }
+}

@@ -1,0 +1,97 @@
+package dev.caddylightstep.access;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Decides the trace a request's span belongs to: Caddy's own tracing ids, else the caller's W3C
+ * traceparent, else ids derived from the log line itself, so that replaying a log gives the same ids.
+ * Not thread-safe: one per parser.
+ */
+final class TraceIds {
+    private static final HexFormat HEX = HexFormat.of();
+    private final MessageDigest sha256;
+
+    TraceIds() {
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    TraceContext resolve(byte[] line, int offset, int length, String caddyTraceId, String caddySpanId,
+                         String traceparent, String tracestate) {
+        sha256.reset();
+        sha256.update(line, offset, length);
+        byte[] digest = sha256.digest();
+        String derivedSpanId = HEX.formatHex(digest, 16, 24);
+
+        TraceParent caller = TraceParent.parse(traceparent);
+        if (isValidId(caddyTraceId, 32)) {
+            // Caddy exported a span of its own for this request: ours becomes its child, never a twin
+            String parent = isValidId(caddySpanId, 16) ? caddySpanId
+                    : caller != null && caller.traceId.equals(caddyTraceId) ? caller.parentId : null;
+            boolean sampled = caller == null || caller.sampled;
+            return new TraceContext(caddyTraceId, derivedSpanId, parent, caller != null ? tracestate : null, sampled,
+                    TraceContext.Origin.CADDY_TRACING);
+        }
+        if (caller != null) {
+            return new TraceContext(caller.traceId, derivedSpanId, caller.parentId, tracestate, caller.sampled,
+                    TraceContext.Origin.TRACEPARENT);
+        }
+        return new TraceContext(HEX.formatHex(digest, 0, 16), derivedSpanId, null, null, true, TraceContext.Origin.DERIVED);
+    }
+
+    static boolean isValidId(String id, int hexDigits) {
+        if (id == null || id.length() != hexDigits) {
+            return false;
+        }
+        boolean nonZero = false;
+        for (int i = 0; i < hexDigits; i++) {
+            char c = id.charAt(i);
+            boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            if (!hex) {
+                return false;
+            }
+            nonZero |= c != '0';
+        }
+        return nonZero;
+    }
+
+    /** A W3C Trace Context traceparent header, parsed as its specification says a receiver must. */
+    private record TraceParent(String traceId, String parentId, boolean sampled) {
+        static TraceParent parse(String header) {
+            if (header == null) {
+                return null;
+            }
+            String h = header.trim();
+            if (h.length() < 55 || h.charAt(2) != '-' || h.charAt(35) != '-' || h.charAt(52) != '-') {
+                return null;
+            }
+            String version = h.substring(0, 2);
+            if (!isHex(version) || version.equals("ff") || (version.equals("00") && h.length() != 55)
+                    || (h.length() > 55 && h.charAt(55) != '-')) {
+                return null;
+            }
+            String traceId = h.substring(3, 35);
+            String parentId = h.substring(36, 52);
+            String flags = h.substring(53, 55);
+            if (!isValidId(traceId, 32) || !isValidId(parentId, 16) || !isHex(flags)) {
+                return null;
+            }
+            return new TraceParent(traceId, parentId, (Integer.parseInt(flags, 16) & 1) == 1);
+        }
+
+        private static boolean isHex(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}

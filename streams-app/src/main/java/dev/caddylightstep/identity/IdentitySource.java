@@ -1,0 +1,27 @@
+package dev.caddylightstep.identity;
+
+import dev.caddylightstep.access.AccessEvent;
+
+/**
+ * Where a request's identity key comes from: Caddy's authenticated user (basic auth, or whatever sets
+ * {@code user_id}), a request header set by a {@code forward_auth} service, or the mTLS client certificate.
+ *
+ * @param header the header name for {@link Kind#HEADER}, null otherwise
+ */
+public record IdentitySource(Kind kind, String header) {
+
+    public static final IdentitySource USER_ID = new IdentitySource(Kind.USER_ID, null);
+
+    /** The kinds of identity key. */
+    public enum Kind { USER_ID, HEADER, TLS_CLIENT_CN }
+
+    /** The identity key of a request, or null when it carried none. */
+    public String keyOf(AccessEvent event) {
+        String key = switch (kind) {
+            case USER_ID -> event.userId();
+            case HEADER -> event.requestHeader(header);
+            case TLS_CLIENT_CN -> event.tls() == null ? null : event.tls().clientCommonName();
+        };
+        return key == null || key.isBlank() ? null : key;
+    }
+}

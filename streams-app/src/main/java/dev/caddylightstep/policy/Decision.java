@@ -1,0 +1,17 @@
+package dev.caddylightstep.policy;
+
+import java.util.Locale;
+
+/** Whether a request may pass. */
+public enum Decision {
+    ALLOW, DENY;
+
+    /** The decision the edge made, read from the status it answered: 401 and 403 deny, anything else allows. */
+    public static Decision observedFrom(int status) {
+        return status == 401 || status == 403 ? DENY : ALLOW;
+    }
+
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,15 @@
+package dev.caddylightstep.policy;
+
+import java.util.Locale;
+
+/** A disagreement between what a group's policy expects and what the edge did. */
+public enum Misfire {
+    /** The policy denies, the edge allowed. */
+    OVER_PERMISSIVE,
+    /** The policy allows, the edge denied. */
+    OVER_RESTRICTIVE;
+
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

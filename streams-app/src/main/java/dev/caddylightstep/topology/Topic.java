@@ -1,0 +1,17 @@
+package dev.caddylightstep.topology;
+
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/** A topic with the serdes of its keys and values, so that no stage can pair a topic with the wrong serde. */
+public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
+
+    public Consumed<K, V> consumed() {
+        return Consumed.with(keySerde, valueSerde).withName("from-" + name);
+    }
+
+    public Produced<K, V> produced() {
+        return Produced.with(keySerde, valueSerde).withName("to-" + name);
+    }
+}
