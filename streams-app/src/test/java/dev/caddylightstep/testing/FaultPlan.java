@@ -1,0 +1,42 @@
+package dev.caddylightstep.testing;
+
+import io.opentelemetry.proto.trace.v1.Span;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/** The failures a test asked the receiver to answer with; it judges each export before anything is kept. */
+final class FaultPlan {
+    private int refusalsLeft;
+    private ExportVerdict refusal = ExportVerdict.ACCEPTED;
+    private Predicate<Span> rejected = span -> false;
+
+    synchronized void refuseNext(int requests, int httpStatus) {
+        if (requests < 0) {
+            throw new IllegalArgumentException("requests must be 0 or more, was " + requests);
+        }
+        if (httpStatus < 400 || httpStatus > 599) {
+            throw new IllegalArgumentException("httpStatus must be a 4xx or 5xx refusal, was " + httpStatus);
+        }
+        refusalsLeft = requests;
+        refusal = ExportVerdict.refused(httpStatus, "refused on purpose by the test receiver");
+    }
+
+    synchronized void rejectSpansMatching(Predicate<Span> predicate) {
+        rejected = Objects.requireNonNull(predicate, "predicate");
+    }
+
+    synchronized ExportVerdict verdictOn(List<ReceivedSpan> spans) {
+        if (refusalsLeft > 0) {
+            refusalsLeft--;
+            return refusal;
+        }
+        for (ReceivedSpan span : spans) {
+            if (rejected.test(span.span())) {
+                // like a collector validating a batch: one bad span fails the request, so nothing in it is kept
+                return ExportVerdict.refused(400, "span " + span.spanIdHex() + " (" + span.name() + ") is rejected");
+            }
+        }
+        return ExportVerdict.ACCEPTED;
+    }
+}

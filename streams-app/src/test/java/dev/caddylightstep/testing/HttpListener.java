@@ -1,0 +1,103 @@
+package dev.caddylightstep.testing;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.Status;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/** OTLP/HTTP with protobuf bodies on the JDK's own HTTP server, so the receiver needs no web framework. */
+final class HttpListener implements OtlpListener {
+    static final String TRACES_PATH = "/v1/traces";
+    private static final String PROTOBUF = "application/x-protobuf";
+
+    private final HttpServer server;
+
+    private HttpListener(HttpServer server) {
+        this.server = server;
+    }
+
+    static HttpListener listen(InetSocketAddress address, ExportIntake intake) throws IOException {
+        HttpServer server = HttpServer.create(address, 0);
+        server.createContext(TRACES_PATH, exchange -> answer(exchange, intake));
+        server.start();
+        return new HttpListener(server);
+    }
+
+    @Override
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void stop() {
+        server.stop(0);
+    }
+
+    private static void answer(HttpExchange exchange, ExportIntake intake) throws IOException {
+        try {
+            ExportVerdict verdict = judge(exchange, intake);
+            respond(exchange, verdict);
+        } finally {
+            exchange.close();
+        }
+    }
+
+    private static ExportVerdict judge(HttpExchange exchange, ExportIntake intake) throws IOException {
+        // the context matches by prefix; OTLP has exactly one traces path
+        if (!TRACES_PATH.equals(exchange.getRequestURI().getPath())) {
+            return ExportVerdict.refused(404, "traces are posted to " + TRACES_PATH);
+        }
+        if (!"POST".equals(exchange.getRequestMethod())) {
+            exchange.getResponseHeaders().set("Allow", "POST");
+            return ExportVerdict.refused(405, "traces are exported with POST");
+        }
+        if (!isProtobuf(exchange.getRequestHeaders().getFirst("Content-Type"))) {
+            return ExportVerdict.refused(415, "only " + PROTOBUF + " bodies are decoded");
+        }
+        String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+        if (encoding != null && !encoding.equalsIgnoreCase("gzip") && !encoding.equalsIgnoreCase("identity")) {
+            return ExportVerdict.refused(415, "Content-Encoding " + encoding + " is not supported, only gzip");
+        }
+        ExportTraceServiceRequest request;
+        try (InputStream body = decompressed(exchange.getRequestBody(), encoding)) {
+            request = ExportTraceServiceRequest.parseFrom(body);
+        } catch (InvalidProtocolBufferException | ZipException e) {
+            return ExportVerdict.refused(400, "the body is not an ExportTraceServiceRequest: " + e.getMessage());
+        }
+        return intake.receive(request, new RequestHeaders(exchange.getRequestHeaders()));
+    }
+
+    private static boolean isProtobuf(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int parameters = contentType.indexOf(';');
+        String mediaType = parameters < 0 ? contentType : contentType.substring(0, parameters);
+        return mediaType.trim().toLowerCase(Locale.ROOT).equals(PROTOBUF);
+    }
+
+    private static InputStream decompressed(InputStream body, String encoding) throws IOException {
+        return "gzip".equalsIgnoreCase(encoding) ? new GZIPInputStream(body) : body;
+    }
+
+    private static void respond(HttpExchange exchange, ExportVerdict verdict) throws IOException {
+        // OTLP/HTTP answers a refusal with a google.rpc.Status body, which exporters quote in their error
+        byte[] body = verdict.accepted()
+                ? ExportTraceServiceResponse.getDefaultInstance().toByteArray()
+                : Status.newBuilder().setCode(verdict.grpcCode().value()).setMessage(verdict.reason()).build().toByteArray();
+        exchange.getResponseHeaders().set("Content-Type", PROTOBUF);
+        // -1 announces an empty body; 0 would mean a chunked one
+        exchange.sendResponseHeaders(verdict.httpStatus(), body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            exchange.getResponseBody().write(body);
+        }
+    }
+}

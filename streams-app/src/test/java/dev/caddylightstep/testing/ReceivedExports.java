@@ -1,0 +1,45 @@
+package dev.caddylightstep.testing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** What the receiver has been sent so far; transports write from their own threads while a test reads. */
+final class ReceivedExports {
+    private final List<ReceivedRequest> requests = new ArrayList<>();
+    private final List<ReceivedSpan> spans = new ArrayList<>();
+
+    synchronized void record(RequestHeaders headers, List<ReceivedSpan> decoded, ExportVerdict verdict) {
+        requests.add(new ReceivedRequest(headers, decoded.size(), verdict));
+        if (verdict.accepted()) {
+            spans.addAll(decoded);
+            notifyAll();
+        }
+    }
+
+    synchronized List<ReceivedSpan> spans() {
+        return List.copyOf(spans);
+    }
+
+    synchronized List<ReceivedRequest> requests() {
+        return List.copyOf(requests);
+    }
+
+    synchronized int count(boolean accepted) {
+        return (int) requests.stream().filter(request -> request.accepted() == accepted).count();
+    }
+
+    synchronized List<ReceivedSpan> awaitSpans(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (spans.size() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("expected at least " + count + " spans within " + timeout
+                        + " but received " + spans.size() + " in " + requests.size() + " requests");
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return List.copyOf(spans);
+    }
+}
