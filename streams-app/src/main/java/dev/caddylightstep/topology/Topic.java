@@ -11,7 +11,8 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
         return Consumed.with(keySerde, valueSerde).withName("from-" + name);
     }
 
-    public Produced<K, V> produced() {
-        return Produced.with(keySerde, valueSerde).withName("to-" + name);
+    /** The sink of one stage into this topic; several stages may write the same topic. */
+    public Produced<K, V> producedBy(String stage) {
+        return Produced.with(keySerde, valueSerde).withName(stage + "-to-" + name);
     }
 }

@@ -1,0 +1,85 @@
+package dev.caddylightstep.access;
+
+import dev.caddylightstep.deadletter.DeadLetterHeaders;
+import dev.caddylightstep.topology.Topic;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Stage {@code parse}: raw lines become {@link AccessEvent}s. Lines of Caddy's other loggers are counted and
+ * skipped; every other line that is not a well-formed access entry goes, unchanged, to the dead-letter topic
+ * with headers that say why and where it came from.
+ */
+public final class ParseStage {
+    /** Kafka Streams metrics scope of this project's own counters (metric group stream-caddy-lightstep-metrics). */
+    public static final String METRICS_SCOPE = "caddy-lightstep";
+
+    private ParseStage() {
+    }
+
+    public static KStream<byte[], AccessEvent> apply(KStream<byte[], byte[]> lines, LogFormat format, Redaction redaction,
+                                                     Topic<byte[], byte[]> deadLetters) {
+        var branches = lines
+                .processValues(() -> new LineParser(new CaddyLogParser(format, redaction)), Named.as("parse"))
+                .split(Named.as("parsed-"))
+                .branch((key, line) -> line.outcome() instanceof ParseOutcome.Parsed, Branched.as("access"))
+                .defaultBranch(Branched.as("rejected"));
+        branches.get("parsed-rejected")
+                .mapValues(ParsedLine::raw, Named.as("rejected-line"))
+                .to(deadLetters.name(), deadLetters.producedBy("parse"));
+        return branches.get("parsed-access")
+                .mapValues(line -> ((ParseOutcome.Parsed) line.outcome()).event(), Named.as("access-event"));
+    }
+
+    /** A line with what the parser made of it. */
+    record ParsedLine(ParseOutcome outcome, byte[] raw) {
+    }
+
+    private static final class LineParser implements FixedKeyProcessor<byte[], byte[], ParsedLine> {
+        private final CaddyLogParser parser;
+        private FixedKeyProcessorContext<byte[], ParsedLine> context;
+        private Sensor accepted;
+        private Sensor skipped;
+        private Sensor deadLettered;
+
+        LineParser(CaddyLogParser parser) {
+            this.parser = parser;
+        }
+
+        @Override
+        public void init(FixedKeyProcessorContext<byte[], ParsedLine> context) {
+            this.context = context;
+            var metrics = context.metrics();
+            accepted = metrics.addRateTotalSensor(METRICS_SCOPE, "parse", "lines-accepted", Sensor.RecordingLevel.INFO);
+            skipped = metrics.addRateTotalSensor(METRICS_SCOPE, "parse", "lines-skipped", Sensor.RecordingLevel.INFO);
+            deadLettered = metrics.addRateTotalSensor(METRICS_SCOPE, "parse", "lines-dead-lettered", Sensor.RecordingLevel.INFO);
+        }
+
+        @Override
+        public void process(FixedKeyRecord<byte[], byte[]> record) {
+            ParseOutcome outcome = parser.parse(record.value());
+            if (outcome instanceof ParseOutcome.Parsed parsed) {
+                accepted.record();
+                // windows are assigned by when Caddy logged the request, whatever time the shipper gave the record
+                context.forward(record.withValue(new ParsedLine(outcome, null)).withTimestamp(parsed.event().endEpochMillis()));
+            } else if (outcome instanceof ParseOutcome.NotAccess) {
+                skipped.record();
+            } else {
+                ParseOutcome.Rejected rejected = (ParseOutcome.Rejected) outcome;
+                deadLettered.record();
+                RecordMetadata source = context.recordMetadata().orElse(null);
+                var headers = DeadLetterHeaders.of(rejected.reason().code(), "parse", rejected.detail(),
+                        source == null ? null : source.topic(),
+                        source == null ? -1 : source.partition(),
+                        source == null ? -1 : source.offset());
+                context.forward(record.withValue(new ParsedLine(rejected, record.value())).withHeaders(headers));
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.caddylightstep.config;
+
+import dev.caddylightstep.access.LogFormat;
+import dev.caddylightstep.access.Redaction;
+import dev.caddylightstep.aggregate.WindowSettings;
+import dev.caddylightstep.identity.IdentitySource;
+import dev.caddylightstep.route.RoutePattern;
+import dev.caddylightstep.span.ClientAddressMasking;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Turns raw {@link Settings} into the typed, validated {@link PipelineConfig}. */
+public final class ConfigLoader {
+    private ConfigLoader() {
+    }
+
+    public static PipelineConfig pipeline(Settings s) {
+        return new PipelineConfig(
+                s.kafka(),
+                topics(s),
+                logFormat(s),
+                new Redaction(new LinkedHashSet<>(s.list("caddy.redact.headers")), new LinkedHashSet<>(s.list("caddy.redact.query-parameters"))),
+                identitySource(s),
+                routePatterns(s),
+                windows(s),
+                clientAddress(s),
+                resourceAttributes(s.openTelemetryEnvironment()));
+    }
+
+    public static TopicNames topics(Settings s) {
+        TopicNames names = new TopicNames(
+                s.string("caddy.topic.access"),
+                s.string("caddy.topic.access-dlq"),
+                s.string("caddy.topic.identities"),
+                s.string("caddy.topic.policies"),
+                s.string("caddy.topic.spans"),
+                s.string("caddy.topic.spans-dlq"),
+                s.string("caddy.topic.latency-by-group"),
+                s.string("caddy.topic.latency-by-route"));
+        Map<String, String> seen = new LinkedHashMap<>();
+        names.byKey().forEach((key, name) -> {
+            String configKey = "caddy.topic." + key;
+            if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
+                throw Settings.invalid(configKey, name, "a Kafka topic name (letters, digits, '.', '_', '-')");
+            }
+            String other = seen.putIfAbsent(name, configKey);
+            if (other != null) {
+                throw new ConfigException(configKey + " and " + other + " both name topic " + name + ": each topic has one role");
+            }
+        });
+        return names;
+    }
+
+    private static LogFormat logFormat(Settings s) {
+        String field = s.string("caddy.log.user-id-field");
+        if (field.isEmpty()) {
+            throw Settings.invalid("caddy.log.user-id-field", field, "a field name");
+        }
+        LogFormat.DurationFormat durations = LogFormat.DurationFormat.valueOf(
+                s.choice("caddy.log.duration-format", "auto", "seconds", "nano", "ms", "string").toUpperCase(Locale.ROOT));
+        return new LogFormat(field, durations, s.string("caddy.log.access-logger"),
+                s.integer("caddy.log.max-line-bytes", 1024, 64 * 1024 * 1024));
+    }
+
+    private static IdentitySource identitySource(Settings s) {
+        String source = s.choice("caddy.identity.source", "user_id", "header", "tls_client_cn");
+        return switch (source) {
+            case "header" -> {
+                String header = s.string("caddy.identity.header");
+                if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                    throw Settings.invalid("caddy.identity.header", header,
+                            "a header name (required when caddy.identity.source=header)");
+                }
+                yield new IdentitySource(IdentitySource.Kind.HEADER, header);
+            }
+            case "tls_client_cn" -> new IdentitySource(IdentitySource.Kind.TLS_CLIENT_CN, null);
+            default -> IdentitySource.USER_ID;
+        };
+    }
+
+    private static List<RoutePattern> routePatterns(Settings s) {
+        List<RoutePattern> patterns = new ArrayList<>();
+        for (String template : s.list("caddy.route.patterns")) {
+            try {
+                patterns.add(RoutePattern.parse(template));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("caddy.route.patterns (CADDY_ROUTE_PATTERNS): " + e.getMessage());
+            }
+        }
+        return patterns;
+    }
+
+    private static WindowSettings windows(Settings s) {
+        Duration size = s.duration("caddy.window.size", Duration.ofSeconds(1));
+        Duration grace = s.duration("caddy.window.grace", Duration.ZERO);
+        Duration retention = s.duration("caddy.window.retention", Duration.ofSeconds(1));
+        if (retention.compareTo(size.plus(grace)) < 0) {
+            throw Settings.invalid("caddy.window.retention", s.string("caddy.window.retention"),
+                    "at least caddy.window.size + caddy.window.grace (" + size.plus(grace).toSeconds() + "s)");
+        }
+        WindowSettings.EmitMode emit = s.choice("caddy.window.emit", "updates", "final").equals("final")
+                ? WindowSettings.EmitMode.FINAL : WindowSettings.EmitMode.UPDATES;
+        return new WindowSettings(size, grace, retention, emit, s.integer("caddy.window.exemplars", 0, 100));
+    }
+
+    private static ClientAddressMasking clientAddress(Settings s) {
+        String mode = s.choice("caddy.client-address", "keep", "truncate", "hash");
+        int v4 = s.integer("caddy.client-address.ipv4-prefix", 0, 32);
+        int v6 = s.integer("caddy.client-address.ipv6-prefix", 0, 128);
+        byte[] key = s.string("caddy.client-address.hash-key").getBytes(StandardCharsets.UTF_8);
+        if (mode.equals("hash") && key.length < 16) {
+            throw new ConfigException("caddy.client-address.hash-key (CADDY_CLIENT_ADDRESS_HASH_KEY): "
+                    + "caddy.client-address=hash needs a secret key of at least 16 bytes");
+        }
+        return new ClientAddressMasking(ClientAddressMasking.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), v4, v6, key);
+    }
+
+    /** OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME over it, as the OpenTelemetry specification orders them. */
+    static Map<String, String> resourceAttributes(Map<String, String> otel) {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("service.name", "caddy");
+        String list = otel.getOrDefault("OTEL_RESOURCE_ATTRIBUTES", "");
+        for (String pair : list.split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("OTEL_RESOURCE_ATTRIBUTES: '" + pair.trim() + "' is not key=value");
+            }
+            attributes.put(pair.substring(0, eq).trim(), URLDecoder.decode(pair.substring(eq + 1).trim(), StandardCharsets.UTF_8));
+        }
+        String serviceName = otel.getOrDefault("OTEL_SERVICE_NAME", "");
+        if (!serviceName.isBlank()) {
+            attributes.put("service.name", serviceName.trim());
+        }
+        return attributes;
+    }
+}

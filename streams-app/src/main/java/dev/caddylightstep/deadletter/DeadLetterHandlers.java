@@ -1,0 +1,112 @@
+package dev.caddylightstep.deadletter;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka Streams' exception handlers for what slips past the topology's own dead-letter branches: a record
+ * that cannot be deserialized or processed goes to the dead-letter topic (Streams'
+ * errors.dead.letter.queue.topic.name) with the source bytes and the same headers as every other dead letter,
+ * and processing resumes. Nothing is dropped silently and no bad record stops the application.
+ */
+public final class DeadLetterHandlers {
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandlers.class);
+
+    private DeadLetterHandlers() {
+    }
+
+    private static String topicOf(Map<String, ?> configs) {
+        Object topic = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
+        if (topic == null || topic.toString().isBlank()) {
+            throw new org.apache.kafka.common.config.ConfigException(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG
+                    + " must name the dead-letter topic");
+        }
+        return topic.toString();
+    }
+
+    private static ProducerRecord<byte[], byte[]> deadLetter(String dlqTopic, String stage, ErrorHandlerContext context,
+                                                             byte[] key, byte[] value, Exception exception) {
+        Headers headers = DeadLetterHeaders.of("exception", stage, String.valueOf(exception.getMessage()),
+                context.topic(), context.partition(), context.offset());
+        DeadLetterHeaders.add(headers, DeadLetterHeaders.EXCEPTION, exception.getClass().getName());
+        LOG.warn("dead-lettered a record of {} partition {} offset {} at {}: {}", context.topic(), context.partition(),
+                context.offset(), stage, exception.toString());
+        return new ProducerRecord<>(dlqTopic, null, context.timestamp(), key, value, headers);
+    }
+
+    /** A record of an input or internal topic that its serde cannot read. */
+    public static final class Deserialization implements DeserializationExceptionHandler {
+        private String dlqTopic;
+
+        @Override
+        public void configure(Map<String, ?> configs) {
+            dlqTopic = topicOf(configs);
+        }
+
+        @Override
+        public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+            return Response.resume(List.of(deadLetter(dlqTopic, "deserialization", context, record.key(), record.value(), exception)));
+        }
+    }
+
+    /** A record a processor threw on. */
+    public static final class Processing implements ProcessingExceptionHandler {
+        private String dlqTopic;
+
+        @Override
+        public void configure(Map<String, ?> configs) {
+            dlqTopic = topicOf(configs);
+        }
+
+        @Override
+        public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+            return Response.resume(List.of(deadLetter(dlqTopic, "processing", context,
+                    context.sourceRawKey(), context.sourceRawValue(), exception)));
+        }
+    }
+
+    /**
+     * A record the broker refused for its size: its source goes to the dead-letter topic instead (when that too
+     * is too large, only the headers go). Any other production error fails, so that exactly-once can retry it.
+     */
+    public static final class Production implements ProductionExceptionHandler {
+        private String dlqTopic;
+
+        @Override
+        public void configure(Map<String, ?> configs) {
+            dlqTopic = topicOf(configs);
+        }
+
+        @Override
+        public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+            if (!(exception instanceof RecordTooLargeException)) {
+                return Response.fail();
+            }
+            if (record.topic().equals(dlqTopic)) {
+                ProducerRecord<byte[], byte[]> headersOnly = deadLetter(dlqTopic, "production", context, null, null, exception);
+                return Response.resume(List.of(headersOnly));
+            }
+            return Response.resume(List.of(deadLetter(dlqTopic, "production", context,
+                    context.sourceRawKey(), context.sourceRawValue(), exception)));
+        }
+
+        @Override
+        public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
+                                                 SerializationExceptionOrigin origin) {
+            return Response.resume(List.of(deadLetter(dlqTopic, "serialization", context,
+                    context.sourceRawKey(), context.sourceRawValue(), exception)));
+        }
+    }
+}

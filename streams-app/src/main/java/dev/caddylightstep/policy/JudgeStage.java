@@ -1,0 +1,26 @@
+package dev.caddylightstep.policy;
+
+import dev.caddylightstep.identity.IdentifiedRequest;
+import dev.caddylightstep.route.RouteTemplates;
+import dev.caddylightstep.topology.EnrichedRequest;
+import org.apache.kafka.streams.kstream.GlobalKTable;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+
+/**
+ * Stage {@code judge}: each request meets its group's policy (a global table: policies are few and every
+ * task needs all of them) and its route template; the result is the {@link EnrichedRequest}.
+ */
+public final class JudgeStage {
+    private JudgeStage() {
+    }
+
+    public static KStream<String, EnrichedRequest> apply(KStream<String, IdentifiedRequest> requests,
+                                                         GlobalKTable<String, Policy> policies, RouteTemplates routes) {
+        return requests.leftJoin(policies,
+                (identity, request) -> request.identity().group(),
+                (request, policy) -> new EnrichedRequest(request.event(), request.identity(),
+                        routes.templateOf(request.event().path()), PolicyVerdict.judge(policy, request.event())),
+                Named.as("judge"));
+    }
+}

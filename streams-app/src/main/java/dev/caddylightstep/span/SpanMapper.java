@@ -1,0 +1,212 @@
+package dev.caddylightstep.span;
+
+import com.google.protobuf.ByteString;
+import dev.caddylightstep.access.AccessEvent;
+import dev.caddylightstep.access.TraceContext;
+import dev.caddylightstep.identity.Identity;
+import dev.caddylightstep.policy.PolicyVerdict;
+import dev.caddylightstep.topology.EnrichedRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.SpanFlags;
+import io.opentelemetry.proto.trace.v1.Status;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Maps an enriched request to one OTLP span, following OpenTelemetry's HTTP server semantic conventions,
+ * plus the edge.* attributes this project adds.
+ */
+public final class SpanMapper {
+    public static final String SCOPE_NAME = "dev.caddylightstep";
+    private static final HexFormat HEX = HexFormat.of();
+    private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
+    private final List<KeyValue> resourceAttributes;
+    private final ClientAddressMasking clientAddress;
+    private final InstrumentationScope scope;
+
+    public SpanMapper(Map<String, String> resourceAttributes, ClientAddressMasking clientAddress) {
+        this.resourceAttributes = resourceAttributes.entrySet().stream().map(e -> string(e.getKey(), e.getValue())).toList();
+        this.clientAddress = clientAddress;
+        String version = SpanMapper.class.getPackage().getImplementationVersion();
+        this.scope = InstrumentationScope.newBuilder().setName(SCOPE_NAME).setVersion(version == null ? "dev" : version).build();
+    }
+
+    /** One request as the OTLP export request an OpenTelemetry Collector's Kafka receiver (otlp_proto) reads. */
+    public ExportTraceServiceRequest toExportRequest(EnrichedRequest request) {
+        AccessEvent event = request.event();
+        Resource resource = Resource.newBuilder()
+                .addAllAttributes(resourceAttributes)
+                .addAttributes(string("caddy.host", hostOnly(event.host())))
+                .addAttributes(string("caddy.logger", event.logger()))
+                .build();
+        return ExportTraceServiceRequest.newBuilder()
+                .addResourceSpans(ResourceSpans.newBuilder()
+                        .setResource(resource)
+                        .addScopeSpans(ScopeSpans.newBuilder().setScope(scope).addSpans(toSpan(request))))
+                .build();
+    }
+
+    public Span toSpan(EnrichedRequest request) {
+        AccessEvent event = request.event();
+        TraceContext trace = event.trace();
+        Span.Builder span = Span.newBuilder()
+                .setTraceId(ByteString.copyFrom(HEX.parseHex(trace.traceId())))
+                .setSpanId(ByteString.copyFrom(HEX.parseHex(trace.spanId())))
+                .setName(event.method() + " " + request.route())
+                .setKind(Span.SpanKind.SPAN_KIND_SERVER)
+                .setStartTimeUnixNano(event.startEpochNanos())
+                .setEndTimeUnixNano(event.endEpochNanos())
+                .setFlags(flags(trace));
+        if (trace.parentSpanId() != null) {
+            span.setParentSpanId(ByteString.copyFrom(HEX.parseHex(trace.parentSpanId())));
+        }
+        if (trace.traceState() != null) {
+            span.setTraceState(trace.traceState());
+        }
+        span.addAllAttributes(attributes(request));
+        if (event.status() >= 500) {
+            span.setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR));
+        }
+        return span.build();
+    }
+
+    private static int flags(TraceContext trace) {
+        int flags = trace.sampled() ? 0x01 : 0x00;
+        if (trace.parentSpanId() != null) {
+            // the parent was logged, not made here: it is remote
+            flags |= SpanFlags.SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK_VALUE | SpanFlags.SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK_VALUE;
+        } else {
+            flags |= SpanFlags.SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK_VALUE;
+        }
+        return flags;
+    }
+
+    private List<KeyValue> attributes(EnrichedRequest request) {
+        AccessEvent e = request.event();
+        List<KeyValue> a = new ArrayList<>(24);
+        if (KNOWN_METHODS.contains(e.method())) {
+            a.add(string("http.request.method", e.method()));
+        } else {
+            a.add(string("http.request.method", "_OTHER"));
+            a.add(string("http.request.method_original", e.method()));
+        }
+        a.add(string("url.path", e.path()));
+        if (e.query() != null) {
+            a.add(string("url.query", e.query()));
+        }
+        a.add(string("url.scheme", e.scheme()));
+        if (!e.host().isEmpty()) {
+            a.add(string("server.address", hostOnly(e.host())));
+            int port = portOf(e.host());
+            if (port > 0) {
+                a.add(integer("server.port", port));
+            }
+        }
+        a.add(string("http.route", request.route()));
+        a.add(integer("http.response.status_code", e.status()));
+        a.add(integer("http.response.body.size", e.size()));
+        if (e.bytesRead() >= 0) {
+            a.add(integer("http.request.body.size", e.bytesRead()));
+        }
+        String version = protocolVersion(e.protocol());
+        if (version != null) {
+            a.add(string("network.protocol.name", "http"));
+            a.add(string("network.protocol.version", version));
+        }
+        String client = clientAddress.apply(e.clientAddress());
+        if (client != null && !client.isEmpty()) {
+            a.add(string("client.address", client));
+        }
+        if (e.userAgent() != null) {
+            a.add(string("user_agent.original", e.userAgent()));
+        }
+        if (e.tls() != null && e.tls().protocolVersion() != null) {
+            a.add(string("tls.protocol.version", e.tls().protocolVersion()));
+        }
+        Identity identity = request.identity();
+        if (!identity.id().isEmpty()) {
+            a.add(string("enduser.id", identity.id()));
+        }
+        a.add(string("edge.group", identity.group()));
+        if (identity.tenant() != null) {
+            a.add(string("edge.tenant", identity.tenant()));
+        }
+        if (!identity.roles().isEmpty()) {
+            a.add(strings("edge.roles", identity.roles()));
+        }
+        PolicyVerdict verdict = request.verdict();
+        a.add(string("edge.policy.observed", verdict.observed().code()));
+        if (verdict.expected() != null) {
+            a.add(string("edge.policy.decision", verdict.expected().code()));
+        }
+        if (verdict.misfire() != null) {
+            a.add(string("edge.policy.misfire", verdict.misfire().code()));
+        }
+        if (verdict.sloMs() != null) {
+            a.add(integer("edge.slo.ms", verdict.sloMs()));
+            a.add(bool("edge.slo.breached", verdict.sloBreached()));
+        }
+        return a;
+    }
+
+    /** "HTTP/1.1" is version "1.1", "HTTP/2.0" is "2", as network.protocol.version has them. */
+    static String protocolVersion(String protocol) {
+        if (!protocol.startsWith("HTTP/")) {
+            return null;
+        }
+        String version = protocol.substring(5);
+        return version.endsWith(".0") && !version.equals("1.0") ? version.substring(0, version.length() - 2) : version;
+    }
+
+    static String hostOnly(String host) {
+        if (host.startsWith("[")) {
+            int end = host.indexOf(']');
+            return end > 0 ? host.substring(1, end) : host;
+        }
+        int colon = host.lastIndexOf(':');
+        return colon >= 0 && host.indexOf(':') == colon ? host.substring(0, colon) : host;
+    }
+
+    private static int portOf(String host) {
+        int colon = host.lastIndexOf(':');
+        boolean bracketed = host.startsWith("[");
+        if (colon < 0 || (bracketed && colon < host.indexOf(']')) || (!bracketed && host.indexOf(':') != colon)) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(host.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static KeyValue string(String key, String value) {
+        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
+    }
+
+    private static KeyValue integer(String key, long value) {
+        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value)).build();
+    }
+
+    private static KeyValue bool(String key, boolean value) {
+        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setBoolValue(value)).build();
+    }
+
+    private static KeyValue strings(String key, List<String> values) {
+        ArrayValue.Builder array = ArrayValue.newBuilder();
+        values.forEach(v -> array.addValues(AnyValue.newBuilder().setStringValue(v)));
+        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setArrayValue(array)).build();
+    }
+}

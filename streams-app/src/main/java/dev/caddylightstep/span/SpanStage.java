@@ -1,0 +1,19 @@
+package dev.caddylightstep.span;
+
+import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.topology.Topic;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+
+/** Writes one OTLP span per request to the spans topic, keyed by trace id so that a trace stays in one partition. */
+public final class SpanStage {
+    private SpanStage() {
+    }
+
+    public static void apply(KStream<String, EnrichedRequest> requests, SpanMapper mapper, Topic<String, byte[]> spans) {
+        requests.map((key, request) -> KeyValue.pair(request.event().trace().traceId(), mapper.toExportRequest(request).toByteArray()),
+                        Named.as("span"))
+                .to(spans.name(), spans.producedBy("span"));
+    }
+}

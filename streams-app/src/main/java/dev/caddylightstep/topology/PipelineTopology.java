@@ -1,0 +1,59 @@
+package dev.caddylightstep.topology;
+
+import dev.caddylightstep.access.AccessEvent;
+import dev.caddylightstep.access.AccessEventSerde;
+import dev.caddylightstep.access.ParseStage;
+import dev.caddylightstep.aggregate.AggregateStage;
+import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.identity.EnrichStage;
+import dev.caddylightstep.identity.Identity;
+import dev.caddylightstep.identity.IdentifiedRequest;
+import dev.caddylightstep.policy.JudgeStage;
+import dev.caddylightstep.policy.Policy;
+import dev.caddylightstep.route.RouteTemplates;
+import dev.caddylightstep.span.SpanMapper;
+import dev.caddylightstep.span.SpanStage;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.GlobalKTable;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The whole application as one Kafka Streams topology, built from the configuration alone (no I/O):
+ * parse → identify → enrich → judge, then spans and latency windows.
+ */
+public final class PipelineTopology {
+    public static final String IDENTITIES_STORE = "identities";
+    public static final String POLICIES_STORE = "policies";
+
+    private PipelineTopology() {
+    }
+
+    public static Topology build(PipelineConfig config) {
+        Topics topics = Topics.of(config.topics());
+        Serde<AccessEvent> events = AccessEventSerde.create();
+        StreamsBuilder builder = new StreamsBuilder();
+
+        KTable<String, Identity> identities = builder.table(topics.identities().name(), topics.identities().consumed(),
+                Materialized.<String, Identity, KeyValueStore<Bytes, byte[]>>as(IDENTITIES_STORE)
+                        .withKeySerde(topics.identities().keySerde()).withValueSerde(topics.identities().valueSerde()));
+        GlobalKTable<String, Policy> policies = builder.globalTable(topics.policies().name(), topics.policies().consumed(),
+                Materialized.<String, Policy, KeyValueStore<Bytes, byte[]>>as(POLICIES_STORE)
+                        .withKeySerde(topics.policies().keySerde()).withValueSerde(topics.policies().valueSerde()));
+
+        KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
+        KStream<byte[], AccessEvent> parsed = ParseStage.apply(lines, config.logFormat(), config.redaction(), topics.accessDeadLetters());
+        KStream<String, IdentifiedRequest> identified = EnrichStage.apply(parsed, config.identitySource(), identities, events);
+        KStream<String, EnrichedRequest> enriched = JudgeStage.apply(identified, policies, new RouteTemplates(config.routePatterns()));
+
+        SpanStage.apply(enriched, new SpanMapper(config.resourceAttributes(), config.clientAddress()), topics.spans());
+        AggregateStage.apply(builder, enriched, config.windows(), topics.latencyByGroup(), topics.latencyByRoute(),
+                topics.accessDeadLetters());
+        return builder.build();
+    }
+}

@@ -1,0 +1,226 @@
+package dev.caddylightstep.testing;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.caddylightstep.config.ConfigLoader;
+import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.config.Settings;
+import dev.caddylightstep.identity.Identity;
+import dev.caddylightstep.policy.AccessRule;
+import dev.caddylightstep.policy.Policy;
+import dev.caddylightstep.schema.LatencyAggregateRecord;
+import dev.caddylightstep.schema.LatencyKeyRecord;
+import dev.caddylightstep.topology.PipelineTopology;
+import dev.caddylightstep.topology.Topics;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * The whole topology on Kafka Streams' TopologyTestDriver, fed with lines and read back through its output
+ * topics: what a test sees is what a consumer of the topics would.
+ */
+public final class PipelineHarness implements AutoCloseable {
+    private final TopologyTestDriver driver;
+    private final Topics topics;
+    private final Path stateDir;
+    private final TestInputTopic<byte[], byte[]> access;
+    private final TestOutputTopic<String, byte[]> spans;
+    private final TestOutputTopic<byte[], byte[]> deadLetters;
+    private final TestOutputTopic<LatencyKeyRecord, LatencyAggregateRecord> byGroup;
+    private final TestOutputTopic<LatencyKeyRecord, LatencyAggregateRecord> byRoute;
+    private final List<TestRecord<byte[], byte[]>> deadLettersRead = new ArrayList<>();
+    private final List<Span> spansRead = new ArrayList<>();
+    private final List<ExportTraceServiceRequest> exportsRead = new ArrayList<>();
+    private final List<LatencyAggregateRecord> byGroupRead = new ArrayList<>();
+    private final List<LatencyAggregateRecord> byRouteRead = new ArrayList<>();
+
+    private PipelineHarness(PipelineConfig config) {
+        try {
+            this.stateDir = Files.createTempDirectory("pipeline-harness");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Properties props = new Properties();
+        props.putAll(config.kafka());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        this.driver = new TopologyTestDriver(PipelineTopology.build(config), props, Instant.parse("2026-11-25T00:00:00Z"));
+        this.topics = Topics.of(config.topics());
+        this.access = input(topics.access());
+        this.spans = output(topics.spans());
+        this.deadLetters = output(topics.accessDeadLetters());
+        this.byGroup = output(topics.latencyByGroup());
+        this.byRoute = output(topics.latencyByRoute());
+    }
+
+    /** The pipeline with default settings. */
+    public static PipelineHarness start() {
+        return start(Map.of());
+    }
+
+    /** The pipeline with these settings (keyed as in a properties file) over the defaults. */
+    public static PipelineHarness start(Map<String, String> settings) {
+        return new PipelineHarness(ConfigLoader.pipeline(Settings.of(settings)));
+    }
+
+    private <K, V> TestInputTopic<K, V> input(dev.caddylightstep.topology.Topic<K, V> topic) {
+        return driver.createInputTopic(topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer());
+    }
+
+    private <K, V> TestOutputTopic<K, V> output(dev.caddylightstep.topology.Topic<K, V> topic) {
+        return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    }
+
+    public PipelineHarness send(String... lines) {
+        for (String line : lines) {
+            access.pipeInput(null, line.getBytes(StandardCharsets.UTF_8));
+        }
+        return this;
+    }
+
+    public PipelineHarness sendBytes(byte[] line) {
+        access.pipeInput(null, line);
+        return this;
+    }
+
+    public PipelineHarness sendAll(List<String> lines) {
+        lines.forEach(this::send);
+        return this;
+    }
+
+    public PipelineHarness identity(String id, String group, String tenant, String... roles) {
+        input(topics.identities()).pipeInput(id, new Identity(id, group, tenant, Arrays.asList(roles)), 0L);
+        return this;
+    }
+
+    /** A policy; rules written as in policies.yaml ("GET /api/**"). */
+    public PipelineHarness policy(String group, Long latencySloMs, List<String> allow, List<String> deny) {
+        Policy policy = new Policy(group, allow.stream().map(AccessRule::parse).toList(), deny.stream().map(AccessRule::parse).toList(), latencySloMs);
+        input(topics.policies()).pipeInput(group, policy, 0L);
+        return this;
+    }
+
+    public PipelineHarness pipeRawPolicy(String group, byte[] value) {
+        driver.createInputTopic(topics.policies().name(), topics.policies().keySerde().serializer(),
+                        org.apache.kafka.common.serialization.Serdes.ByteArray().serializer())
+                .pipeInput(group, value, 0L);
+        return this;
+    }
+
+    public List<Span> spans() {
+        while (!spans.isEmpty()) {
+            try {
+                ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(spans.readValue());
+                exportsRead.add(request);
+                request.getResourceSpansList().forEach(rs -> rs.getScopeSpansList().forEach(ss -> spansRead.addAll(ss.getSpansList())));
+            } catch (InvalidProtocolBufferException e) {
+                throw new AssertionError("a record of the spans topic is not an ExportTraceServiceRequest", e);
+            }
+        }
+        return List.copyOf(spansRead);
+    }
+
+    public List<ExportTraceServiceRequest> exportRequests() {
+        spans();
+        return List.copyOf(exportsRead);
+    }
+
+    /** The single span the test expects. */
+    public Span onlySpan() {
+        List<Span> all = spans();
+        if (all.size() != 1) {
+            throw new AssertionError("expected exactly one span, got " + all.size());
+        }
+        return all.get(0);
+    }
+
+    public List<TestRecord<byte[], byte[]>> deadLetters() {
+        deadLettersRead.addAll(deadLetters.readRecordsToList());
+        return List.copyOf(deadLettersRead);
+    }
+
+    /** Every update of the by-group topic, in order. */
+    public List<LatencyAggregateRecord> byGroupUpdates() {
+        byGroupRead.addAll(byGroup.readValuesToList());
+        return List.copyOf(byGroupRead);
+    }
+
+    public List<LatencyAggregateRecord> byRouteUpdates() {
+        byRouteRead.addAll(byRoute.readValuesToList());
+        return List.copyOf(byRouteRead);
+    }
+
+    /** The latest aggregate of each group and window, as a consumer of the compacted view would see it. */
+    public Map<String, LatencyAggregateRecord> latestByGroup() {
+        Map<String, LatencyAggregateRecord> latest = new LinkedHashMap<>();
+        byGroupUpdates().forEach(r -> latest.put(r.getGroup() + "@" + r.getWindowStartMs(), r));
+        return latest;
+    }
+
+    public Map<String, LatencyAggregateRecord> latestByRoute() {
+        Map<String, LatencyAggregateRecord> latest = new LinkedHashMap<>();
+        byRouteUpdates().forEach(r -> latest.put(r.getGroup() + " " + r.getRoute() + "@" + r.getWindowStartMs(), r));
+        return latest;
+    }
+
+    /** A counter of this project's own Kafka Streams metrics, summed over tasks, e.g. "lines-skipped-total". */
+    public double metric(String name) {
+        double sum = 0;
+        for (Map.Entry<MetricName, ? extends Metric> entry : driver.metrics().entrySet()) {
+            if (entry.getKey().group().equals("stream-caddy-lightstep-metrics") && entry.getKey().name().equals(name)) {
+                sum += ((Number) entry.getValue().metricValue()).doubleValue();
+            }
+        }
+        return sum;
+    }
+
+    public TopologyTestDriver driver() {
+        return driver;
+    }
+
+    /** The attributes of a span by key, values as Java strings, numbers, booleans or lists. */
+    public static Map<String, Object> attributes(Span span) {
+        Map<String, Object> attributes = new HashMap<>();
+        for (KeyValue kv : span.getAttributesList()) {
+            var v = kv.getValue();
+            Object value = switch (v.getValueCase()) {
+                case STRING_VALUE -> v.getStringValue();
+                case INT_VALUE -> v.getIntValue();
+                case BOOL_VALUE -> v.getBoolValue();
+                case DOUBLE_VALUE -> v.getDoubleValue();
+                case ARRAY_VALUE -> v.getArrayValue().getValuesList().stream().map(a -> a.getStringValue()).toList();
+                default -> v.toString();
+            };
+            attributes.put(kv.getKey(), value);
+        }
+        return attributes;
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+        try (var paths = Files.walk(stateDir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // a temporary directory left behind is not a test failure
+        }
+    }
+}
