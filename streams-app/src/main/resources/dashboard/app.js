@@ -1,0 +1,552 @@
+// Live dashboard of caddy-lightstep's per-group latency windows.
+// Everything that comes from log data (groups, routes, trace ids) reaches the DOM through
+// textContent or attribute setters only: the page never parses data as HTML.
+(function () {
+  'use strict';
+
+  const POLL_MS = 2000;
+  const MAX_EXEMPLARS = 3;
+  const TRACE_ID = /^[0-9a-f]{32}$/i;
+  const INVALID_TRACE_ID = /^0{32}$/;
+  const PLACEHOLDER = '{trace_id}';
+  const COLORS = {
+    p50: '#2b6cb0',
+    p95: '#dd6b20',
+    p99: '#c53030',
+    requests: '#2b6cb0',
+    errors: '#c53030',
+    denied: '#805ad5'
+  };
+
+  const state = {
+    config: { trace_url_template: '', window_size_ms: 60000 },
+    configLoaded: false,
+    windowsByGroup: new Map(),
+    selected: groupFromHash(),
+    routesRequest: 0,
+    polls: 0,
+    charts: { latency: null, rate: null }
+  };
+
+  const el = {
+    status: document.getElementById('status'),
+    error: document.getElementById('error'),
+    groupsBody: document.getElementById('groups-body'),
+    detail: document.getElementById('detail'),
+    selectedGroup: document.getElementById('selected-group'),
+    latencyChart: document.getElementById('latency-chart'),
+    rateChart: document.getElementById('rate-chart'),
+    routesBody: document.getElementById('routes-body')
+  };
+
+  // ---- fetching -------------------------------------------------------------------------------
+
+  async function fetchJson(path) {
+    const response = await fetch(path, { cache: 'no-store', headers: { Accept: 'application/json' } });
+    if (!response.ok) {
+      throw new Error(path + ': HTTP ' + response.status);
+    }
+    return response.json();
+  }
+
+  async function loadConfig() {
+    if (state.configLoaded) {
+      return;
+    }
+    const config = await fetchJson('/api/dashboard-config');
+    state.config = {
+      trace_url_template: typeof config.trace_url_template === 'string' ? config.trace_url_template : '',
+      window_size_ms: positiveNumber(config.window_size_ms) || 60000
+    };
+    state.configLoaded = true;
+  }
+
+  async function poll() {
+    try {
+      // Without its config the page still shows the numbers, only the trace links wait.
+      const configProblem = await loadConfig().then(() => null, e => e);
+      const windows = await fetchJson('/api/windows');
+      if (!Array.isArray(windows)) {
+        throw new Error('/api/windows: expected a JSON array');
+      }
+      state.windowsByGroup = byKey(windows, w => String(w.group));
+      state.polls += 1;
+      if (!state.windowsByGroup.has(state.selected)) {
+        state.selected = busiestGroup(state.windowsByGroup);
+      }
+      render();
+      showUpdated(windows.length);
+      if (configProblem !== null) {
+        showError(configProblem);
+      }
+      await loadRoutes();
+    } catch (e) {
+      showError(e);
+    } finally {
+      setTimeout(poll, POLL_MS);
+    }
+  }
+
+  async function loadRoutes() {
+    const group = state.selected;
+    const request = ++state.routesRequest;
+    if (group === null) {
+      return;
+    }
+    const routes = await fetchJson('/api/windows/' + encodeURIComponent(group) + '/routes');
+    // A click on another group while this request was in flight wins.
+    if (request !== state.routesRequest) {
+      return;
+    }
+    renderRoutes(Array.isArray(routes) ? routes : []);
+  }
+
+  // ---- shaping --------------------------------------------------------------------------------
+
+  /** Windows grouped by key, each list sorted oldest first. */
+  function byKey(windows, keyOf) {
+    const result = new Map();
+    for (const w of windows) {
+      const key = keyOf(w);
+      if (!result.has(key)) {
+        result.set(key, []);
+      }
+      result.get(key).push(w);
+    }
+    for (const list of result.values()) {
+      list.sort((a, b) => num(a.window_start_ms) - num(b.window_start_ms));
+    }
+    return result;
+  }
+
+  function newest(list) {
+    return list[list.length - 1];
+  }
+
+  function busiestGroup(windowsByGroup) {
+    let best = null;
+    let bestCount = -1;
+    for (const [group, list] of windowsByGroup) {
+      const count = num(newest(list).count);
+      if (count > bestCount) {
+        best = group;
+        bestCount = count;
+      }
+    }
+    return best;
+  }
+
+  function windowSeconds(w) {
+    const length = num(w.window_end_ms) - num(w.window_start_ms);
+    return (length > 0 ? length : state.config.window_size_ms) / 1000;
+  }
+
+  function requestRate(w) {
+    return num(w.count) / windowSeconds(w);
+  }
+
+  function latency(w, key) {
+    const value = w.latency_ms ? w.latency_ms[key] : undefined;
+    return typeof value === 'number' && isFinite(value) ? value : null;
+  }
+
+  // ---- rendering ------------------------------------------------------------------------------
+
+  function render() {
+    renderGroups();
+    renderDetail();
+  }
+
+  function renderGroups() {
+    const groups = Array.from(state.windowsByGroup.keys()).sort();
+    if (groups.length === 0) {
+      el.groupsBody.replaceChildren(emptyRow(12, 'No windows yet: waiting for access logs.'));
+      return;
+    }
+    el.groupsBody.replaceChildren(...groups.map(group => groupRow(group, newest(state.windowsByGroup.get(group)))));
+  }
+
+  function groupRow(group, w) {
+    const tr = document.createElement('tr');
+    tr.dataset.group = group;
+    tr.tabIndex = 0;
+    if (group === state.selected) {
+      tr.classList.add('selected');
+      tr.setAttribute('aria-selected', 'true');
+    }
+    tr.append(
+      textCell('group', group),
+      textCell('window', clock(num(w.window_start_ms), false)),
+      ...metricCells(w)
+    );
+    return tr;
+  }
+
+  function routeRow(route, w) {
+    const tr = document.createElement('tr');
+    tr.dataset.route = route;
+    tr.append(textCell('route', route), ...metricCells(w));
+    return tr;
+  }
+
+  /** The cells both tables share, from the request rate to the exemplars. */
+  function metricCells(w) {
+    const count = num(w.count);
+    return [
+      numberCell('rate', requestRate(w), formatRate),
+      numberCell('count', count, String),
+      ratioCell('error-rate', num(w.errors), count),
+      ratioCell('denial-rate', num(w.denied), count),
+      misfireCell(w),
+      sloCell(num(w.slo_breaches)),
+      numberCell('p50', latency(w, 'p50'), formatMs),
+      numberCell('p95', latency(w, 'p95'), formatMs),
+      numberCell('p99', latency(w, 'p99'), formatMs),
+      exemplarCell(Array.isArray(w.exemplars) ? w.exemplars : [])
+    ];
+  }
+
+  function textCell(className, text) {
+    const td = document.createElement('td');
+    td.className = className;
+    td.textContent = text;
+    return td;
+  }
+
+  function numberCell(className, value, format) {
+    const td = textCell(className + ' num', value === null ? '–' : format(value));
+    if (value !== null) {
+      td.dataset.value = String(value);
+    }
+    return td;
+  }
+
+  function ratioCell(className, part, count) {
+    const td = textCell(className + ' num', count > 0 ? formatPercent(part / count) : '–');
+    td.dataset.value = String(part);
+    td.title = part + ' of ' + count;
+    if (part > 0) {
+      td.classList.add('warn');
+    }
+    return td;
+  }
+
+  function misfireCell(w) {
+    const overPermissive = num(w.over_permissive);
+    const overRestrictive = num(w.over_restrictive);
+    const td = document.createElement('td');
+    td.className = 'misfires num';
+    td.dataset.value = String(num(w.misfires));
+    td.title = overPermissive + ' over-permissive (allowed, policy says deny) / '
+      + overRestrictive + ' over-restrictive (denied, policy says allow)';
+    const split = document.createElement('span');
+    split.className = 'misfire-split';
+    split.append(
+      '(',
+      span('over-permissive' + (overPermissive > 0 ? ' warn' : ''), String(overPermissive)),
+      ' / ',
+      span('over-restrictive', String(overRestrictive)),
+      ')'
+    );
+    td.append(span('misfire-total', String(num(w.misfires))), ' ', split);
+    return td;
+  }
+
+  function sloCell(breaches) {
+    const td = document.createElement('td');
+    td.className = 'slo num';
+    td.dataset.value = String(breaches);
+    td.append(span(breaches > 0 ? 'badge breach' : 'badge ok', String(breaches)));
+    return td;
+  }
+
+  function exemplarCell(exemplars) {
+    const td = document.createElement('td');
+    td.className = 'exemplars';
+    for (const exemplar of exemplars.slice(0, MAX_EXEMPLARS)) {
+      td.append(traceElement(String(exemplar)));
+    }
+    return td;
+  }
+
+  function traceElement(traceId) {
+    const href = traceHref(traceId);
+    if (href === null) {
+      const text = span('trace-id', traceId);
+      text.title = traceId;
+      return text;
+    }
+    const a = document.createElement('a');
+    a.className = 'trace';
+    a.href = href;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    a.dataset.traceId = traceId;
+    a.title = 'open trace ' + traceId;
+    a.textContent = traceId;
+    return a;
+  }
+
+  /** A link only from the configured template and a well-formed W3C trace id; null otherwise. */
+  function traceHref(traceId) {
+    const template = state.config.trace_url_template;
+    if (!template || !template.includes(PLACEHOLDER) || !TRACE_ID.test(traceId) || INVALID_TRACE_ID.test(traceId)) {
+      return null;
+    }
+    let url;
+    try {
+      url = new URL(template.split(PLACEHOLDER).join(traceId.toLowerCase()), window.location.href);
+    } catch (e) {
+      return null;
+    }
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  }
+
+  function span(className, text) {
+    const s = document.createElement('span');
+    s.className = className;
+    s.textContent = text;
+    return s;
+  }
+
+  function emptyRow(columns, message) {
+    const tr = document.createElement('tr');
+    tr.className = 'empty';
+    const td = textCell('empty', message);
+    td.colSpan = columns;
+    tr.append(td);
+    return tr;
+  }
+
+  function renderDetail() {
+    const list = state.windowsByGroup.get(state.selected);
+    if (!list) {
+      el.detail.hidden = true;
+      return;
+    }
+    el.detail.hidden = false;
+    el.detail.dataset.group = state.selected;
+    el.selectedGroup.textContent = state.selected;
+    renderCharts(list);
+  }
+
+  function renderRoutes(routeWindows) {
+    const byRoute = byKey(routeWindows, w => String(w.route));
+    const rows = Array.from(byRoute, ([route, list]) => ({ route, w: newest(list) }))
+      .sort((a, b) => num(b.w.count) - num(a.w.count) || (a.route < b.route ? -1 : 1));
+    if (rows.length === 0) {
+      el.routesBody.replaceChildren(emptyRow(11, 'No routes in this group yet.'));
+      return;
+    }
+    el.routesBody.replaceChildren(...rows.map(row => routeRow(row.route, row.w)));
+  }
+
+  // ---- charts ---------------------------------------------------------------------------------
+
+  function renderCharts(list) {
+    const xs = list.map(w => num(w.window_start_ms) / 1000);
+    const latencyData = [xs, ...['p50', 'p95', 'p99'].map(key => list.map(w => latency(w, key)))];
+    const rateData = [
+      xs,
+      list.map(requestRate),
+      list.map(w => num(w.errors) / windowSeconds(w)),
+      list.map(w => num(w.denied) / windowSeconds(w))
+    ];
+    state.charts.latency = draw(state.charts.latency, el.latencyChart, latencyOptions, latencyData);
+    state.charts.rate = draw(state.charts.rate, el.rateChart, rateOptions, rateData);
+  }
+
+  function draw(chart, container, options, data) {
+    if (typeof window.uPlot !== 'function') {
+      return null;
+    }
+    if (chart === null) {
+      return new window.uPlot(options(chartSize(container)), data, container);
+    }
+    chart.setData(data);
+    return chart;
+  }
+
+  function chartSize(container) {
+    return { width: Math.max(280, container.clientWidth), height: 220 };
+  }
+
+  // Windows are whole minutes of log time, so the time axis never needs a tick finer than one.
+  const MINUTE_TICKS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+  function timeAxis() {
+    return { space: 60, incrs: MINUTE_TICKS, values: (u, ticks) => ticks.map(t => clock(t * 1000, false)) };
+  }
+
+  function timeSeries() {
+    return { value: (u, t) => (t === null ? '–' : clock(t * 1000, false)) };
+  }
+
+  function series(label, stroke, format) {
+    return { label, stroke, width: 2, points: { size: 5 }, value: (u, v) => (v === null ? '–' : format(v)) };
+  }
+
+  // Away from the cursor the legend shows the newest window rather than dashes.
+  function legendAtNewest(u) {
+    const newestIndex = u.data[0].length - 1;
+    if (u.legend.idx == null && newestIndex >= 0) {
+      u.setLegend({ idx: newestIndex }, false);
+    }
+  }
+
+  function commonOptions(size) {
+    return {
+      ...size,
+      scales: {
+        x: { time: true, range: xRange },
+        y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] }
+      },
+      hooks: { ready: [legendAtNewest], setData: [legendAtNewest], setLegend: [legendAtNewest] }
+    };
+  }
+
+  function latencyOptions(size) {
+    return {
+      ...commonOptions(size),
+      series: [
+        timeSeries(),
+        series('p50', COLORS.p50, formatMs),
+        series('p95', COLORS.p95, formatMs),
+        series('p99', COLORS.p99, formatMs)
+      ],
+      axes: [timeAxis(), { size: 56 }]
+    };
+  }
+
+  function rateOptions(size) {
+    return {
+      ...commonOptions(size),
+      series: [
+        timeSeries(),
+        series('requests', COLORS.requests, formatRate),
+        series('errors', COLORS.errors, formatRate),
+        series('denied', COLORS.denied, formatRate)
+      ],
+      axes: [timeAxis(), { size: 56 }]
+    };
+  }
+
+  // A group's first window is a single point, which uPlot would put at the left of a whole day.
+  function xRange(u, min, max) {
+    const xs = u.data[0];
+    if (xs.length !== 1) {
+      return [min, max];
+    }
+    const windowSeconds = state.config.window_size_ms / 1000;
+    return [xs[0] - windowSeconds, xs[0] + windowSeconds];
+  }
+
+  function resizeCharts() {
+    for (const [chart, container] of [[state.charts.latency, el.latencyChart], [state.charts.rate, el.rateChart]]) {
+      if (chart !== null) {
+        chart.setSize(chartSize(container));
+      }
+    }
+  }
+
+  // ---- selection ------------------------------------------------------------------------------
+
+  function select(group) {
+    if (!state.windowsByGroup.has(group) || group === state.selected) {
+      return;
+    }
+    state.selected = group;
+    history.replaceState(null, '', '#group=' + encodeURIComponent(group));
+    el.routesBody.replaceChildren();
+    render();
+    loadRoutes().catch(showError);
+  }
+
+  function groupFromHash() {
+    const group = new URLSearchParams(window.location.hash.slice(1)).get('group');
+    return group === null ? null : group;
+  }
+
+  function rowOf(event) {
+    return event.target instanceof Element ? event.target.closest('tr[data-group]') : null;
+  }
+
+  el.groupsBody.addEventListener('click', event => {
+    // Let trace links open without also switching the selection.
+    if (event.target instanceof Element && event.target.closest('a')) {
+      return;
+    }
+    const row = rowOf(event);
+    if (row !== null) {
+      select(row.dataset.group);
+    }
+  });
+
+  el.groupsBody.addEventListener('keydown', event => {
+    const row = rowOf(event);
+    if (row !== null && (event.key === 'Enter' || event.key === ' ')) {
+      event.preventDefault();
+      select(row.dataset.group);
+    }
+  });
+
+  window.addEventListener('resize', resizeCharts);
+
+  // ---- status ---------------------------------------------------------------------------------
+
+  function showUpdated(windowCount) {
+    const now = new Date();
+    el.status.textContent = 'updated ' + clock(now.getTime(), true) + ' · ' + windowCount + ' windows';
+    el.status.dataset.windows = String(windowCount);
+    el.status.dataset.polls = String(state.polls);
+    el.status.dataset.updatedMs = String(now.getTime());
+    el.status.classList.remove('stale');
+    el.error.hidden = true;
+    el.error.textContent = '';
+  }
+
+  function showError(error) {
+    el.status.classList.add('stale');
+    el.error.hidden = false;
+    el.error.textContent = 'Cannot refresh: ' + (error && error.message ? error.message : String(error))
+      + ' · retrying every ' + POLL_MS / 1000 + ' s';
+  }
+
+  // ---- formatting -----------------------------------------------------------------------------
+
+  function num(value) {
+    const n = Number(value);
+    return isFinite(n) ? n : 0;
+  }
+
+  function positiveNumber(value) {
+    const n = Number(value);
+    return isFinite(n) && n > 0 ? n : 0;
+  }
+
+  function formatMs(ms) {
+    if (ms >= 100) {
+      return ms.toFixed(0);
+    }
+    return ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+  }
+
+  function formatRate(perSecond) {
+    if (perSecond >= 100) {
+      return perSecond.toFixed(0);
+    }
+    return perSecond >= 10 ? perSecond.toFixed(1) : perSecond.toFixed(2);
+  }
+
+  function formatPercent(fraction) {
+    return (fraction * 100).toFixed(1) + '%';
+  }
+
+  function clock(epochMs, withSeconds) {
+    const d = new Date(epochMs);
+    const parts = [d.getHours(), d.getMinutes()].concat(withSeconds ? [d.getSeconds()] : []);
+    return parts.map(n => String(n).padStart(2, '0')).join(':');
+  }
+
+  poll();
+})();
