@@ -18,6 +18,9 @@ public record TopicNames(
             "caddy.access", "caddy.access.dlq", "edge.identities", "edge.policies",
             "caddy.spans", "caddy.spans.dlq", "caddy.latency.by-group", "caddy.latency.by-route");
 
+    /** The default name of each topic by its configuration key suffix. */
+    public static final Map<String, String> DEFAULTS_BY_KEY = DEFAULTS.byKey();
+
     /** Each topic by its configuration key suffix (caddy.topic.&lt;suffix&gt;). */
     public Map<String, String> byKey() {
         Map<String, String> names = new LinkedHashMap<>();

@@ -1,0 +1,55 @@
+package dev.caddylightstep.cli;
+
+import dev.caddylightstep.config.ConfigException;
+import dev.caddylightstep.load.InvalidFileException;
+import java.io.PrintWriter;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The caddy-lightstep command line: wires configuration to the commands, nothing more. */
+@Command(name = "caddy-lightstep",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Caddy access logs to OpenTelemetry spans and per-group latency aggregates, on Kafka Streams.",
+        subcommands = {LoadCommand.class, TopicsCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs one command line and returns its exit code. */
+    public static int execute(String... args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::oneLineError);
+        return cli.execute(args);
+    }
+
+    /** Errors users can fix are one line naming what and where; anything else is a bug and keeps its trace. */
+    private static int oneLineError(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+        PrintWriter err = cli.getErr();
+        if (e instanceof ConfigException || e instanceof InvalidFileException || e instanceof UserError) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
+        if (e instanceof org.apache.kafka.common.KafkaException || e instanceof org.apache.kafka.common.errors.ApiException) {
+            err.println("error: Kafka: " + e.getMessage());
+            return 3;
+        }
+        err.println("error: " + e);
+        e.printStackTrace(err);
+        return 1;
+    }
+
+    /** The version in the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"caddy-lightstep " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.caddylightstep.topology;
+
+import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.deadletter.DeadLetterHandlers;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The Kafka Streams properties of the application: the configured ones win; these defaults make it
+ * exactly-once, send every record Streams cannot handle to the dead-letter topic, and suit its traffic.
+ */
+public final class StreamsProperties {
+    private StreamsProperties() {
+    }
+
+    public static Properties of(PipelineConfig config) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().accessDeadLetters());
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Deserialization.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Processing.class.getName());
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Production.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // a transaction per second: spans reach the topic within a second, and commits stay cheap
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 20);
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
+        // dead letters carry lines up to caddy.log.max-line-bytes
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 4 * 1024 * 1024);
+        props.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(4 * 1024 * 1024));
+        for (Map.Entry<String, Object> entry : config.kafka().entrySet()) {
+            props.put(entry.getKey(), entry.getValue());
+        }
+        return props;
+    }
+}
