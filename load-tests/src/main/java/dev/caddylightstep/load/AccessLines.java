@@ -1,0 +1,727 @@
+package dev.caddylightstep.load;
+
+import static dev.caddylightstep.load.LineBuffer.utf8;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Draws one request of the site and writes its access line as Caddy 2.6.2 does: the field order of the
+ * capture, request and response headers in Go's random map order, numbers as zap prints them, level
+ * "error" from status 400 up. Not thread-safe.
+ */
+final class AccessLines {
+    /** Who sent the request, which decides the routes it asks for and whether basicauth lets it through. */
+    enum Client {
+        AUTHENTICATED,
+        ANONYMOUS,
+        UNKNOWN_USER
+    }
+
+    private static final byte[] OPEN_INFO = utf8("{\"level\":\"info\",\"ts\":");
+    private static final byte[] OPEN_ERROR = utf8("{\"level\":\"error\",\"ts\":");
+    private static final byte[] LOGGER = utf8(",\"logger\":\"");
+    private static final byte[] MSG_AND_REMOTE_IP = utf8("\",\"msg\":\"handled request\",\"request\":{\"remote_ip\":\"");
+    private static final byte[] REMOTE_PORT = utf8("\",\"remote_port\":\"");
+    private static final byte[] PROTO = utf8("\",\"proto\":\"");
+    private static final byte[] METHOD = utf8("\",\"method\":\"");
+    private static final byte[] HOST = utf8("\",\"host\":\"");
+    private static final byte[] URI = utf8("\",\"uri\":\"");
+    private static final byte[] HEADERS = utf8("\",\"headers\":");
+    private static final byte[] TLS_RESUMED = utf8(",\"tls\":{\"resumed\":");
+    private static final byte[] TLS_VERSION = utf8(",\"version\":");
+    private static final byte[] TLS_CIPHER_SUITE = utf8(",\"cipher_suite\":");
+    private static final byte[] TLS_PROTO = utf8(",\"proto\":\"");
+    private static final byte[] TLS_SERVER_NAME = utf8("\",\"server_name\":\"");
+    private static final byte[] USER_ID = utf8("},\"user_id\":\"");
+    private static final byte[] DURATION = utf8("\",\"duration\":");
+    private static final byte[] SIZE = utf8(",\"size\":");
+    private static final byte[] STATUS = utf8(",\"status\":");
+    private static final byte[] RESP_HEADERS = utf8(",\"resp_headers\":");
+    private static final byte[] TRUE = utf8("true");
+    private static final byte[] FALSE = utf8("false");
+
+    private static final byte[] HTTP_1_1 = utf8("HTTP/1.1");
+    private static final byte[] HTTP_2_0 = utf8("HTTP/2.0");
+    private static final byte[] ALPN_H2 = utf8("h2");
+    private static final byte[] ALPN_HTTP_1_1 = utf8("http/1.1");
+    private static final int TLS_1_3 = 772;
+    private static final int TLS_1_2 = 771;
+    private static final int[] TLS_1_3_SUITES = {4865, 4865, 4865, 4865, 4865, 4865, 4865, 4866, 4866, 4867};
+    private static final int[] TLS_1_2_SUITES = {49199, 49195, 52392};
+    private static final byte[] SITE_LOGGER = utf8("http.log.access.log0");
+    private static final byte[] STATIC_SITE_LOGGER = utf8("http.log.access.log1");
+    private static final byte[] SITE_HOST = utf8("shop.example.com");
+    private static final byte[] STATIC_HOST = utf8("static.example.com");
+    /** The plain-HTTP listener that the load balancer's health checks and internal callers use. */
+    private static final byte[] INTERNAL_HOST = utf8("10.0.4.12:8080");
+    private static final byte[] HEALTH_CHECKER_IP = utf8("10.0.4.1");
+    private static final byte[] VISITOR_NETWORK = utf8("198.51.100.");
+    private static final byte[] PROBER_NETWORK = utf8("192.0.2.");
+
+    private static final byte[] USER_AGENT = utf8("User-Agent");
+    private static final byte[] ACCEPT = utf8("Accept");
+    private static final byte[] ACCEPT_ENCODING = utf8("Accept-Encoding");
+    private static final byte[] ACCEPT_LANGUAGE = utf8("Accept-Language");
+    private static final byte[] AUTHORIZATION = utf8("Authorization");
+    private static final byte[] COOKIE = utf8("Cookie");
+    private static final byte[] CONNECTION = utf8("Connection");
+    private static final byte[] CONTENT_TYPE = utf8("Content-Type");
+    private static final byte[] CONTENT_LENGTH = utf8("Content-Length");
+    private static final byte[] IF_NONE_MATCH = utf8("If-None-Match");
+    private static final byte[] TRACEPARENT = utf8("Traceparent");
+    private static final byte[] TRACESTATE = utf8("Tracestate");
+    private static final byte[] CLIENT_CERT = utf8("X-Forwarded-Client-Cert");
+    private static final byte[] SERVER = utf8("Server");
+    private static final byte[] DATE = utf8("Date");
+    private static final byte[] ALT_SVC = utf8("Alt-Svc");
+    private static final byte[] WWW_AUTHENTICATE = utf8("Www-Authenticate");
+    private static final byte[] LOCATION = utf8("Location");
+    private static final byte[] ETAG = utf8("Etag");
+    private static final byte[] LAST_MODIFIED = utf8("Last-Modified");
+    private static final byte[] ACCEPT_RANGES = utf8("Accept-Ranges");
+    private static final byte[] CONTENT_ENCODING = utf8("Content-Encoding");
+    private static final byte[] VARY = utf8("Vary");
+
+    private static final byte[] ANY = utf8("*/*");
+    private static final byte[] JSON = utf8("application/json");
+    private static final byte[] JSON_FIRST = utf8("application/json, text/plain, */*");
+    private static final byte[] HTML_FIRST = utf8("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+    private static final byte[] BROWSER_ENCODINGS = utf8("gzip, deflate, br");
+    private static final byte[] GZIP = utf8("gzip");
+    private static final byte[] GZIP_DEFLATE = utf8("gzip, deflate");
+    private static final byte[] ENGLISH = utf8("en-US,en;q=0.9");
+    private static final byte[] KEEP_ALIVE = utf8("keep-alive");
+    private static final byte[] CLOSE = utf8("close");
+    private static final byte[] CADDY = utf8("\"Caddy\"");
+    private static final byte[] CADDY_AND_UPSTREAM = utf8("\"Caddy\",\"uvicorn\"");
+    private static final byte[] NO_VALUES = new byte[0];
+    private static final byte[] TEXT_PLAIN = utf8("text/plain; charset=utf-8");
+    private static final byte[] TEXT_HTML = utf8("text/html; charset=utf-8");
+    private static final byte[] OCTET_STREAM = utf8("application/octet-stream");
+    private static final byte[] CSV = utf8("text/csv; charset=utf-8");
+    private static final byte[] BASIC_REALM = utf8("Basic realm=\\\"restricted\\\"");
+    private static final byte[] H3_ON_443 = utf8("h3=\\\":443\\\"; ma=2592000");
+    private static final byte[] NEW_PAGE = utf8("/new/");
+    private static final byte[] BYTES = utf8("bytes");
+    private static final byte[] LAST_DEPLOY = utf8("Mon, 23 Nov 2026 09:12:44 GMT");
+
+    private static final byte[] CURL = utf8("curl/7.88.1");
+    private static final byte[] PYTHON_REQUESTS = utf8("python-requests/2.31.0");
+    private static final byte[] OKHTTP = utf8("okhttp/4.12.0");
+    private static final byte[] KUBE_PROBE = utf8("kube-probe/1.28");
+    private static final int BROWSERS = 3;
+    /** The first {@link #BROWSERS} are browsers. */
+    private static final byte[][] USER_AGENTS = {
+        utf8("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"),
+        utf8("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36"),
+        utf8("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 "
+                + "Mobile/15E148 Safari/604.1"),
+        CURL, PYTHON_REQUESTS, OKHTTP};
+    private static final double[] ANONYMOUS_AGENT_WEIGHTS = Sampling.cumulative(25, 30, 20, 10, 10, 5);
+    /** Each known user keeps one client, as people do: an index into {@link #USER_AGENTS}. */
+    private static final int[] AGENT_OF_USER = {1, 3, 4, 0, 5, 1, 2, 4, 3, 0};
+    private static final double[] USER_WEIGHTS = Sampling.cumulative(30, 20, 14, 10, 8, 6, 5, 3, 2, 2);
+
+    private static final Route[] API_ROUTES = {
+        Route.USER, Route.USER_UPDATE, Route.ORDER_ITEMS, Route.ORDER_CREATE, Route.ORDER_DELETE,
+        Route.BLOB, Route.SEARCH, Route.REPORT, Route.ADMIN};
+    private static final double[] API_WEIGHTS = Sampling.cumulative(26, 3, 16, 6, 2, 9, 12, 1, 3);
+    private static final Route[] PUBLIC_ROUTES = {
+        Route.HEALTH, Route.PUBLIC_PAGE, Route.STATIC, Route.BLOCKED, Route.REDIRECT, Route.NO_ROUTE};
+    private static final double[] PUBLIC_WEIGHTS = Sampling.cumulative(25, 22, 30, 3, 4, 4);
+    /** Anonymous requests that try the API anyway, and get 401. */
+    private static final double ANONYMOUS_ON_API = 0.12;
+
+    private static final double FORBIDDEN_SHARE = 0.02;
+    private static final double NOT_FOUND_SHARE = 0.03;
+    /** Clients that hang up before the upstream answers: Caddy logs status 0, as in the capture. */
+    private static final double GAVE_UP_SHARE = 0.002;
+    private static final double NOT_MODIFIED_SHARE = 0.15;
+    private static final double MISSING_ASSET_SHARE = 0.04;
+    private static final double SLOW_TAIL_SHARE = 0.01;
+    /** basicauth's bcrypt (cost 14) on the first request of each user name; later ones hit its cache. */
+    private static final double BCRYPT_SECONDS = 1.1;
+    private static final double MAX_SECONDS = 120;
+    private static final long MIN_NANOS = 1_000;
+
+    private static final List<StaticAsset> ASSETS = List.of(
+            new StaticAsset("/static/app.3f9a2c1e.js", "text/javascript; charset=utf-8", 182_341, "s4f2k83xq1", true),
+            new StaticAsset("/static/app.8b1d77e0.css", "text/css; charset=utf-8", 48_220, "s4f2k811ck", true),
+            new StaticAsset("/static/logo.svg", "image/svg+xml", 6_412, "s4f2k84y4", true),
+            new StaticAsset("/static/hero.jpg", "image/jpeg", 412_880, "s4f2k88uk0", false),
+            new StaticAsset("/static/index.html", "text/html; charset=utf-8", 1_824, "s4f2k81eo", true),
+            new StaticAsset("/static/fonts/inter.woff2", "font/woff2", 98_112, "s4f2k823sg", false));
+    private static final byte[] MISSING_ASSET = utf8("/static/app.1c2d3e4f.js");
+
+    private static final byte[] USERS_PATH = utf8("/api/users/");
+    private static final byte[] ORDERS_PATH = utf8("/api/orders");
+    private static final byte[] ITEMS = utf8("/items");
+    private static final byte[] BLOBS_PATH = utf8("/api/blobs/");
+    private static final byte[] SEARCH_PATH = utf8("/api/search?q=");
+    private static final byte[] PAGE_PARAMETER = utf8("&page=");
+    private static final byte[] REPORTS_PATH = utf8("/api/reports/");
+    private static final byte[] EXPORT = utf8("/export?format=csv");
+    private static final byte[] ADMIN_PATH = utf8("/admin/settings");
+    private static final byte[] HEALTH_PATH = utf8("/health");
+    private static final byte[] BLOCKED_PATH = utf8("/blocked/wp-login.php");
+    private static final byte[] OLD_PATH = utf8("/old/catalog.html");
+    private static final byte[] NO_ROUTE_PATH = utf8("/nothing/here");
+    private static final byte[][] PUBLIC_PAGES = {utf8("/public/index.html"), utf8("/public/about"), utf8("/public/products/")};
+    /** Non-ASCII names percent-encoded as clients send them (lower- and upper-case hex), the last raw as a raw client sends it. */
+    private static final byte[][] UNICODE_PATHS = {
+        utf8("/api/%c3%bcn%c3%afcode/%e8%b7%af%e5%be%84/"),
+        utf8("/api/files/caf%C3%A9-menu-"),
+        utf8("/api/files/%E6%97%A5%E6%9C%AC%E8%AA%9E-"),
+        utf8("/api/files/na%C3%AFve%20r%C3%A9sum%C3%A9-"),
+        utf8("/api/files/ünïcode/路径/")};
+    private static final byte[][] SEARCH_TERMS = {
+        utf8("shoes"), utf8("red+shirt"), utf8("caf%C3%A9"), utf8("%E2%9C%93+done"), utf8("o%27reilly"), utf8("100%25+cotton")};
+    private static final byte[][] SECRET_PARAMETERS = {
+        utf8("token="), utf8("api_key="), utf8("access_token="), utf8("signature="), utf8("password=")};
+    /** "admin area, hello " + the user: what the capture's admin route answers. */
+    private static final int ADMIN_GREETING_BYTES = 18;
+
+    private static final byte[] TRACEPARENT_VERSION = utf8("\"00-");
+    private static final byte[] TRACESTATE_CONGO = utf8("\"congo=t61rcWkgMzE,rojo=");
+    private static final byte[] TRACESTATE_ROJO = utf8("\"rojo=");
+    private static final byte[] CERT_HASH = utf8("\"By=spiffe://cluster.local/ns/shop/sa/api;Hash=");
+    private static final byte[] CERT_SUBJECT = utf8(";Subject=\\\"CN=partner-client\\\";URI=spiffe://cluster.local/ns/partner/sa/client;"
+            + "Cert=\\\"-----BEGIN%20CERTIFICATE-----%0A");
+    private static final byte[] CERT_END = utf8("%0A-----END%20CERTIFICATE-----%0A\\\"\"");
+    private static final byte[] CERT_BODY = base64Blob(6_000);
+
+    private final RequestMix mix;
+    private final Sampling sampling;
+    private final SplittableRandom random;
+    private final HttpDate dates = new HttpDate();
+    private final double[] clientWeights;
+    private final byte[][] userNames;
+    private final byte[][] userIps;
+    private final boolean[] knownUserSeen;
+    private final boolean[] unknownUserSeen;
+    private final LineBuffer uri = new LineBuffer(512);
+    private final LineBuffer remoteIp = new LineBuffer(48);
+    private final HeaderSet requestHeaders = new HeaderSet();
+    private final HeaderSet responseHeaders = new HeaderSet();
+
+    // the request being written, read by the generator afterwards to count it
+    private Client client;
+    private Route route;
+    private int userIndex;
+    private int unknownUserIndex;
+    private int agent;
+    private StaticAsset asset;
+    private boolean tls;
+    private boolean http2;
+    private boolean traceparent;
+    private boolean upstreamAnswered;
+    private boolean gzipped;
+    private int status;
+    private long size;
+    private long durationNanos;
+
+    AccessLines(RequestMix mix, Sampling sampling) {
+        this.mix = mix;
+        this.sampling = sampling;
+        this.random = sampling.random();
+        this.clientWeights = Sampling.cumulative(mix.authenticatedWeight(), mix.anonymousWeight(), mix.unknownUserWeight());
+        List<String> known = BasicAuthUsers.KNOWN;
+        userNames = new byte[known.size()][];
+        userIps = new byte[known.size()][];
+        for (int i = 0; i < known.size(); i++) {
+            userNames[i] = utf8(known.get(i));
+            // two users come over IPv6, which Caddy logs without brackets
+            userIps[i] = utf8(i == 2 || i == 7 ? "2001:db8:85a3::" + Integer.toHexString(0x10 + i) : "203.0.113." + (20 + i));
+        }
+        knownUserSeen = new boolean[known.size()];
+        unknownUserSeen = new boolean[BasicAuthUsers.UNKNOWN.size()];
+    }
+
+    Client client() {
+        return client;
+    }
+
+    /** The index into {@link BasicAuthUsers#KNOWN} of an authenticated request's user, else -1. */
+    int userIndex() {
+        return userIndex;
+    }
+
+    int status() {
+        return status;
+    }
+
+    boolean overTls() {
+        return tls;
+    }
+
+    boolean withTraceparent() {
+        return traceparent;
+    }
+
+    /** Draws the next request and writes its line; {@code kind} breaks it the way a malformed kind says. */
+    void write(LineBuffer out, long endEpochNanos, LineKind kind) {
+        drawRequest();
+        decideOutcome();
+        writeUri();
+        writeRequestHeaders();
+        writeResponseHeaders(endEpochNanos);
+        compose(out, endEpochNanos, kind);
+    }
+
+    private void drawRequest() {
+        client = Client.values()[sampling.weighted(clientWeights)];
+        userIndex = -1;
+        unknownUserIndex = -1;
+        route = switch (client) {
+            case AUTHENTICATED -> {
+                userIndex = sampling.weighted(USER_WEIGHTS);
+                yield sampling.chance(mix.unicodePathShare()) ? Route.FILE : API_ROUTES[sampling.weighted(API_WEIGHTS)];
+            }
+            case UNKNOWN_USER -> {
+                unknownUserIndex = sampling.below(unknownUserSeen.length);
+                yield API_ROUTES[sampling.weighted(API_WEIGHTS)];
+            }
+            case ANONYMOUS -> sampling.chance(ANONYMOUS_ON_API)
+                    ? API_ROUTES[sampling.weighted(API_WEIGHTS)]
+                    : PUBLIC_ROUTES[sampling.weighted(PUBLIC_WEIGHTS)];
+        };
+        agent = client == Client.AUTHENTICATED ? AGENT_OF_USER[userIndex] : sampling.weighted(ANONYMOUS_AGENT_WEIGHTS);
+        tls = route != Route.HEALTH && sampling.chance(mix.tlsShare());
+        // python-requests speaks HTTP/1.1 only
+        http2 = tls && USER_AGENTS[agent] != PYTHON_REQUESTS && sampling.chance(0.85);
+        asset = route == Route.STATIC ? ASSETS.get(sampling.below(ASSETS.size())) : null;
+        remoteIp.clear();
+        if (client == Client.AUTHENTICATED) {
+            remoteIp.append(userIps[userIndex]);
+        } else if (route == Route.HEALTH) {
+            remoteIp.append(HEALTH_CHECKER_IP);
+        } else {
+            remoteIp.append(client == Client.UNKNOWN_USER ? PROBER_NETWORK : VISITOR_NETWORK).appendDecimal(1 + sampling.below(254));
+        }
+    }
+
+    private void decideOutcome() {
+        upstreamAnswered = false;
+        gzipped = false;
+        double seconds;
+        if (route.protectedByBasicAuth && client != Client.AUTHENTICATED) {
+            status = 401;
+            size = 0;
+            seconds = sampling.logNormal(0.00004, 0.4);
+            if (client == Client.UNKNOWN_USER) {
+                seconds += firstUseCost(unknownUserSeen, unknownUserIndex);
+            }
+        } else {
+            seconds = switch (route.backend) {
+                case UPSTREAM -> proxied();
+                case FILES -> servedFromDisk();
+                case CADDY -> answeredByCaddy();
+            };
+            if (client == Client.AUTHENTICATED) {
+                seconds += firstUseCost(knownUserSeen, userIndex);
+            }
+        }
+        durationNanos = Math.max(MIN_NANOS, (long) (Math.min(seconds, MAX_SECONDS) * 1e9));
+    }
+
+    private double proxied() {
+        double seconds = latency();
+        double u = random.nextDouble();
+        if (u < mix.serverErrorShare()) {
+            return serverError(seconds);
+        }
+        u -= mix.serverErrorShare();
+        upstreamAnswered = true;
+        if (u < FORBIDDEN_SHARE) {
+            return refusedByUpstream(403, 61, seconds);
+        }
+        u -= FORBIDDEN_SHARE;
+        if (u < NOT_FOUND_SHARE) {
+            return refusedByUpstream(404, 58, seconds);
+        }
+        u -= NOT_FOUND_SHARE;
+        if (u < GAVE_UP_SHARE) {
+            upstreamAnswered = false;
+            status = 0;
+            size = 0;
+            return seconds * (0.1 + 0.8 * random.nextDouble());
+        }
+        status = route == Route.ORDER_CREATE ? 201 : route == Route.ORDER_DELETE ? 204 : 200;
+        size = route.sizeSigma == 0 ? route.typicalSize : Math.max(1, Math.round(sampling.logNormal(route.typicalSize, route.sizeSigma)));
+        return seconds;
+    }
+
+    private double refusedByUpstream(int code, int bodyBytes, double seconds) {
+        status = code;
+        size = bodyBytes;
+        return seconds * 0.5;
+    }
+
+    private double serverError(double seconds) {
+        int pick = sampling.below(20);
+        if (pick < 7) {
+            upstreamAnswered = true;
+            status = 500;
+            size = 72;
+            return seconds;
+        }
+        if (pick < 14) {
+            // nothing listens upstream: Caddy answers at once, with an empty body
+            status = 502;
+            size = 0;
+            return sampling.logNormal(0.0003, 0.5);
+        }
+        if (pick < 18) {
+            upstreamAnswered = true;
+            status = 503;
+            size = 19;
+            return sampling.logNormal(0.002, 0.5);
+        }
+        status = 504;
+        size = 0;
+        return sampling.logNormal(10, 0.1);
+    }
+
+    private double servedFromDisk() {
+        double u = random.nextDouble();
+        if (u < NOT_MODIFIED_SHARE) {
+            status = 304;
+            size = 0;
+            return sampling.logNormal(0.00012, 0.4);
+        }
+        if (u < NOT_MODIFIED_SHARE + MISSING_ASSET_SHARE) {
+            status = 404;
+            size = 0;
+            return sampling.logNormal(0.0001, 0.4);
+        }
+        status = 200;
+        gzipped = asset.compressible && USER_AGENTS[agent] != CURL;
+        size = gzipped ? asset.size / 4 : asset.size;
+        return latency() + asset.size * 2e-9;
+    }
+
+    private double answeredByCaddy() {
+        switch (route) {
+            case ADMIN -> {
+                status = 200;
+                size = ADMIN_GREETING_BYTES + userNames[userIndex].length;
+            }
+            case HEALTH -> {
+                status = 200;
+                size = 2;
+            }
+            case BLOCKED -> {
+                status = 403;
+                size = 9;
+            }
+            case REDIRECT -> {
+                status = 301;
+                size = 0;
+            }
+            default -> {
+                status = 0;
+                size = 0;
+            }
+        }
+        return latency();
+    }
+
+    /** The route's log-normal latency, and now and then a heavy-tailed slow one. */
+    private double latency() {
+        double seconds = sampling.logNormal(route.medianSeconds, route.latencySigma);
+        if (sampling.chance(SLOW_TAIL_SHARE)) {
+            seconds *= 3 * sampling.pareto(1.5);
+        }
+        return seconds;
+    }
+
+    private double firstUseCost(boolean[] seen, int index) {
+        if (seen[index]) {
+            return 0;
+        }
+        seen[index] = true;
+        return sampling.logNormal(BCRYPT_SECONDS, 0.03);
+    }
+
+    private void writeUri() {
+        uri.clear();
+        boolean hasQuery = false;
+        switch (route) {
+            case USER, USER_UPDATE -> uri.append(USERS_PATH).appendDecimal(1 + sampling.below(50_000));
+            case ORDER_ITEMS -> appendUuid(uri.append(ORDERS_PATH).append('/')).append(ITEMS);
+            case ORDER_CREATE -> uri.append(ORDERS_PATH);
+            case ORDER_DELETE -> appendUuid(uri.append(ORDERS_PATH).append('/'));
+            case BLOB -> uri.append(BLOBS_PATH).appendHex(random.nextLong(), 16).appendHex(random.nextLong(), 16);
+            case SEARCH -> {
+                uri.append(SEARCH_PATH).append(SEARCH_TERMS[sampling.below(SEARCH_TERMS.length)])
+                        .append(PAGE_PARAMETER).appendDecimal(1 + sampling.below(20));
+                hasQuery = true;
+            }
+            case REPORT -> {
+                uri.append(REPORTS_PATH).appendDecimal(1 + sampling.below(900)).append(EXPORT);
+                hasQuery = true;
+            }
+            case FILE -> uri.append(UNICODE_PATHS[sampling.below(UNICODE_PATHS.length)]).appendDecimal(1 + sampling.below(500));
+            case ADMIN -> uri.append(ADMIN_PATH);
+            case HEALTH -> uri.append(HEALTH_PATH);
+            case PUBLIC_PAGE -> {
+                byte[] page = PUBLIC_PAGES[sampling.below(PUBLIC_PAGES.length)];
+                uri.append(page);
+                if (page[page.length - 1] == '/') {
+                    uri.appendDecimal(1 + sampling.below(2_000));
+                }
+            }
+            case STATIC -> uri.append(status == 404 ? MISSING_ASSET : asset.path);
+            case BLOCKED -> uri.append(BLOCKED_PATH);
+            case REDIRECT -> uri.append(OLD_PATH);
+            case NO_ROUTE -> uri.append(NO_ROUTE_PATH);
+        }
+        if (takesSecretInQuery() && sampling.chance(mix.sensitiveQueryShare())) {
+            uri.append(hasQuery ? '&' : '?').append(SECRET_PARAMETERS[sampling.below(SECRET_PARAMETERS.length)])
+                    .appendHex(random.nextLong(), 16).appendHex(random.nextLong(), 16);
+        }
+    }
+
+    private boolean takesSecretInQuery() {
+        return route.readOnly && route != Route.HEALTH && route != Route.STATIC;
+    }
+
+    /** A random (version 4) UUID, as an order id. */
+    private LineBuffer appendUuid(LineBuffer out) {
+        long high = random.nextLong();
+        long low = random.nextLong();
+        high = (high & ~0xF000L) | 0x4000L;
+        low = (low & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+        return out.appendHex(high >>> 32, 8).append('-').appendHex(high >>> 16, 4).append('-').appendHex(high, 4).append('-')
+                .appendHex(low >>> 48, 4).append('-').appendHex(low, 12);
+    }
+
+    private void writeRequestHeaders() {
+        HeaderSet h = requestHeaders;
+        h.clear();
+        traceparent = false;
+        if (route == Route.HEALTH) {
+            h.add(USER_AGENT, KUBE_PROBE);
+            h.add(ACCEPT, ANY);
+            h.add(CONNECTION, CLOSE);
+            return;
+        }
+        h.add(USER_AGENT, USER_AGENTS[agent]);
+        writeClientHeaders(h);
+        if (client != Client.ANONYMOUS) {
+            h.addRedacted(AUTHORIZATION);
+        }
+        if (route.sendsBody()) {
+            h.add(CONTENT_TYPE, JSON);
+            h.begin(CONTENT_LENGTH).append('"').appendDecimal(200 + sampling.below(3_000)).append('"');
+            h.end();
+        }
+        if (status == 304) {
+            h.begin(IF_NONE_MATCH).append('"').append(asset.quotedEtag).append('"');
+            h.end();
+        }
+        if (sampling.chance(mix.traceparentShare())) {
+            writeTraceContext(h);
+        }
+        if (sampling.chance(mix.bigHeaderShare())) {
+            writeClientCertificate(h);
+        }
+    }
+
+    private void writeClientHeaders(HeaderSet h) {
+        if (agent < BROWSERS) {
+            h.add(ACCEPT, route == Route.PUBLIC_PAGE ? HTML_FIRST : route == Route.STATIC ? ANY : JSON_FIRST);
+            h.add(ACCEPT_ENCODING, BROWSER_ENCODINGS);
+            h.add(ACCEPT_LANGUAGE, ENGLISH);
+            if (!route.protectedByBasicAuth && sampling.chance(0.5)) {
+                h.addRedacted(COOKIE);
+            }
+            return;
+        }
+        byte[] name = USER_AGENTS[agent];
+        if (name == PYTHON_REQUESTS) {
+            h.add(ACCEPT, ANY);
+            h.add(ACCEPT_ENCODING, GZIP_DEFLATE);
+            if (!http2) {
+                h.add(CONNECTION, KEEP_ALIVE);
+            }
+        } else if (name == OKHTTP) {
+            h.add(ACCEPT_ENCODING, GZIP);
+        } else {
+            h.add(ACCEPT, ANY);
+        }
+    }
+
+    /** A valid W3C traceparent (version 00, non-zero ids, mostly sampled), and on a third of them a tracestate. */
+    private void writeTraceContext(HeaderSet h) {
+        traceparent = true;
+        long traceHigh = random.nextLong();
+        long traceLow = random.nextLong();
+        long parent = random.nextLong();
+        if ((traceHigh | traceLow) == 0) {
+            traceLow = 1;
+        }
+        if (parent == 0) {
+            parent = 1;
+        }
+        h.begin(TRACEPARENT).append(TRACEPARENT_VERSION).appendHex(traceHigh, 16).appendHex(traceLow, 16).append('-')
+                .appendHex(parent, 16).append('-').append('0').append(sampling.chance(0.9) ? '1' : '0').append('"');
+        h.end();
+        if (sampling.chance(1.0 / 3)) {
+            h.begin(TRACESTATE).append(sampling.chance(0.5) ? TRACESTATE_ROJO : TRACESTATE_CONGO)
+                    .appendHex(random.nextLong(), 16).append('"');
+            h.end();
+        }
+    }
+
+    /** A forwarded client certificate (Envoy's header): 2 to 6 KB, with quotes that JSON escapes. */
+    private void writeClientCertificate(HeaderSet h) {
+        LineBuffer value = h.begin(CLIENT_CERT).append(CERT_HASH);
+        for (int i = 0; i < 4; i++) {
+            value.appendHex(random.nextLong(), 16);
+        }
+        value.append(CERT_SUBJECT).append(CERT_BODY, 0, 1_500 + sampling.below(CERT_BODY.length - 1_500)).append(CERT_END);
+        h.end();
+    }
+
+    private void writeResponseHeaders(long endEpochNanos) {
+        HeaderSet h = responseHeaders;
+        h.clear();
+        if (status == 401) {
+            h.addList(SERVER, CADDY);
+            h.add(WWW_AUTHENTICATE, BASIC_REALM);
+        } else if (upstreamAnswered) {
+            h.addList(SERVER, CADDY_AND_UPSTREAM);
+            h.add(DATE, dates.at(endEpochNanos));
+            if (status != 204) {
+                h.add(CONTENT_TYPE, upstreamContentType());
+                addContentLength(h);
+            }
+        } else if (route.backend == Route.Backend.FILES) {
+            writeFileHeaders(h);
+        } else {
+            h.addList(SERVER, CADDY);
+            writeCaddyAnswerHeaders(h);
+        }
+        if (tls) {
+            h.add(ALT_SVC, H3_ON_443);
+        }
+    }
+
+    private byte[] upstreamContentType() {
+        if (status == 503) {
+            return TEXT_PLAIN;
+        }
+        if (status != 200) {
+            return JSON;
+        }
+        return switch (route) {
+            case BLOB, FILE -> OCTET_STREAM;
+            case REPORT -> CSV;
+            case PUBLIC_PAGE -> TEXT_HTML;
+            default -> JSON;
+        };
+    }
+
+    private void writeFileHeaders(HeaderSet h) {
+        h.addList(SERVER, CADDY);
+        if (status == 404) {
+            return;
+        }
+        h.begin(ETAG).append('"').append(asset.quotedEtag).append('"');
+        h.end();
+        if (status == 304) {
+            return;
+        }
+        h.add(CONTENT_TYPE, asset.contentType);
+        h.add(LAST_MODIFIED, LAST_DEPLOY);
+        if (gzipped) {
+            h.add(CONTENT_ENCODING, GZIP);
+            h.add(VARY, ACCEPT_ENCODING);
+        } else {
+            h.add(ACCEPT_RANGES, BYTES);
+            addContentLength(h);
+        }
+    }
+
+    private void writeCaddyAnswerHeaders(HeaderSet h) {
+        switch (route) {
+            case ADMIN, HEALTH, BLOCKED -> h.add(CONTENT_TYPE, TEXT_PLAIN);
+            case REDIRECT -> {
+                h.add(LOCATION, NEW_PAGE);
+                // Caddy's redir blanks the Content-Type, and the capture shows it logged as []
+                h.addList(CONTENT_TYPE, NO_VALUES);
+            }
+            default -> {
+                // status 0, 502 and 504: Caddy wrote nothing but its Server header
+            }
+        }
+    }
+
+    private void addContentLength(HeaderSet h) {
+        h.begin(CONTENT_LENGTH).append('"').appendDecimal(size).append('"');
+        h.end();
+    }
+
+    private void compose(LineBuffer out, long endEpochNanos, LineKind kind) {
+        out.append(status >= 400 ? OPEN_ERROR : OPEN_INFO);
+        ZapFloats.appendEpochSeconds(out, endEpochNanos);
+        boolean staticSite = route == Route.STATIC && tls;
+        byte[] host = staticSite ? STATIC_HOST : tls ? SITE_HOST : INTERNAL_HOST;
+        out.append(LOGGER).append(staticSite ? STATIC_SITE_LOGGER : SITE_LOGGER)
+                .append(MSG_AND_REMOTE_IP).append(remoteIp, 0, remoteIp.length())
+                .append(REMOTE_PORT).appendDecimal(32_768 + sampling.below(28_232))
+                .append(PROTO).append(http2 ? HTTP_2_0 : HTTP_1_1);
+        if (kind != LineKind.MISSING_METHOD) {
+            out.append(METHOD).append(route.method);
+        }
+        out.append(HOST).append(host).append(URI).append(uri, 0, uri.length()).append(HEADERS);
+        requestHeaders.writeShuffled(out, random);
+        if (tls) {
+            writeTls(out, host);
+        }
+        out.append(USER_ID);
+        if (client == Client.AUTHENTICATED) {
+            out.append(userNames[userIndex]);
+        }
+        out.append(DURATION);
+        ZapFloats.appendSeconds(out, kind == LineKind.NEGATIVE_DURATION ? -durationNanos : durationNanos);
+        out.append(SIZE).appendDecimal(size).append(STATUS);
+        if (kind == LineKind.STATUS_AS_STRING) {
+            out.append('"').appendDecimal(status).append('"');
+        } else {
+            out.appendDecimal(status);
+        }
+        out.append(RESP_HEADERS);
+        responseHeaders.writeShuffled(out, random);
+        out.append('}');
+    }
+
+    private void writeTls(LineBuffer out, byte[] serverName) {
+        boolean tls13 = sampling.chance(0.9);
+        int suite = tls13 ? TLS_1_3_SUITES[sampling.below(TLS_1_3_SUITES.length)] : TLS_1_2_SUITES[sampling.below(TLS_1_2_SUITES.length)];
+        out.append(TLS_RESUMED).append(sampling.chance(0.25) ? TRUE : FALSE)
+                .append(TLS_VERSION).appendDecimal(tls13 ? TLS_1_3 : TLS_1_2)
+                .append(TLS_CIPHER_SUITE).appendDecimal(suite)
+                .append(TLS_PROTO).append(http2 ? ALPN_H2 : ALPN_HTTP_1_1)
+                .append(TLS_SERVER_NAME).append(serverName).append('"').append('}');
+    }
+
+    private static byte[] base64Blob(int length) {
+        byte[] alphabet = utf8("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+        SplittableRandom fixed = new SplittableRandom(0x5EED_CE27L);
+        byte[] blob = new byte[length];
+        for (int i = 0; i < length; i++) {
+            blob[i] = alphabet[fixed.nextInt(alphabet.length)];
+        }
+        return blob;
+    }
+
+    /** A file of the static site, with what Caddy's file_server sends for it. */
+    private record StaticAsset(byte[] path, byte[] contentType, int size, byte[] quotedEtag, boolean compressible) {
+        StaticAsset(String path, String contentType, int size, String etag, boolean compressible) {
+            this(utf8(path), utf8(contentType), size, utf8("\\\"" + etag + "\\\""), compressible);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.caddylightstep.load;
+
+import static dev.caddylightstep.load.LineBuffer.utf8;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+
+/**
+ * A deterministic source of Caddy 2.6.2 JSON access-log lines: the same {@link GeneratorSettings} give the same
+ * bytes, line for line, and {@link #counts()} says what was produced so that a benchmark knows what to expect.
+ * Not thread-safe: one per producing thread.
+ */
+public final class CaddyLogGenerator {
+    private static final LineKind[] MALFORMED_KINDS =
+            {LineKind.TRUNCATED, LineKind.NOT_JSON, LineKind.MISSING_METHOD, LineKind.STATUS_AS_STRING, LineKind.NEGATIVE_DURATION};
+    /** What lands in a log file that someone switched to {@code format console}, or that a crashing Caddy wrote. */
+    private static final byte[] CONSOLE_ENTRY = utf8("\tINFO\thttp.log.access.log0\thandled request\t{\"request\": {\"remote_ip\": "
+            + "\"10.0.4.1\", \"remote_port\": \"40522\", \"proto\": \"HTTP/1.1\", \"method\": \"GET\", \"host\": \"10.0.4.12:8080\", "
+            + "\"uri\": \"/health\", \"headers\": {\"User-Agent\": [\"kube-probe/1.28\"]}}, \"user_id\": \"\", \"duration\": 0.000031, "
+            + "\"size\": 2, \"status\": 200, \"resp_headers\": {\"Server\": [\"Caddy\"]}}");
+    private static final byte[][] CRASH_OUTPUT = {
+        utf8("panic: runtime error: invalid memory address or nil pointer dereference"),
+        // not Go's "[signal SIGSEGV ...]" line: it starts like a JSON array, and parsers call it that, not "not JSON"
+        utf8("fatal error: concurrent map writes"),
+        utf8("goroutine 1 [running]:")};
+    private static final byte NEWLINE = '\n';
+
+    private final GeneratorSettings settings;
+    private final Sampling sampling;
+    private final AccessLines accessLines;
+    private final OtherLoggerLines otherLoggerLines;
+    private final LineBuffer line = new LineBuffer(2_048);
+    private final double meanGapNanos;
+    private final long[] linesByKind = new long[LineKind.values().length];
+    private final long[] accessByStatus = new long[1_000];
+    private final long[] accessByUser = new long[BasicAuthUsers.KNOWN.size()];
+    private long anonymous;
+    private long unknownUser;
+    private long withTraceparent;
+    private long overTls;
+    private long nextEpochNanos;
+    private LineKind lastKind;
+
+    public CaddyLogGenerator(GeneratorSettings settings) {
+        this.settings = settings;
+        this.sampling = new Sampling(settings.seed());
+        this.accessLines = new AccessLines(settings.mix(), sampling);
+        this.otherLoggerLines = new OtherLoggerLines(sampling);
+        this.meanGapNanos = 1e9 / settings.linesPerSecond();
+        this.nextEpochNanos = Math.addExact(Math.multiplyExact(settings.start().getEpochSecond(), 1_000_000_000L),
+                settings.start().getNano());
+    }
+
+    public GeneratorSettings settings() {
+        return settings;
+    }
+
+    /** The next line, without a line terminator, in a new array (a Kafka record value can keep it). */
+    public byte[] nextLine() {
+        generate();
+        return line.toByteArray();
+    }
+
+    /** Writes the next {@code count} lines, each followed by {@code '\n'}, without an array per line. */
+    public void writeLines(OutputStream out, long count) throws IOException {
+        for (long i = 0; i < count; i++) {
+            generate();
+            line.writeTo(out);
+            out.write(NEWLINE);
+        }
+    }
+
+    /** The next {@code count} lines, in order, each as {@link #nextLine()} returns it. Sequential only. */
+    public Stream<byte[]> lines(long count) {
+        return LongStream.range(0, count).mapToObj(i -> nextLine());
+    }
+
+    /** What the line last returned or written is. */
+    public LineKind lastKind() {
+        return lastKind;
+    }
+
+    /** The log time of the next line, in nanoseconds since the epoch. */
+    public long nextEpochNanos() {
+        return nextEpochNanos;
+    }
+
+    public GeneratedCounts counts() {
+        Map<LineKind, Long> kinds = new EnumMap<>(LineKind.class);
+        for (LineKind kind : LineKind.values()) {
+            kinds.put(kind, linesByKind[kind.ordinal()]);
+        }
+        Map<Integer, Long> statuses = new TreeMap<>();
+        for (int status = 0; status < accessByStatus.length; status++) {
+            if (accessByStatus[status] > 0) {
+                statuses.put(status, accessByStatus[status]);
+            }
+        }
+        Map<String, Long> users = new LinkedHashMap<>();
+        List<String> known = BasicAuthUsers.KNOWN;
+        for (int i = 0; i < known.size(); i++) {
+            users.put(known.get(i), accessByUser[i]);
+        }
+        return new GeneratedCounts(kinds, statuses, users, anonymous, unknownUser, withTraceparent, overTls);
+    }
+
+    private void generate() {
+        long epochNanos = nextEpochNanos;
+        nextEpochNanos += Math.max(1, Math.round(sampling.exponential(meanGapNanos)));
+        line.clear();
+        double pick = sampling.random().nextDouble();
+        if (pick < settings.malformedShare()) {
+            lastKind = MALFORMED_KINDS[sampling.below(MALFORMED_KINDS.length)];
+            writeMalformed(epochNanos);
+        } else if (pick < settings.malformedShare() + settings.nonAccessShare()) {
+            lastKind = LineKind.NON_ACCESS;
+            otherLoggerLines.write(line, epochNanos);
+        } else {
+            lastKind = LineKind.ACCESS;
+            accessLines.write(line, epochNanos, LineKind.ACCESS);
+            countAccess();
+        }
+        linesByKind[lastKind.ordinal()]++;
+    }
+
+    private void writeMalformed(long epochNanos) {
+        switch (lastKind) {
+            case NOT_JSON -> writeNotJson(epochNanos);
+            case TRUNCATED -> {
+                accessLines.write(line, epochNanos, LineKind.ACCESS);
+                truncate();
+            }
+            default -> accessLines.write(line, epochNanos, lastKind);
+        }
+    }
+
+    /** Cuts the line short, as a crash mid-write does, but between characters so that it stays UTF-8. */
+    private void truncate() {
+        int cut = line.length() / 4 + sampling.below(line.length() * 3 / 4 - 1);
+        while ((line.byteAt(cut) & 0xC0) == 0x80) {
+            cut--;
+        }
+        line.truncate(cut);
+    }
+
+    private void writeNotJson(long epochNanos) {
+        if (sampling.chance(0.5)) {
+            line.append(CRASH_OUTPUT[sampling.below(CRASH_OUTPUT.length)]);
+            return;
+        }
+        LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L),
+                (int) Math.floorMod(epochNanos, 1_000_000_000L), ZoneOffset.UTC);
+        line.appendZeroPadded(t.getYear(), 4).append('/').appendZeroPadded(t.getMonthValue(), 2).append('/')
+                .appendZeroPadded(t.getDayOfMonth(), 2).append(' ').appendZeroPadded(t.getHour(), 2).append(':')
+                .appendZeroPadded(t.getMinute(), 2).append(':').appendZeroPadded(t.getSecond(), 2).append('.')
+                .appendZeroPadded(t.getNano() / 1_000_000, 3).append(CONSOLE_ENTRY);
+    }
+
+    private void countAccess() {
+        accessByStatus[accessLines.status()]++;
+        switch (accessLines.client()) {
+            case AUTHENTICATED -> accessByUser[accessLines.userIndex()]++;
+            case ANONYMOUS -> anonymous++;
+            case UNKNOWN_USER -> unknownUser++;
+        }
+        if (accessLines.withTraceparent()) {
+            withTraceparent++;
+        }
+        if (accessLines.overTls()) {
+            overTls++;
+        }
+    }
+}
