@@ -1,6 +1,6 @@
-package dev.caddylightstep.load;
+package dev.caddylightstep.loadtest;
 
-import static dev.caddylightstep.load.LineBuffer.utf8;
+import static dev.caddylightstep.loadtest.LineBuffer.utf8;
 
 /**
  * Lines of Caddy's loggers other than the access log, as 2.6.2 writes them (from the capture's

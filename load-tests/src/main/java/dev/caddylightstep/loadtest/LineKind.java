@@ -1,4 +1,4 @@
-package dev.caddylightstep.load;
+package dev.caddylightstep.loadtest;
 
 /** What a generated line is, so that a benchmark knows what the pipeline should make of it. */
 public enum LineKind {

@@ -1,4 +1,4 @@
-package dev.caddylightstep.load;
+package dev.caddylightstep.loadtest;
 
 /**
  * The routes of the generated site, modelled on the capture's Caddyfile: a basicauth-protected API proxied to an

@@ -1,4 +1,4 @@
-package dev.caddylightstep.load;
+package dev.caddylightstep.loadtest;
 
 /**
  * Writes {@code ts} and {@code duration} as Caddy 2.6.2's logger (zap) does: seconds as a float64, printed by

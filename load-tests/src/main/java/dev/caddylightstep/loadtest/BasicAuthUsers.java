@@ -1,4 +1,4 @@
-package dev.caddylightstep.load;
+package dev.caddylightstep.loadtest;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.caddylightstep.load;
+package dev.caddylightstep.loadtest;
 
 /**
  * The traffic of the generated site. The three weights split requests between clients (relative, need not sum

@@ -1,6 +1,6 @@
-package dev.caddylightstep.load;
+package dev.caddylightstep.loadtest;
 
-import static dev.caddylightstep.load.LineBuffer.utf8;
+import static dev.caddylightstep.loadtest.LineBuffer.utf8;
 
 import java.util.List;
 import java.util.SplittableRandom;

@@ -1,4 +1,4 @@
-package dev.caddylightstep.load;
+package dev.caddylightstep.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
