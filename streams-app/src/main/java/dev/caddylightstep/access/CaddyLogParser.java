@@ -98,7 +98,8 @@ public final class CaddyLogParser {
 
     private static ParseOutcome.Rejected rejectedFor(IOException e) {
         String message = firstLine(e);
-        if (e instanceof JsonEOFException) {
+        // Jackson reports some cuts (after a comma, inside "fal") as syntax errors that say so
+        if (e instanceof JsonEOFException || message.startsWith("Unexpected end-of-input")) {
             return new ParseOutcome.Rejected(DeadLetterReason.TRUNCATED, message);
         }
         if (message.startsWith("Duplicate field")) {

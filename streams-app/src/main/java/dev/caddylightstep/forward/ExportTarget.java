@@ -1,0 +1,119 @@
+package dev.caddylightstep.forward;
+
+import dev.caddylightstep.config.ConfigException;
+import dev.caddylightstep.config.Settings;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Where spans go, from OpenTelemetry's own variables (OTEL_EXPORTER_OTLP_*: endpoint, protocol, headers,
+ * compression, timeout, certificates) read by the SDK's autoconfiguration, and LS_ACCESS_TOKEN: when set, it
+ * is sent as the lightstep-access-token header, and with no endpoint given the spans go to Lightstep's public
+ * ingest. The token is never logged and never part of a message.
+ */
+public final class ExportTarget implements AutoCloseable {
+    static final String TOKEN_HEADER = "lightstep-access-token";
+
+    private final AutoConfiguredOpenTelemetrySdk sdk;
+    private final SpanExporter exporter;
+    private final String description;
+
+    private ExportTarget(AutoConfiguredOpenTelemetrySdk sdk, SpanExporter exporter, String description) {
+        this.sdk = sdk;
+        this.exporter = exporter;
+        this.description = description;
+    }
+
+    /** The configured backend, or empty when neither an OTLP endpoint nor LS_ACCESS_TOKEN is set. */
+    public static Optional<ExportTarget> from(Settings settings, ForwarderSettings forwarder) {
+        Map<String, String> env = settings.openTelemetryEnvironment();
+        Map<String, String> props = new HashMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith("OTEL_")) {
+                props.put(name.toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            }
+        });
+        if ("true".equalsIgnoreCase(props.get("otel.sdk.disabled"))) {
+            return Optional.empty();
+        }
+        String exporters = props.getOrDefault("otel.traces.exporter", "otlp");
+        if (exporters.equals("none")) {
+            return Optional.empty();
+        }
+        if (!exporters.equals("otlp")) {
+            throw new ConfigException("OTEL_TRACES_EXPORTER: '" + exporters + "' is not otlp or none: spans are forwarded with OTLP");
+        }
+        String token = blankToNull(env.get(Settings.LIGHTSTEP_TOKEN));
+        String endpoint = props.getOrDefault("otel.exporter.otlp.traces.endpoint", props.get("otel.exporter.otlp.endpoint"));
+        if (endpoint == null && token == null) {
+            return Optional.empty();
+        }
+        String protocol = props.getOrDefault("otel.exporter.otlp.traces.protocol", props.getOrDefault("otel.exporter.otlp.protocol", "grpc"));
+        if (endpoint == null) {
+            endpoint = lightstepIngest(forwarder.lightstepRegion(), protocol);
+            props.put("otel.exporter.otlp.traces.endpoint", endpoint);
+        }
+        if (token != null) {
+            String headers = props.getOrDefault("otel.exporter.otlp.traces.headers", props.getOrDefault("otel.exporter.otlp.headers", ""));
+            String withToken = (headers.isBlank() ? "" : headers + ",") + TOKEN_HEADER + "=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
+            props.put("otel.exporter.otlp.traces.headers", withToken);
+        }
+        props.put("otel.traces.exporter", "otlp");
+        props.put("otel.metrics.exporter", "none");
+        props.put("otel.logs.exporter", "none");
+        // the forwarder retries itself, with its own backoff, and must see every refusal to count it
+        props.put("otel.java.exporter.otlp.retry.disabled", "true");
+
+        AtomicReference<SpanExporter> captured = new AtomicReference<>();
+        AutoConfiguredOpenTelemetrySdk sdk;
+        try {
+            sdk = AutoConfiguredOpenTelemetrySdk.builder()
+                    .addPropertiesCustomizer(config -> props)
+                    .addSpanExporterCustomizer((exporter, config) -> {
+                        captured.set(exporter);
+                        return exporter;
+                    })
+                    .disableShutdownHook()
+                    .build();
+        } catch (RuntimeException e) {
+            throw new ConfigException("OpenTelemetry exporter settings (OTEL_EXPORTER_OTLP_*): " + withoutSecrets(e.getMessage(), token));
+        }
+        String description = protocol + " to " + endpoint + (token != null ? " with a Lightstep access token" : "");
+        return Optional.of(new ExportTarget(sdk, captured.get(), description));
+    }
+
+    static String lightstepIngest(String region, String protocol) {
+        String host = region.equals("eu") ? "ingest.eu.lightstep.com" : "ingest.lightstep.com";
+        return protocol.startsWith("http") ? "https://" + host + "/v1/traces" : "https://" + host + ":443";
+    }
+
+    private static String withoutSecrets(String message, String token) {
+        String m = String.valueOf(message);
+        return token == null ? m : m.replace(token, "(token)");
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    public SpanExporter exporter() {
+        return exporter;
+    }
+
+    /** Protocol and endpoint, for the operator; never the token or other headers. */
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        sdk.getOpenTelemetrySdk().close();
+    }
+}

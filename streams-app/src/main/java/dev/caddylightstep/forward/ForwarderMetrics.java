@@ -1,0 +1,26 @@
+package dev.caddylightstep.forward;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** What the forwarder reports on /metrics (caddy_forward_*), so that an operator sees exports, retries and throttling. */
+final class ForwarderMetrics {
+    final Counter exported;
+    final Counter failedAttempts;
+    final Counter retries;
+    final Counter throttled;
+    final Counter rateLimited;
+    final Counter deadLettered;
+    final Timer exportLatency;
+
+    ForwarderMetrics(MeterRegistry registry) {
+        exported = Counter.builder("caddy.forward.spans.exported").description("Spans the backend acknowledged").register(registry);
+        failedAttempts = Counter.builder("caddy.forward.export.failures").description("Export requests that failed (and were retried or split)").register(registry);
+        retries = Counter.builder("caddy.forward.export.retries").description("Export requests sent again after a failure").register(registry);
+        throttled = Counter.builder("caddy.forward.throttled").description("Export requests the backend refused for its rate limit (429, RESOURCE_EXHAUSTED)").register(registry);
+        rateLimited = Counter.builder("caddy.forward.rate.limited.seconds").description("Seconds spent waiting for caddy.forward.max-spans-per-second").register(registry);
+        deadLettered = Counter.builder("caddy.forward.spans.dead.lettered").description("Spans the backend rejected as malformed, sent to the spans dead-letter topic").register(registry);
+        exportLatency = Timer.builder("caddy.forward.export.latency").description("Time from sending an export request to its answer").register(registry);
+    }
+}

@@ -1,0 +1,21 @@
+package dev.caddylightstep.forward;
+
+import dev.caddylightstep.config.Settings;
+import java.time.Duration;
+
+/**
+ * How the forwarder consumes and exports.
+ *
+ * @param maxSpansPerSecond 0 for no limit
+ */
+public record ForwarderSettings(String groupId, int batchSize, int maxSpansPerSecond, Duration maxBackoff, String lightstepRegion) {
+
+    public static ForwarderSettings from(Settings s) {
+        return new ForwarderSettings(
+                s.string("caddy.forward.group-id"),
+                s.integer("caddy.forward.batch-size", 1, 100_000),
+                s.integer("caddy.forward.max-spans-per-second", 0, 10_000_000),
+                s.duration("caddy.forward.max-backoff", Duration.ofMillis(100)),
+                s.choice("caddy.forward.lightstep-region", "us", "eu"));
+    }
+}

@@ -1,0 +1,215 @@
+package dev.caddylightstep.forward;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.config.Settings;
+import dev.caddylightstep.deadletter.DeadLetterHeaders;
+import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.OtlpReceiver;
+import dev.caddylightstep.testing.OtlpTransport;
+import dev.caddylightstep.testing.PipelineHarness;
+import dev.caddylightstep.testing.Records;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The forwarder between a real broker and a local OTLP receiver that decodes real OTLP. */
+class SpanForwarderTest {
+    private static final String TOKEN = "ls-token-" + UUID.randomUUID();
+    private static EmbeddedKafka kafka;
+    private static List<byte[]> spanRecords;
+    private static Set<String> spanIds;
+
+    @BeforeAll
+    static void start() {
+        kafka = EmbeddedKafka.builder().build().start();
+        // real spans: the topology's own output for the captured access log
+        try (PipelineHarness p = PipelineHarness.start()) {
+            p.sendAll(CaddyCapture.lines("access.log"));
+            List<ExportTraceServiceRequest> requests = p.exportRequests();
+            spanRecords = requests.stream().map(ExportTraceServiceRequest::toByteArray).toList();
+            spanIds = p.spans().stream().map(s -> HexFormat.of().formatHex(s.getSpanId().toByteArray())).collect(Collectors.toSet());
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    /** A fresh pair of topics, so that tests do not share offsets. */
+    private record Topics(String spans, String deadLetters, String group) {
+        static Topics fresh() {
+            String id = UUID.randomUUID().toString().substring(0, 8);
+            Topics t = new Topics("spans-" + id, "spans-dlq-" + id, "forwarder-" + id);
+            kafka.createTopics(List.of(new NewTopic(t.spans, 3, (short) 1), new NewTopic(t.deadLetters, 1, (short) 1)));
+            return t;
+        }
+    }
+
+    private static SpanForwarder forwarder(Topics topics, OtlpReceiver receiver, Map<String, String> env) {
+        Map<String, String> environment = new HashMap<>(env);
+        environment.put("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint());
+        environment.put("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", receiver.transport() == OtlpTransport.GRPC ? "grpc" : "http/protobuf");
+        Settings settings = Settings.load(null, environment, Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "caddy.forward.group-id", topics.group, "caddy.forward.batch-size", "64", "caddy.forward.max-backoff", "1s"));
+        ForwarderSettings forwarderSettings = ForwarderSettings.from(settings);
+        ExportTarget target = ExportTarget.from(settings, forwarderSettings).orElseThrow();
+        SpanForwarder forwarder = new SpanForwarder(forwarderSettings, settings.kafka(), target.exporter(), topics.spans,
+                topics.deadLetters, new SimpleMeterRegistry());
+        Thread thread = new Thread(() -> {
+            try {
+                forwarder.run();
+            } finally {
+                target.close();
+            }
+        }, "forwarder-" + topics.group);
+        thread.setDaemon(true);
+        thread.start();
+        return forwarder;
+    }
+
+    private static Map<TopicPartition, Long> committed(Topics topics) throws ExecutionException, InterruptedException {
+        try (Admin admin = kafka.admin()) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(topics.group).partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, Long> result = new HashMap<>();
+            offsets.forEach((tp, o) -> result.put(tp, o == null ? 0L : o.offset()));
+            return result;
+        }
+    }
+
+    private static long endOffsets(Topics topics) throws ExecutionException, InterruptedException {
+        try (Admin admin = kafka.admin()) {
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            for (int p = 0; p < 3; p++) {
+                request.put(new TopicPartition(topics.spans, p), OffsetSpec.latest());
+            }
+            return admin.listOffsets(request).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void everySpanArrivesOnceAfterAnOutage(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            receiver.refuseNext(3, 503);
+            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(0, 150));
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> receiver.spans().size() >= 40);
+                receiver.stop();
+                Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(150, spanRecords.size()));
+                Thread.sleep(3000);
+                receiver.start();
+                receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
+                assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(spanIds);
+                assertThat(receiver.refusedRequests()).isGreaterThanOrEqualTo(3);
+                await().atMost(Duration.ofSeconds(10)).until(() -> committed(topics).values().stream().mapToLong(Long::longValue).sum() == endOffsets(topics));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void noOffsetIsCommittedBeforeTheBackendAcknowledged(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            receiver.stop();
+            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(0, 100));
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
+                Thread.sleep(4000);
+                assertThat(committed(topics).values()).allMatch(offset -> offset == 0);
+                receiver.start();
+                receiver.awaitSpans(100, Duration.ofSeconds(60));
+                await().atMost(Duration.ofSeconds(10)).until(() -> committed(topics).values().stream().mapToLong(Long::longValue).sum() == 100);
+                assertThat(forwarder.acknowledgedSpans()).isEqualTo(100);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void spansTheBackendRejectsAreDeadLetteredAndTheRestExported(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            receiver.rejectSpansNamed("GET /teapot");
+            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
+                int teapots = (int) CaddyCapture.lines("access.log").stream().filter(l -> l.contains("\"uri\":\"/teapot\"")).count();
+                var dead = Records.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, teapots, Duration.ofSeconds(60));
+                assertThat(dead).hasSize(teapots).allSatisfy(r -> {
+                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON)).isEqualTo("rejected-by-backend");
+                    assertThat(ExportTraceServiceRequest.parseFrom(r.value()).getResourceSpans(0).getScopeSpans(0).getSpans(0).getName())
+                            .isEqualTo("GET /teapot");
+                });
+                receiver.awaitSpans(spanRecords.size() - teapots, Duration.ofSeconds(30));
+                assertThat(receiver.spans()).noneMatch(s -> s.name().equals("GET /teapot"));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void theLightstepTokenIsSentWithEveryRequest(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            receiver.refuseNext(1, 503);
+            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(0, 10));
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of("LS_ACCESS_TOKEN", TOKEN))) {
+                receiver.awaitSpans(10, Duration.ofSeconds(30));
+                assertThat(receiver.requestHeaders()).isNotEmpty().allSatisfy(h -> assertThat(h.first("lightstep-access-token")).contains(TOKEN));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void aRecordThatIsNotOtlpIsDeadLettered(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            List<byte[]> records = new ArrayList<>(spanRecords.subList(0, 5));
+            records.add("{\"not\":\"otlp\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Records.produce(kafka.bootstrapServers(), topics.spans, records);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
+                var dead = Records.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
+                assertThat(dead).hasSize(1);
+                assertThat(DeadLetterHeaders.text(dead.get(0).headers(), DeadLetterHeaders.REASON)).isEqualTo("not-otlp");
+                receiver.awaitSpans(5, Duration.ofSeconds(30));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = OtlpTransport.class, names = "HTTP_PROTOBUF")
+    void twoForwardersShareThePartitionsAndExportEachSpanOnce(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            try (SpanForwarder first = forwarder(topics, receiver, Map.of()); SpanForwarder second = forwarder(topics, receiver, Map.of())) {
+                receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
+                Thread.sleep(1000);
+                assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().hasSize(spanRecords.size());
+            }
+        }
+    }
+}
