@@ -1,0 +1,162 @@
+package dev.caddylightstep.aggregate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.caddylightstep.schema.LatencyAggregateRecord;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+
+/**
+ * Interactive queries over the latency windows of every instance of the application: a group's windows
+ * live in the instance that owns the group's partition, found through the streams metadata and fetched
+ * from it over HTTP when it is not this one.
+ */
+public final class WindowQueries {
+    private final KafkaStreams streams;
+    private final HostInfo self;
+    private final WindowSettings windows;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+    public WindowQueries(KafkaStreams streams, HostInfo self, WindowSettings windows) {
+        this.streams = streams;
+        this.self = self;
+        this.windows = windows;
+    }
+
+    /** The windows of every group, newest first per group. */
+    public ArrayNode allGroups(boolean localOnly) {
+        ArrayNode out = AggregateJson.JSON.createArrayNode();
+        List<LatencyAggregateRecord> local = localAll(AggregateStage.BY_GROUP_STORE, null);
+        local.forEach(r -> out.add(AggregateJson.of(r)));
+        if (localOnly) {
+            return out;
+        }
+        Set<HostInfo> others = new LinkedHashSet<>();
+        for (StreamsMetadata metadata : streams.metadataForAllStreamsClients()) {
+            if (!metadata.hostInfo().equals(self) && metadata.stateStoreNames().contains(AggregateStage.BY_GROUP_STORE)) {
+                others.add(metadata.hostInfo());
+            }
+        }
+        for (HostInfo host : others) {
+            remote(host, "/api/windows?scope=local").forEach(out::add);
+        }
+        return out;
+    }
+
+    /** The windows of one group. */
+    public ArrayNode group(String group, boolean localOnly) {
+        KeyQueryMetadata owner = streams.queryMetadataForKey(AggregateStage.BY_GROUP_STORE, group, Serdes.String().serializer());
+        if (!localOnly && isRemote(owner)) {
+            return remote(owner.activeHost(), "/api/windows/" + encode(group) + "?scope=local");
+        }
+        ArrayNode out = AggregateJson.JSON.createArrayNode();
+        ReadOnlyWindowStore<String, LatencyWindow> store = store(AggregateStage.BY_GROUP_STORE);
+        try (var iterator = store.backwardFetch(group, since(), Instant.now().plus(windows.size()))) {
+            while (iterator.hasNext()) {
+                KeyValue<Long, LatencyWindow> window = iterator.next();
+                out.add(AggregateJson.of(window.value.toRecord(group, null, window.key, window.key + windows.size().toMillis())));
+            }
+        }
+        return out;
+    }
+
+    /** The windows of each route of one group. */
+    public ArrayNode routes(String group, boolean localOnly) {
+        KeyQueryMetadata owner = streams.queryMetadataForKey(AggregateStage.BY_ROUTE_STORE, AggregateStage.routeKey(group, ""),
+                new AggregateStage.GroupPartitioner<>());
+        if (!localOnly && isRemote(owner)) {
+            return remote(owner.activeHost(), "/api/windows/" + encode(group) + "/routes?scope=local");
+        }
+        ArrayNode out = AggregateJson.JSON.createArrayNode();
+        localAll(AggregateStage.BY_ROUTE_STORE, group).forEach(r -> out.add(AggregateJson.of(r)));
+        return out;
+    }
+
+    private List<LatencyAggregateRecord> localAll(String storeName, String onlyGroup) {
+        List<LatencyAggregateRecord> records = new ArrayList<>();
+        boolean byRoute = storeName.equals(AggregateStage.BY_ROUTE_STORE);
+        ReadOnlyWindowStore<String, LatencyWindow> store = store(storeName);
+        try (KeyValueIterator<Windowed<String>, LatencyWindow> iterator = store.fetchAll(since(), Instant.now().plus(windows.size()))) {
+            while (iterator.hasNext()) {
+                KeyValue<Windowed<String>, LatencyWindow> entry = iterator.next();
+                String key = entry.key.key();
+                String group = byRoute ? AggregateStage.groupOf(key) : key;
+                if (onlyGroup != null && !onlyGroup.equals(group)) {
+                    continue;
+                }
+                records.add(entry.value.toRecord(group, byRoute ? AggregateStage.routeOf(key) : null,
+                        entry.key.window().start(), entry.key.window().end()));
+            }
+        }
+        records.sort(Comparator.comparing(LatencyAggregateRecord::getGroup)
+                .thenComparing(r -> r.getRoute() == null ? "" : r.getRoute())
+                .thenComparing(Comparator.comparingLong(LatencyAggregateRecord::getWindowStartMs).reversed()));
+        return records;
+    }
+
+    /** Windows are kept for caddy.window.retention of log time; a replayed old log is still queryable. */
+    private Instant since() {
+        return Instant.EPOCH;
+    }
+
+    private ReadOnlyWindowStore<String, LatencyWindow> store(String name) {
+        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, LatencyWindow>windowStore()));
+    }
+
+    private boolean isRemote(KeyQueryMetadata owner) {
+        return owner != null && owner.activeHost() != null && !owner.activeHost().equals(self)
+                && !owner.activeHost().equals(HostInfo.unavailable());
+    }
+
+    private ArrayNode remote(HostInfo host, String path) {
+        URI uri = URI.create("http://" + host.host() + ":" + host.port() + path);
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new UnavailableException("instance " + host.host() + ":" + host.port() + " answered " + response.statusCode());
+            }
+            JsonNode body = AggregateJson.JSON.readTree(response.body());
+            return (ArrayNode) body;
+        } catch (IOException e) {
+            throw new UnavailableException("instance " + host.host() + ":" + host.port() + " did not answer: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("interrupted asking " + host.host() + ":" + host.port());
+        }
+    }
+
+    private static String encode(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** Windows that cannot be read now (a rebalance moves them, or the owner does not answer). */
+    public static final class UnavailableException extends RuntimeException {
+        public UnavailableException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.caddylightstep.run;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caddylightstep.aggregate.AggregateJson;
+import dev.caddylightstep.aggregate.WindowQueries;
+import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.forward.ExportTarget;
+import dev.caddylightstep.forward.ForwarderSettings;
+import dev.caddylightstep.forward.SpanForwarder;
+import dev.caddylightstep.http.HttpSettings;
+import dev.caddylightstep.http.OpsServer;
+import dev.caddylightstep.topology.StreamsProperties;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running process of caddy-lightstep: the streams role, the forwarder role, or both, with the HTTP side.
+ * Built from typed settings; started and closed as a whole.
+ */
+public final class Application implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Application.class);
+
+    /** Which parts this process runs. */
+    public enum Role { STREAMS, FORWARDER, ALL }
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PipelineStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final SpanForwarder forwarder;
+    private final ExportTarget target;
+    private final Thread forwarderThread;
+    private final OpsServer http;
+
+    public Application(Role role, PipelineConfig config, ForwarderSettings forwarding, Optional<ExportTarget> exportTarget,
+                       HttpSettings httpSettings) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        boolean runStreams = role != Role.FORWARDER;
+        boolean runForwarder = role != Role.STREAMS && exportTarget.isPresent();
+        if (role == Role.FORWARDER && exportTarget.isEmpty()) {
+            throw new IllegalStateException("the forwarder role needs a backend: set OTEL_EXPORTER_OTLP_ENDPOINT or LS_ACCESS_TOKEN");
+        }
+        ObjectNode dashboard = AggregateJson.JSON.createObjectNode();
+        dashboard.put("trace_url_template", httpSettings.traceUrlTemplate());
+        dashboard.put("window_size_ms", config.windows().size().toMillis());
+        try {
+            this.http = new OpsServer(httpSettings, registry, () -> true, this::isReady, dashboard);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + httpSettings.host() + ":" + httpSettings.port() + ": " + e.getMessage(), e);
+        }
+        if (runStreams) {
+            // other instances find this one's windows at application.server: the port just bound
+            HostInfo self = new HostInfo(httpSettings.advertisedHost(), http.port());
+            Properties props = StreamsProperties.of(config);
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+            this.streams = new PipelineStreams(config, props);
+            this.streamsMetrics = new KafkaStreamsMetrics(streams.streams());
+            streamsMetrics.bindTo(registry);
+            http.serve(new WindowQueries(streams.streams(), self, config.windows()));
+        } else {
+            this.streams = null;
+            this.streamsMetrics = null;
+        }
+        this.target = runForwarder ? exportTarget.get() : null;
+        this.forwarder = runForwarder ? new SpanForwarder(forwarding, config.kafka(), target.exporter(),
+                config.topics().spans(), config.topics().spanDeadLetters(), registry) : null;
+        this.forwarderThread = runForwarder ? new Thread(forwarder, "span-forwarder") : null;
+        if (role != Role.STREAMS && exportTarget.isEmpty()) {
+            LOG.warn("no OTLP endpoint and no LS_ACCESS_TOKEN: spans stay on {} (set OTEL_EXPORTER_OTLP_ENDPOINT or LS_ACCESS_TOKEN to forward them)",
+                    config.topics().spans());
+        }
+    }
+
+    public Application start() {
+        http.start();
+        if (streams != null) {
+            streams.start();
+        }
+        if (forwarder != null) {
+            LOG.info("forwarding spans: {}", target.description());
+            forwarderThread.start();
+        }
+        return this;
+    }
+
+    /** Ready when the streams role is processing; a forwarder-only process is ready once started. */
+    public boolean isReady() {
+        return streams == null || streams.isRunning();
+    }
+
+    public Optional<PipelineStreams> streams() {
+        return Optional.ofNullable(streams);
+    }
+
+    public Optional<SpanForwarder> forwarder() {
+        return Optional.ofNullable(forwarder);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** Closes the streams (committing their last transaction), lets the forwarder finish its batch, then the rest. */
+    @Override
+    public void close() {
+        if (streams != null) {
+            streams.close();
+            streamsMetrics.close();
+        }
+        if (forwarder != null) {
+            forwarder.close();
+            try {
+                forwarderThread.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            target.close();
+        }
+        http.close();
+        registry.close();
+        LOG.info("stopped");
+    }
+}
