@@ -40,25 +40,50 @@ public final class Records {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readUntil(String bootstrapServers, String topic,
                                                                  Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
+        follow(bootstrapServers, topic, read::add, () -> done.test(read), timeout);
+        return read;
+    }
+
+    /**
+     * Hands every record of the topic, from the beginning, to {@code each} until {@code done} or the timeout,
+     * then a little longer, so that a test also sees records beyond what it expected.
+     */
+    public static void follow(String bootstrapServers, String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each,
+                              java.util.function.BooleanSupplier done, Duration timeout) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (!done.test(read) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(each);
             }
             long settle = System.nanoTime() + Duration.ofSeconds(2).toNanos();
             while (System.nanoTime() < settle) {
-                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+                consumer.poll(Duration.ofMillis(200)).forEach(each);
             }
         }
-        return read;
+    }
+
+    /** The sum of the topic's end offsets: how far producers got, transaction markers included. */
+    public static long endOffsets(String bootstrapServers, String topic) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka(bootstrapServers))) {
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> request = new java.util.HashMap<>();
+            partitions.forEach(p -> request.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            return admin.listOffsets(request).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     public static List<ConsumerRecord<byte[], byte[]>> readAtLeast(String bootstrapServers, String topic, int count, Duration timeout) {

@@ -1,0 +1,189 @@
+package dev.caddylightstep.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.identity.Identity;
+import dev.caddylightstep.load.TableLoader;
+import dev.caddylightstep.schema.LatencyAggregateRecord;
+import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.ChildProcess;
+import dev.caddylightstep.testing.Records;
+import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topology.Topics;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Exactly-once aggregates with real processes on a real broker: instances killed with SIGKILL in the middle
+ * of the stream, restarted, or replaced by another instance of the same application.id; the final windows
+ * hold exactly the expected counts, not one lost or counted twice. Interactive queries answer the same
+ * numbers from either of two instances.
+ */
+class ExactlyOnceAcrossCrashesTest {
+    private static final Map<String, String> GROUPS = Map.of("alice", "engineering", "bob", "sales", "carol", "support");
+    private static EmbeddedKafka kafka;
+    private static List<String> lines;
+    private static Map<String, Long> expected;
+
+    @TempDir
+    Path stateDir;
+
+    @BeforeAll
+    static void start() {
+        kafka = EmbeddedKafka.builder().build().start();
+        // the capture replayed as 12 consecutive minutes of traffic: about 17,000 real lines
+        List<String> real = new ArrayList<>(CaddyCapture.lines("access.log"));
+        real.addAll(CaddyCapture.lines("bulk.log"));
+        lines = new ArrayList<>();
+        for (int minute = 0; minute < 12; minute++) {
+            for (String line : real) {
+                BigDecimal ts = CaddyCapture.tree(line).get("ts").decimalValue();
+                lines.add(CaddyCapture.withField(line, "ts", ts.add(BigDecimal.valueOf(60L * minute))));
+            }
+        }
+        expected = new TreeMap<>();
+        for (String line : lines) {
+            JsonNode node = CaddyCapture.tree(line);
+            String user = node.path("user_id").asText();
+            String group = user.isEmpty() ? "anonymous" : GROUPS.getOrDefault(user, "unknown");
+            long windowStart = node.get("ts").decimalValue().movePointRight(3).longValue() / 60_000 * 60_000;
+            expected.merge(group + "@" + windowStart, 1L, Long::sum);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    /** One application with its own topics and id, fed with the lines. */
+    private final class Deployment {
+        final String id = UUID.randomUUID().toString().substring(0, 8);
+        final Map<String, String> settings = new HashMap<>();
+        final Topics topics;
+
+        Deployment() {
+            for (Map.Entry<String, String> topic : TopicNames.DEFAULTS_BY_KEY.entrySet()) {
+                settings.put("caddy.topic." + topic.getKey(), topic.getValue() + "." + id);
+            }
+            TopicNames names = dev.caddylightstep.config.ConfigLoader.topics(dev.caddylightstep.config.Settings.of(settings));
+            topics = Topics.of(names);
+            kafka.createTopics(TopicLayout.topics(names, 6, (short) 1));
+            TableLoader.load(Records.kafka(kafka.bootstrapServers()), topics.identities(),
+                    GROUPS.entrySet().stream().map(e -> new Identity(e.getKey(), e.getValue(), null, List.of())).toList(), Identity::id);
+            Records.produce(kafka.bootstrapServers(), topics.access().name(), lines.stream().map(l -> l.getBytes(StandardCharsets.UTF_8)).toList());
+        }
+
+        ChildProcess instance(String name, int httpPort) {
+            List<String> args = new ArrayList<>(List.of("run", "--role", "streams", "--bootstrap-servers", kafka.bootstrapServers(),
+                    "--set", "application.id=crash-" + id, "--set", "state.dir=" + stateDir.resolve(name),
+                    "--set", "commit.interval.ms=100", "--set", "caddy.window.grace=3h", "--set", "caddy.window.retention=4h",
+                    "--set", "caddy.http.port=" + httpPort,
+                    // a killed member is noticed after its session times out: keep that short in a test
+                    "--set", "session.timeout.ms=6000", "--set", "heartbeat.interval.ms=1000"));
+            settings.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
+            return ChildProcess.start(name + "-" + id, Map.of(), args.toArray(String[]::new));
+        }
+
+        /** Roughly how many spans are out: end offsets, transaction markers included. */
+        long spansWritten() {
+            return Records.endOffsets(kafka.bootstrapServers(), topics.spans().name());
+        }
+
+        /** The latest count of every group's window, read until they match or two minutes pass. */
+        Map<String, Long> finalWindows() {
+            Map<String, Long> latest = new TreeMap<>();
+            Records.follow(kafka.bootstrapServers(), topics.latencyByGroup().name(), r -> {
+                LatencyAggregateRecord v = topics.latencyByGroup().valueSerde().deserializer().deserialize(r.topic(), r.value());
+                latest.put(v.getGroup() + "@" + v.getWindowStartMs(), v.getCount());
+            }, () -> latest.equals(expected), Duration.ofSeconds(120));
+            return latest;
+        }
+    }
+
+    @Test
+    void aKilledInstanceRestartedCountsEveryLineExactlyOnce() throws Exception {
+        Deployment d = new Deployment();
+        try (ChildProcess first = d.instance("first", 0)) {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> d.spansWritten() > lines.size() / 4);
+            first.kill();
+        }
+        assertThat(d.spansWritten()).isLessThan(lines.size());
+        try (ChildProcess second = d.instance("first", 0)) {
+            assertThat(d.finalWindows()).isEqualTo(expected);
+            assertThat(second.terminate()).isZero();
+        }
+    }
+
+    @Test
+    void twoInstancesShareThePartitionsAndSurviveOneBeingKilled() throws Exception {
+        Deployment d = new Deployment();
+        try (ChildProcess a = d.instance("a", 0); ChildProcess b = d.instance("b", 0)) {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> d.spansWritten() > lines.size() / 4);
+            a.kill();
+            assertThat(d.finalWindows()).isEqualTo(expected);
+            assertThat(b.isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void interactiveQueriesAnswerTheTopicsNumbersFromEitherInstance() throws Exception {
+        Deployment d = new Deployment();
+        int portA = freePort();
+        int portB = freePort();
+        try (ChildProcess a = d.instance("a", portA); ChildProcess b = d.instance("b", portB)) {
+            assertThat(d.finalWindows()).isEqualTo(expected);
+            HttpClient http = HttpClient.newHttpClient();
+            for (int port : List.of(portA, portB)) {
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(query(http, port, "/api/windows")).isEqualTo(expected));
+                Map<String, Long> engineering = query(http, port, "/api/windows/engineering");
+                expected.forEach((key, count) -> {
+                    if (key.startsWith("engineering@")) {
+                        assertThat(engineering).containsEntry(key, count);
+                    }
+                });
+                long routesTotal = query(http, port, "/api/windows/engineering/routes").values().stream().mapToLong(Long::longValue).sum();
+                assertThat(routesTotal).isEqualTo(expected.entrySet().stream().filter(e -> e.getKey().startsWith("engineering@"))
+                        .mapToLong(Map.Entry::getValue).sum());
+            }
+        }
+    }
+
+    private static Map<String, Long> query(HttpClient http, int port, String path) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        Map<String, Long> counts = new TreeMap<>();
+        for (JsonNode window : AggregateJson.JSON.readTree(response.body())) {
+            String key = window.get("group").asText() + "@" + window.get("window_start_ms").asLong();
+            counts.merge(key, window.get("count").asLong(), Long::sum);
+        }
+        return counts;
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
