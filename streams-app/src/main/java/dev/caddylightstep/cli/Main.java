@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Caddy access logs to OpenTelemetry spans and per-group latency aggregates, on Kafka Streams.",
-        subcommands = {RunCommand.class, LoadCommand.class, TopicsCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, LoadCommand.class, TopicsCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -1,0 +1,208 @@
+package dev.caddylightstep.demo;
+
+import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.config.ConfigLoader;
+import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.config.Settings;
+import dev.caddylightstep.forward.ExportTarget;
+import dev.caddylightstep.forward.ForwarderSettings;
+import dev.caddylightstep.forward.SpanForwarder;
+import dev.caddylightstep.http.HttpSettings;
+import dev.caddylightstep.identity.Identity;
+import dev.caddylightstep.load.IdentitiesFile;
+import dev.caddylightstep.load.PoliciesFile;
+import dev.caddylightstep.load.TableLoader;
+import dev.caddylightstep.policy.Policy;
+import dev.caddylightstep.run.Application;
+import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topology.Topics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The whole product on one machine: an embedded Kafka broker, the identities and policies, a Caddy log
+ * shipped into caddy.access, the topology, the span forwarder and the dashboard.
+ */
+public final class Demo {
+    private static final int PARTITIONS = 3;
+
+    /** What the demo command was asked for. */
+    public record Options(Path caddyLog, Path identities, Path policies, boolean untilIdle, int idleSeconds,
+                          Path aggregatesOut, int httpPort, Map<String, String> settings) {
+    }
+
+    /** The counts of the summary line. */
+    public record Summary(long lines, long requests, long skipped, long deadLetters, long spans, long windows) {
+        @Override
+        public String toString() {
+            return "summary: lines=" + lines + " requests=" + requests + " skipped=" + skipped + " dead_letters=" + deadLetters
+                    + " spans=" + spans + " windows=" + windows;
+        }
+    }
+
+    private final Options options;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    public Demo(Options options, PrintStream out, PrintStream err) {
+        this.options = options;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Asks a running demo to stop (Ctrl-C); {@link #run()} then prints the summary and returns. */
+    public void stop() {
+        stop.countDown();
+    }
+
+    public Summary run() throws InterruptedException, IOException {
+        Path work = Files.createTempDirectory("caddy-lightstep-demo");
+        List<Identity> identities = IdentitiesFile.read(options.identities() != null ? options.identities() : bundled(work, "identities.yaml"));
+        List<Policy> policies = PoliciesFile.read(options.policies() != null ? options.policies() : bundled(work, "policies.yaml"));
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(work.resolve("kafka")).build().start()) {
+            Map<String, String> raw = new HashMap<>(options.settings());
+            raw.put("bootstrap.servers", kafka.bootstrapServers());
+            raw.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("streams").toString());
+            raw.putIfAbsent("caddy.http.port", Integer.toString(options.httpPort()));
+            Settings settings = Settings.load(null, System.getenv(), raw);
+            settings = withFreePortIfTaken(settings, raw);
+            PipelineConfig config = ConfigLoader.pipeline(settings);
+            Topics topics = Topics.of(config.topics());
+            kafka.createTopics(TopicLayout.topics(config.topics(), PARTITIONS, (short) 1));
+            TableLoader.load(config.kafka(), topics.identities(), identities, Identity::id);
+            TableLoader.load(config.kafka(), topics.policies(), policies, Policy::group);
+
+            ForwarderSettings forwarding = ForwarderSettings.from(settings);
+            Optional<ExportTarget> target = ExportTarget.from(settings, forwarding);
+            try (Application app = new Application(Application.Role.ALL, config, forwarding, target, HttpSettings.from(settings)).start();
+                 LineSource source = source(kafka, topics);
+                 TopicWatch watch = new TopicWatch(kafka.bootstrapServers(), topics, options.aggregatesOut())) {
+                Thread watching = daemon(watch, "demo-watch");
+                Thread shipping = daemon(source, "demo-source");
+                printWelcome(kafka, app, target, source);
+                Summary summary = await(app, source, watch);
+                shipping.interrupt();
+                watch.close();
+                watching.join(10_000);
+                return summary;
+            } finally {
+                target.ifPresent(ExportTarget::close);
+            }
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    private LineSource source(EmbeddedKafka kafka, Topics topics) {
+        return new SampleReplay(kafka.bootstrapServers(), topics.access().name(), !options.untilIdle());
+    }
+
+    private Summary await(Application app, LineSource source, TopicWatch watch) throws InterruptedException {
+        Progress progress = new Progress(err);
+        long idleNanos = TimeUnit.SECONDS.toNanos(options.idleSeconds());
+        while (!stop.await(500, TimeUnit.MILLISECONDS)) {
+            Summary now = summary(app, source, watch);
+            progress.update(now);
+            if (options.untilIdle() && source.caughtUp() && System.nanoTime() - source.lastLineNanos() >= idleNanos
+                    && isComplete(app, watch, now)) {
+                progress.done();
+                return now;
+            }
+        }
+        progress.done();
+        return summary(app, source, watch);
+    }
+
+    /** Every line ended somewhere, every span was acknowledged, every request is in a window or dead-lettered as late. */
+    private static boolean isComplete(Application app, TopicWatch watch, Summary s) {
+        boolean processed = s.requests() + s.skipped() + watch.parseDeadLetters() == s.lines();
+        boolean exported = app.forwarder().map(f -> f.acknowledgedSpans() >= s.requests() && f.isIdle()).orElse(true);
+        boolean aggregated = watch.aggregatedRequests() + watch.lateLines() == s.requests();
+        return processed && exported && aggregated;
+    }
+
+    private static Summary summary(Application app, LineSource source, TopicWatch watch) {
+        long spans = app.forwarder().map(SpanForwarder::acknowledgedSpans).orElse(0L);
+        return new Summary(source.lines(), watch.spans(), skipped(app), watch.deadLetters(), spans, watch.windows());
+    }
+
+    private static long skipped(Application app) {
+        double sum = 0;
+        for (Map.Entry<MetricName, ? extends Metric> m : app.streams().orElseThrow().streams().metrics().entrySet()) {
+            if (m.getKey().group().equals("stream-caddy-lightstep-metrics") && m.getKey().name().equals("lines-skipped-total")) {
+                sum += ((Number) m.getValue().metricValue()).doubleValue();
+            }
+        }
+        return (long) sum;
+    }
+
+    private void printWelcome(EmbeddedKafka kafka, Application app, Optional<ExportTarget> target, LineSource source) {
+        out.println("caddy-lightstep demo");
+        out.println("  kafka      " + kafka.bootstrapServers() + " (embedded, data in " + kafka.dataDir() + ")");
+        out.println("  dashboard  http://127.0.0.1:" + app.httpPort() + "/");
+        out.println("  metrics    http://127.0.0.1:" + app.httpPort() + "/metrics");
+        out.println("  input      " + source.description());
+        out.println("  spans      " + target.map(t -> "forwarded: " + t.description())
+                .orElse("stay on topic caddy.spans: set OTEL_EXPORTER_OTLP_ENDPOINT or LS_ACCESS_TOKEN to forward them"));
+        out.println(options.untilIdle() ? "  stops once all input is processed and idle for " + options.idleSeconds() + " s" : "  Ctrl-C to stop");
+        out.flush();
+    }
+
+    private Settings withFreePortIfTaken(Settings settings, Map<String, String> raw) {
+        HttpSettings http = HttpSettings.from(settings);
+        if (http.port() == 0 || isFree(http.host(), http.port())) {
+            return settings;
+        }
+        err.println("port " + http.port() + " is taken; the dashboard uses a free port instead");
+        raw.put("caddy.http.port", "0");
+        return Settings.load(null, System.getenv(), raw);
+    }
+
+    private static boolean isFree(String host, int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(host, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Path bundled(Path dir, String name) throws IOException {
+        Path file = dir.resolve(name);
+        try (InputStream in = Demo.class.getResourceAsStream("/demo/" + name)) {
+            Files.copy(in, file);
+        }
+        return file;
+    }
+
+    private static Thread daemon(Runnable runnable, String name) {
+        Thread thread = new Thread(runnable, name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    private static void deleteRecursively(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

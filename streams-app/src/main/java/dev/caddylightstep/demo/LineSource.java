@@ -1,0 +1,20 @@
+package dev.caddylightstep.demo;
+
+/** Where the demo's lines come from: the bundled sample replayed, or a Caddy log file followed. */
+interface LineSource extends Runnable, AutoCloseable {
+
+    /** Lines written to the access topic so far (acknowledged by Kafka). */
+    long lines();
+
+    /** True when everything there was to read has been written and the source waits for more. */
+    boolean caughtUp();
+
+    /** System.nanoTime() of the last line read, or of the start. */
+    long lastLineNanos();
+
+    /** What the demo prints about the input. */
+    String description();
+
+    @Override
+    void close();
+}

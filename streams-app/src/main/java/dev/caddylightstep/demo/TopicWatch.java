@@ -1,0 +1,136 @@
+package dev.caddylightstep.demo;
+
+import dev.caddylightstep.aggregate.AggregateJson;
+import dev.caddylightstep.deadletter.DeadLetterHeaders;
+import dev.caddylightstep.schema.LatencyAggregateRecord;
+import dev.caddylightstep.topology.Topics;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads what the pipeline wrote, as any consumer of its topics would (read_committed): counts spans and dead
+ * letters, keeps the latest aggregate of every window, and writes --aggregates-out.
+ */
+final class TopicWatch implements Runnable, AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Topics topics;
+    private final BufferedWriter aggregatesOut;
+    private final AtomicLong spans = new AtomicLong();
+    private final AtomicLong parseDeadLetters = new AtomicLong();
+    private final AtomicLong lateLines = new AtomicLong();
+    private final AtomicLong otherDeadLetters = new AtomicLong();
+    private final Map<String, Long> latestCounts = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+
+    TopicWatch(String bootstrapServers, Topics topics, Path aggregatesOut) {
+        this.topics = topics;
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "caddy-lightstep-demo-watch");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try {
+            this.aggregatesOut = aggregatesOut == null ? null : Files.newBufferedWriter(aggregatesOut, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + aggregatesOut + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void run() {
+        consumer.subscribe(List.of(topics.spans().name(), topics.accessDeadLetters().name(), topics.latencyByGroup().name()));
+        try {
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    take(record);
+                }
+                if (aggregatesOut != null) {
+                    aggregatesOut.flush();
+                }
+            }
+        } catch (WakeupException e) {
+            // close() asked to stop
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the aggregates file: " + e.getMessage(), e);
+        } finally {
+            consumer.close();
+            closeOutput();
+        }
+    }
+
+    private void closeOutput() {
+        if (aggregatesOut != null) {
+            try {
+                aggregatesOut.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot finish the aggregates file: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void take(ConsumerRecord<byte[], byte[]> record) throws IOException {
+        if (record.topic().equals(topics.spans().name())) {
+            spans.incrementAndGet();
+        } else if (record.topic().equals(topics.accessDeadLetters().name())) {
+            String stage = DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.STAGE);
+            ("parse".equals(stage) ? parseDeadLetters : "aggregate".equals(stage) ? lateLines : otherDeadLetters).incrementAndGet();
+        } else {
+            LatencyAggregateRecord window = topics.latencyByGroup().valueSerde().deserializer().deserialize(record.topic(), record.value());
+            latestCounts.put(window.getGroup() + "@" + window.getWindowStartMs(), window.getCount());
+            if (aggregatesOut != null) {
+                aggregatesOut.write(AggregateJson.line(window));
+                aggregatesOut.newLine();
+            }
+        }
+    }
+
+    long spans() {
+        return spans.get();
+    }
+
+    /** Lines the parser dead-lettered, plus records Kafka Streams' handlers did. */
+    long deadLetters() {
+        return parseDeadLetters.get() + lateLines.get() + otherDeadLetters.get();
+    }
+
+    long parseDeadLetters() {
+        return parseDeadLetters.get() + otherDeadLetters.get();
+    }
+
+    long lateLines() {
+        return lateLines.get();
+    }
+
+    long windows() {
+        return latestCounts.size();
+    }
+
+    /** Requests counted in the latest value of every window. */
+    long aggregatedRequests() {
+        return latestCounts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Stops reading; the thread running this closes the consumer and the aggregates file. */
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+    }
+}
