@@ -133,6 +133,14 @@ abstract class PipelineOnBrokerContract {
                     expected.deadLetters(), Duration.ofSeconds(30));
 
             assertThat(spans).hasSize(expected.requests());
+            // what an OpenTelemetry Collector's Kafka receiver with encoding otlp_proto does with each record
+            assertThat(spans).allSatisfy(record -> {
+                var request = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.parseFrom(record.value());
+                assertThat(request.getResourceSpansCount()).isEqualTo(1);
+                assertThat(request.getResourceSpans(0).getScopeSpans(0).getSpansCount()).isEqualTo(1);
+                assertThat(new String(record.key(), StandardCharsets.UTF_8))
+                        .isEqualTo(java.util.HexFormat.of().formatHex(request.getResourceSpans(0).getScopeSpans(0).getSpans(0).getTraceId().toByteArray()));
+            });
             assertThat(dead).hasSize(expected.deadLetters());
             assertThat(dead).allSatisfy(r -> assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.STAGE)).isEqualTo("parse"));
             assertThat(skipped(pipeline)).isEqualTo(expected.skipped());

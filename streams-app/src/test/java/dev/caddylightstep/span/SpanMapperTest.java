@@ -1,0 +1,173 @@
+package dev.caddylightstep.span;
+
+import static dev.caddylightstep.testing.CaddyCapture.access;
+import static dev.caddylightstep.testing.CaddyCapture.request;
+import static dev.caddylightstep.testing.PipelineHarness.attributes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caddylightstep.config.ConfigLoader;
+import dev.caddylightstep.config.Settings;
+import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.PipelineHarness;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The span of a request: OpenTelemetry HTTP server conventions plus the edge.* attributes. */
+class SpanMapperTest {
+    private static final String ALICE_ORDERS = access(request("GET", "/api/orders/1001/items", 200));
+
+    private static String hex(com.google.protobuf.ByteString bytes) {
+        return HexFormat.of().formatHex(bytes.toByteArray());
+    }
+
+    @Test
+    void aRequestIsAServerSpanNamedByMethodAndRoute() {
+        try (PipelineHarness p = PipelineHarness.start()) {
+            Span span = p.send(ALICE_ORDERS).onlySpan();
+            assertThat(span.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
+            assertThat(span.getName()).isEqualTo("GET /api/orders/{id}/items");
+            assertThat(attributes(span)).containsEntry("http.route", "/api/orders/{id}/items").containsEntry("url.path", "/api/orders/1001/items");
+        }
+    }
+
+    @Test
+    void serverAndProtocolAttributesFollowTheConventions() {
+        String h2 = access(l -> l.path("request").path("proto").asText().equals("HTTP/2.0") && l.path("status").asInt() == 200);
+        try (PipelineHarness p = PipelineHarness.start()) {
+            assertThat(attributes(p.send(h2).onlySpan()))
+                    .containsEntry("url.scheme", "https").containsEntry("server.address", "localhost").containsEntry("server.port", 18444L)
+                    .containsEntry("network.protocol.name", "http").containsEntry("network.protocol.version", "2")
+                    .containsEntry("tls.protocol.version", "1.3").containsEntry("user_agent.original", "curl/7.88.1")
+                    .containsEntry("client.address", "127.0.0.1");
+        }
+    }
+
+    @Test
+    void http11IsVersionOnePointOne() {
+        try (PipelineHarness p = PipelineHarness.start()) {
+            assertThat(attributes(p.send(ALICE_ORDERS).onlySpan())).containsEntry("network.protocol.version", "1.1").containsEntry("url.scheme", "http");
+        }
+    }
+
+    @Test
+    void serverErrorsAreErrorSpans() {
+        String bad = access(request("GET", "/broken/thing", 502));
+        try (PipelineHarness p = PipelineHarness.start()) {
+            assertThat(p.send(bad).onlySpan().getStatus().getCode()).isEqualTo(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR);
+        }
+    }
+
+    @Test
+    void clientErrorsAreNotErrorsOfAServerSpan() {
+        String notFound = access(request("GET", "/static/missing-1.html", 404));
+        try (PipelineHarness p = PipelineHarness.start()) {
+            assertThat(p.send(notFound).onlySpan().getStatus().getCode()).isEqualTo(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_UNSET);
+        }
+    }
+
+    @Test
+    void idsDerivedFromTheLineAreTheSameOnReplay() {
+        try (PipelineHarness first = PipelineHarness.start(); PipelineHarness replay = PipelineHarness.start()) {
+            Span a = first.send(ALICE_ORDERS).onlySpan();
+            Span b = replay.send(ALICE_ORDERS).onlySpan();
+            assertThat(hex(a.getTraceId())).isEqualTo(hex(b.getTraceId())).hasSize(32).isNotEqualTo("0".repeat(32));
+            assertThat(hex(a.getSpanId())).isEqualTo(hex(b.getSpanId())).hasSize(16);
+            assertThat(a.getParentSpanId().isEmpty()).isTrue();
+        }
+    }
+
+    @Test
+    void differentLinesGetDifferentIds() {
+        var lines = CaddyCapture.lines("access.log");
+        try (PipelineHarness p = PipelineHarness.start()) {
+            p.sendAll(lines);
+            var traceIds = p.spans().stream().filter(s -> s.getParentSpanId().isEmpty()).map(s -> hex(s.getSpanId())).collect(Collectors.toList());
+            assertThat(traceIds).doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void caddysOwnTracingMakesOurSpanTheChildOfCaddys() {
+        // Caddy 2.9+ with the tracing directive logs the ids of the span it exported
+        String line = CaddyCapture.withField(CaddyCapture.withField(ALICE_ORDERS, "traceID", "4bf92f3577b34da6a3ce929d0e0e4736"),
+                "spanID", "00f067aa0ba902b7");
+        try (PipelineHarness p = PipelineHarness.start()) {
+            Span span = p.send(line).onlySpan();
+            assertThat(hex(span.getTraceId())).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+            assertThat(hex(span.getParentSpanId())).isEqualTo("00f067aa0ba902b7");
+            assertThat(hex(span.getSpanId())).isNotEqualTo("00f067aa0ba902b7");
+        }
+    }
+
+    @Test
+    void anInvalidTraceparentStartsANewTrace() {
+        String line = access(request("GET", "/api/traced/1", 200)).replace("00-000000000000000000004bf92f3577b4", "00-zz0000000000000000004bf92f3577b4");
+        try (PipelineHarness p = PipelineHarness.start()) {
+            Span span = p.send(line).onlySpan();
+            assertThat(span.getParentSpanId().isEmpty()).isTrue();
+            assertThat(hex(span.getTraceId())).isNotEqualTo("000000000000000000004bf92f3577b4");
+        }
+    }
+
+    @Test
+    void credentialHeadersNeverReachASpan() {
+        // the net-writer site ran with log_credentials: Caddy logged Cookie and Authorization values
+        String line = CaddyCapture.first("netlog.ndjson", l -> l.path("request").path("headers").has("Cookie"));
+        assertThat(line).contains("theme=dark").contains("\"Authorization\":[\"e794eacb\"]");
+        try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.log.user-id-field", "user"))) {
+            String span = p.send(line).onlySpan().toString();
+            assertThat(span).doesNotContain("theme=dark").doesNotContain("e794eacb").doesNotContainIgnoringCase("authorization");
+        }
+    }
+
+    @Test
+    void configuredQueryParametersAreRedactedToo() {
+        String line = access(l -> l.path("request").path("uri").asText().startsWith("/api/search?"));
+        try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.redact.query-parameters", "q"))) {
+            assertThat(attributes(p.send(line).onlySpan())).containsEntry("url.query", "q=REDACTED&token=REDACTED&x=%22quoted%22&y='single'&z=a+b");
+        }
+    }
+
+    @Test
+    void clientAddressesCanBeTruncated() {
+        String line = CaddyCapture.withRequestField(ALICE_ORDERS, "remote_ip", "203.0.113.77");
+        try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.client-address", "truncate"))) {
+            assertThat(attributes(p.send(line).onlySpan())).containsEntry("client.address", "203.0.113.0");
+        }
+    }
+
+    @Test
+    void clientAddressesCanBeHashedWithASecretKey() {
+        String line = CaddyCapture.withRequestField(ALICE_ORDERS, "remote_ip", "203.0.113.77");
+        Map<String, String> settings = Map.of("caddy.client-address", "hash", "caddy.client-address.hash-key", "0123456789abcdef0123");
+        try (PipelineHarness p = PipelineHarness.start(settings)) {
+            Object hashed = attributes(p.send(line).onlySpan()).get("client.address");
+            assertThat(hashed).asString().hasSize(32).doesNotContain("203.0.113");
+            assertThat(hashed).isEqualTo(ConfigLoader.pipeline(Settings.of(settings)).clientAddress().apply("203.0.113.77"));
+        }
+    }
+
+    @Test
+    void theResourceNamesTheServiceAndTheCaddyHost() {
+        try (PipelineHarness p = PipelineHarness.start()) {
+            p.send(ALICE_ORDERS);
+            var resource = p.exportRequests().get(0).getResourceSpans(0).getResource();
+            Map<String, String> attributes = resource.getAttributesList().stream()
+                    .collect(Collectors.toMap(KeyValue::getKey, kv -> kv.getValue().getStringValue()));
+            assertThat(attributes).containsEntry("service.name", "caddy").containsEntry("caddy.host", "127.0.0.1")
+                    .containsEntry("caddy.logger", "http.log.access.log0");
+        }
+    }
+
+    @Test
+    void unknownMethodsAreOtherWithTheOriginalKept() {
+        String line = ALICE_ORDERS.replace("\"method\":\"GET\"", "\"method\":\"PURGE\"");
+        try (PipelineHarness p = PipelineHarness.start()) {
+            assertThat(attributes(p.send(line).onlySpan())).containsEntry("http.request.method", "_OTHER").containsEntry("http.request.method_original", "PURGE");
+        }
+    }
+}
