@@ -19,7 +19,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
@@ -37,6 +40,11 @@ public final class Application implements AutoCloseable {
     public enum Role { STREAMS, FORWARDER, ALL }
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ScheduledExecutorService metricsRefresh = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "metrics-refresh");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final PipelineStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final SpanForwarder forwarder;
@@ -69,7 +77,8 @@ public final class Application implements AutoCloseable {
             Properties props = StreamsProperties.of(config);
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
             this.streams = new PipelineStreams(config, props);
-            this.streamsMetrics = new KafkaStreamsMetrics(streams.streams());
+            // the pipeline's own sensors appear once tasks start: look for new metrics every few seconds
+            this.streamsMetrics = new KafkaStreamsMetrics(streams.streams(), java.util.List.of(), metricsRefresh, Duration.ofSeconds(5));
             streamsMetrics.bindTo(registry);
             http.serve(new WindowQueries(streams.streams(), self, config.windows()));
         } else {
@@ -136,6 +145,7 @@ public final class Application implements AutoCloseable {
             target.close();
         }
         http.close();
+        metricsRefresh.shutdownNow();
         registry.close();
         LOG.info("stopped");
     }
