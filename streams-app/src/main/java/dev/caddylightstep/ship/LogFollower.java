@@ -104,7 +104,10 @@ final class LogFollower implements Closeable {
     }
 
     private void resumeWithoutCheckpointedFile(List<Path> chain, LogPosition position, Instant written) throws IOException {
-        Path next = firstModifiedSince(chain, written);
+        Path next = rotated.after(chain, position.file().path());
+        if (next == null) {
+            next = firstModifiedSince(chain, written);
+        }
         LOG.warn("the checkpointed file {} (offset {}) is no longer there, neither renamed nor gzipped (deleted by roll_keep?); "
                 + "lines after that offset in it are lost; continuing with {}", position.file().path(), position.offset(),
                 next == null ? live + " when it appears" : next);
@@ -222,9 +225,11 @@ final class LogFollower implements Closeable {
         if (index >= 0) {
             return index + 1 < chain.size() ? chain.get(index + 1) : null;
         }
-        Path next = firstModifiedSince(chain, finishedOpenedAt);
-        LOG.warn("cannot find where {} went after its rotation (not a Caddy-style rotated name?); continuing with {}",
-                finished.path(), next);
+        Path next = rotated.after(chain, finished.path());
+        if (next == null) {
+            next = firstModifiedSince(chain, finishedOpenedAt);
+        }
+        LOG.warn("cannot recognise {} among the log's files any more; continuing with {}", finished.path(), next);
         return next;
     }
 
@@ -253,14 +258,18 @@ final class LogFollower implements Closeable {
         // newest first: the file looked for is usually the newest copy
         for (int i = chain.size() - 1; i >= 0; i--) {
             Path path = chain.get(i);
-            if (RotatedFiles.isGzip(path)) {
-                if (fingerprint.length() > 0 && fingerprint.matches(path)) {
-                    return i;
+            if (!RotatedFiles.isGzip(path)) {
+                FileState state = FileState.of(path);
+                if (state != null) {
+                    if (state.fileKey.equals(file.fileKey()) && (fingerprint.length() == 0 || fingerprint.matches(path))) {
+                        return i;
+                    }
+                    continue;
                 }
-                continue;
+                // gzipped and deleted since the listing: its .gz is the same copy
+                path = RotatedFiles.compressed(path);
             }
-            FileState state = FileState.of(path);
-            if (state != null && state.fileKey.equals(file.fileKey()) && (fingerprint.length() == 0 || fingerprint.matches(path))) {
+            if (fingerprint.length() > 0 && fingerprint.matches(path)) {
                 return i;
             }
         }

@@ -36,6 +36,34 @@ final class RotatedFiles {
         return file.getFileName().toString().endsWith(GZIP_SUFFIX);
     }
 
+    /** Where Caddy puts a rotated copy once compressed. */
+    static Path compressed(Path rotatedCopy) {
+        return rotatedCopy.resolveSibling(rotatedCopy.getFileName() + GZIP_SUFFIX);
+    }
+
+    /**
+     * The first file of the chain rolled after a rotated copy, by the time in the names; null if the copy's name
+     * is not a rotated one (a live file that went elsewhere) or nothing came after it.
+     */
+    Path after(List<Path> chain, Path rotatedCopy) {
+        String time = timeOf(rotatedCopy);
+        if (time == null) {
+            return null;
+        }
+        for (Path path : chain) {
+            String other = timeOf(path);
+            if (other == null || other.compareTo(time) > 0) {
+                return path;
+            }
+        }
+        return null;
+    }
+
+    private String timeOf(Path file) {
+        Matcher m = rotatedName.matcher(file.getFileName().toString());
+        return m.matches() ? m.group(1) : null;
+    }
+
     /**
      * The rotated copies, oldest first (the timestamp in the name sorts). Where both a copy and its .gz exist,
      * the .gz is still being written: the uncompressed copy is the one to read.

@@ -3,6 +3,8 @@ package dev.caddylightstep.ship;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +63,19 @@ final class InProcessShipper implements AutoCloseable {
             Thread.sleep(20);
         }
         throw new AssertionError("the shipper did not listen within " + timeout + ": " + stderr());
+    }
+
+    /** Waits until a file-mode shipper has opened the log and written its first checkpoint (default location). */
+    InProcessShipper awaitFollowing(Path log) throws InterruptedException {
+        Path checkpoint = Checkpoint.defaultFor(log);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.exists(checkpoint)) {
+            if (exit.isDone() || System.nanoTime() > deadline) {
+                throw new AssertionError("the shipper did not start following " + log + ": " + stderr());
+            }
+            Thread.sleep(10);
+        }
+        return this;
     }
 
     /** Stops as SIGTERM does and returns the exit code. */

@@ -41,6 +41,7 @@ class ShipFileRotationTest {
                 InProcessShipper shipper = InProcessShipper.start("--file", live.toString(), "--from-beginning",
                         "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "rotation.access",
                         "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0")) {
+            shipper.awaitFollowing(live);
             for (int i = 0; i < lines.size(); i++) {
                 log.write(lines.get(i));
                 if (i % 40 == 39) {

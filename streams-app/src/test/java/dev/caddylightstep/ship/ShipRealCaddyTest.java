@@ -73,6 +73,7 @@ class ShipRealCaddyTest {
                 InProcessShipper netShipper = InProcessShipper.start("--listen", "127.0.0.1:0",
                         "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "real.net.access",
                         "--set", "caddy.topic.access-dlq=real.dlq", "--progress-interval", "0")) {
+            fileShipper.awaitFollowing(accessLog);
             InetSocketAddress shipperAddress = netShipper.awaitListening(Duration.ofSeconds(30));
             String caddyfile = CaddyProcess.withTestOptions(RecipeFiles.read("caddy/rolling-file.Caddyfile") + "\n"
                     + RecipeFiles.read("caddy/net-writer.Caddyfile"));
