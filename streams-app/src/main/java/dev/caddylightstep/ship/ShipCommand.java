@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
  * checkpoint is written after Kafka acknowledged the lines before it, once half of that window is
  * acknowledged or one second after the previous write, and at a clean stop, after which nothing is repeated.
  */
-@Command(name = "ship", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "ship", sortOptions = false,
         description = {
             "Ships Caddy's JSON access log into Kafka, one record per line, losing none and repeating few.",
             "File mode follows a log file through Caddy's rolling (rename, new file, gzip) and resumes from a checkpoint;",
@@ -85,6 +85,9 @@ public final class ShipCommand implements Callable<Integer> {
     @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "5",
             description = "Seconds between progress lines on stderr; 0 for none (default: ${DEFAULT-VALUE}).")
     int progressSeconds;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @Spec
     CommandSpec spec;
