@@ -1,0 +1,12 @@
+package dev.caddylightstep.ship;
+
+/** Why the shipper cannot start or cannot go on; the message is one line that names what and where. */
+final class ShipException extends RuntimeException {
+    ShipException(String message) {
+        super(message);
+    }
+
+    ShipException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

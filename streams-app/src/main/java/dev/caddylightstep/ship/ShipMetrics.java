@@ -1,0 +1,99 @@
+package dev.caddylightstep.ship;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The shipper's counters, read by its progress line and, once bound to a registry, by Micrometer. Meter names
+ * follow Micrometer's dotted convention; a Prometheus registry exposes them as
+ * {@code caddy_ship_lines_total}, {@code caddy_ship_bytes_total}, {@code caddy_ship_dead_letters_total} and
+ * {@code caddy_ship_lag_bytes}. Lines and bytes count what Kafka acknowledged on the access topic; bytes are
+ * the lines' own bytes, without the newline.
+ */
+public final class ShipMetrics {
+    public static final String LINES = "caddy.ship.lines";
+    public static final String BYTES = "caddy.ship.bytes";
+    public static final String DEAD_LETTERS = "caddy.ship.dead.letters";
+    public static final String LAG = "caddy.ship.lag";
+
+    private final LongAdder lines = new LongAdder();
+    private final LongAdder bytes = new LongAdder();
+    private final LongAdder deadLetters = new LongAdder();
+    private volatile LongSupplier lag = () -> 0;
+    private volatile String position = "-";
+    private volatile LongSupplier connections;
+    private long lastLines;
+    private long lastNanos = System.nanoTime();
+
+    /** Registers the meters; the counters keep counting whether or not a registry reads them. */
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder(LINES, lines, LongAdder::doubleValue)
+                .description("Caddy log lines Kafka acknowledged on the access topic").register(registry);
+        FunctionCounter.builder(BYTES, bytes, LongAdder::doubleValue).baseUnit("bytes")
+                .description("bytes of those lines").register(registry);
+        FunctionCounter.builder(DEAD_LETTERS, deadLetters, LongAdder::doubleValue)
+                .description("lines sent to the dead-letter topic instead (longer than --max-line-bytes)").register(registry);
+        Gauge.builder(LAG, this, ShipMetrics::lagBytes).baseUnit("bytes")
+                .description("bytes of the log not yet acknowledged by Kafka: unread, or read and in flight").register(registry);
+    }
+
+    public long lines() {
+        return lines.sum();
+    }
+
+    public long bytes() {
+        return bytes.sum();
+    }
+
+    public long deadLetters() {
+        return deadLetters.sum();
+    }
+
+    public long lagBytes() {
+        return lag.getAsLong();
+    }
+
+    void delivered(int lineBytes) {
+        lines.increment();
+        bytes.add(lineBytes);
+    }
+
+    void deadLettered() {
+        deadLetters.increment();
+    }
+
+    void lag(LongSupplier supplier) {
+        this.lag = supplier;
+    }
+
+    void position(String where) {
+        this.position = where;
+    }
+
+    void connections(LongSupplier supplier) {
+        this.connections = supplier;
+    }
+
+    /** {@code ship: lines=N bytes=N lines/s=N position=FILE:OFFSET lag_bytes=N dead_letters=N}; lines/s since the last call. */
+    synchronized String progressLine() {
+        long now = System.nanoTime();
+        long total = lines();
+        double seconds = Math.max(1e-3, (now - lastNanos) / 1e9);
+        long rate = Math.round((total - lastLines) / seconds);
+        lastLines = total;
+        lastNanos = now;
+        StringBuilder line = new StringBuilder("ship: lines=").append(total)
+                .append(" bytes=").append(bytes())
+                .append(" lines/s=").append(rate);
+        LongSupplier open = connections;
+        if (open != null) {
+            line.append(" connections=").append(open.getAsLong());
+        } else {
+            line.append(" position=").append(position).append(" lag_bytes=").append(lagBytes());
+        }
+        return line.append(" dead_letters=").append(deadLetters()).toString();
+    }
+}

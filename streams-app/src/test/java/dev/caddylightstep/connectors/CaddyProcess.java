@@ -1,0 +1,124 @@
+package dev.caddylightstep.connectors;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A real Caddy (`caddy run`) on loopback, for tests; Debian's package is Caddy 2.6.2. */
+public final class CaddyProcess implements AutoCloseable {
+    /** What a test adds to a recipe's global options: no admin endpoint, nothing on other interfaces, no certificates. */
+    private static final String TEST_OPTIONS = "\tadmin off\n\tauto_https off\n\tdefault_bind 127.0.0.1\n\tgrace_period 1s\n";
+
+    private final Process process;
+    private final Path output;
+
+    private CaddyProcess(Process process, Path output) {
+        this.process = process;
+        this.output = output;
+    }
+
+    public static boolean installed() {
+        return executable() != null;
+    }
+
+    /** "2.6.2" for Debian's package; "v2.7.6 h1:..." for upstream builds. */
+    public static String version() throws IOException, InterruptedException {
+        Process version = new ProcessBuilder(executable().toString(), "version").redirectErrorStream(true).start();
+        String text = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        version.waitFor(10, TimeUnit.SECONDS);
+        return text;
+    }
+
+    /** A recipe with the test's global options merged into its own global options block, or in a new one. */
+    public static String withTestOptions(String caddyfile) {
+        String[] lines = caddyfile.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].trim();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            if (line.equals("{")) {
+                lines[i] = lines[i] + "\n" + TEST_OPTIONS.stripTrailing();
+                return String.join("\n", lines);
+            }
+            break;
+        }
+        return "{\n" + TEST_OPTIONS + "}\n\n" + caddyfile;
+    }
+
+    /**
+     * Runs Caddy with this Caddyfile and environment (its {$...} placeholders) and waits until it accepts
+     * connections on every port given.
+     */
+    public static CaddyProcess start(Path dir, String caddyfile, Map<String, String> environment, List<Integer> ports)
+            throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Path config = dir.resolve("Caddyfile");
+        Files.writeString(config, caddyfile, StandardCharsets.UTF_8);
+        Path output = dir.resolve("caddy.out");
+        ProcessBuilder builder = new ProcessBuilder(executable().toString(), "run", "--config", config.toString(), "--adapter", "caddyfile")
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().putAll(environment);
+        // Caddy keeps its autosave and storage under HOME / XDG dirs: keep them in the test's directory
+        builder.environment().put("HOME", dir.toString());
+        builder.environment().put("XDG_CONFIG_HOME", dir.resolve("config").toString());
+        builder.environment().put("XDG_DATA_HOME", dir.resolve("data").toString());
+        CaddyProcess caddy = new CaddyProcess(builder.start(), output);
+        for (int port : ports) {
+            caddy.awaitPort(port);
+        }
+        return caddy;
+    }
+
+    public String output() {
+        try {
+            return Files.readString(output, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
+    private void awaitPort(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("caddy exited with " + process.exitValue() + ":\n" + output());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("caddy did not listen on " + port + " within 20 s:\n" + output());
+    }
+
+    /** SIGTERM: Caddy shuts down gracefully, flushing its logs. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Path executable() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, "caddy");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}

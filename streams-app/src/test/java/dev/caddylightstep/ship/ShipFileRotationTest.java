@@ -1,0 +1,97 @@
+package dev.caddylightstep.ship;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caddylightstep.broker.EmbeddedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shipper follows a log through Caddy-style rolling while it runs, and every line arrives once, in order. */
+class ShipFileRotationTest {
+    private static EmbeddedKafka kafka;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafka.builder().build().start();
+        kafka.createTopics(List.of(new NewTopic("rotation.access", 1, (short) 1), new NewTopic("rotation.dlq", 1, (short) 1),
+                new NewTopic("burst.access", 1, (short) 1)));
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @Test
+    void everyLineArrivesOnceInOrderThroughRotations() throws Exception {
+        List<String> lines = NumberedLines.of(3000, 20_000);
+        Path live = dir.resolve("access.log");
+        int rotations = 0;
+        try (CaddyStyleLog log = new CaddyStyleLog(live);
+                InProcessShipper shipper = InProcessShipper.start("--file", live.toString(), "--from-beginning",
+                        "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "rotation.access",
+                        "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0")) {
+            shipper.awaitFollowing(live);
+            for (int i = 0; i < lines.size(); i++) {
+                log.write(lines.get(i));
+                if (i % 40 == 39) {
+                    Thread.sleep(3);
+                }
+                if (i % 300 == 299) {
+                    // alternately: gzip at once (the shipper may only find the .gz), later, or roll twice in a row
+                    // so that a whole rotated file passes while the shipper still reads the one before
+                    rotations++;
+                    log.rotate(rotations % 3 == 0 ? 0 : 30);
+                    if (rotations % 4 == 0 && i + 1 < lines.size()) {
+                        log.write(lines.get(++i));
+                        rotations++;
+                        log.rotate(0);
+                    }
+                }
+            }
+            log.awaitCompression();
+            List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "rotation.access", lines.size(), Duration.ofSeconds(60));
+
+            assertThat(shipper.stop()).isZero();
+            assertThat(rotations).isGreaterThanOrEqualTo(10);
+            assertThat(log.rotated()).allSatisfy(p -> assertThat(p.resolveSibling(p.getFileName() + ".gz")).exists());
+            assertThat(arrived).hasSize(lines.size());
+            assertThat(arrived).containsExactlyElementsOf(lines);
+        }
+    }
+
+    @Test
+    void aFileRolledAndGzippedBeforeTheShipperOpenedItIsReadFromTheGzip() throws Exception {
+        List<String> lines = NumberedLines.of(900, 40_000);
+        Path live = dir.resolve("burst.log");
+        try (CaddyStyleLog log = new CaddyStyleLog(live)) {
+            lines.subList(0, 300).forEach(log::write);
+            try (InProcessShipper shipper = InProcessShipper.start("--file", live.toString(), "--from-beginning",
+                    "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "burst.access",
+                    "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0")) {
+                TopicReader.values(kafka.bootstrapServers(), "burst.access", 300, Duration.ofSeconds(30));
+                // two rolls between two looks of the shipper: the middle file is gzipped and gone before it is opened
+                log.rotate(0);
+                lines.subList(300, 600).forEach(log::write);
+                log.rotate(0);
+                lines.subList(600, 900).forEach(log::write);
+                List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "burst.access", lines.size(), Duration.ofSeconds(30));
+
+                assertThat(shipper.stop()).isZero();
+                assertThat(Files.list(dir).filter(p -> p.getFileName().toString().startsWith("burst-")).toList())
+                        .allSatisfy(p -> assertThat(p.toString()).endsWith(".log.gz"));
+                assertThat(arrived).containsExactlyElementsOf(lines);
+            }
+        }
+    }
+}

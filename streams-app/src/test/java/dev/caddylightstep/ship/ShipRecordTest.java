@@ -1,0 +1,125 @@
+package dev.caddylightstep.ship;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.deadletter.DeadLetterHeaders;
+import dev.caddylightstep.testing.CaddyCapture;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a shipped record carries: the line's time, the configured key, and for an over-long line a dead letter saying where it is. */
+class ShipRecordTest {
+    private static EmbeddedKafka kafka;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafka.builder().build().start();
+        kafka.createTopics(List.of(new NewTopic("time.access", 1, (short) 1), new NewTopic("key.access", 1, (short) 1),
+                new NewTopic("long.access", 1, (short) 1), new NewTopic("long.dlq", 1, (short) 1), new NewTopic("record.dlq", 1, (short) 1)));
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @Test
+    void theRecordTimeIsTheLinesTimeInSecondsOrRfc3339() throws Exception {
+        // access.log has Caddy's default unix-seconds float; netlog.ndjson was written with time_format rfc3339_nano
+        List<String> lines = new ArrayList<>(CaddyCapture.lines("access.log"));
+        lines.addAll(CaddyCapture.lines("netlog.ndjson"));
+        List<ConsumerRecord<byte[], byte[]>> records = ship(lines, "time.access");
+
+        assertThat(records).hasSize(lines.size());
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            var ts = CaddyCapture.tree(new String(record.value(), StandardCharsets.UTF_8)).get("ts");
+            long expected = ts.isTextual() ? Instant.parse(ts.asText()).toEpochMilli()
+                    : new BigDecimal(ts.asText()).movePointRight(3).longValue();
+            assertThat(record.timestamp()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void theKeyFieldsValueIsTheKey() throws Exception {
+        List<String> lines = CaddyCapture.lines("access.log");
+        List<ConsumerRecord<byte[], byte[]>> records = ship(lines, "key.access", "--key-field", "request.host");
+
+        assertThat(records).hasSize(lines.size());
+        assertThat(records).allSatisfy(record -> assertThat(new String(record.key(), StandardCharsets.UTF_8))
+                .isEqualTo(CaddyCapture.tree(new String(record.value(), StandardCharsets.UTF_8)).path("request").path("host").asText()));
+        assertThat(records.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).distinct()).hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void aLineLongerThanTheMaximumIsDeadLetteredWithItsPositionAndTheRestIsShipped() throws Exception {
+        List<String> lines = CaddyCapture.lines("access.log");
+        int max = 4096;
+        List<String> fitting = lines.stream().filter(l -> l.getBytes(StandardCharsets.UTF_8).length <= max).toList();
+        List<Long> longOffsets = new ArrayList<>();
+        List<String> longLines = new ArrayList<>();
+        long offset = 0;
+        for (String line : lines) {
+            int length = line.getBytes(StandardCharsets.UTF_8).length;
+            if (length > max) {
+                longOffsets.add(offset);
+                longLines.add(line);
+            }
+            offset += length + 1;
+        }
+        Path log = dir.resolve("long.log");
+        Files.writeString(log, String.join("\n", lines) + "\n");
+        try (InProcessShipper shipper = InProcessShipper.start("--file", log.toString(), "--from-beginning",
+                "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "long.access", "--set", "caddy.topic.access-dlq=long.dlq",
+                "--max-line-bytes", Integer.toString(max), "--progress-interval", "0")) {
+            List<String> shipped = TopicReader.values(kafka.bootstrapServers(), "long.access", fitting.size(), Duration.ofSeconds(30));
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.records(kafka.bootstrapServers(), "long.dlq", longLines.size(),
+                    Duration.ofSeconds(30));
+            assertThat(shipper.exited()).isFalse();
+            assertThat(shipper.stop()).isZero();
+
+            assertThat(longLines).hasSize(11);
+            assertThat(shipped).containsExactlyElementsOf(fitting);
+            assertThat(deadLetters).hasSize(longLines.size());
+            for (int i = 0; i < deadLetters.size(); i++) {
+                ConsumerRecord<byte[], byte[]> dead = deadLetters.get(i);
+                byte[] line = longLines.get(i).getBytes(StandardCharsets.UTF_8);
+                assertThat(DeadLetterHeaders.text(dead.headers(), DeadLetterHeaders.REASON)).isEqualTo("line-too-long");
+                assertThat(DeadLetterHeaders.text(dead.headers(), "caddy.dlq.source.file")).isEqualTo(log.toAbsolutePath().toString());
+                assertThat(DeadLetterHeaders.text(dead.headers(), "caddy.dlq.source.offset")).isEqualTo(longOffsets.get(i).toString());
+                assertThat(DeadLetterHeaders.text(dead.headers(), "caddy.dlq.source.length")).isEqualTo(Integer.toString(line.length));
+                assertThat(DeadLetterHeaders.text(dead.headers(), DeadLetterHeaders.MESSAGE)).contains("--max-line-bytes " + max);
+                assertThat(dead.value()).isEqualTo(Arrays.copyOf(line, max));
+            }
+        }
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> ship(List<String> lines, String topic, String... options) throws Exception {
+        Path log = dir.resolve(topic + ".log");
+        Files.writeString(log, String.join("\n", lines) + "\n");
+        List<String> args = new ArrayList<>(List.of("--file", log.toString(), "--from-beginning", "--bootstrap-servers",
+                kafka.bootstrapServers(), "--topic", topic, "--set", "caddy.topic.access-dlq=record.dlq", "--progress-interval", "0"));
+        args.addAll(List.of(options));
+        try (InProcessShipper shipper = InProcessShipper.start(args.toArray(String[]::new))) {
+            List<ConsumerRecord<byte[], byte[]>> records = TopicReader.records(kafka.bootstrapServers(), topic, lines.size(), Duration.ofSeconds(30));
+            assertThat(shipper.stop()).isZero();
+            return records;
+        }
+    }
+}
