@@ -22,12 +22,15 @@ final class Brokers {
             throw new UserError("no Kafka bootstrap servers: give --bootstrap-servers, bootstrap.servers in --config, or KAFKA_BOOTSTRAP_SERVERS");
         }
         Map<String, Object> props = new HashMap<>(KafkaClientProperties.admin(kafka));
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_SECONDS * 1000);
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_SECONDS * 1000);
+        // the configured API timeout, when shorter, is what the user asked to wait
+        int timeoutMs = Math.min(TIMEOUT_SECONDS * 1000,
+                Integer.parseInt(String.valueOf(props.getOrDefault(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_SECONDS * 1000))));
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
         try (Admin admin = Admin.create(props)) {
-            admin.describeCluster().clusterId().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            admin.describeCluster().clusterId().get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new UserError("Kafka at " + servers + " did not answer within " + TIMEOUT_SECONDS + " s");
+            throw new UserError("Kafka at " + servers + " did not answer within " + timeoutMs / 1000.0 + " s");
         } catch (ExecutionException e) {
             throw new UserError("Kafka at " + servers + ": " + e.getCause().getMessage());
         } catch (InterruptedException e) {

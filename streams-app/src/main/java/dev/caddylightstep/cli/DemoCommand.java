@@ -52,7 +52,12 @@ final class DemoCommand implements Callable<Integer> {
         Demo demo = new Demo(new Demo.Options(caddyLog, identities, policies, untilIdle, idleSeconds, aggregatesOut, httpPort, settings),
                 System.out, System.err);
         Shutdown.onSignal(demo::stop);
-        Demo.Summary summary = demo.run();
+        Demo.Summary summary;
+        try {
+            summary = demo.run();
+        } catch (IllegalStateException e) {
+            throw new UserError("demo: " + e.getMessage());
+        }
         System.out.println(summary);
         return 0;
     }

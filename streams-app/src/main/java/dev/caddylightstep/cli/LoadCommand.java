@@ -36,14 +36,15 @@ final class LoadCommand implements Callable<Integer> {
         Settings settings = options.load();
         TopicNames names = ConfigLoader.topics(settings);
         Topics topics = Topics.of(names);
-        Brokers.requireReachable(settings.kafka());
         int written;
         if (table == Table.identities) {
             List<Identity> identities = IdentitiesFile.read(file);
+            Brokers.requireReachable(settings.kafka());
             written = TableLoader.load(settings.kafka(), topics.identities(), identities, Identity::id);
             System.out.println("loaded " + written + " identities into " + names.identities());
         } else {
             List<Policy> policies = PoliciesFile.read(file);
+            Brokers.requireReachable(settings.kafka());
             written = TableLoader.load(settings.kafka(), topics.policies(), policies, Policy::group);
             System.out.println("loaded " + written + " policies into " + names.policies());
         }

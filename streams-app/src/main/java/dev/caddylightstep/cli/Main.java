@@ -2,6 +2,7 @@ package dev.caddylightstep.cli;
 
 import dev.caddylightstep.config.ConfigException;
 import dev.caddylightstep.load.InvalidFileException;
+import dev.caddylightstep.ship.ShipCommand;
 import java.io.PrintWriter;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Caddy access logs to OpenTelemetry spans and per-group latency aggregates, on Kafka Streams.",
-        subcommands = {DemoCommand.class, RunCommand.class, LoadCommand.class, TopicsCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, LoadCommand.class, TopicsCommand.class, ShipCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -25,7 +26,15 @@ public final class Main {
         SLF4JBridgeHandler.install();
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(Main::oneLineError);
+        cli.setParameterExceptionHandler(Main::oneLineUsageError);
         return cli.execute(args);
+    }
+
+    /** A mistyped command line: what is wrong and where to read more, in one line. */
+    private static int oneLineUsageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        command.getErr().println("error: " + e.getMessage() + " (see: " + command.getCommandSpec().qualifiedName() + " --help)");
+        return 2;
     }
 
     /** Errors users can fix are one line naming what and where; anything else is a bug and keeps its trace. */

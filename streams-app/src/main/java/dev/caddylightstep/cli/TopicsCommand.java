@@ -30,10 +30,10 @@ final class TopicsCommand implements Callable<Integer> {
             throw new UserError("topics: unknown action '" + action + "' (allowed: create)");
         }
         Settings settings = options.load();
-        Brokers.requireReachable(settings.kafka());
         List<NewTopic> topics = TopicLayout.topics(ConfigLoader.topics(settings),
                 settings.integer("caddy.topics.partitions", 1, 10_000),
                 (short) settings.integer("caddy.topics.replication-factor", -1, Short.MAX_VALUE));
+        Brokers.requireReachable(settings.kafka());
         try (Admin admin = Admin.create(KafkaClientProperties.admin(settings.kafka()))) {
             Set<String> existing = admin.listTopics().names().get();
             for (NewTopic topic : topics) {

@@ -91,7 +91,7 @@ public final class Demo {
             ForwarderSettings forwarding = ForwarderSettings.from(settings);
             Optional<ExportTarget> target = ExportTarget.from(settings, forwarding);
             try (Application app = new Application(Application.Role.ALL, config, forwarding, target, HttpSettings.from(settings)).start();
-                 LineSource source = source(kafka, topics);
+                 LineSource source = source(kafka, topics, work);
                  TopicWatch watch = new TopicWatch(kafka.bootstrapServers(), topics, options.aggregatesOut())) {
                 Thread watching = daemon(watch, "demo-watch");
                 Thread shipping = daemon(source, "demo-source");
@@ -109,14 +109,22 @@ public final class Demo {
         }
     }
 
-    private LineSource source(EmbeddedKafka kafka, Topics topics) {
-        return new SampleReplay(kafka.bootstrapServers(), topics.access().name(), !options.untilIdle());
+    private LineSource source(EmbeddedKafka kafka, Topics topics, Path work) {
+        if (options.caddyLog() == null) {
+            return new SampleReplay(kafka.bootstrapServers(), topics.access().name(), !options.untilIdle());
+        }
+        return new FollowedLog(options.caddyLog().toAbsolutePath(), work.resolve("ship.checkpoint"), kafka.bootstrapServers(),
+                Map.of("caddy.topic.access", topics.access().name(), "caddy.topic.access-dlq", topics.accessDeadLetters().name()));
     }
 
     private Summary await(Application app, LineSource source, TopicWatch watch) throws InterruptedException {
         Progress progress = new Progress(err);
         long idleNanos = TimeUnit.SECONDS.toNanos(options.idleSeconds());
         while (!stop.await(500, TimeUnit.MILLISECONDS)) {
+            if (source.failure() != null) {
+                progress.done();
+                throw new IllegalStateException(source.failure());
+            }
             Summary now = summary(app, source, watch);
             progress.update(now);
             if (options.untilIdle() && source.caughtUp() && System.nanoTime() - source.lastLineNanos() >= idleNanos

@@ -12,6 +12,11 @@ interface LineSource extends Runnable, AutoCloseable {
     /** System.nanoTime() of the last line read, or of the start. */
     long lastLineNanos();
 
+    /** Why the source stopped for good, or null while it works. */
+    default String failure() {
+        return null;
+    }
+
     /** What the demo prints about the input. */
     String description();
 

@@ -58,6 +58,15 @@ public final class ChildProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits for the process to end by itself and returns its exit code; fails the test after the timeout. */
+    public int waitFor(java.time.Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the process did not end within " + timeout + "; its output:\n" + output());
+        }
+        return process.exitValue();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
