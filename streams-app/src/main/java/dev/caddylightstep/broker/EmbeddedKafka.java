@@ -40,6 +40,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int brokerPort;
     private final int controllerPort;
     private final Map<String, String> extraProperties;
+    private final Map<String, Integer> extraListeners = new LinkedHashMap<>();
+    private final Map<String, String> extraListenerProtocols;
     private final List<String> scramArguments;
     private final String clusterId;
     private KafkaRaftServer server;
@@ -54,6 +56,14 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new UncheckedIOException("cannot prepare the embedded broker's directory or ports", e);
         }
         this.extraProperties = Map.copyOf(builder.properties);
+        this.extraListenerProtocols = Map.copyOf(builder.listeners);
+        try {
+            for (String name : builder.listeners.keySet()) {
+                extraListeners.put(name, freePort());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find free ports for the embedded broker's listeners", e);
+        }
         this.scramArguments = List.copyOf(builder.scramArguments);
         this.clusterId = Uuid.randomUuid().toString();
     }
@@ -103,6 +113,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         return "127.0.0.1:" + brokerPort;
     }
 
+    /** The bootstrap address of an extra listener, by the name given to {@link Builder#listener}. */
+    public String bootstrapServers(String listener) {
+        Integer port = extraListeners.get(listener);
+        if (port == null) {
+            throw new IllegalArgumentException("no listener " + listener);
+        }
+        return "127.0.0.1:" + port;
+    }
+
     public Path dataDir() {
         return dataDir;
     }
@@ -134,11 +153,19 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", Integer.toString(NODE_ID));
         p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + brokerPort);
+        StringBuilder advertised = new StringBuilder("PLAINTEXT://127.0.0.1:" + brokerPort);
+        StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        extraListeners.forEach((name, port) -> {
+            listeners.append(',').append(name).append("://127.0.0.1:").append(port);
+            advertised.append(',').append(name).append("://127.0.0.1:").append(port);
+            protocols.append(',').append(name).append(':').append(extraListenerProtocols.get(name));
+        });
+        p.put("listeners", listeners + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", advertised.toString());
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.security.protocol.map", protocols.toString());
         p.put("log.dirs", dataDir.resolve("log").toString());
         // one node: internal topics cannot have more than one replica, or groups and transactions hang
         p.put("offsets.topic.replication.factor", "1");
@@ -229,6 +256,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         private Path dataDir;
         private int brokerPort;
         private final Map<String, String> properties = new LinkedHashMap<>();
+        private final Map<String, String> listeners = new LinkedHashMap<>();
         private final List<String> scramArguments = new ArrayList<>();
 
         /** Keeps the data in this directory (not deleted on close), so that a new broker can resume it. */
@@ -245,6 +273,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         /** A broker property, e.g. an extra listener; it replaces the default of the same name. */
         public Builder property(String name, String value) {
             properties.put(name, value);
+            return this;
+        }
+
+        /**
+         * One more listener on a free loopback port, e.g. ("SECURE", "SASL_SSL"); its settings go in as
+         * {@link #property} with the prefix listener.name.&lt;name in lower case&gt;.
+         */
+        public Builder listener(String name, String securityProtocol) {
+            listeners.put(name, securityProtocol);
             return this;
         }
 

@@ -33,6 +33,7 @@ final class LoadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OneShotLogging.silenceKafkaClients();
         Settings settings = options.load();
         TopicNames names = ConfigLoader.topics(settings);
         Topics topics = Topics.of(names);

@@ -29,6 +29,7 @@ final class TopicsCommand implements Callable<Integer> {
         if (!action.equals("create")) {
             throw new UserError("topics: unknown action '" + action + "' (allowed: create)");
         }
+        OneShotLogging.silenceKafkaClients();
         Settings settings = options.load();
         List<NewTopic> topics = TopicLayout.topics(ConfigLoader.topics(settings),
                 settings.integer("caddy.topics.partitions", 1, 10_000),
