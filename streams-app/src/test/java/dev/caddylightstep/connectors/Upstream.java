@@ -12,7 +12,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-/** The backend behind Caddy's reverse_proxy in tests: answers 200 and remembers what each request carried. */
+/**
+ * The backend behind Caddy's reverse_proxy in tests: remembers what each request carried and answers 200,
+ * or for a path containing /sleep/N after N milliseconds, or for /status/NNN with that status.
+ */
 public final class Upstream implements AutoCloseable {
     /** One request as the upstream received it. */
     public record Received(URI uri, Map<String, List<String>> headers) {
@@ -36,8 +39,19 @@ public final class Upstream implements AutoCloseable {
         Upstream upstream = new Upstream(server);
         server.createContext("/", exchange -> {
             upstream.received.add(new Received(exchange.getRequestURI(), Map.copyOf(exchange.getRequestHeaders())));
+            String path = exchange.getRequestURI().getPath();
+            int status = 200;
+            if (path.contains("/sleep/")) {
+                try {
+                    Thread.sleep(Long.parseLong(path.substring(path.indexOf("/sleep/") + 7).split("/")[0]));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else if (path.contains("/status/")) {
+                status = Integer.parseInt(path.substring(path.indexOf("/status/") + 8).split("/")[0]);
+            }
             byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
+            exchange.sendResponseHeaders(status, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
