@@ -9,17 +9,15 @@ import dev.caddylightstep.config.TopicNames;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
-import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.ChildProcess;
+import dev.caddylightstep.testing.ReplayedCapture;
 import dev.caddylightstep.testing.Records;
 import dev.caddylightstep.topology.TopicLayout;
 import dev.caddylightstep.topology.Topics;
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * numbers from either of two instances.
  */
 class ExactlyOnceAcrossCrashesTest {
-    private static final Map<String, String> GROUPS = Map.of("alice", "engineering", "bob", "sales", "carol", "support");
     private static EmbeddedKafka kafka;
+    private static ReplayedCapture capture;
     private static List<String> lines;
     private static Map<String, Long> expected;
 
@@ -52,23 +50,9 @@ class ExactlyOnceAcrossCrashesTest {
     static void start() {
         kafka = EmbeddedKafka.builder().build().start();
         // the capture replayed as 12 consecutive minutes of traffic: about 17,000 real lines
-        List<String> real = new ArrayList<>(CaddyCapture.lines("access.log"));
-        real.addAll(CaddyCapture.lines("bulk.log"));
-        lines = new ArrayList<>();
-        for (int minute = 0; minute < 12; minute++) {
-            for (String line : real) {
-                BigDecimal ts = CaddyCapture.tree(line).get("ts").decimalValue();
-                lines.add(CaddyCapture.withField(line, "ts", ts.add(BigDecimal.valueOf(60L * minute))));
-            }
-        }
-        expected = new TreeMap<>();
-        for (String line : lines) {
-            JsonNode node = CaddyCapture.tree(line);
-            String user = node.path("user_id").asText();
-            String group = user.isEmpty() ? "anonymous" : GROUPS.getOrDefault(user, "unknown");
-            long windowStart = node.get("ts").decimalValue().movePointRight(3).longValue() / 60_000 * 60_000;
-            expected.merge(group + "@" + windowStart, 1L, Long::sum);
-        }
+        capture = new ReplayedCapture(12);
+        lines = capture.lines();
+        expected = capture.expectedWindows();
     }
 
     @AfterAll
@@ -89,9 +73,8 @@ class ExactlyOnceAcrossCrashesTest {
             TopicNames names = dev.caddylightstep.config.ConfigLoader.topics(dev.caddylightstep.config.Settings.of(settings));
             topics = Topics.of(names);
             kafka.createTopics(TopicLayout.topics(names, 6, (short) 1));
-            TableLoader.load(Records.kafka(kafka.bootstrapServers()), topics.identities(),
-                    GROUPS.entrySet().stream().map(e -> new Identity(e.getKey(), e.getValue(), null, List.of())).toList(), Identity::id);
-            Records.produce(kafka.bootstrapServers(), topics.access().name(), lines.stream().map(l -> l.getBytes(StandardCharsets.UTF_8)).toList());
+            TableLoader.load(Records.kafka(kafka.bootstrapServers()), topics.identities(), ReplayedCapture.identities(), Identity::id);
+            Records.produce(kafka.bootstrapServers(), topics.access().name(), capture.bytes());
         }
 
         ChildProcess instance(String name, int httpPort) {
