@@ -36,6 +36,10 @@ public final class CaddyLogParser {
         this.redaction = redaction;
     }
 
+    public int maxLineBytes() {
+        return format.maxLineBytes();
+    }
+
     public ParseOutcome parse(byte[] line) {
         if (line == null || line.length == 0) {
             return new ParseOutcome.Rejected(DeadLetterReason.NOT_JSON, "empty record");

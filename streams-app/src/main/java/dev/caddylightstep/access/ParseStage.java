@@ -30,8 +30,11 @@ public final class ParseStage {
                 .split(Named.as("parsed-"))
                 .branch((key, line) -> line.outcome() instanceof ParseOutcome.Parsed, Branched.as("access"))
                 .defaultBranch(Branched.as("rejected"));
+        // a line longer than the limit keeps its first max-line-bytes: a dead letter must fit the topic, or
+        // under exactly-once the failed send would abort the transaction and the line would come back forever
+        int limit = format.maxLineBytes();
         branches.get("parsed-rejected")
-                .mapValues(ParsedLine::raw, Named.as("rejected-line"))
+                .mapValues(line -> line.raw().length > limit ? java.util.Arrays.copyOf(line.raw(), limit) : line.raw(), Named.as("rejected-line"))
                 .to(deadLetters.name(), deadLetters.producedBy("parse"));
         return branches.get("parsed-access")
                 .mapValues(line -> ((ParseOutcome.Parsed) line.outcome()).event(), Named.as("access-event"));
@@ -78,6 +81,9 @@ public final class ParseStage {
                         source == null ? null : source.topic(),
                         source == null ? -1 : source.partition(),
                         source == null ? -1 : source.offset());
+                if (record.value() != null && record.value().length > parser.maxLineBytes()) {
+                    DeadLetterHeaders.add(headers, DeadLetterHeaders.ORIGINAL_BYTES, Integer.toString(record.value().length));
+                }
                 context.forward(record.withValue(new ParsedLine(rejected, record.value())).withHeaders(headers));
             }
         }

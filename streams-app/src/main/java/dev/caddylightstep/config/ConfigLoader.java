@@ -65,8 +65,11 @@ public final class ConfigLoader {
         }
         LogFormat.DurationFormat durations = LogFormat.DurationFormat.valueOf(
                 s.choice("caddy.log.duration-format", "auto", "seconds", "nano", "ms", "string").toUpperCase(Locale.ROOT));
+        // a dead-lettered line must fit in one produce request of the application (max.request.size, 4 MiB by default)
+        Object requestSize = s.kafka().getOrDefault("producer.max.request.size", s.kafka().get("max.request.size"));
+        int maxRequest = requestSize == null ? 4 * 1024 * 1024 : Integer.parseInt(requestSize.toString().trim());
         return new LogFormat(field, durations, s.string("caddy.log.access-logger"),
-                s.integer("caddy.log.max-line-bytes", 1024, 64 * 1024 * 1024));
+                s.integer("caddy.log.max-line-bytes", 1024, Math.max(1024, maxRequest - 64 * 1024)));
     }
 
     private static IdentitySource identitySource(Settings s) {

@@ -36,11 +36,31 @@ public final class DeadLetterHandlers {
         return topic.toString();
     }
 
-    private static ProducerRecord<byte[], byte[]> deadLetter(String dlqTopic, String stage, ErrorHandlerContext context,
+    /** The producer's max.request.size as Streams configures it, less room for headers. */
+    private static int valueLimit(Map<String, ?> configs) {
+        Object size = configs.get("producer.max.request.size");
+        if (size == null) {
+            size = configs.get("max.request.size");
+        }
+        int maxRequest = size == null ? 1024 * 1024 : Integer.parseInt(size.toString());
+        return Math.max(0, maxRequest - 64 * 1024);
+    }
+
+    /**
+     * A dead letter with the source bytes when they fit: one too large for the producer would fail its send,
+     * and under exactly-once abort the transaction, bringing the same record back again and again.
+     */
+    private static ProducerRecord<byte[], byte[]> deadLetter(String dlqTopic, int valueLimit, String stage, ErrorHandlerContext context,
                                                              byte[] key, byte[] value, Exception exception) {
         Headers headers = DeadLetterHeaders.of("exception", stage, String.valueOf(exception.getMessage()),
                 context.topic(), context.partition(), context.offset());
         DeadLetterHeaders.add(headers, DeadLetterHeaders.EXCEPTION, exception.getClass().getName());
+        long size = (key == null ? 0 : key.length) + (value == null ? 0 : (long) value.length);
+        if (size > valueLimit) {
+            DeadLetterHeaders.add(headers, DeadLetterHeaders.ORIGINAL_BYTES, Long.toString(size));
+            key = null;
+            value = null;
+        }
         LOG.warn("dead-lettered a record of {} partition {} offset {} at {}: {}", context.topic(), context.partition(),
                 context.offset(), stage, exception.toString());
         return new ProducerRecord<>(dlqTopic, null, context.timestamp(), key, value, headers);
@@ -49,30 +69,34 @@ public final class DeadLetterHandlers {
     /** A record of an input or internal topic that its serde cannot read. */
     public static final class Deserialization implements DeserializationExceptionHandler {
         private String dlqTopic;
+        private int valueLimit;
 
         @Override
         public void configure(Map<String, ?> configs) {
             dlqTopic = topicOf(configs);
+            valueLimit = valueLimit(configs);
         }
 
         @Override
         public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-            return Response.resume(List.of(deadLetter(dlqTopic, "deserialization", context, record.key(), record.value(), exception)));
+            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, "deserialization", context, record.key(), record.value(), exception)));
         }
     }
 
     /** A record a processor threw on. */
     public static final class Processing implements ProcessingExceptionHandler {
         private String dlqTopic;
+        private int valueLimit;
 
         @Override
         public void configure(Map<String, ?> configs) {
             dlqTopic = topicOf(configs);
+            valueLimit = valueLimit(configs);
         }
 
         @Override
         public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-            return Response.resume(List.of(deadLetter(dlqTopic, "processing", context,
+            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, "processing", context,
                     context.sourceRawKey(), context.sourceRawValue(), exception)));
         }
     }
@@ -83,10 +107,12 @@ public final class DeadLetterHandlers {
      */
     public static final class Production implements ProductionExceptionHandler {
         private String dlqTopic;
+        private int valueLimit;
 
         @Override
         public void configure(Map<String, ?> configs) {
             dlqTopic = topicOf(configs);
+            valueLimit = valueLimit(configs);
         }
 
         @Override
@@ -95,17 +121,17 @@ public final class DeadLetterHandlers {
                 return Response.fail();
             }
             if (record.topic().equals(dlqTopic)) {
-                ProducerRecord<byte[], byte[]> headersOnly = deadLetter(dlqTopic, "production", context, null, null, exception);
+                ProducerRecord<byte[], byte[]> headersOnly = deadLetter(dlqTopic, valueLimit, "production", context, null, null, exception);
                 return Response.resume(List.of(headersOnly));
             }
-            return Response.resume(List.of(deadLetter(dlqTopic, "production", context,
+            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, "production", context,
                     context.sourceRawKey(), context.sourceRawValue(), exception)));
         }
 
         @Override
         public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
                                                  SerializationExceptionOrigin origin) {
-            return Response.resume(List.of(deadLetter(dlqTopic, "serialization", context,
+            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, "serialization", context,
                     context.sourceRawKey(), context.sourceRawValue(), exception)));
         }
     }

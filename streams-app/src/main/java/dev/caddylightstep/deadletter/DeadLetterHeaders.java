@@ -14,6 +14,8 @@ public final class DeadLetterHeaders {
     public static final String REASON = "caddy.dlq.reason";
     /** The stage that gave up: parse, aggregate, export, or the Kafka Streams handler that caught an exception. */
     public static final String STAGE = "caddy.dlq.stage";
+    /** The size of a value cut to fit the dead-letter topic; absent when the value is whole. */
+    public static final String ORIGINAL_BYTES = "caddy.dlq.original-bytes";
     public static final String MESSAGE = "__streams.errors.message";
     public static final String EXCEPTION = "__streams.errors.exception";
     public static final String TOPIC = "__streams.errors.topic";
