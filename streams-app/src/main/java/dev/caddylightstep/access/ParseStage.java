@@ -49,7 +49,8 @@ public final class ParseStage {
         private FixedKeyProcessorContext<byte[], ParsedLine> context;
         private Sensor accepted;
         private Sensor skipped;
-        private Sensor deadLettered;
+        private final java.util.Map<dev.caddylightstep.deadletter.DeadLetterReason, Sensor> deadLettered =
+                new java.util.EnumMap<>(dev.caddylightstep.deadletter.DeadLetterReason.class);
 
         LineParser(CaddyLogParser parser) {
             this.parser = parser;
@@ -61,7 +62,7 @@ public final class ParseStage {
             var metrics = context.metrics();
             accepted = metrics.addRateTotalSensor(METRICS_SCOPE, "parse", "lines-accepted", Sensor.RecordingLevel.INFO);
             skipped = metrics.addRateTotalSensor(METRICS_SCOPE, "parse", "lines-skipped", Sensor.RecordingLevel.INFO);
-            deadLettered = metrics.addRateTotalSensor(METRICS_SCOPE, "parse", "lines-dead-lettered", Sensor.RecordingLevel.INFO);
+
         }
 
         @Override
@@ -75,7 +76,9 @@ public final class ParseStage {
                 skipped.record();
             } else {
                 ParseOutcome.Rejected rejected = (ParseOutcome.Rejected) outcome;
-                deadLettered.record();
+                // one sensor per reason, made when first needed: the metric's caddy-lightstep-id tag says why
+                deadLettered.computeIfAbsent(rejected.reason(), reason -> context.metrics().addRateTotalSensor(
+                        METRICS_SCOPE, reason.code(), "lines-dead-lettered", Sensor.RecordingLevel.INFO)).record();
                 RecordMetadata source = context.recordMetadata().orElse(null);
                 var headers = DeadLetterHeaders.of(rejected.reason().code(), "parse", rejected.detail(),
                         source == null ? null : source.topic(),
