@@ -99,10 +99,6 @@ public final class LatencyWindow {
         }
     }
 
-    public long count() {
-        return count;
-    }
-
     /** The aggregate as the topics carry it; route null for a group's window. */
     public LatencyAggregateRecord toRecord(String group, String route, long windowStartMs, long windowEndMs) {
         return LatencyAggregateRecord.newBuilder()

@@ -32,8 +32,4 @@ public record PipelineConfig(
         routePatterns = List.copyOf(routePatterns);
         resourceAttributes = Map.copyOf(resourceAttributes);
     }
-
-    public String applicationId() {
-        return String.valueOf(kafka.get("application.id"));
-    }
 }

@@ -14,8 +14,4 @@ public record HttpSettings(String host, int port, String advertisedHost, String 
         String advertised = s.isSet("caddy.http.advertised-host") ? s.string("caddy.http.advertised-host") : host;
         return new HttpSettings(host, s.integer("caddy.http.port", 0, 65535), advertised, s.string("caddy.dashboard.trace-url"));
     }
-
-    public HttpSettings withPort(int newPort) {
-        return new HttpSettings(host, newPort, advertisedHost, traceUrlTemplate);
-    }
 }
