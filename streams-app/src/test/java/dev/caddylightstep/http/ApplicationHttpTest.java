@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
 /** The HTTP side of a running application on a real broker: health, metrics, queries and the dashboard in Chromium. */
 class ApplicationHttpTest {
     private static final String HOSTILE_GROUP = "<img src=x onerror=alert(1)>";
+    private static final String HOSTILE_PATH = "/<script>alert(1)</script>";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static EmbeddedKafka kafka;
     private static Application app;
@@ -68,8 +69,11 @@ class ApplicationHttpTest {
         app = new Application(Application.Role.STREAMS, config, ForwarderSettings.from(settings), Optional.empty(), HttpSettings.from(settings));
         app.start();
         minute = System.currentTimeMillis() / 60_000 * 60_000;
-        send(CaddyCapture.lines("access.log"));
-        await().atMost(Duration.ofSeconds(60)).until(() -> total(windows("/api/windows")) == CaddyCapture.lines("access.log").size());
+        List<String> lines = new java.util.ArrayList<>(CaddyCapture.lines("access.log"));
+        // a request path an attacker chose, as Caddy logs it
+        lines.add(CaddyCapture.withRequestField(CaddyCapture.access(CaddyCapture.request("GET", "/health", 200)), "uri", HOSTILE_PATH));
+        send(lines);
+        await().atMost(Duration.ofSeconds(60)).until(() -> total(windows("/api/windows")) == lines.size());
     }
 
     @AfterAll
@@ -190,8 +194,9 @@ class ApplicationHttpTest {
     @Test
     void theDashboardRendersHostileNamesFromTheLogAsText() {
         HeadlessChromium chromium = HeadlessChromium.assumeInstalled();
-        DumpedDom dom = new DumpedDom(chromium.dumpDom(URI.create("http://127.0.0.1:" + app.httpPort() + "/"), Duration.ofMillis(3000)));
+        DumpedDom dom = new DumpedDom(chromium.dumpDom(URI.create("http://127.0.0.1:" + app.httpPort() + "/#group=anonymous"), Duration.ofMillis(3000)));
         assertThat(dom.startTags("img")).isEmpty();
-        assertThat(dom.html()).contains("&lt;img src=x onerror=alert(1)&gt;");
+        assertThat(dom.html()).contains("&lt;img src=x onerror=alert(1)&gt;").contains("/&lt;script&gt;alert(1)&lt;/script&gt;");
+        assertThat(dom.attributeValues("<script", "src")).containsExactly("uplot.iife.min.js", "app.js");
     }
 }
