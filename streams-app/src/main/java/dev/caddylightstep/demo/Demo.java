@@ -18,7 +18,11 @@ import dev.caddylightstep.topology.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.io.IOException;
 import java.io.InputStream;
+import dev.caddylightstep.console.ProgressLine;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.function.Supplier;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -118,23 +122,43 @@ public final class Demo {
     }
 
     private Summary await(Application app, LineSource source, TopicWatch watch) throws InterruptedException {
-        Progress progress = new Progress(err);
         long idleNanos = TimeUnit.SECONDS.toNanos(options.idleSeconds());
-        while (!stop.await(500, TimeUnit.MILLISECONDS)) {
-            if (source.failure() != null) {
-                progress.done();
-                throw new IllegalStateException(source.failure());
+        ProgressText text = new ProgressText(() -> summary(app, source, watch));
+        try (ProgressLine progress = ProgressLine.start(new PrintWriter(err, true), "demo: ", Duration.ofSeconds(5), text::next)) {
+            while (!stop.await(500, TimeUnit.MILLISECONDS)) {
+                if (source.failure() != null) {
+                    throw new IllegalStateException(source.failure());
+                }
+                Summary now = summary(app, source, watch);
+                if (options.untilIdle() && source.caughtUp() && System.nanoTime() - source.lastLineNanos() >= idleNanos
+                        && isComplete(app, watch, now)) {
+                    return now;
+                }
             }
-            Summary now = summary(app, source, watch);
-            progress.update(now);
-            if (options.untilIdle() && source.caughtUp() && System.nanoTime() - source.lastLineNanos() >= idleNanos
-                    && isComplete(app, watch, now)) {
-                progress.done();
-                return now;
-            }
+            return summary(app, source, watch);
         }
-        progress.done();
-        return summary(app, source, watch);
+    }
+
+    /** The progress line: how far the demo got, and how fast since the last line. */
+    private static final class ProgressText {
+        private final Supplier<Summary> summary;
+        private long lastLines;
+        private long lastAt = System.nanoTime();
+
+        ProgressText(Supplier<Summary> summary) {
+            this.summary = summary;
+        }
+
+        String next() {
+            Summary s = summary.get();
+            long now = System.nanoTime();
+            long rate = Math.round((s.lines() - lastLines) / Math.max(1e-3, (now - lastAt) / 1e9));
+            lastLines = s.lines();
+            lastAt = now;
+            long backlog = Math.max(0, s.lines() - s.requests() - s.skipped() - s.deadLetters());
+            return String.format("lines %,d (%,d/s) · requests %,d · dead letters %,d · spans acknowledged %,d · windows %,d · lag %,d",
+                    s.lines(), rate, s.requests(), s.deadLetters(), s.spans(), s.windows(), backlog);
+        }
     }
 
     /** Every line ended somewhere, every span was acknowledged, every request is in a window or dead-lettered as late. */

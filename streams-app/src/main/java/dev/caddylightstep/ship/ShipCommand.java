@@ -1,5 +1,6 @@
 package dev.caddylightstep.ship;
 
+import dev.caddylightstep.console.ProgressLine;
 import dev.caddylightstep.cli.SettingsOptions;
 import dev.caddylightstep.config.ConfigException;
 import dev.caddylightstep.config.Settings;
@@ -14,8 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -196,7 +195,7 @@ public final class ShipCommand implements Callable<Integer> {
                         return;
                     }
                     LOG.info("shipping {} to topic {} (checkpoint {})", log, accessTopic, checkpoint.file());
-                    try (Progress progress = Progress.start(metrics, progressSeconds, err)) {
+                    try (ProgressLine progress = progress(metrics, err)) {
                         shipping.run();
                     }
                 }
@@ -236,7 +235,7 @@ public final class ShipCommand implements Callable<Integer> {
                 throw new ShipException("cannot listen on " + listen + ": " + LineProducer.rootMessage(e));
             }
             netListener = listener;
-            try (listener; Progress progress = Progress.start(metrics, progressSeconds, err)) {
+            try (listener; ProgressLine progress = progress(metrics, err)) {
                 metrics.connections(listener::openConnections);
                 listener.start();
                 LOG.info("listening on {} for Caddy's net log writer, shipping to topic {}", listener.address(), accessTopic);
@@ -279,35 +278,13 @@ public final class ShipCommand implements Callable<Integer> {
     }
 
     /** The periodic progress line on stderr, while the shipper runs. */
-    private static final class Progress implements AutoCloseable {
-        private final ScheduledExecutorService timer;
 
-        private Progress(ScheduledExecutorService timer) {
-            this.timer = timer;
+    /** The progress line every --progress-interval seconds (redrawn in place on a terminal); null for 0. */
+    private ProgressLine progress(ShipMetrics metrics, PrintWriter err) {
+        if (progressSeconds == 0) {
+            return null;
         }
-
-        static Progress start(ShipMetrics metrics, int seconds, PrintWriter err) {
-            if (seconds == 0) {
-                return new Progress(null);
-            }
-            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-                Thread thread = new Thread(runnable, "ship-progress");
-                thread.setDaemon(true);
-                return thread;
-            });
-            metrics.progressLine();
-            timer.scheduleAtFixedRate(() -> {
-                err.println(metrics.progressLine());
-                err.flush();
-            }, seconds, seconds, TimeUnit.SECONDS);
-            return new Progress(timer);
-        }
-
-        @Override
-        public void close() {
-            if (timer != null) {
-                timer.shutdownNow();
-            }
-        }
+        metrics.progressLine();
+        return ProgressLine.start(err, "", Duration.ofSeconds(progressSeconds), metrics::progressLine);
     }
 }
