@@ -66,16 +66,20 @@ public final class DeadLetterHandlers {
         return new ProducerRecord<>(dlqTopic, null, context.timestamp(), key, value, headers);
     }
 
-    /** A record of an input or internal topic that its serde cannot read. */
-    public static final class Deserialization implements DeserializationExceptionHandler {
-        private String dlqTopic;
-        private int valueLimit;
+    /** Where the handlers write: the dead-letter topic, and how large a value it takes, from the Streams configuration. */
+    abstract static class Target implements org.apache.kafka.common.Configurable {
+        String dlqTopic;
+        int valueLimit;
 
         @Override
         public void configure(Map<String, ?> configs) {
             dlqTopic = topicOf(configs);
             valueLimit = valueLimit(configs);
         }
+    }
+
+    /** A record of an input or internal topic that its serde cannot read. */
+    public static final class Deserialization extends Target implements DeserializationExceptionHandler {
 
         @Override
         public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
@@ -84,15 +88,7 @@ public final class DeadLetterHandlers {
     }
 
     /** A record a processor threw on. */
-    public static final class Processing implements ProcessingExceptionHandler {
-        private String dlqTopic;
-        private int valueLimit;
-
-        @Override
-        public void configure(Map<String, ?> configs) {
-            dlqTopic = topicOf(configs);
-            valueLimit = valueLimit(configs);
-        }
+    public static final class Processing extends Target implements ProcessingExceptionHandler {
 
         @Override
         public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
@@ -105,15 +101,7 @@ public final class DeadLetterHandlers {
      * A record the broker refused for its size: its source goes to the dead-letter topic instead (when that too
      * is too large, only the headers go). Any other production error fails, so that exactly-once can retry it.
      */
-    public static final class Production implements ProductionExceptionHandler {
-        private String dlqTopic;
-        private int valueLimit;
-
-        @Override
-        public void configure(Map<String, ?> configs) {
-            dlqTopic = topicOf(configs);
-            valueLimit = valueLimit(configs);
-        }
+    public static final class Production extends Target implements ProductionExceptionHandler {
 
         @Override
         public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
