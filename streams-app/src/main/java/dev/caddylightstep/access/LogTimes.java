@@ -9,9 +9,10 @@ import java.time.temporal.ChronoField;
 /**
  * Reads Caddy's {@code ts} and {@code duration} in every encoding its {@code time_format} and
  * {@code duration_format} options produce. Numbers are read from their text, not through a double, so that
- * a nanosecond timestamp keeps its nanoseconds.
+ * a nanosecond timestamp keeps its nanoseconds. The parser and the shipper (for the record timestamp) both read
+ * times here. Throws IllegalArgumentException for what is not a time.
  */
-final class LogTimes {
+public final class LogTimes {
     // unix seconds are about 1.8e9 today, milliseconds 1.8e12, nanoseconds 1.8e18: the magnitudes never meet
     private static final long MILLIS_THRESHOLD = 100_000_000_000L;
     private static final long NANOS_THRESHOLD = 100_000_000_000_000_000L;
@@ -29,7 +30,7 @@ final class LogTimes {
     }
 
     /** Epoch nanoseconds from a JSON number's text: seconds, milliseconds or nanoseconds by magnitude. */
-    static long epochNanosFromNumber(String text) {
+    public static long epochNanosFromNumber(String text) {
         Decimal d = Decimal.parse(text);
         if (d.negative) {
             throw new IllegalArgumentException("negative timestamp " + text);
@@ -44,7 +45,7 @@ final class LogTimes {
     }
 
     /** Epoch nanoseconds from an RFC 3339 / ISO 8601 timestamp string. */
-    static long epochNanosFromString(String text) {
+    public static long epochNanosFromString(String text) {
         try {
             OffsetDateTime t = OffsetDateTime.parse(text, RFC3339_FAMILY);
             return Math.addExact(Math.multiplyExact(t.toEpochSecond(), 1_000_000_000L), t.getNano());

@@ -3,14 +3,9 @@ package dev.caddylightstep.ship;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.caddylightstep.access.LogTimes;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeFormatterBuilder;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoField;
 
 /**
  * What the shipper reads from a line before producing it: the record timestamp (the line's {@code ts}) and,
@@ -23,18 +18,7 @@ import java.time.temporal.ChronoField;
 record LineFields(long timestampMs, byte[] key) {
     /** The broker rejects a CreateTime further ahead than log.message.timestamp.after.max.ms (default 1 h). */
     static final long MAX_AHEAD_MS = 60 * 60 * 1000L;
-    // unix seconds are about 1.8e9 today, milliseconds 1.8e12, nanoseconds 1.8e18: the magnitudes never meet
-    private static final long MILLIS_THRESHOLD = 100_000_000_000L;
-    private static final long NANOS_THRESHOLD = 100_000_000_000_000_000L;
     private static final JsonFactory JSON = JsonFactory.builder().build();
-    /** Caddy's rfc3339, rfc3339_nano and iso8601 time formats (zap writes iso8601's offset without a colon). */
-    private static final DateTimeFormatter RFC3339_FAMILY = new DateTimeFormatterBuilder()
-            .append(DateTimeFormatter.ISO_LOCAL_DATE)
-            .appendLiteral('T')
-            .appendPattern("HH:mm:ss")
-            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
-            .appendPattern("[XXX][XX]")
-            .toFormatter();
 
     /**
      * @param keyPath the key field's path split at dots (request.host is {"request", "host"}), or null for no key
@@ -77,81 +61,20 @@ record LineFields(long timestampMs, byte[] key) {
         return timestamp > 0 && timestamp <= nowMs + MAX_AHEAD_MS;
     }
 
+    /** The line's ts, read as the pipeline reads it (every time_format Caddy writes); -1 if it is not a time. */
     private static long timestamp(JsonParser parser, JsonToken value) throws IOException {
-        if (value == JsonToken.VALUE_NUMBER_INT || value == JsonToken.VALUE_NUMBER_FLOAT) {
-            return epochMillisFromNumber(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
-        }
-        if (value == JsonToken.VALUE_STRING) {
-            return epochMillisFromString(parser.getText());
+        try {
+            if (value == JsonToken.VALUE_NUMBER_INT || value == JsonToken.VALUE_NUMBER_FLOAT) {
+                return Math.floorDiv(LogTimes.epochNanosFromNumber(parser.getText()), 1_000_000L);
+            }
+            if (value == JsonToken.VALUE_STRING) {
+                return Math.floorDiv(LogTimes.epochNanosFromString(parser.getText()), 1_000_000L);
+            }
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            return -1;
         }
         parser.skipChildren();
         return -1;
-    }
-
-    /** Unix seconds (Caddy's default, a float), milliseconds or nanoseconds, told apart by magnitude; -1 if not a time. */
-    static long epochMillisFromNumber(char[] text, int offset, int length) {
-        long integer = 0;
-        int i = offset;
-        int end = offset + length;
-        int digits = 0;
-        while (i < end && text[i] >= '0' && text[i] <= '9') {
-            if (++digits > 19) {
-                return -1;
-            }
-            integer = integer * 10 + (text[i++] - '0');
-        }
-        if (digits == 0) {
-            return -1;
-        }
-        if (i < end && text[i] != '.') {
-            return viaBigDecimal(new String(text, offset, length));
-        }
-        if (integer >= NANOS_THRESHOLD) {
-            return integer / 1_000_000L;
-        }
-        if (integer >= MILLIS_THRESHOLD) {
-            return integer;
-        }
-        long millis = integer * 1000L;
-        int scale = 100;
-        for (int j = i + 1; j < end && scale > 0; j++, scale /= 10) {
-            char c = text[j];
-            if (c < '0' || c > '9') {
-                return viaBigDecimal(new String(text, offset, length));
-            }
-            millis += (c - '0') * (long) scale;
-        }
-        return millis;
-    }
-
-    /** A number in exponent form, as some encoders write large floats. */
-    private static long viaBigDecimal(String text) {
-        try {
-            BigDecimal value = new BigDecimal(text);
-            if (value.signum() <= 0) {
-                return -1;
-            }
-            BigDecimal millis;
-            if (value.compareTo(BigDecimal.valueOf(NANOS_THRESHOLD)) >= 0) {
-                millis = value.movePointLeft(6);
-            } else if (value.compareTo(BigDecimal.valueOf(MILLIS_THRESHOLD)) >= 0) {
-                millis = value;
-            } else {
-                millis = value.movePointRight(3);
-            }
-            return millis.longValue();
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    static long epochMillisFromString(String text) {
-        try {
-            OffsetDateTime time = OffsetDateTime.parse(text, RFC3339_FAMILY);
-            return time.toInstant().toEpochMilli();
-        } catch (DateTimeParseException e) {
-            return -1;
-        }
     }
 
     private static byte[] keyValue(JsonParser parser, JsonToken value, String[] path, int depth) throws IOException {

@@ -8,7 +8,6 @@ import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.Records;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -82,8 +81,7 @@ class ShipDiskFullTest {
 
             Files.delete(filler);
             try (InProcessShipper restarted = InProcessShipper.start(args)) {
-                var shipped = Records.readAtLeast(kafka.bootstrapServers(), "full.access", lines.size(), Duration.ofSeconds(30));
-                List<String> values = shipped.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+                List<String> values = TopicReader.valuesOnceDistinct(kafka.bootstrapServers(), "full.access", lines.size(), Duration.ofSeconds(30));
                 assertThat(values).containsAll(lines);
                 assertThat(values.size() - lines.size()).as("lines shipped twice").isLessThanOrEqualTo(10_000);
             }

@@ -22,6 +22,23 @@ public final class TopicReader {
      * to the end offsets of that moment, so that extra records (duplicates) are seen too.
      */
     public static List<ConsumerRecord<byte[], byte[]>> records(String bootstrap, String topic, int atLeast, Duration timeout) {
+        return records(bootstrap, topic, read -> read.size() >= atLeast, timeout);
+    }
+
+    /** The values as UTF-8 text once {@code distinct} different values arrived: duplicates do not count towards it. */
+    public static List<String> valuesOnceDistinct(String bootstrap, String topic, int distinct, Duration timeout) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int[] counted = {0};
+        return records(bootstrap, topic, read -> {
+            for (; counted[0] < read.size(); counted[0]++) {
+                seen.add(new String(read.get(counted[0]).value(), StandardCharsets.UTF_8));
+            }
+            return seen.size() >= distinct;
+        }, timeout).stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> records(String bootstrap, String topic,
+                                                                java.util.function.Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -29,7 +46,7 @@ public final class TopicReader {
             consumer.seekToBeginning(partitions);
             List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (records.size() < atLeast && System.nanoTime() < deadline) {
+            while (!done.test(records) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
