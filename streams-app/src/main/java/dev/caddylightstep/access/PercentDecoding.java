@@ -3,16 +3,26 @@ package dev.caddylightstep.access;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** Decodes a query parameter name as a form would ('+' is a space, %XX a byte), tolerating malformed escapes. */
-final class PercentDecoding {
+/** Percent-decoding as URLs need it, tolerating malformed escapes (kept as they are) and non-ASCII text. */
+public final class PercentDecoding {
     private PercentDecoding() {
     }
 
-    static String decode(String s) {
+    /** A query parameter name or value, as a form encodes it: '+' is a space. */
+    public static String formComponent(String s) {
+        return decode(s, true);
+    }
+
+    /** One segment of a URL path: '+' is a plus. */
+    public static String pathSegment(String s) {
+        return decode(s, false);
+    }
+
+    private static String decode(String s, boolean plusIsSpace) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '+') {
+            if (c == '+' && plusIsSpace) {
                 bytes.write(' ');
             } else if (c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
                 bytes.write(hex(s.charAt(i + 1)) * 16 + hex(s.charAt(i + 2)));

@@ -76,7 +76,7 @@ public final class Redaction {
     private boolean isSensitive(String query, int from, int to) {
         String name = query.substring(from, to);
         if (name.indexOf('%') >= 0 || name.indexOf('+') >= 0) {
-            name = PercentDecoding.decode(name);
+            name = PercentDecoding.formComponent(name);
         }
         return sensitiveParameters.contains(name.toLowerCase(Locale.ROOT));
     }

@@ -3,6 +3,7 @@ package dev.caddylightstep.http;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.caddylightstep.access.PercentDecoding;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.aggregate.WindowQueries;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -99,7 +100,7 @@ public final class OpsServer implements AutoCloseable {
                 return;
             }
             String[] parts = rest.substring(1).split("/");
-            String group = PathSegments.decode(parts[0]);
+            String group = PercentDecoding.pathSegment(parts[0]);
             if (parts.length == 1) {
                 json(exchange, 200, queries.group(group, local).toString());
             } else if (parts.length == 2 && parts[1].equals("routes")) {
