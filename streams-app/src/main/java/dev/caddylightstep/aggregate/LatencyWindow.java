@@ -2,58 +2,53 @@ package dev.caddylightstep.aggregate;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketchProtoBinding;
-import com.datadoghq.sketch.ddsketch.store.Store;
-import com.datadoghq.sketch.ddsketch.DDSketches;
-import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
-import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
+import com.datadoghq.sketch.ddsketch.mapping.LogarithmicMapping;
 import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
+import com.datadoghq.sketch.ddsketch.store.Store;
 import dev.caddylightstep.policy.Misfire;
 import dev.caddylightstep.schema.Exemplar;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.schema.LatencySummary;
-import dev.caddylightstep.schema.LatencyWindowState;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * The running aggregate of one window: counters, exact min/max/mean, a DDSketch of latency in milliseconds
- * (1% relative accuracy) and the slowest requests. Mutable, because the window store hands the aggregator
- * a fresh copy per record and keeping it mutable saves a copy of the sketch per request.
+ * The running aggregate of one window: counters, exact min/max/mean, the bins of a DDSketch of latency in
+ * milliseconds (1% relative accuracy, DDSketch's logarithmic mapping) and the slowest requests.
+ *
+ * <p>The window store hands the aggregator a fresh copy per request, so the state is (de)serialized twice per
+ * request and aggregate: it keeps the sketch's bins as a plain array that copies in bulk, and builds the DDSketch
+ * itself, for its quantiles and its protobuf form, only when the window is written to its topic. Mutable for the
+ * same reason: a copy of the bins per request would cost more than the request.
  */
 public final class LatencyWindow {
     public static final double RELATIVE_ACCURACY = 0.01;
-    // 1% accuracy covers 1 µs to 1 hour in about 1,200 bins; past that the fastest requests share a bin
-    private static final int MAX_BINS = 2048;
+    static final LogarithmicMapping MAPPING = new LogarithmicMapping(RELATIVE_ACCURACY);
+    // 1% accuracy covers 1 µs to 1 hour in about 1,200 bins; past that the fastest requests share the lowest bin
+    static final int MAX_BINS = 2048;
     private static final double[] QUANTILES = {0.5, 0.9, 0.95, 0.99, 0.999};
+    private static final int GROWTH = 64;
 
-    private long count;
-    private long errors;
-    private long denied;
-    private long overPermissive;
-    private long overRestrictive;
-    private long sloBreaches;
-    private long bytes;
-    private double sumMs;
-    private double minMs = Double.POSITIVE_INFINITY;
-    private double maxMs = Double.NEGATIVE_INFINITY;
-    private final DDSketch sketch;
-    private final List<Exemplar> exemplars;
-
-    public LatencyWindow() {
-        this(newSketch(), new ArrayList<>());
-    }
-
-    private LatencyWindow(DDSketch sketch, List<Exemplar> exemplars) {
-        this.sketch = sketch;
-        this.exemplars = exemplars;
-    }
-
-    static DDSketch newSketch() {
-        return DDSketches.logarithmicCollapsingLowestDense(RELATIVE_ACCURACY, MAX_BINS);
-    }
+    long count;
+    long errors;
+    long denied;
+    long overPermissive;
+    long overRestrictive;
+    long sloBreaches;
+    long bytes;
+    double sumMs;
+    double minMs = Double.POSITIVE_INFINITY;
+    double maxMs = Double.NEGATIVE_INFINITY;
+    /** Durations too small for the mapping's first bin (a zero duration among them), as DDSketch counts them. */
+    long zeroCount;
+    /** counts[i] is the count of bin {@code offset + i}; bins outside [lowest, highest] are 0. */
+    int offset;
+    long[] counts = new long[0];
+    int lowest = Integer.MAX_VALUE;
+    int highest = Integer.MIN_VALUE;
+    final List<Exemplar> exemplars = new ArrayList<>();
 
     /** Adds one request; keeps at most {@code maxExemplars} of the slowest. */
     public LatencyWindow add(LatencyObservation o, int maxExemplars) {
@@ -77,30 +72,81 @@ public final class LatencyWindow {
         sumMs += ms;
         minMs = Math.min(minMs, ms);
         maxMs = Math.max(maxMs, ms);
-        sketch.accept(ms);
-        keepIfSlowest(new Exemplar(o.traceId(), o.spanId(), ms), maxExemplars);
+        if (ms < MAPPING.minIndexableValue()) {
+            zeroCount++;
+        } else {
+            addToBin(MAPPING.index(ms));
+        }
+        keepIfSlowest(o, ms, maxExemplars);
         return this;
     }
 
-    private void keepIfSlowest(Exemplar exemplar, int max) {
-        if (max == 0) {
-            return;
+    private void addToBin(int index) {
+        if (index < lowest || index > highest) {
+            widen(Math.min(index, lowest), Math.max(index, highest));
         }
-        if (exemplars.size() == max && exemplar.getDurationMs() <= exemplars.get(max - 1).getDurationMs()) {
+        int bin = Math.max(index, lowest);
+        counts[bin - offset]++;
+    }
+
+    /** Makes room for bins [from, to]; past MAX_BINS the lowest bins fold into the lowest kept, as DDSketch's collapsing store does. */
+    private void widen(int from, int to) {
+        int low = Math.max(from, to - MAX_BINS + 1);
+        if (low < offset || to >= offset + counts.length) {
+            int newOffset = Math.max(low - GROWTH, to - MAX_BINS + 1);
+            long[] grown = new long[Math.min(MAX_BINS, to - newOffset + 1 + GROWTH)];
+            if (lowest <= highest) {
+                for (int index = lowest; index <= highest; index++) {
+                    grown[Math.max(index, low) - newOffset] += counts[index - offset];
+                }
+            }
+            counts = grown;
+            offset = newOffset;
+        } else if (lowest <= highest && low > lowest) {
+            long folded = 0;
+            for (int index = lowest; index < low; index++) {
+                folded += counts[index - offset];
+                counts[index - offset] = 0;
+            }
+            counts[low - offset] += folded;
+        }
+        lowest = low;
+        highest = to;
+    }
+
+    private void keepIfSlowest(LatencyObservation o, double ms, int max) {
+        if (max == 0 || (exemplars.size() == max && ms <= exemplars.get(max - 1).getDurationMs())) {
             return;
         }
         int at = 0;
-        while (at < exemplars.size() && exemplars.get(at).getDurationMs() >= exemplar.getDurationMs()) {
+        while (at < exemplars.size() && exemplars.get(at).getDurationMs() >= ms) {
             at++;
         }
-        exemplars.add(at, exemplar);
+        exemplars.add(at, new Exemplar(o.traceId(), o.spanId(), ms));
         if (exemplars.size() > max) {
             exemplars.remove(exemplars.size() - 1);
         }
     }
 
+    /** The window's DDSketch, built from its bins. */
+    DDSketch sketch() {
+        DDSketch sketch = new DDSketch(MAPPING, () -> new CollapsingLowestDenseStore(MAX_BINS));
+        Store store = sketch.getPositiveValueStore();
+        for (int index = lowest; index <= highest; index++) {
+            long binCount = counts[index - offset];
+            if (binCount > 0) {
+                store.add(index, binCount);
+            }
+        }
+        if (zeroCount > 0) {
+            sketch.accept(0.0, zeroCount);
+        }
+        return sketch;
+    }
+
     /** The aggregate as the topics carry it; route null for a group's window. */
     public LatencyAggregateRecord toRecord(String group, String route, long windowStartMs, long windowEndMs) {
+        DDSketch sketch = sketch();
         return LatencyAggregateRecord.newBuilder()
                 .setGroup(group)
                 .setRoute(route)
@@ -114,8 +160,8 @@ public final class LatencyWindow {
                 .setOverRestrictive(overRestrictive)
                 .setSloBreaches(sloBreaches)
                 .setBytes(bytes)
-                .setLatencyMs(summary())
-                .setSketch(ByteBuffer.wrap(sketchProto().toByteArray()))
+                .setLatencyMs(summary(sketch))
+                .setSketch(ByteBuffer.wrap(sketchProto(sketch).toByteArray()))
                 .setExemplars(List.copyOf(exemplars))
                 .build();
     }
@@ -125,7 +171,7 @@ public final class LatencyWindow {
      * as a packed double, about 5 KB for a window spanning milliseconds to seconds; bins given as an index map
      * take a fraction of that when most are empty, and every DDSketch reader accepts both.
      */
-    private com.datadoghq.sketch.ddsketch.proto.DDSketch sketchProto() {
+    private static com.datadoghq.sketch.ddsketch.proto.DDSketch sketchProto(DDSketch sketch) {
         var proto = DDSketchProtoBinding.toProto(sketch);
         Store positive = sketch.getPositiveValueStore();
         if (positive.isEmpty()) {
@@ -141,7 +187,7 @@ public final class LatencyWindow {
         return proto.toBuilder().setPositiveValues(sparse).build();
     }
 
-    private LatencySummary summary() {
+    private LatencySummary summary(DDSketch sketch) {
         if (count == 0) {
             return new LatencySummary(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         }
@@ -154,37 +200,23 @@ public final class LatencyWindow {
         return Math.max(minMs, Math.min(maxMs, estimate));
     }
 
-    LatencyWindowState toState() {
-        GrowingByteArrayOutput out = GrowingByteArrayOutput.withInitialCapacity(256);
-        try {
-            sketch.encode(out, false);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode a latency sketch", e);
-        }
-        return new LatencyWindowState(count, errors, denied, overPermissive, overRestrictive, sloBreaches, bytes, sumMs,
-                minMs, maxMs, ByteBuffer.wrap(out.backingArray(), 0, out.numWrittenBytes()), List.copyOf(exemplars));
+    /** The bins in use, from the lowest to the highest. */
+    long[] bins() {
+        return lowest > highest ? new long[0] : Arrays.copyOfRange(counts, lowest - offset, highest - offset + 1);
     }
 
-    static LatencyWindow fromState(LatencyWindowState s) {
-        ByteBuffer encoded = s.getSketch();
-        DDSketch sketch;
-        try {
-            sketch = DDSketch.decode(ByteArrayInput.wrap(encoded.array(), encoded.arrayOffset() + encoded.position(), encoded.remaining()),
-                    () -> new CollapsingLowestDenseStore(MAX_BINS));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("the window's latency sketch cannot be decoded: " + e.getMessage(), e);
+    /** Restores bins written by {@link #bins()}, the first being bin {@code first}. */
+    void restoreBins(int first, long[] bins) {
+        if (bins.length == 0) {
+            return;
         }
-        LatencyWindow w = new LatencyWindow(sketch, new ArrayList<>(s.getExemplars()));
-        w.count = s.getCount();
-        w.errors = s.getErrors();
-        w.denied = s.getDenied();
-        w.overPermissive = s.getOverPermissive();
-        w.overRestrictive = s.getOverRestrictive();
-        w.sloBreaches = s.getSloBreaches();
-        w.bytes = s.getBytes();
-        w.sumMs = s.getSumMs();
-        w.minMs = s.getMinMs();
-        w.maxMs = s.getMaxMs();
-        return w;
+        offset = first;
+        counts = bins;
+        lowest = first;
+        highest = first + bins.length - 1;
+    }
+
+    int lowestBin() {
+        return lowest;
     }
 }

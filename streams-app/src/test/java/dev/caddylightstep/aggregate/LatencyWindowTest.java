@@ -1,0 +1,72 @@
+package dev.caddylightstep.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import dev.caddylightstep.schema.LatencyAggregateRecord;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The window's own bins against DDSketch fed directly: the same sketch, the same quantiles, through the store and back. */
+class LatencyWindowTest {
+    private static final double[] QUANTILES = {0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0};
+
+    private static LatencyObservation observation(double ms, int status) {
+        return new LatencyObservation("g", "/r", Math.round(ms * 1_000_000), status, 10, null, false,
+                "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+    }
+
+    /** Log-normal latencies around a few milliseconds, with a slow tail, and some zero durations. */
+    private static double[] latencies(long seed, int n, double spread) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = i % 97 == 0 ? 0.0 : Math.exp(random.nextGaussian() * spread + 1.5) / 1_000_000 * 1_000_000;
+        }
+        return values;
+    }
+
+    private static void assertSameSketch(double[] values) {
+        LatencyWindow window = new LatencyWindow();
+        DDSketch reference = DDSketches.logarithmicCollapsingLowestDense(LatencyWindow.RELATIVE_ACCURACY, LatencyWindow.MAX_BINS);
+        for (double ms : values) {
+            LatencyObservation o = observation(ms, 200);
+            window.add(o, 5);
+            reference.accept(o.durationMillis());
+        }
+        DDSketch ours = window.sketch();
+        assertThat(ours.getCount()).isEqualTo(reference.getCount());
+        assertThat(ours.getValuesAtQuantiles(QUANTILES)).containsExactly(reference.getValuesAtQuantiles(QUANTILES));
+    }
+
+    @Test
+    void itsBinsAreTheSketchDdSketchWouldHaveBuilt() {
+        assertSameSketch(latencies(1, 20_000, 1.5));
+    }
+
+    @Test
+    void beyondTheBinLimitTheFastestCollapseAsInDdSketch() {
+        // from microseconds to days: more than 2,048 bins apart
+        assertSameSketch(latencies(2, 20_000, 6.0));
+    }
+
+    @Test
+    void binsGrowDownwardsAndUpwardsAlike() {
+        assertSameSketch(new double[] {50, 40, 30, 100, 5, 2000, 0.3, 70_000, 0.002});
+    }
+
+    @Test
+    void theStoredStateReadsBackToTheSameAggregate() {
+        LatencyWindow window = new LatencyWindow();
+        for (double ms : latencies(3, 5_000, 2.0)) {
+            window.add(observation(ms, ms > 100 ? 503 : 200), 5);
+        }
+        LatencyWindow back = LatencyWindowSerde.read("t", LatencyWindowSerde.write(window));
+        LatencyAggregateRecord a = window.toRecord("g", null, 0, 60_000);
+        LatencyAggregateRecord b = back.toRecord("g", null, 0, 60_000);
+        assertThat(b).isEqualTo(a);
+        back.add(observation(1.0, 200), 5);
+        assertThat(back.toRecord("g", null, 0, 60_000).getCount()).isEqualTo(a.getCount() + 1);
+    }
+}
