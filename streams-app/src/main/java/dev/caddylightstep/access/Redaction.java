@@ -16,11 +16,16 @@ public final class Redaction {
             Set.of("token", "access_token", "api_key", "apikey", "key", "password", "secret", "sig", "signature");
 
     private final Set<String> droppedHeaders;
+    /** The same names, looked up without regard to case and without lower-casing every header of every line. */
+    private final Set<String> droppedHeaderLookup;
     private final Set<String> sensitiveParameters;
 
     /** The built-in lists plus configured names (compared without regard to case). */
     public Redaction(Set<String> extraHeaders, Set<String> extraQueryParameters) {
         this.droppedHeaders = lowerCaseUnion(ALWAYS_DROPPED_HEADERS, extraHeaders);
+        java.util.TreeSet<String> lookup = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        lookup.addAll(droppedHeaders);
+        this.droppedHeaderLookup = java.util.Collections.unmodifiableSet(lookup);
         this.sensitiveParameters = lowerCaseUnion(DEFAULT_SENSITIVE_QUERY_PARAMETERS, extraQueryParameters);
     }
 
@@ -29,7 +34,7 @@ public final class Redaction {
     }
 
     public boolean dropsHeader(String name) {
-        return droppedHeaders.contains(name.toLowerCase(Locale.ROOT));
+        return droppedHeaderLookup.contains(name);
     }
 
     public Set<String> droppedHeaders() {
