@@ -566,7 +566,7 @@ class DeployDriftTest {
     }
 
     @Test
-    void theOverlaysOnlyChangeWhatTheySayTheyChange() {
+    void theOverlaysKeepEveryObjectAndMakeTheirChanges() {
         Map<String, List<ObjectNode>> rendered = new HashMap<>();
         kustomizations().forEach(k -> rendered.put(k, render(k)));
         for (String k : rendered.keySet()) {
