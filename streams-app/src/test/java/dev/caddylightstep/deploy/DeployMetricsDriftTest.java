@@ -73,9 +73,10 @@ class DeployMetricsDriftTest {
         app = new Application(Application.Role.ALL, config, forwarding, ExportTarget.from(settings, forwarding), HttpSettings.from(settings)).start();
         long now = System.currentTimeMillis();
         List<String> lines = CaddyCapture.lines("access.log");
-        Records.produce(kafka.bootstrapServers(), topics.access().name(), lines.stream()
-                .map(l -> CaddyCapture.withField(l, "ts", BigDecimal.valueOf(now).movePointLeft(3)))
-                .map(l -> l.getBytes(StandardCharsets.UTF_8)).toList());
+        List<String> sent = new ArrayList<>(lines.stream().map(l -> CaddyCapture.withField(l, "ts", BigDecimal.valueOf(now).movePointLeft(3))).toList());
+        // one dead letter: the per-reason dead-letter sensors exist only once a line was dead-lettered
+        sent.add("this line is not JSON");
+        Records.produce(kafka.bootstrapServers(), topics.access().name(), sent.stream().map(l -> l.getBytes(StandardCharsets.UTF_8)).toList());
         receiver.awaitSpans(lines.size(), Duration.ofSeconds(90));
         // the pipeline's own sensors and the task-level metrics are picked up every 5 s once they exist; the
         // forwarder's consumer metrics per partition only at Micrometer's default refresh, after a minute
