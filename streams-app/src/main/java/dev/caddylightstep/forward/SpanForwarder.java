@@ -62,6 +62,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final KafkaProducer<byte[], byte[]> deadLetters;
     private final ForwarderMetrics metrics;
     private final KafkaClientMetrics consumerMetrics;
+    private final java.util.concurrent.ScheduledExecutorService metricsRefresh;
     private final RateLimit rateLimit;
     private final AtomicLong acknowledged = new AtomicLong();
     private final Set<TopicPartition> revoked = new HashSet<>();
@@ -87,7 +88,13 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         this.deadLetters = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
         this.metrics = new ForwarderMetrics(registry);
-        this.consumerMetrics = new KafkaClientMetrics(consumer);
+        // the consumer's per-partition lag appears once partitions are assigned: look for new metrics every few seconds
+        this.metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "forwarder-metrics-refresh");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.consumerMetrics = new KafkaClientMetrics(consumer, List.of(), metricsRefresh, Duration.ofSeconds(5));
         consumerMetrics.bindTo(registry);
         this.rateLimit = new RateLimit(settings.maxSpansPerSecond());
     }
@@ -142,6 +149,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             consumer.close(Duration.ofSeconds(10));
             deadLetters.close(Duration.ofSeconds(10));
             consumerMetrics.close();
+            metricsRefresh.shutdownNow();
         }
     }
 
@@ -267,6 +275,11 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         if (offsets.isEmpty()) {
             return;
         }
+        // every record polled is in the batch, so the position is past nothing but transaction markers (and
+        // aborted records): committing it, not the offset after the last record, leaves no lag of 1 behind
+        // the marker on every partition of the transactional spans topic
+        offsets.replaceAll((partition, next) -> consumer.assignment().contains(partition) && consumer.position(partition) > next.offset()
+                ? new OffsetAndMetadata(consumer.position(partition)) : next);
         consumer.commitSync(offsets);
         // a partition revoked and given back during a retry restarts at the offset committed before this
         // batch: move on past the batch, or its spans would be exported twice
