@@ -44,7 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup-lines", paramLabel = "N",
             description = "Lines through both lanes first, on their own topics and not measured, so that neither run pays for the JIT "
                     + "alone; 0 for none (default: ${DEFAULT-VALUE}).")
-    int warmupLines = 50_000;
+    int warmupLines = 100_000;
 
     @Option(names = "--partitions", paramLabel = "P", description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
     int partitions = 2;
@@ -108,10 +108,10 @@ public final class BenchCommand implements Callable<Integer> {
 
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
             String bootstrap = kafka.bootstrapServers();
-            PassThroughLane passThrough = new PassThroughLane(kafka, "bench.", partitions);
-            PipelineLane pipeline = new PipelineLane(kafka, "bench.", partitions, streamThreads, overrides);
-            PassThroughLane warmPassThrough = warmup == null ? null : new PassThroughLane(kafka, "warmup.", partitions);
-            PipelineLane warmPipeline = warmup == null ? null : new PipelineLane(kafka, "warmup.", partitions, streamThreads, overrides);
+            PassThroughLane passThrough = new PassThroughLane(kafka, "bench.passthrough.", partitions);
+            PipelineLane pipeline = new PipelineLane(kafka, "bench.pipeline.", partitions, streamThreads, overrides);
+            PassThroughLane warmPassThrough = warmup == null ? null : new PassThroughLane(kafka, "warmup.passthrough.", partitions);
+            PipelineLane warmPipeline = warmup == null ? null : new PipelineLane(kafka, "warmup.pipeline.", partitions, streamThreads, overrides);
             try (InputProducer producer = new InputProducer(bootstrap, 20)) {
                 producer.produceAll(passThrough.inputTopic(), input);
                 producer.produceAll(pipeline.inputTopic(), input);
@@ -138,6 +138,7 @@ public final class BenchCommand implements Callable<Integer> {
             BenchReport report = new BenchReport(now, machine, settings(pipeline), passThroughFigures, pipelineFigures);
             Path written = report.write(results != null ? results : defaultResults());
             log.println("figures written to " + written + " (and latest.json, latest.svg)");
+            log.printf(java.util.Locale.ROOT, "cpu ratio %.3f (pass-through CPU per line over pipeline CPU per line)%n", report.cpuRatio());
             report.printTable(out);
             out.printf(java.util.Locale.ROOT, "ratio %.3f%n", report.ratio());
         }

@@ -40,6 +40,11 @@ final class BenchReport {
         return pipeline.linesPerSecond() / passThrough.linesPerSecond();
     }
 
+    /** Pass-through CPU per line over pipeline CPU per line: the ratio of costs, less sensitive to a busy machine. */
+    double cpuRatio() {
+        return passThrough.cpuMicrosPerLine() / pipeline.cpuMicrosPerLine();
+    }
+
     void printTable(PrintStream out) {
         out.printf(Locale.ROOT, "%-13s %10s %8s %12s %13s %11s %11s%n",
                 "run", "lines/s", "MB/s", "CPU µs/line", "peak heap MB", "e2e p50 ms", "e2e p99 ms");
@@ -69,6 +74,7 @@ final class BenchReport {
         root.put("settings", settings);
         root.put("runs", List.of(figures(passThrough), figures(pipeline)));
         root.put("ratio", round(ratio(), 3));
+        root.put("cpu_ratio", round(cpuRatio(), 3));
         return root;
     }
 
@@ -99,6 +105,9 @@ final class BenchReport {
         });
         f.put("cpu_seconds_by_thread", threads);
         f.put("outputs", r.outputs());
+        Map<String, Object> topics = new LinkedHashMap<>();
+        r.topics().byTopic().forEach((name, v) -> topics.put(name, Map.of("end_offsets", v.endOffsets(), "bytes", v.bytes())));
+        f.put("topics", topics);
         return f;
     }
 

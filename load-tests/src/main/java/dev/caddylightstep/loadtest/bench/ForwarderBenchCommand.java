@@ -64,6 +64,10 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
             description = "grpc, http/protobuf, or both comma-separated (default: ${DEFAULT-VALUE}).")
     List<String> protocols = new ArrayList<>(List.of("grpc", "http/protobuf"));
 
+    @Option(names = "--warmup-spans", paramLabel = "N",
+            description = "Spans through each protocol first, on their own topic and not measured (default: ${DEFAULT-VALUE}).")
+    int warmupSpans = 20_000;
+
     @Option(names = "--batch-size", paramLabel = "N", description = "caddy.forward.batch-size (default: ${DEFAULT-VALUE}, the product's).")
     int batchSize = 512;
 
@@ -98,7 +102,10 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
         List<Figures> figures = new ArrayList<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
             for (String protocol : protocols) {
-                figures.add(run(kafka, protocol, records, log));
+                if (warmupSpans > 0) {
+                    run(kafka, "warmup", protocol, records.subList(0, Math.min(warmupSpans, records.size())), log);
+                }
+                figures.add(run(kafka, "bench", protocol, records, log));
             }
         }
         out.printf(Locale.ROOT, "%-14s %8s %10s %13s%n", "protocol", "spans", "spans/s", "CPU µs/span");
@@ -124,9 +131,9 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
         return records;
     }
 
-    private Figures run(EmbeddedKafka kafka, String protocol, List<ProducerRecord<String, byte[]>> records, PrintStream log)
-            throws InterruptedException {
-        String name = protocol.replace('/', '-');
+    private Figures run(EmbeddedKafka kafka, String round, String protocol, List<ProducerRecord<String, byte[]>> records,
+                        PrintStream log) throws InterruptedException {
+        String name = round + "-" + protocol.replace('/', '-');
         String spansTopic = "forwarder." + name + ".spans";
         String deadLetters = spansTopic + ".dlq";
         kafka.createTopics(List.of(new NewTopic(spansTopic, partitions, (short) 1), new NewTopic(deadLetters, 1, (short) 1)));
@@ -158,8 +165,8 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
                     Clocks done = Clocks.now();
                     long counted = forwarder.acknowledgedSpans() - before;
                     Figures f = new Figures(protocol, counted, done.secondsSince(first), done.cpuSecondsSince(first), receiver.spans().size());
-                    log.printf("%s: %,d spans acknowledged in %.2f s after the first batch; the receiver decoded %,d spans%n", protocol,
-                            counted, f.seconds(), f.received());
+                    log.printf("%s %s: %,d spans acknowledged in %.2f s after the first batch; the receiver decoded %,d spans%n", round,
+                            protocol, counted, f.seconds(), f.received());
                     return f;
                 } finally {
                     forwarder.close();
@@ -198,7 +205,8 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("time", now.toString());
         root.put("machine", machine.toMap());
-        root.put("settings", Map.of("spans", spans, "batch_size", batchSize, "partitions", partitions, "seed", seed));
+        root.put("settings", Map.of("spans", spans, "warmup_spans", warmupSpans, "batch_size", batchSize, "partitions", partitions,
+                "seed", seed));
         List<Map<String, Object>> runs = new ArrayList<>();
         for (Figures f : figures) {
             Map<String, Object> run = new LinkedHashMap<>();

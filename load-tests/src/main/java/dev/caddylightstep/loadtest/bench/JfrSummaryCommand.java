@@ -72,7 +72,7 @@ public final class JfrSummaryCommand implements Callable<Integer> {
         c.put("network I/O (NIO)", List.of("sun.nio.ch", "org.apache.kafka.common.network"));
         c.put("Kafka metrics", List.of("org.apache.kafka.common.metrics"));
         c.put("logging", List.of("ch.qos.logback", "org.slf4j"));
-        c.put("bench output watch", List.of("dev.caddylightstep.loadtest"));
+        c.put("bench harness (load-tests)", List.of("dev.caddylightstep.loadtest"));
         return c;
     }
 

@@ -8,6 +8,9 @@ interface Lane extends AutoCloseable {
 
     String inputTopic();
 
+    /** The prefix of every topic the lane reads or writes, internal ones included. */
+    String topicPrefix();
+
     /** Opens a reader of the lane's outputs (not yet started). */
     OutputWatch watch();
 

@@ -4,9 +4,12 @@ import dev.caddylightstep.loadtest.GeneratorSettings;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * Runs one lane the same way as every other: the backlog already on its input topic is drained and measured
@@ -55,10 +58,15 @@ final class LaneRunner {
             }
             String outputs = watch.describe();
             log.printf("%s: drained %,d lines in %.2f s; outputs %s%n", lane.name(), backlog.lines(), done.secondsSince(first), outputs);
+            TopicVolumes volumes;
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+                volumes = TopicVolumes.of(admin, lane.topicPrefix());
+            }
+            log.printf("%s: topics after the drain:%s%n", lane.name(), volumes.describe());
 
             RunFigures.Latency latency = probe(lane, watch, backlog);
             return new RunFigures(lane.name(), backlog.lines(), backlog.bytes(), done.secondsSince(first), done.cpuSecondsSince(first),
-                    done.gcSecondsSince(first), peakHeap, latency, threadsAtDone.secondsByKindSince(threadsAtFirst), outputs);
+                    done.gcSecondsSince(first), peakHeap, latency, threadsAtDone.secondsByKindSince(threadsAtFirst), outputs, volumes);
         }
     }
 

@@ -29,6 +29,7 @@ final class PassThroughLane implements Lane {
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final String bootstrapServers;
+    private final String prefix;
     private final String input;
     private final String output;
     private final String groupId;
@@ -40,15 +41,21 @@ final class PassThroughLane implements Lane {
 
     PassThroughLane(EmbeddedKafka kafka, String prefix, int partitions) {
         this.bootstrapServers = kafka.bootstrapServers();
-        this.input = prefix + "passthrough.in";
-        this.output = prefix + "passthrough.out";
-        this.groupId = prefix + "passthrough";
+        this.prefix = prefix;
+        this.input = prefix + "in";
+        this.output = prefix + "out";
+        this.groupId = prefix + "copy";
         kafka.createTopics(List.of(new NewTopic(input, partitions, (short) 1), new NewTopic(output, partitions, (short) 1)));
     }
 
     @Override
     public String name() {
         return "pass-through";
+    }
+
+    @Override
+    public String topicPrefix() {
+        return prefix;
     }
 
     @Override

@@ -34,6 +34,7 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 final class PipelineLane implements Lane {
     private final String bootstrapServers;
+    private final String prefix;
     private final PipelineConfig config;
     private final Topics topics;
     private final Path stateDir;
@@ -45,6 +46,7 @@ final class PipelineLane implements Lane {
      */
     PipelineLane(EmbeddedKafka kafka, String prefix, int partitions, int streamThreads, Map<String, String> overrides) {
         this.bootstrapServers = kafka.bootstrapServers();
+        this.prefix = prefix;
         try {
             this.stateDir = Files.createTempDirectory("caddy-lightstep-bench-streams");
         } catch (IOException e) {
@@ -72,6 +74,11 @@ final class PipelineLane implements Lane {
     @Override
     public String name() {
         return "pipeline";
+    }
+
+    @Override
+    public String topicPrefix() {
+        return prefix;
     }
 
     @Override

@@ -10,9 +10,10 @@ import java.util.Map;
  * @param peakHeapBytes the sum of the heap pools' peaks during the run, the broker's heap included
  * @param cpuByThread CPU seconds by kind of Java thread; the collector and the compiler are not among them
  * @param outputs what the outputs held when the run was done
+ * @param topics what the run wrote to each of its topics, internal ones included
  */
 record RunFigures(String run, long lines, long bytes, double seconds, double cpuSeconds, double gcSeconds, long peakHeapBytes,
-                  Latency latency, Map<String, Double> cpuByThread, String outputs) {
+                  Latency latency, Map<String, Double> cpuByThread, String outputs, TopicVolumes topics) {
 
     double linesPerSecond() {
         return lines / seconds;
