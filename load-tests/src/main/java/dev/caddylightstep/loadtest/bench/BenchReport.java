@@ -88,8 +88,11 @@ final class BenchReport {
         f.put("megabytes_per_second", round(r.megabytesPerSecond(), 2));
         f.put("cpu_seconds", round(r.cpuSeconds(), 3));
         f.put("cpu_microseconds_per_line", round(r.cpuMicrosPerLine(), 2));
+        double jit = r.cpuByThread().getOrDefault("jvm: JIT compiler", 0.0);
+        f.put("cpu_microseconds_per_line_without_jit_compiler", round((r.cpuSeconds() - jit) * 1e6 / r.lines(), 2));
         f.put("gc_seconds", round(r.gcSeconds(), 3));
         f.put("peak_heap_bytes", r.peakHeapBytes());
+        f.put("load_average_at_end", r.loadAverage());
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("probe_lines_per_second", r.latency().probeLinesPerSecond());
         latency.put("samples", r.latency().samples());

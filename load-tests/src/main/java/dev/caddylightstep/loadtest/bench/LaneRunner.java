@@ -51,6 +51,7 @@ final class LaneRunner {
             Clocks done = watch.awaitCondition(drainTimeout(backlog));
             ThreadCpu threadsAtDone = ThreadCpu.snapshot();
             long peakHeap = HeapPeak.bytes();
+            double load = Machine.loadAverage();
             if (recording != null) {
                 recording.dump(profile);
                 recording.close();
@@ -66,7 +67,7 @@ final class LaneRunner {
 
             RunFigures.Latency latency = probe(lane, watch, backlog);
             return new RunFigures(lane.name(), backlog.lines(), backlog.bytes(), done.secondsSince(first), done.cpuSecondsSince(first),
-                    done.gcSecondsSince(first), peakHeap, latency, threadsAtDone.secondsByKindSince(threadsAtFirst), outputs, volumes);
+                    done.gcSecondsSince(first), peakHeap, latency, threadsAtDone.secondsByKindSince(threadsAtFirst), outputs, volumes, load);
         }
     }
 

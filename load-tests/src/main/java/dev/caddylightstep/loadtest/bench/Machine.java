@@ -55,6 +55,12 @@ record Machine(int cores, String cpuModel, long memoryBytes, String java, String
         return m;
     }
 
+    /** The 1-minute load average (runnable threads of every process on the machine), or -1 where unknown. */
+    static double loadAverage() {
+        List<String> lines = lines("/proc/loadavg");
+        return lines.isEmpty() ? -1 : Double.parseDouble(lines.get(0).split(" ")[0]);
+    }
+
     String describe() {
         return String.format("%d cores, %s, %.1f GB RAM, %s", cores, cpuModel, memoryBytes / 1e9, java);
     }

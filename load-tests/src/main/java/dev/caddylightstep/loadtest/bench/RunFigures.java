@@ -11,9 +11,12 @@ import java.util.Map;
  * @param cpuByThread CPU seconds by kind of Java thread; the collector and the compiler are not among them
  * @param outputs what the outputs held when the run was done
  * @param topics what the run wrote to each of its topics, internal ones included
+ * @param loadAverage the machine's 1-minute load average when the drain ended: above the core count, other
+ *                    processes took CPU from the run
  */
 record RunFigures(String run, long lines, long bytes, double seconds, double cpuSeconds, double gcSeconds, long peakHeapBytes,
-                  Latency latency, Map<String, Double> cpuByThread, String outputs, TopicVolumes topics) {
+                  Latency latency, Map<String, Double> cpuByThread, String outputs, TopicVolumes topics,
+                  double loadAverage) {
 
     double linesPerSecond() {
         return lines / seconds;
