@@ -1,0 +1,66 @@
+package dev.caddylightstep.aggregate;
+
+import dev.caddylightstep.loadtest.InMemoryStages;
+import dev.caddylightstep.topology.EnrichedRequest;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.serialization.Serde;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One request into a window as the window store makes the aggregator do it: the store (and its cache) keeps the
+ * window serialised, so every update decodes it (Avro + DDSketch), adds the request and encodes it again. In this
+ * package because the window's serde is package-private in streams-app.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 5)
+@Measurement(iterations = 3, time = 3)
+@Fork(1)
+public class WindowUpdateBenchmark {
+    private LatencyObservation[] observations;
+    private Serde<LatencyWindow> serde;
+    private byte[] stored;
+    private int next;
+
+    @Setup
+    public void setUp() {
+        InMemoryStages stages = new InMemoryStages();
+        List<byte[]> lines = InMemoryStages.accessLines(1, 1_024);
+        observations = new LatencyObservation[lines.size()];
+        for (int i = 0; i < lines.size(); i++) {
+            EnrichedRequest request = stages.enrich(lines.get(i));
+            observations[i] = LatencyObservation.of(request);
+        }
+        serde = LatencyWindowSerde.create();
+    }
+
+    /** A window that already holds a thousand requests, as most updates of a busy window find it. */
+    @Setup(Level.Iteration)
+    public void fullWindow() {
+        LatencyWindow window = new LatencyWindow();
+        for (LatencyObservation o : observations) {
+            window.add(o, 5);
+        }
+        stored = serde.serializer().serialize("bench", window);
+    }
+
+    @Benchmark
+    public byte[] decodeAddEncode() {
+        LatencyWindow window = serde.deserializer().deserialize("bench", stored);
+        window.add(observations[next++ & 1_023], 5);
+        stored = serde.serializer().serialize("bench", window);
+        return stored;
+    }
+}

@@ -1,0 +1,172 @@
+package dev.caddylightstep.loadtest.bench;
+
+import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.loadtest.GeneratorSettings;
+import dev.caddylightstep.loadtest.micro.JmhCommand;
+import dev.caddylightstep.topology.StreamsProperties;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code caddy-lightstep bench}: the same generated Caddy lines through a plain consumer → producer pass-through
+ * (the ceiling of this machine) and through the whole pipeline, on one embedded broker in this JVM, one after
+ * the other; a table of both, and the ratio of their throughputs as the last line.
+ */
+@Command(name = "bench", sortOptions = false,
+        subcommands = {ForwarderBenchCommand.class, JmhCommand.class, JfrSummaryCommand.class},
+        description = {
+            "Drains the same generated Caddy 2.6.2 lines through a plain consumer -> producer pass-through and through the whole "
+                    + "pipeline (exactly_once_v2), on one embedded broker in this JVM, measured from the first record consumed to the "
+                    + "last output read back committed; then produces lines at a steady rate to measure end-to-end latency.",
+            "Prints a table and, last, 'ratio R' (pipeline lines/s over pass-through lines/s); writes JSON and an SVG chart to "
+                    + "the results directory."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = "--lines", paramLabel = "N", description = "Lines of the measured backlog (default: ${DEFAULT-VALUE}).")
+    int lines = 1_000_000;
+
+    @Option(names = "--warmup-lines", paramLabel = "N",
+            description = "Lines through both lanes first, on their own topics and not measured, so that neither run pays for the JIT "
+                    + "alone; 0 for none (default: ${DEFAULT-VALUE}).")
+    int warmupLines = 100_000;
+
+    @Option(names = "--partitions", paramLabel = "P", description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
+    int partitions = 2;
+
+    @Option(names = "--stream-threads", paramLabel = "T", description = "num.stream.threads of the pipeline (default: ${DEFAULT-VALUE}).")
+    int streamThreads = 1;
+
+    @Option(names = "--log-rate", paramLabel = "R",
+            description = "Lines per second of Caddy log time in the backlog: how many requests share a window (default: ${DEFAULT-VALUE}).")
+    double logRate = 10_000;
+
+    @Option(names = "--probe-rate", paramLabel = "R",
+            description = "Lines per second produced after the drain to measure latency; 0 for no probe (default: ${DEFAULT-VALUE}).")
+    double probeRate = 2_000;
+
+    @Option(names = "--probe-seconds", paramLabel = "S", description = "How long the latency probe produces (default: ${DEFAULT-VALUE}).")
+    int probeSeconds = 5;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the generated lines (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "A pipeline setting over the bench's, as in the application's properties file: commit.interval.ms=100, "
+                    + "producer.linger.ms=5, caddy.window.exemplars=0, ...")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--results", paramLabel = "DIR", description = "Where the JSON and SVG go (default: load-tests/results).")
+    Path results;
+
+    @Option(names = "--profile", paramLabel = "FILE",
+            description = "Record the pipeline's drain with JDK Flight Recorder ('profile' settings) into FILE; "
+                    + "summarise it with 'bench jfr-summary FILE'.")
+    Path profile;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (lines < 1 || warmupLines < 0 || partitions < 1 || streamThreads < 1 || !(logRate > 0) || probeRate < 0 || probeSeconds < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--lines, --partitions, --stream-threads and --log-rate must be positive; --warmup-lines, --probe-rate and "
+                            + "--probe-seconds at least 0");
+        }
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream log = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        Instant now = Instant.now();
+        Machine machine = Machine.current();
+        log.println("bench on " + machine.describe());
+
+        // the backlog's log time ends two minutes ago: record stamps are in the past, as the broker wants of CreateTime
+        Duration backlogSpan = Duration.ofMillis((long) ((lines + warmupLines) / logRate * 1000));
+        GeneratorSettings settings = GeneratorSettings.defaults().withSeed(seed).withLinesPerSecond(logRate)
+                .withStart(now.minus(backlogSpan).minus(Duration.ofMinutes(2)));
+        BenchInput warmup = warmupLines > 0 ? BenchInput.generate(settings.withSeed(seed + 1), warmupLines) : null;
+        BenchInput input = BenchInput.generate(settings, lines);
+        Expected backlog = input.expected();
+        log.printf("generated %,d lines (%,d bytes): %,d requests, %,d malformed%n", backlog.lines(), backlog.bytes(),
+                backlog.requests(), backlog.deadLetters());
+
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
+            String bootstrap = kafka.bootstrapServers();
+            PassThroughLane passThrough = new PassThroughLane(kafka, "bench.passthrough.", partitions);
+            PipelineLane pipeline = new PipelineLane(kafka, "bench.pipeline.", partitions, streamThreads, overrides);
+            PassThroughLane warmPassThrough = warmup == null ? null : new PassThroughLane(kafka, "warmup.passthrough.", partitions);
+            PipelineLane warmPipeline = warmup == null ? null : new PipelineLane(kafka, "warmup.pipeline.", partitions, streamThreads, overrides);
+            try (InputProducer producer = new InputProducer(bootstrap, 20)) {
+                producer.produceAll(passThrough.inputTopic(), input);
+                producer.produceAll(pipeline.inputTopic(), input);
+                if (warmup != null) {
+                    producer.produceAll(warmPassThrough.inputTopic(), warmup);
+                    producer.produceAll(warmPipeline.inputTopic(), warmup);
+                }
+            }
+            Expected warmupBacklog = warmup == null ? null : warmup.expected();
+            input = null;
+            warmup = null;
+            log.println("input on the broker; runs start");
+
+            GeneratorSettings probeSettings = GeneratorSettings.defaults().withSeed(seed + 2);
+            if (warmupBacklog != null) {
+                LaneRunner unprobed = new LaneRunner(bootstrap, probeSettings, 0, Duration.ZERO, log);
+                unprobed.run(warmPassThrough, warmupBacklog, null);
+                unprobed.run(warmPipeline, warmupBacklog, null);
+            }
+            LaneRunner runner = new LaneRunner(bootstrap, probeSettings, probeRate, Duration.ofSeconds(probeSeconds), log);
+            RunFigures passThroughFigures = runner.run(passThrough, backlog, null);
+            RunFigures pipelineFigures = runner.run(pipeline, backlog, profile);
+
+            BenchReport report = new BenchReport(now, machine, settings(pipeline), passThroughFigures, pipelineFigures);
+            Path written = report.write(results != null ? results : defaultResults());
+            log.println("figures written to " + written + " (and latest.json, latest.svg)");
+            log.printf(java.util.Locale.ROOT, "cpu ratio %.3f (pass-through CPU per line over pipeline CPU per line)%n", report.cpuRatio());
+            report.printTable(out);
+            out.printf(java.util.Locale.ROOT, "ratio %.3f%n", report.ratio());
+        }
+        return 0;
+    }
+
+    private Map<String, Object> settings(PipelineLane pipeline) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("lines", lines);
+        s.put("warmup_lines", warmupLines);
+        s.put("partitions", partitions);
+        s.put("stream_threads", streamThreads);
+        s.put("log_lines_per_second", logRate);
+        s.put("probe_lines_per_second", probeRate);
+        s.put("probe_seconds", probeSeconds);
+        s.put("seed", seed);
+        s.put("overrides", overrides);
+        Map<String, String> streams = new TreeMap<>();
+        StreamsProperties.of(pipeline.config()).forEach((key, value) -> streams.put(key.toString(), value.toString()));
+        streams.remove(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
+        streams.remove(StreamsConfig.STATE_DIR_CONFIG);
+        s.put("streams_properties", streams);
+        return s;
+    }
+
+    /** load-tests/results, found from where this class was loaded (load-tests/target/the jar, or its classes). */
+    static Path defaultResults() throws URISyntaxException {
+        Path location = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return location.getParent().getParent().resolve("results");
+    }
+}

@@ -1,0 +1,229 @@
+package dev.caddylightstep.loadtest.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.config.Settings;
+import dev.caddylightstep.forward.ExportTarget;
+import dev.caddylightstep.forward.ForwarderSettings;
+import dev.caddylightstep.forward.SpanForwarder;
+import dev.caddylightstep.loadtest.CaddyLogGenerator;
+import dev.caddylightstep.loadtest.GeneratorSettings;
+import dev.caddylightstep.loadtest.InMemoryStages;
+import dev.caddylightstep.span.ClientAddressMasking;
+import dev.caddylightstep.span.SpanMapper;
+import dev.caddylightstep.testing.OtlpReceiver;
+import dev.caddylightstep.testing.OtlpTransport;
+import dev.caddylightstep.topology.EnrichedRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench forwarder}: the span forwarder alone, from a spans topic already full into a local OTLP receiver
+ * that decodes every request, over gRPC and over HTTP/protobuf, through OpenTelemetry's own exporters.
+ */
+@Command(name = "forwarder", sortOptions = false,
+        description = {"Measures the span forwarder alone: spans/s from a full spans topic on an embedded broker into a local OTLP "
+                + "receiver that decodes them, until the receiver acknowledged every span. Spans are the pipeline's own, made "
+                + "from generated Caddy lines by its span mapper."})
+public final class ForwarderBenchCommand implements Callable<Integer> {
+    private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = "--spans", paramLabel = "N", description = "Span records on the topic (default: ${DEFAULT-VALUE}).")
+    int spans = 100_000;
+
+    @Option(names = "--protocol", paramLabel = "P", split = ",",
+            description = "grpc, http/protobuf, or both comma-separated (default: ${DEFAULT-VALUE}).")
+    List<String> protocols = new ArrayList<>(List.of("grpc", "http/protobuf"));
+
+    @Option(names = "--warmup-spans", paramLabel = "N",
+            description = "Spans through each protocol first, on their own topic and not measured (default: ${DEFAULT-VALUE}).")
+    int warmupSpans = 20_000;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "caddy.forward.batch-size (default: ${DEFAULT-VALUE}, the product's).")
+    int batchSize = 512;
+
+    @Option(names = "--partitions", paramLabel = "P", description = "Partitions of the spans topic (default: ${DEFAULT-VALUE}).")
+    int partitions = 2;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the generated lines (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--results", paramLabel = "DIR", description = "Where the JSON goes (default: load-tests/results).")
+    Path results;
+
+    /** One protocol's figures. */
+    record Figures(String protocol, long spans, double seconds, double cpuSeconds, long received) {
+        double spansPerSecond() {
+            return spans / seconds;
+        }
+
+        double cpuMicrosPerSpan() {
+            return cpuSeconds * 1e6 / spans;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream log = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        Instant now = Instant.now();
+        Machine machine = Machine.current();
+        log.println("forwarder bench on " + machine.describe());
+        List<ProducerRecord<String, byte[]>> records = spanRecords();
+        List<Figures> figures = new ArrayList<>();
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
+            for (String protocol : protocols) {
+                if (warmupSpans > 0) {
+                    run(kafka, "warmup", protocol, records.subList(0, Math.min(warmupSpans, records.size())), log);
+                }
+                figures.add(run(kafka, "bench", protocol, records, log));
+            }
+        }
+        out.printf(Locale.ROOT, "%-14s %8s %10s %13s%n", "protocol", "spans", "spans/s", "CPU µs/span");
+        for (Figures f : figures) {
+            out.printf(Locale.ROOT, "%-14s %,8d %,10.0f %13.1f%n", f.protocol(), f.spans(), f.spansPerSecond(), f.cpuMicrosPerSpan());
+        }
+        write(now, machine, figures, log);
+        return 0;
+    }
+
+    private List<ProducerRecord<String, byte[]>> spanRecords() {
+        InMemoryStages stages = new InMemoryStages();
+        SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP);
+        CaddyLogGenerator generator = new CaddyLogGenerator(GeneratorSettings.defaults().withSeed(seed).withShares(0, 0)
+                .withStart(Instant.now().minus(Duration.ofHours(1))));
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(spans);
+        while (records.size() < spans) {
+            EnrichedRequest request = stages.enrich(generator.nextLine());
+            if (request != null) {
+                records.add(new ProducerRecord<>("", request.event().trace().traceId(), mapper.toExportRequest(request).toByteArray()));
+            }
+        }
+        return records;
+    }
+
+    private Figures run(EmbeddedKafka kafka, String round, String protocol, List<ProducerRecord<String, byte[]>> records,
+                        PrintStream log) throws InterruptedException {
+        String name = round + "-" + protocol.replace('/', '-');
+        String spansTopic = "forwarder." + name + ".spans";
+        String deadLetters = spansTopic + ".dlq";
+        kafka.createTopics(List.of(new NewTopic(spansTopic, partitions, (short) 1), new NewTopic(deadLetters, 1, (short) 1)));
+        produce(kafka.bootstrapServers(), spansTopic, records);
+
+        OtlpTransport transport = switch (protocol) {
+            case "grpc" -> OtlpTransport.GRPC;
+            case "http/protobuf" -> OtlpTransport.HTTP_PROTOBUF;
+            default -> throw new IllegalArgumentException("--protocol: '" + protocol + "' is not grpc or http/protobuf");
+        };
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            Settings settings = Settings.load(null,
+                    Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint(), "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", protocol),
+                    Map.of("bootstrap.servers", kafka.bootstrapServers(), "caddy.forward.group-id", "forwarder-bench-" + name,
+                            "caddy.forward.batch-size", Integer.toString(batchSize)));
+            ForwarderSettings forwarding = ForwarderSettings.from(settings);
+            try (ExportTarget target = ExportTarget.from(settings, forwarding).orElseThrow()) {
+                HeapPeak.reset();
+                SpanForwarder forwarder = new SpanForwarder(forwarding, settings.kafka(), target.exporter(), spansTopic, deadLetters,
+                        new SimpleMeterRegistry());
+                Thread thread = new Thread(forwarder, "forwarder-" + name);
+                thread.start();
+                try {
+                    // measured from the first acknowledged batch, so the consumer group's join is not counted
+                    awaitAcknowledged(forwarder, 1, Duration.ofMinutes(1));
+                    Clocks first = Clocks.now();
+                    long before = forwarder.acknowledgedSpans();
+                    awaitAcknowledged(forwarder, records.size(), Duration.ofMinutes(10));
+                    Clocks done = Clocks.now();
+                    long counted = forwarder.acknowledgedSpans() - before;
+                    Figures f = new Figures(protocol, counted, done.secondsSince(first), done.cpuSecondsSince(first), receiver.spans().size());
+                    log.printf("%s %s: %,d spans acknowledged in %.2f s after the first batch; the receiver decoded %,d spans%n", round,
+                            protocol, counted, f.seconds(), f.received());
+                    return f;
+                } finally {
+                    forwarder.close();
+                    thread.join(30_000);
+                }
+            }
+        }
+    }
+
+    private static void awaitAcknowledged(SpanForwarder forwarder, long count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (forwarder.acknowledgedSpans() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + forwarder.acknowledgedSpans() + " of " + count + " spans acknowledged within "
+                        + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private static void produce(String bootstrapServers, String topic, List<ProducerRecord<String, byte[]>> records) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+            for (ProducerRecord<String, byte[]> r : records) {
+                producer.send(new ProducerRecord<>(topic, r.key(), r.value()));
+            }
+            producer.flush();
+        }
+    }
+
+    private void write(Instant now, Machine machine, List<Figures> figures, PrintStream log) throws Exception {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("time", now.toString());
+        root.put("machine", machine.toMap());
+        root.put("settings", Map.of("spans", spans, "warmup_spans", warmupSpans, "batch_size", batchSize, "partitions", partitions,
+                "seed", seed));
+        List<Map<String, Object>> runs = new ArrayList<>();
+        for (Figures f : figures) {
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("protocol", f.protocol());
+            run.put("spans", f.spans());
+            run.put("seconds", Math.round(f.seconds() * 1000) / 1000.0);
+            run.put("spans_per_second", Math.round(f.spansPerSecond()));
+            run.put("cpu_microseconds_per_span", Math.round(f.cpuMicrosPerSpan() * 10) / 10.0);
+            run.put("spans_decoded_by_receiver", f.received());
+            runs.add(run);
+        }
+        root.put("runs", runs);
+        Path directory = results != null ? results : BenchCommand.defaultResults();
+        Files.createDirectories(directory);
+        Path json = directory.resolve("forwarder-" + FILE_TIME.format(now) + ".json");
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
+        Files.copy(json, directory.resolve("forwarder-latest.json"), StandardCopyOption.REPLACE_EXISTING);
+        log.println("figures written to " + json + " (and forwarder-latest.json)");
+    }
+}
