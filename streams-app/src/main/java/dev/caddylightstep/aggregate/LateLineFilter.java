@@ -19,6 +19,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class LateLineFilter implements FixedKeyProcessor<String, LatencyObservation, LateLineFilter.Checked> {
     private static final String STREAM_TIME = "stream-time";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String storeName;
@@ -28,6 +29,7 @@ final class LateLineFilter implements FixedKeyProcessor<String, LatencyObservati
     private FixedKeyProcessorContext<String, Checked> context;
     private KeyValueStore<String, Long> store;
     private long streamTime = Long.MIN_VALUE;
+    private long saved = Long.MIN_VALUE;
 
     LateLineFilter(String storeName, WindowSettings windows, String aggregate) {
         this.storeName = storeName;
@@ -44,9 +46,10 @@ final class LateLineFilter implements FixedKeyProcessor<String, LatencyObservati
     public void init(FixedKeyProcessorContext<String, Checked> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
-        Long saved = store.get(STREAM_TIME);
-        if (saved != null) {
-            streamTime = saved;
+        Long stored = store.get(STREAM_TIME);
+        if (stored != null) {
+            streamTime = stored;
+            saved = stored;
         }
     }
 
@@ -55,7 +58,12 @@ final class LateLineFilter implements FixedKeyProcessor<String, LatencyObservati
         long timestamp = record.timestamp();
         if (timestamp > streamTime) {
             streamTime = timestamp;
-            store.put(STREAM_TIME, streamTime);
+            // lateness only changes when another window closes: saving then, not on every request, keeps the
+            // same decisions after a restart for a store write per window instead of one per request
+            if (lastClosedWindow(streamTime) != lastClosedWindow(saved)) {
+                store.put(STREAM_TIME, streamTime);
+                saved = streamTime;
+            }
         }
         long windowStart = timestamp - Math.floorMod(timestamp, sizeMs);
         long windowEnd = windowStart + sizeMs;
@@ -69,6 +77,11 @@ final class LateLineFilter implements FixedKeyProcessor<String, LatencyObservati
         var headers = DeadLetterHeaders.of(DeadLetterReason.LATE.code(), "aggregate", detail,
                 source == null ? null : source.topic(), source == null ? -1 : source.partition(), source == null ? -1 : source.offset());
         context.forward(record.withValue(new Checked(record.value(), timestamp, true)).withHeaders(headers));
+    }
+
+    /** The number of the last window closed at this stream time (window end + grace at or before it). */
+    private long lastClosedWindow(long time) {
+        return time == Long.MIN_VALUE ? Long.MIN_VALUE : Math.floorDiv(time - graceMs, sizeMs);
     }
 
     /** The dead letter of a late request: what it was, enough to find its span. */

@@ -37,6 +37,8 @@ public final class AvroSerde<D, A extends SpecificRecord> implements Serde<D> {
 
     public AvroSerde(Schema schema, Function<D, A> toAvro, Function<A, D> fromAvro) {
         SpecificData model = SpecificData.getForSchema(schema);
+        // the generated classes' own field-by-field coders, instead of Avro's generic walk over the schema
+        model.setCustomCoders(true);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema);
         this.toAvro = toAvro;

@@ -3,6 +3,7 @@ package dev.caddylightstep.config;
 import dev.caddylightstep.access.LogFormat;
 import dev.caddylightstep.access.Redaction;
 import dev.caddylightstep.aggregate.WindowSettings;
+import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.identity.IdentitySource;
 import dev.caddylightstep.route.RoutePattern;
 import dev.caddylightstep.span.ClientAddressMasking;
@@ -28,6 +29,7 @@ public final class ConfigLoader {
                 logFormat(s),
                 new Redaction(new LinkedHashSet<>(s.list("caddy.redact.headers")), new LinkedHashSet<>(s.list("caddy.redact.query-parameters"))),
                 identitySource(s),
+                IdentityJoin.valueOf(s.choice("caddy.identity.join", "partitioned", "global").toUpperCase(Locale.ROOT)),
                 routePatterns(s),
                 windows(s),
                 clientAddress(s),

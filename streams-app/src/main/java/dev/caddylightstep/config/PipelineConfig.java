@@ -3,6 +3,7 @@ package dev.caddylightstep.config;
 import dev.caddylightstep.access.LogFormat;
 import dev.caddylightstep.access.Redaction;
 import dev.caddylightstep.aggregate.WindowSettings;
+import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.identity.IdentitySource;
 import dev.caddylightstep.route.RoutePattern;
 import dev.caddylightstep.span.ClientAddressMasking;
@@ -22,6 +23,7 @@ public record PipelineConfig(
         LogFormat logFormat,
         Redaction redaction,
         IdentitySource identitySource,
+        IdentityJoin identityJoin,
         List<RoutePattern> routePatterns,
         WindowSettings windows,
         ClientAddressMasking clientAddress,

@@ -3,7 +3,9 @@ package dev.caddylightstep.identity;
 import dev.caddylightstep.access.AccessEvent;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import java.util.Map;
 import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
@@ -12,30 +14,46 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 
 /**
  * Stages {@code identify} and {@code enrich}: each request is keyed by its identity and joined with the
- * identities table. Requests that carry an identity are repartitioned by it, so that each meets its table
- * entry in the same task; anonymous requests need no table and skip the repartition.
+ * identities table. Partitioned (the default), requests that carry an identity are repartitioned by it, so
+ * that each meets its table entry in the task that holds it: the table may be as large as the cluster. Global,
+ * every instance holds the whole table and no request crosses a repartition topic: cheaper per request, for
+ * tables every instance can hold. Anonymous requests need no table either way.
  */
 public final class EnrichStage {
     private EnrichStage() {
     }
 
-    public static KStream<String, IdentifiedRequest> apply(KStream<byte[], AccessEvent> events, IdentitySource source,
-                                                           KTable<String, Identity> identities, Serde<AccessEvent> eventSerde) {
-        var byIdentity = events
-                .selectKey((key, event) -> source.keyOf(event), Named.as("identify"))
-                .split(Named.as("identity-"))
-                .branch((identity, event) -> identity == null, Branched.as("none"))
-                .defaultBranch(Branched.as("known"));
-
-        KStream<String, IdentifiedRequest> anonymous = byIdentity.get("identity-none")
-                .mapValues(event -> new IdentifiedRequest(event, Identity.anonymous()), Named.as("anonymous"));
-
+    public static KStream<String, IdentifiedRequest> partitioned(KStream<byte[], AccessEvent> events, IdentitySource source,
+                                                                 KTable<String, Identity> identities, Serde<AccessEvent> eventSerde) {
+        var byIdentity = identify(events, source);
         KStream<String, IdentifiedRequest> identified = byIdentity.get("identity-known")
                 .repartition(Repartitioned.with(Serdes.String(), eventSerde).withName("by-identity"))
                 .leftJoin(identities,
                         (identity, event, entry) -> new IdentifiedRequest(event, entry != null ? entry : Identity.unknown(identity)),
                         Joined.<String, AccessEvent, Identity>as("enrich").withKeySerde(Serdes.String()).withValueSerde(eventSerde));
 
-        return identified.merge(anonymous, Named.as("identified"));
+        return identified.merge(anonymous(byIdentity), Named.as("identified"));
+    }
+
+    public static KStream<String, IdentifiedRequest> global(KStream<byte[], AccessEvent> events, IdentitySource source,
+                                                            GlobalKTable<String, Identity> identities) {
+        var byIdentity = identify(events, source);
+        KStream<String, IdentifiedRequest> identified = byIdentity.get("identity-known")
+                .leftJoin(identities, (identity, event) -> identity,
+                        (identity, event, entry) -> new IdentifiedRequest(event, entry != null ? entry : Identity.unknown(identity)),
+                        Named.as("enrich"));
+        return identified.merge(anonymous(byIdentity), Named.as("identified"));
+    }
+
+    private static Map<String, KStream<String, AccessEvent>> identify(KStream<byte[], AccessEvent> events, IdentitySource source) {
+        return events
+                .selectKey((key, event) -> source.keyOf(event), Named.as("identify"))
+                .split(Named.as("identity-"))
+                .branch((identity, event) -> identity == null, Branched.as("none"))
+                .defaultBranch(Branched.as("known"));
+    }
+
+    private static KStream<String, IdentifiedRequest> anonymous(Map<String, KStream<String, AccessEvent>> byIdentity) {
+        return byIdentity.get("identity-none").mapValues(event -> new IdentifiedRequest(event, Identity.anonymous()), Named.as("anonymous"));
     }
 }

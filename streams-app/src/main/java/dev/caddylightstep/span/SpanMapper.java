@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Maps an enriched request to one OTLP span, following OpenTelemetry's HTTP server semantic conventions,
@@ -32,7 +33,12 @@ public final class SpanMapper {
     private static final HexFormat HEX = HexFormat.of();
     private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
+    private static final int MAX_REPEATED_VALUES = 4096;
+
     private final List<KeyValue> resourceAttributes;
+    private final Map<String, Map<String, KeyValue>> repeatedStrings = new ConcurrentHashMap<>();
+    private final Map<String, Map<Long, KeyValue>> repeatedIntegers = new ConcurrentHashMap<>();
+    private final Map<String, Resource> resources = new ConcurrentHashMap<>();
     private final ClientAddressMasking clientAddress;
     private final InstrumentationScope scope;
 
@@ -46,11 +52,18 @@ public final class SpanMapper {
     /** One request as the OTLP export request an OpenTelemetry Collector's Kafka receiver (otlp_proto) reads. */
     public ExportTraceServiceRequest toExportRequest(EnrichedRequest request) {
         AccessEvent event = request.event();
-        Resource resource = Resource.newBuilder()
-                .addAllAttributes(resourceAttributes)
-                .addAttributes(string("caddy.host", hostOnly(event.host())))
-                .addAttributes(string("caddy.logger", event.logger()))
-                .build();
+        String host = hostOnly(event.host());
+        Resource resource = resources.get(host + '\n' + event.logger());
+        if (resource == null) {
+            resource = Resource.newBuilder()
+                    .addAllAttributes(resourceAttributes)
+                    .addAttributes(string("caddy.host", host))
+                    .addAttributes(string("caddy.logger", event.logger()))
+                    .build();
+            if (resources.size() < MAX_REPEATED_VALUES) {
+                resources.put(host + '\n' + event.logger(), resource);
+            }
+        }
         return ExportTraceServiceRequest.newBuilder()
                 .addResourceSpans(ResourceSpans.newBuilder()
                         .setResource(resource)
@@ -97,65 +110,65 @@ public final class SpanMapper {
         AccessEvent e = request.event();
         List<KeyValue> a = new ArrayList<>(24);
         if (KNOWN_METHODS.contains(e.method())) {
-            a.add(string("http.request.method", e.method()));
+            a.add(repeated("http.request.method", e.method()));
         } else {
-            a.add(string("http.request.method", "_OTHER"));
+            a.add(repeated("http.request.method", "_OTHER"));
             a.add(string("http.request.method_original", e.method()));
         }
         a.add(string("url.path", e.path()));
         if (e.query() != null) {
             a.add(string("url.query", e.query()));
         }
-        a.add(string("url.scheme", e.scheme()));
+        a.add(repeated("url.scheme", e.scheme()));
         if (!e.host().isEmpty()) {
-            a.add(string("server.address", hostOnly(e.host())));
+            a.add(repeated("server.address", hostOnly(e.host())));
             int port = portOf(e.host());
             if (port > 0) {
-                a.add(integer("server.port", port));
+                a.add(repeated("server.port", port));
             }
         }
-        a.add(string("http.route", request.route()));
-        a.add(integer("http.response.status_code", e.status()));
+        a.add(repeated("http.route", request.route()));
+        a.add(repeated("http.response.status_code", e.status()));
         a.add(integer("http.response.body.size", e.size()));
         if (e.bytesRead() >= 0) {
             a.add(integer("http.request.body.size", e.bytesRead()));
         }
         String version = protocolVersion(e.protocol());
         if (version != null) {
-            a.add(string("network.protocol.name", "http"));
-            a.add(string("network.protocol.version", version));
+            a.add(repeated("network.protocol.name", "http"));
+            a.add(repeated("network.protocol.version", version));
         }
         String client = clientAddress.apply(e.clientAddress());
         if (client != null && !client.isEmpty()) {
             a.add(string("client.address", client));
         }
         if (e.userAgent() != null) {
-            a.add(string("user_agent.original", e.userAgent()));
+            a.add(repeated("user_agent.original", e.userAgent()));
         }
         if (e.tls() != null && e.tls().protocolVersion() != null) {
-            a.add(string("tls.protocol.version", e.tls().protocolVersion()));
+            a.add(repeated("tls.protocol.version", e.tls().protocolVersion()));
         }
         Identity identity = request.identity();
         if (!identity.id().isEmpty()) {
             a.add(string("enduser.id", identity.id()));
         }
-        a.add(string("edge.group", identity.group()));
+        a.add(repeated("edge.group", identity.group()));
         if (identity.tenant() != null) {
-            a.add(string("edge.tenant", identity.tenant()));
+            a.add(repeated("edge.tenant", identity.tenant()));
         }
         if (!identity.roles().isEmpty()) {
             a.add(strings("edge.roles", identity.roles()));
         }
         PolicyVerdict verdict = request.verdict();
-        a.add(string("edge.policy.observed", verdict.observed().code()));
+        a.add(repeated("edge.policy.observed", verdict.observed().code()));
         if (verdict.expected() != null) {
-            a.add(string("edge.policy.decision", verdict.expected().code()));
+            a.add(repeated("edge.policy.decision", verdict.expected().code()));
         }
         if (verdict.misfire() != null) {
-            a.add(string("edge.policy.misfire", verdict.misfire().code()));
+            a.add(repeated("edge.policy.misfire", verdict.misfire().code()));
         }
         if (verdict.sloMs() != null) {
-            a.add(integer("edge.slo.ms", verdict.sloMs()));
+            a.add(repeated("edge.slo.ms", verdict.sloMs()));
             a.add(bool("edge.slo.breached", verdict.sloBreached()));
         }
         return a;
@@ -190,6 +203,36 @@ public final class SpanMapper {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /**
+     * An attribute whose values repeat from request to request (method, scheme, group, status, ...): the
+     * protobuf messages are immutable, so each is built once and shared, up to a bound per key.
+     */
+    private KeyValue repeated(String key, String value) {
+        Map<String, KeyValue> values = repeatedStrings.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
+        KeyValue cached = values.get(value);
+        if (cached != null) {
+            return cached;
+        }
+        KeyValue built = string(key, value);
+        if (values.size() < MAX_REPEATED_VALUES) {
+            values.put(value, built);
+        }
+        return built;
+    }
+
+    private KeyValue repeated(String key, long value) {
+        Map<Long, KeyValue> values = repeatedIntegers.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
+        KeyValue cached = values.get(value);
+        if (cached != null) {
+            return cached;
+        }
+        KeyValue built = integer(key, value);
+        if (values.size() < MAX_REPEATED_VALUES) {
+            values.put(value, built);
+        }
+        return built;
     }
 
     private static KeyValue string(String key, String value) {

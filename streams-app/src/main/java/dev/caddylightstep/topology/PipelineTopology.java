@@ -8,12 +8,12 @@ import dev.caddylightstep.config.PipelineConfig;
 import dev.caddylightstep.identity.EnrichStage;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.identity.IdentifiedRequest;
+import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.policy.JudgeStage;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.span.SpanStage;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -36,24 +36,31 @@ public final class PipelineTopology {
 
     public static Topology build(PipelineConfig config) {
         Topics topics = Topics.of(config.topics());
-        Serde<AccessEvent> events = AccessEventSerde.create();
         StreamsBuilder builder = new StreamsBuilder();
 
-        KTable<String, Identity> identities = builder.table(topics.identities().name(), topics.identities().consumed(),
-                Materialized.<String, Identity, KeyValueStore<Bytes, byte[]>>as(IDENTITIES_STORE)
-                        .withKeySerde(topics.identities().keySerde()).withValueSerde(topics.identities().valueSerde()));
         GlobalKTable<String, Policy> policies = builder.globalTable(topics.policies().name(), topics.policies().consumed(),
                 Materialized.<String, Policy, KeyValueStore<Bytes, byte[]>>as(POLICIES_STORE)
                         .withKeySerde(topics.policies().keySerde()).withValueSerde(topics.policies().valueSerde()));
 
         KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
         KStream<byte[], AccessEvent> parsed = ParseStage.apply(lines, config.logFormat(), config.redaction(), topics.accessDeadLetters());
-        KStream<String, IdentifiedRequest> identified = EnrichStage.apply(parsed, config.identitySource(), identities, events);
+        KStream<String, IdentifiedRequest> identified = identified(builder, config, topics, parsed);
         KStream<String, EnrichedRequest> enriched = JudgeStage.apply(identified, policies, new RouteTemplates(config.routePatterns()));
 
         SpanStage.apply(enriched, new SpanMapper(config.resourceAttributes(), config.clientAddress()), topics.spans());
         AggregateStage.apply(builder, enriched, config.windows(), topics.latencyByGroup(), topics.latencyByRoute(),
                 topics.accessDeadLetters());
         return builder.build();
+    }
+
+    private static KStream<String, IdentifiedRequest> identified(StreamsBuilder builder, PipelineConfig config, Topics topics,
+                                                                 KStream<byte[], AccessEvent> parsed) {
+        Materialized<String, Identity, KeyValueStore<Bytes, byte[]>> store = Materialized.<String, Identity, KeyValueStore<Bytes, byte[]>>as(IDENTITIES_STORE)
+                .withKeySerde(topics.identities().keySerde()).withValueSerde(topics.identities().valueSerde());
+        if (config.identityJoin() == IdentityJoin.GLOBAL) {
+            return EnrichStage.global(parsed, config.identitySource(), builder.globalTable(topics.identities().name(), topics.identities().consumed(), store));
+        }
+        KTable<String, Identity> identities = builder.table(topics.identities().name(), topics.identities().consumed(), store);
+        return EnrichStage.partitioned(parsed, config.identitySource(), identities, AccessEventSerde.create());
     }
 }
