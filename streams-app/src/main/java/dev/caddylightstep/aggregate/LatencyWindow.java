@@ -16,12 +16,13 @@ import java.util.List;
 
 /**
  * The running aggregate of one window: counters, exact min/max/mean, the bins of a DDSketch of latency in
- * milliseconds (1% relative accuracy, DDSketch's logarithmic mapping) and the slowest requests.
+ * milliseconds (1% relative accuracy, DDSketch's logarithmic mapping) and the slowest requests. Windows merge:
+ * a task's partial window of the last second merges into the group's window.
  *
- * <p>The window store hands the aggregator a fresh copy per request, so the state is (de)serialized twice per
- * request and aggregate: it keeps the sketch's bins as a plain array that copies in bulk, and builds the DDSketch
- * itself, for its quantiles and its protobuf form, only when the window is written to its topic. Mutable for the
- * same reason: a copy of the bins per request would cost more than the request.
+ * <p>A partial window is read from and written to its store once per request, so it keeps the sketch's bins as
+ * a plain array that copies in bulk, and builds the DDSketch itself, for its quantiles and its protobuf form,
+ * only when the window is written to its topic. Mutable for the same reason: a copy of the bins per request
+ * would cost more than the request.
  */
 public final class LatencyWindow {
     public static final double RELATIVE_ACCURACY = 0.01;
@@ -75,18 +76,45 @@ public final class LatencyWindow {
         if (ms < MAPPING.minIndexableValue()) {
             zeroCount++;
         } else {
-            addToBin(MAPPING.index(ms));
+            addToBin(MAPPING.index(ms), 1);
         }
-        keepIfSlowest(o, ms, maxExemplars);
+        if (maxExemplars > 0 && (exemplars.size() < maxExemplars || ms > exemplars.get(exemplars.size() - 1).getDurationMs())) {
+            keepIfSlowest(new Exemplar(o.traceId(), o.spanId(), ms), maxExemplars);
+        }
         return this;
     }
 
-    private void addToBin(int index) {
+    /** Adds another window's requests to this one: what the merge of two tasks' partial windows is. */
+    public LatencyWindow merge(LatencyWindow other, int maxExemplars) {
+        count += other.count;
+        errors += other.errors;
+        denied += other.denied;
+        overPermissive += other.overPermissive;
+        overRestrictive += other.overRestrictive;
+        sloBreaches += other.sloBreaches;
+        bytes += other.bytes;
+        sumMs += other.sumMs;
+        minMs = Math.min(minMs, other.minMs);
+        maxMs = Math.max(maxMs, other.maxMs);
+        zeroCount += other.zeroCount;
+        for (int index = other.lowest; index <= other.highest; index++) {
+            long binCount = other.counts[index - other.offset];
+            if (binCount > 0) {
+                addToBin(index, binCount);
+            }
+        }
+        for (Exemplar exemplar : other.exemplars) {
+            keepIfSlowest(exemplar, maxExemplars);
+        }
+        return this;
+    }
+
+    private void addToBin(int index, long binCount) {
         if (index < lowest || index > highest) {
             widen(Math.min(index, lowest), Math.max(index, highest));
         }
         int bin = Math.max(index, lowest);
-        counts[bin - offset]++;
+        counts[bin - offset] += binCount;
     }
 
     /** Makes room for bins [from, to]; past MAX_BINS the lowest bins fold into the lowest kept, as DDSketch's collapsing store does. */
@@ -114,7 +142,8 @@ public final class LatencyWindow {
         highest = to;
     }
 
-    private void keepIfSlowest(LatencyObservation o, double ms, int max) {
+    private void keepIfSlowest(Exemplar exemplar, int max) {
+        double ms = exemplar.getDurationMs();
         if (max == 0 || (exemplars.size() == max && ms <= exemplars.get(max - 1).getDurationMs())) {
             return;
         }
@@ -122,7 +151,7 @@ public final class LatencyWindow {
         while (at < exemplars.size() && exemplars.get(at).getDurationMs() >= ms) {
             at++;
         }
-        exemplars.add(at, new Exemplar(o.traceId(), o.spanId(), ms));
+        exemplars.add(at, exemplar);
         if (exemplars.size() > max) {
             exemplars.remove(exemplars.size() - 1);
         }

@@ -11,23 +11,21 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsMetadata;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Interactive queries over the latency windows of every instance of the application: a group's windows
@@ -49,8 +47,7 @@ public final class WindowQueries {
     /** The windows of every group, newest first per group. */
     public ArrayNode allGroups(boolean localOnly) {
         ArrayNode out = AggregateJson.JSON.createArrayNode();
-        List<LatencyAggregateRecord> local = localAll(AggregateStage.BY_GROUP_STORE, null);
-        local.forEach(r -> out.add(AggregateJson.of(r)));
+        local(AggregateStage.BY_GROUP_STORE, null).forEach(r -> out.add(AggregateJson.of(r)));
         if (localOnly) {
             return out;
         }
@@ -68,62 +65,45 @@ public final class WindowQueries {
 
     /** The windows of one group. */
     public ArrayNode group(String group, boolean localOnly) {
-        KeyQueryMetadata owner = streams.queryMetadataForKey(AggregateStage.BY_GROUP_STORE, group, Serdes.String().serializer());
-        if (!localOnly && isRemote(owner)) {
-            return remote(owner.activeHost(), "/api/windows/" + encode(group) + "?scope=local");
-        }
-        ArrayNode out = AggregateJson.JSON.createArrayNode();
-        ReadOnlyWindowStore<String, LatencyWindow> store = store(AggregateStage.BY_GROUP_STORE);
-        try (var iterator = store.backwardFetch(group, since(), Instant.now().plus(windows.size()))) {
-            while (iterator.hasNext()) {
-                KeyValue<Long, LatencyWindow> window = iterator.next();
-                out.add(AggregateJson.of(window.value.toRecord(group, null, window.key, window.key + windows.size().toMillis())));
-            }
-        }
-        return out;
+        return ofGroup(AggregateStage.BY_GROUP_STORE, group, localOnly, "/api/windows/" + encode(group));
     }
 
     /** The windows of each route of one group. */
     public ArrayNode routes(String group, boolean localOnly) {
-        KeyQueryMetadata owner = streams.queryMetadataForKey(AggregateStage.BY_ROUTE_STORE, AggregateStage.routeKey(group, ""),
-                new AggregateStage.GroupPartitioner<>());
+        return ofGroup(AggregateStage.BY_ROUTE_STORE, group, localOnly, "/api/windows/" + encode(group) + "/routes");
+    }
+
+    private ArrayNode ofGroup(String store, String group, boolean localOnly, String path) {
+        // every window of a group, its routes' too, lives in the partition of the group
+        KeyQueryMetadata owner = streams.queryMetadataForKey(store, WindowKey.ofGroup(group, 0).encode(), new WindowKey.ByGroup<>());
         if (!localOnly && isRemote(owner)) {
-            return remote(owner.activeHost(), "/api/windows/" + encode(group) + "/routes?scope=local");
+            return remote(owner.activeHost(), path + "?scope=local");
         }
         ArrayNode out = AggregateJson.JSON.createArrayNode();
-        localAll(AggregateStage.BY_ROUTE_STORE, group).forEach(r -> out.add(AggregateJson.of(r)));
+        local(store, group).forEach(r -> out.add(AggregateJson.of(r)));
         return out;
     }
 
-    private List<LatencyAggregateRecord> localAll(String storeName, String onlyGroup) {
+    /** This instance's windows of a store, of one group or (group null) of all, by group, route and newest first. */
+    private List<LatencyAggregateRecord> local(String storeName, String group) {
+        ReadOnlyKeyValueStore<String, LatencyWindow> store = streams.store(
+                StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, LatencyWindow>keyValueStore()));
         List<LatencyAggregateRecord> records = new ArrayList<>();
-        boolean byRoute = storeName.equals(AggregateStage.BY_ROUTE_STORE);
-        ReadOnlyWindowStore<String, LatencyWindow> store = store(storeName);
-        try (KeyValueIterator<Windowed<String>, LatencyWindow> iterator = store.fetchAll(since(), Instant.now().plus(windows.size()))) {
+        long sizeMs = windows.size().toMillis();
+        try (KeyValueIterator<String, LatencyWindow> iterator = group == null ? store.all()
+                : store.prefixScan(WindowKey.prefixOf(group), new StringSerializer())) {
             while (iterator.hasNext()) {
-                KeyValue<Windowed<String>, LatencyWindow> entry = iterator.next();
-                String key = entry.key.key();
-                String group = byRoute ? AggregateStage.groupOf(key) : key;
-                if (onlyGroup != null && !onlyGroup.equals(group)) {
-                    continue;
+                KeyValue<String, LatencyWindow> entry = iterator.next();
+                WindowKey key = WindowKey.decode(entry.key);
+                if (group == null || key.group().equals(group)) {
+                    records.add(AggregateStage.toTopic(key, entry.value, sizeMs).value);
                 }
-                records.add(entry.value.toRecord(group, byRoute ? AggregateStage.routeOf(key) : null,
-                        entry.key.window().start(), entry.key.window().end()));
             }
         }
         records.sort(Comparator.comparing(LatencyAggregateRecord::getGroup)
                 .thenComparing(r -> r.getRoute() == null ? "" : r.getRoute())
                 .thenComparing(Comparator.comparingLong(LatencyAggregateRecord::getWindowStartMs).reversed()));
         return records;
-    }
-
-    /** Windows are kept for caddy.window.retention of log time; a replayed old log is still queryable. */
-    private Instant since() {
-        return Instant.EPOCH;
-    }
-
-    private ReadOnlyWindowStore<String, LatencyWindow> store(String name) {
-        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, LatencyWindow>windowStore()));
     }
 
     private boolean isRemote(KeyQueryMetadata owner) {

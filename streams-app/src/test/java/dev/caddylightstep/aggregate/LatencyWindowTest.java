@@ -57,6 +57,25 @@ class LatencyWindowTest {
     }
 
     @Test
+    void partialWindowsMergeIntoTheWindowOfAllTheirRequests() {
+        double[] values = latencies(4, 9_000, 3.0);
+        LatencyWindow whole = new LatencyWindow();
+        LatencyWindow[] partials = {new LatencyWindow(), new LatencyWindow(), new LatencyWindow()};
+        for (int i = 0; i < values.length; i++) {
+            LatencyObservation o = observation(values[i], i % 7 == 0 ? 500 : 200);
+            whole.add(o, 5);
+            partials[i % 3].add(o, 5);
+        }
+        LatencyWindow merged = partials[0].merge(partials[1], 5).merge(partials[2], 5);
+        LatencyAggregateRecord expected = whole.toRecord("g", null, 0, 60_000);
+        LatencyAggregateRecord actual = merged.toRecord("g", null, 0, 60_000);
+        // the mean's sum is added in another order: equal to the last bits or so
+        assertThat(actual.getLatencyMs().getMean()).isCloseTo(expected.getLatencyMs().getMean(), org.assertj.core.api.Assertions.within(1e-9));
+        actual.getLatencyMs().setMean(expected.getLatencyMs().getMean());
+        assertThat(actual).isEqualTo(expected);
+    }
+
+    @Test
     void theStoredStateReadsBackToTheSameAggregate() {
         LatencyWindow window = new LatencyWindow();
         for (double ms : latencies(3, 5_000, 2.0)) {

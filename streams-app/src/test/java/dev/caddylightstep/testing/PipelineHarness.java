@@ -38,6 +38,7 @@ import org.apache.kafka.streams.test.TestRecord;
  * topics: what a test sees is what a consumer of the topics would.
  */
 public final class PipelineHarness implements AutoCloseable {
+    private static final java.time.Duration FLUSH = java.time.Duration.ofSeconds(1);
     private final TopologyTestDriver driver;
     private final Topics topics;
     private final Path stateDir;
@@ -91,13 +92,15 @@ public final class PipelineHarness implements AutoCloseable {
 
     public PipelineHarness send(String... lines) {
         for (String line : lines) {
-            access.pipeInput(null, line.getBytes(StandardCharsets.UTF_8));
+            sendBytes(line.getBytes(StandardCharsets.UTF_8));
         }
         return this;
     }
 
+    /** One line, and as much wall-clock time as makes the partial windows go to their groups' windows. */
     public PipelineHarness sendBytes(byte[] line) {
         access.pipeInput(null, line);
+        driver.advanceWallClockTime(FLUSH);
         return this;
     }
 

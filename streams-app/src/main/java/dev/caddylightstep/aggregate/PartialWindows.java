@@ -1,0 +1,144 @@
+package dev.caddylightstep.aggregate;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caddylightstep.deadletter.DeadLetterHeaders;
+import dev.caddylightstep.deadletter.DeadLetterReason;
+import dev.caddylightstep.topology.EnrichedRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The first half of the latency windows, in the task that enriched the request: each request joins the
+ * partial window of its group, route and window in a store, and once every flush interval the partials go
+ * out (to the task of their group) and leave the store. A request crosses no topic on its way to its window;
+ * only a few partials per group, route and second do.
+ *
+ * <p>Exact under exactly-once: a partial is in the store (and its changelog) until it is sent, and sending it
+ * and removing it happen in one transaction. A line logged after its window closed (window end + grace at or
+ * before the log time this task has seen) is dead-lettered here, with its trace id, never dropped.
+ */
+final class PartialWindows implements Processor<String, EnrichedRequest, String, PartialWindows.Output> {
+    static final String STREAM_TIME = "stream-time";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String partialsStore;
+    private final String streamTimeStore;
+    private final WindowSettings windows;
+    private final long sizeMs;
+    private final long graceMs;
+    private final String aggregates;
+    private ProcessorContext<String, Output> context;
+    private KeyValueStore<String, LatencyWindow> partials;
+    private KeyValueStore<String, Long> streamTimes;
+    private long streamTime = Long.MIN_VALUE;
+    private long saved = Long.MIN_VALUE;
+
+    /** What leaves this processor: a partial window for its group's task, or a late line for the dead-letter topic. */
+    record Output(LatencyWindow partial, byte[] lateLine) {
+    }
+
+    PartialWindows(String partialsStore, String streamTimeStore, WindowSettings windows, String aggregates) {
+        this.partialsStore = partialsStore;
+        this.streamTimeStore = streamTimeStore;
+        this.windows = windows;
+        this.sizeMs = windows.size().toMillis();
+        this.graceMs = windows.grace().toMillis();
+        this.aggregates = aggregates;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Output> context) {
+        this.context = context;
+        this.partials = context.getStateStore(partialsStore);
+        this.streamTimes = context.getStateStore(streamTimeStore);
+        Long stored = streamTimes.get(STREAM_TIME);
+        if (stored != null) {
+            streamTime = stored;
+            saved = stored;
+        }
+        context.schedule(windows.flush(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+    }
+
+    @Override
+    public void process(Record<String, EnrichedRequest> record) {
+        long timestamp = record.timestamp();
+        advance(timestamp);
+        long windowStart = timestamp - Math.floorMod(timestamp, sizeMs);
+        LatencyObservation observation = LatencyObservation.of(record.value());
+        if (windowStart + sizeMs + graceMs <= streamTime) {
+            late(record, observation, windowStart);
+            return;
+        }
+        String key = new WindowKey(observation.group(), observation.route(), windowStart).encode();
+        LatencyWindow partial = partials.get(key);
+        partials.put(key, (partial == null ? new LatencyWindow() : partial).add(observation, windows.exemplars()));
+    }
+
+    private void advance(long timestamp) {
+        if (timestamp <= streamTime) {
+            return;
+        }
+        streamTime = timestamp;
+        // lateness only changes when another window closes: saving then, not on every request, keeps the
+        // same decisions after a restart for a store write per window instead of one per request
+        if (lastClosedWindow(streamTime) != lastClosedWindow(saved)) {
+            streamTimes.put(STREAM_TIME, streamTime);
+            saved = streamTime;
+        }
+    }
+
+    private long lastClosedWindow(long time) {
+        return time == Long.MIN_VALUE ? Long.MIN_VALUE : Math.floorDiv(time - graceMs, sizeMs);
+    }
+
+    /** Sends every partial to its group's task and forgets it; the record time is the latest it may hold. */
+    private void flush() {
+        List<KeyValue<String, LatencyWindow>> all = new ArrayList<>();
+        try (KeyValueIterator<String, LatencyWindow> iterator = partials.all()) {
+            iterator.forEachRemaining(all::add);
+        }
+        for (KeyValue<String, LatencyWindow> entry : all) {
+            long windowStart = WindowKey.decode(entry.key).windowStart();
+            long timestamp = Math.max(windowStart, Math.min(streamTime, windowStart + sizeMs - 1));
+            context.forward(new Record<>(entry.key, new Output(entry.value, null), timestamp));
+            partials.delete(entry.key);
+        }
+    }
+
+    private void late(Record<String, EnrichedRequest> record, LatencyObservation o, long windowStart) {
+        long windowEnd = windowStart + sizeMs;
+        String detail = "logged at " + record.timestamp() + " for window [" + windowStart + ", " + windowEnd + ") of " + aggregates
+                + ", which closed when stream time reached " + (windowEnd + graceMs) + " (now " + streamTime + ")";
+        var source = context.recordMetadata().orElse(null);
+        var headers = DeadLetterHeaders.of(DeadLetterReason.LATE.code(), "aggregate", detail,
+                source == null ? null : source.topic(), source == null ? -1 : source.partition(), source == null ? -1 : source.offset());
+        context.forward(new Record<>(o.group(), new Output(null, describe(o, record.timestamp())), record.timestamp(), headers));
+    }
+
+    /** The dead letter of a late request: what it was, enough to find its span. */
+    private static byte[] describe(LatencyObservation o, long timestamp) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("group", o.group());
+        fields.put("route", o.route());
+        fields.put("ts_ms", timestamp);
+        fields.put("status", o.status());
+        fields.put("duration_ms", o.durationMillis());
+        fields.put("trace_id", o.traceId());
+        fields.put("span_id", o.spanId());
+        try {
+            return JSON.writeValueAsBytes(fields);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings and numbers is always JSON", e);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.caddylightstep.aggregate;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The second half of the latency windows, in the task of the group: the partial windows of every task merge
+ * into the group's window and its route's window, kept for caddy.window.retention of log time and written to
+ * the aggregate topics: as they fill (updates), or once when they close (final; a partial that comes after
+ * its window was written rewrites it, so that the latest value of a window is always its whole count).
+ * Partials are never dropped here: lateness was decided per request, where the request was read.
+ */
+final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, LatencyWindow> {
+    private static final String STREAM_TIME = "merge-stream-time";
+
+    private final String groupStore;
+    private final String routeStore;
+    private final String streamTimeStore;
+    private final WindowSettings windows;
+    private final long sizeMs;
+    private final long graceMs;
+    private final long retentionMs;
+    private ProcessorContext<WindowKey, LatencyWindow> context;
+    private KeyValueStore<String, LatencyWindow> groups;
+    private KeyValueStore<String, LatencyWindow> routes;
+    private KeyValueStore<String, Long> streamTimes;
+    private long streamTime = Long.MIN_VALUE;
+
+    WindowMerge(String groupStore, String routeStore, String streamTimeStore, WindowSettings windows) {
+        this.groupStore = groupStore;
+        this.routeStore = routeStore;
+        this.streamTimeStore = streamTimeStore;
+        this.windows = windows;
+        this.sizeMs = windows.size().toMillis();
+        this.graceMs = windows.grace().toMillis();
+        this.retentionMs = windows.retention().toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<WindowKey, LatencyWindow> context) {
+        this.context = context;
+        this.groups = context.getStateStore(groupStore);
+        this.routes = context.getStateStore(routeStore);
+        this.streamTimes = context.getStateStore(streamTimeStore);
+        Long stored = streamTimes.get(STREAM_TIME);
+        if (stored != null) {
+            streamTime = stored;
+        }
+    }
+
+    @Override
+    public void process(Record<String, LatencyWindow> record) {
+        WindowKey routeKey = WindowKey.decode(record.key());
+        WindowKey groupKey = routeKey.groupWindow();
+        LatencyWindow route = merge(routes, routeKey, record.value());
+        LatencyWindow group = merge(groups, groupKey, record.value());
+        boolean closed = routeKey.windowStart() + sizeMs + graceMs <= streamTime;
+        if (windows.emit() == WindowSettings.EmitMode.UPDATES || closed) {
+            write(routeKey, route);
+            write(groupKey, group);
+        }
+        advance(record.timestamp());
+    }
+
+    private LatencyWindow merge(KeyValueStore<String, LatencyWindow> store, WindowKey key, LatencyWindow partial) {
+        String encoded = key.encode();
+        LatencyWindow window = store.get(encoded);
+        window = window == null ? partial : window.merge(partial, windows.exemplars());
+        store.put(encoded, window);
+        return window;
+    }
+
+    private void write(WindowKey key, LatencyWindow window) {
+        context.forward(new Record<>(key, window, key.windowStart()));
+    }
+
+    /** Once another window closes: in final mode, write the windows that just closed; drop windows past retention. */
+    private void advance(long timestamp) {
+        if (timestamp <= streamTime) {
+            return;
+        }
+        long before = streamTime;
+        streamTime = timestamp;
+        if (before != Long.MIN_VALUE && Math.floorDiv(before - graceMs, sizeMs) == Math.floorDiv(streamTime - graceMs, sizeMs)) {
+            return;
+        }
+        streamTimes.put(STREAM_TIME, streamTime);
+        for (KeyValueStore<String, LatencyWindow> store : List.of(routes, groups)) {
+            for (KeyValue<String, LatencyWindow> entry : all(store)) {
+                WindowKey key = WindowKey.decode(entry.key);
+                long closesAt = key.windowStart() + sizeMs + graceMs;
+                if (windows.emit() == WindowSettings.EmitMode.FINAL && closesAt > before && closesAt <= streamTime) {
+                    write(key, entry.value);
+                }
+                if (key.windowStart() + retentionMs <= streamTime) {
+                    store.delete(entry.key);
+                }
+            }
+        }
+    }
+
+    private static List<KeyValue<String, LatencyWindow>> all(KeyValueStore<String, LatencyWindow> store) {
+        List<KeyValue<String, LatencyWindow>> all = new ArrayList<>();
+        try (KeyValueIterator<String, LatencyWindow> iterator = store.all()) {
+            iterator.forEachRemaining(all::add);
+        }
+        return all;
+    }
+}
