@@ -22,8 +22,8 @@ import java.util.Map;
  * Not thread-safe (the parser is not).
  */
 public final class InMemoryStages {
-    private final CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults());
     private final IdentitySource source = IdentitySource.USER_ID;
+    private final CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), source.requestHeaders());
     private final Map<String, Identity> identities = new HashMap<>();
     private final Map<String, Policy> policies = new HashMap<>();
     private final RouteTemplates routes = new RouteTemplates(List.of());

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One request as Caddy's access log recorded it, after parsing: times in epoch nanoseconds, headers by
- * Caddy's canonical names, sensitive headers and query values already removed.
+ * One request as Caddy's access log recorded it, after parsing: times in epoch nanoseconds, sensitive headers and
+ * query values already removed.
  *
  * @param endEpochNanos Caddy's {@code ts}: when the response ended
  * @param uri the request target as logged, with sensitive query values replaced
@@ -16,6 +16,8 @@ import java.util.Map;
  * @param status the HTTP status, with Caddy's 0 (nothing written) read as 200
  * @param bytesRead newer Caddy's request body size, or -1 when not logged
  * @param userId Caddy's {@code user_id}; "" when no one authenticated
+ * @param requestHeaders the request headers the pipeline reads (user agent, trace context, the identity header when
+ *        identities come from one), by the names the line gave them; the line's other headers are not kept
  * @param tls null for plain HTTP
  */
 public record AccessEvent(
@@ -38,7 +40,6 @@ public record AccessEvent(
         String userId,
         String userAgent,
         Map<String, List<String>> requestHeaders,
-        Map<String, List<String>> responseHeaders,
         TlsInfo tls,
         TraceContext trace) {
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import dev.caddylightstep.deadletter.DeadLetterReason;
@@ -12,9 +11,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Parses one line of Caddy's JSON log with Jackson's streaming parser (no tree per line). Not thread-safe:
@@ -22,18 +23,29 @@ import java.util.Map;
  */
 public final class CaddyLogParser {
     private static final JsonFactory JSON = JsonFactory.builder()
-            // a field given twice is ambiguous (which status is true?): reject rather than guess
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build())
             .build();
 
+    /** The request headers the parser itself reads. */
+    private static final List<String> READ_HEADERS = List.of("User-Agent", "Traceparent", "Tracestate");
+
     private final LogFormat format;
     private final Redaction redaction;
+    private final Set<String> keptHeaders;
     private final TraceIds traceIds = new TraceIds();
 
-    public CaddyLogParser(LogFormat format, Redaction redaction) {
+    /**
+     * @param extraHeaders request headers to keep besides those the parser reads (an identity header); a line's other
+     *        headers (most of its bytes) are skipped, not decoded
+     */
+    public CaddyLogParser(LogFormat format, Redaction redaction, Set<String> extraHeaders) {
         this.format = format;
         this.redaction = redaction;
+        TreeSet<String> kept = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        kept.addAll(READ_HEADERS);
+        kept.addAll(extraHeaders);
+        kept.removeIf(redaction::dropsHeader);
+        this.keptHeaders = Collections.unmodifiableSet(kept);
     }
 
     public int maxLineBytes() {
@@ -62,7 +74,7 @@ public final class CaddyLogParser {
 
     /** A field access lines must not have wrong does not make another logger's line a dead letter. */
     private ParseOutcome rejectedUnlessNotAccess(byte[] line, InvalidField e) {
-        String logger = topLevelLogger(line);
+        String logger = e.reason == DeadLetterReason.DUPLICATE_FIELD ? null : topLevelLogger(line);
         if (logger != null && !logger.startsWith(format.accessLoggerPrefix())) {
             return new ParseOutcome.NotAccess(logger);
         }
@@ -106,9 +118,6 @@ public final class CaddyLogParser {
         if (e instanceof JsonEOFException || message.startsWith("Unexpected end-of-input")) {
             return new ParseOutcome.Rejected(DeadLetterReason.TRUNCATED, message);
         }
-        if (message.startsWith("Duplicate field")) {
-            return new ParseOutcome.Rejected(DeadLetterReason.DUPLICATE_FIELD, message);
-        }
         if (e instanceof com.fasterxml.jackson.core.exc.InputCoercionException) {
             return new ParseOutcome.Rejected(DeadLetterReason.INVALID_VALUE, message);
         }
@@ -151,19 +160,18 @@ public final class CaddyLogParser {
 
     private void readTopLevel(JsonParser p, String name, JsonToken value, Fields f) throws IOException {
         switch (name) {
-            case "logger" -> f.logger = string(p, value, "logger");
-            case "ts" -> f.endEpochNanos = timestamp(p, value);
-            case "duration" -> f.durationNanos = duration(p, value);
-            case "status" -> f.status = integer(p, value, "status");
-            case "size" -> f.size = longValue(p, value, "size");
-            case "bytes_read" -> f.bytesRead = longValue(p, value, "bytes_read");
-            case "request" -> readRequest(p, value, f);
-            case "resp_headers" -> f.responseHeaders = headers(p, value, "resp_headers");
-            case "traceID" -> f.caddyTraceId = string(p, value, "traceID");
-            case "spanID" -> f.caddySpanId = string(p, value, "spanID");
+            case "logger" -> f.logger = string(p, f.claim(Fields.LOGGER, name, value), "logger");
+            case "ts" -> f.endEpochNanos = timestamp(p, f.claim(Fields.TS, name, value));
+            case "duration" -> f.durationNanos = duration(p, f.claim(Fields.DURATION, name, value));
+            case "status" -> f.status = integer(p, f.claim(Fields.STATUS, name, value), "status");
+            case "size" -> f.size = longValue(p, f.claim(Fields.SIZE, name, value), "size");
+            case "bytes_read" -> f.bytesRead = longValue(p, f.claim(Fields.BYTES_READ, name, value), "bytes_read");
+            case "request" -> readRequest(p, f.claim(Fields.REQUEST, name, value), f);
+            case "traceID" -> f.caddyTraceId = string(p, f.claim(Fields.TRACE_ID, name, value), "traceID");
+            case "spanID" -> f.caddySpanId = string(p, f.claim(Fields.SPAN_ID, name, value), "spanID");
             default -> {
                 if (name.equals(format.userIdField())) {
-                    f.userId = string(p, value, name);
+                    f.userId = string(p, f.claim(Fields.USER_ID, name, value), name);
                 } else {
                     p.skipChildren();
                 }
@@ -181,48 +189,53 @@ public final class CaddyLogParser {
             String name = p.currentName();
             JsonToken token = p.nextToken();
             switch (name) {
-                case "remote_ip" -> f.remoteIp = string(p, token, "request.remote_ip");
-                case "remote_port" -> f.remotePort = port(p, token);
-                case "client_ip" -> f.clientIp = string(p, token, "request.client_ip");
-                case "proto" -> f.protocol = string(p, token, "request.proto");
-                case "method" -> f.method = string(p, token, "request.method");
-                case "host" -> f.host = string(p, token, "request.host");
-                case "uri" -> f.uri = string(p, token, "request.uri");
-                case "headers" -> f.requestHeaders = headers(p, token, "request.headers");
-                case "tls" -> f.tls = tls(p, token);
+                case "remote_ip" -> f.remoteIp = string(p, f.claim(Fields.REMOTE_IP, "request.remote_ip", token), "request.remote_ip");
+                case "remote_port" -> f.remotePort = port(p, f.claim(Fields.REMOTE_PORT, "request.remote_port", token));
+                case "client_ip" -> f.clientIp = string(p, f.claim(Fields.CLIENT_IP, "request.client_ip", token), "request.client_ip");
+                case "proto" -> f.protocol = string(p, f.claim(Fields.PROTO, "request.proto", token), "request.proto");
+                case "method" -> f.method = string(p, f.claim(Fields.METHOD, "request.method", token), "request.method");
+                case "host" -> f.host = string(p, f.claim(Fields.HOST, "request.host", token), "request.host");
+                case "uri" -> f.uri = string(p, f.claim(Fields.URI, "request.uri", token), "request.uri");
+                case "headers" -> f.requestHeaders = requestHeaders(p, f.claim(Fields.REQUEST_HEADERS, "request.headers", token));
+                case "tls" -> f.tls = tls(p, f.claim(Fields.TLS, "request.tls", token), f);
                 default -> p.skipChildren();
             }
         }
     }
 
-    private Map<String, List<String>> headers(JsonParser p, JsonToken value, String field) throws IOException {
+    /** The kept request headers; by name in any case, as HTTP has them, so "user-agent" twice is a duplicate too. */
+    private Map<String, List<String>> requestHeaders(JsonParser p, JsonToken value) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return Map.of();
         }
-        expect(value, JsonToken.START_OBJECT, field);
-        Map<String, List<String>> headers = new LinkedHashMap<>();
+        expect(value, JsonToken.START_OBJECT, "request.headers");
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken token = p.nextToken();
-            if (redaction.dropsHeader(name)) {
+            if (!keptHeaders.contains(name)) {
                 p.skipChildren();
                 continue;
+            }
+            String field = "request.headers." + name;
+            if (headers.containsKey(name)) {
+                throw Fields.duplicate(field);
             }
             if (token == JsonToken.VALUE_NULL) {
                 continue;
             }
-            expect(token, JsonToken.START_ARRAY, field + "." + name);
+            expect(token, JsonToken.START_ARRAY, field);
             List<String> values = new ArrayList<>(1);
             JsonToken item;
             while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
-                values.add(string(p, item, field + "." + name));
+                values.add(string(p, item, field));
             }
             headers.put(name, Collections.unmodifiableList(values));
         }
         return Collections.unmodifiableMap(headers);
     }
 
-    private TlsInfo tls(JsonParser p, JsonToken value) throws IOException {
+    private TlsInfo tls(JsonParser p, JsonToken value, Fields f) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return null;
         }
@@ -237,12 +250,15 @@ public final class CaddyLogParser {
             String name = p.currentName();
             JsonToken token = p.nextToken();
             switch (name) {
-                case "resumed" -> resumed = bool(token, "request.tls.resumed");
-                case "version" -> version = integer(p, token, "request.tls.version");
-                case "cipher_suite" -> cipherSuite = integer(p, token, "request.tls.cipher_suite");
-                case "proto" -> proto = string(p, token, "request.tls.proto");
-                case "server_name" -> serverName = string(p, token, "request.tls.server_name");
-                case "client_common_name" -> clientCommonName = string(p, token, "request.tls.client_common_name");
+                case "resumed" -> resumed = bool(f.claim(Fields.TLS_RESUMED, "request.tls.resumed", token), "request.tls.resumed");
+                case "version" -> version = integer(p, f.claim(Fields.TLS_VERSION, "request.tls.version", token), "request.tls.version");
+                case "cipher_suite" -> cipherSuite = integer(p, f.claim(Fields.TLS_CIPHER_SUITE, "request.tls.cipher_suite", token),
+                        "request.tls.cipher_suite");
+                case "proto" -> proto = string(p, f.claim(Fields.TLS_PROTO, "request.tls.proto", token), "request.tls.proto");
+                case "server_name" -> serverName = string(p, f.claim(Fields.TLS_SERVER_NAME, "request.tls.server_name", token),
+                        "request.tls.server_name");
+                case "client_common_name" -> clientCommonName = string(p,
+                        f.claim(Fields.TLS_CLIENT_COMMON_NAME, "request.tls.client_common_name", token), "request.tls.client_common_name");
                 default -> p.skipChildren();
             }
         }
@@ -304,7 +320,6 @@ public final class CaddyLogParser {
                 f.userId == null ? "" : f.userId,
                 first(requestHeaders, "User-Agent"),
                 requestHeaders,
-                f.responseHeaders == null ? Map.of() : f.responseHeaders,
                 f.tls,
                 trace);
     }
@@ -434,21 +449,14 @@ public final class CaddyLogParser {
         return true;
     }
 
-    private static String first(Map<String, List<String>> headers, String canonicalName) {
-        List<String> values = headers.get(canonicalName);
-        if (values == null) {
-            for (Map.Entry<String, List<String>> header : headers.entrySet()) {
-                if (header.getKey().equalsIgnoreCase(canonicalName)) {
-                    values = header.getValue();
-                    break;
-                }
-            }
-        }
+    /** The first value of a header; the parser's header maps look names up in any case. */
+    private static String first(Map<String, List<String>> headers, String name) {
+        List<String> values = headers.get(name);
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
-    private static String joined(Map<String, List<String>> headers, String canonicalName) {
-        List<String> values = headers.get(canonicalName);
+    private static String joined(Map<String, List<String>> headers, String name) {
+        List<String> values = headers.get(name);
         return values == null || values.isEmpty() ? null : String.join(",", values);
     }
 
@@ -456,8 +464,17 @@ public final class CaddyLogParser {
         return s == null || s.isEmpty() ? null : s;
     }
 
-    /** The fields of one line as they are read, in whatever order the line has them. */
+    /**
+     * The fields of one line as they are read, in whatever order the line has them. A field read twice is
+     * ambiguous (which status is true?): the line is refused rather than guessed at. Only the fields read are
+     * checked, which costs a bit per field instead of Jackson's check of every name in the line.
+     */
     private static final class Fields {
+        static final int LOGGER = 0, TS = 1, DURATION = 2, STATUS = 3, SIZE = 4, BYTES_READ = 5, REQUEST = 6,
+                TRACE_ID = 8, SPAN_ID = 9, USER_ID = 10, REMOTE_IP = 11, REMOTE_PORT = 12, CLIENT_IP = 13, PROTO = 14, METHOD = 15,
+                HOST = 16, URI = 17, REQUEST_HEADERS = 18, TLS = 19, TLS_RESUMED = 20, TLS_VERSION = 21, TLS_CIPHER_SUITE = 22,
+                TLS_PROTO = 23, TLS_SERVER_NAME = 24, TLS_CLIENT_COMMON_NAME = 25;
+        int seen;
         String logger;
         Long endEpochNanos;
         Long durationNanos;
@@ -473,11 +490,24 @@ public final class CaddyLogParser {
         String host;
         String uri;
         Map<String, List<String>> requestHeaders;
-        Map<String, List<String>> responseHeaders;
         TlsInfo tls;
         String userId;
         String caddyTraceId;
         String caddySpanId;
+
+        /** Marks the field as read and passes its value on; a second time, the line is refused. */
+        JsonToken claim(int field, String name, JsonToken value) {
+            int bit = 1 << field;
+            if ((seen & bit) != 0) {
+                throw duplicate(name);
+            }
+            seen |= bit;
+            return value;
+        }
+
+        static InvalidField duplicate(String name) {
+            return new InvalidField(DeadLetterReason.DUPLICATE_FIELD, "Duplicate field '" + name + "'");
+        }
     }
 
     /** A field that makes the line unusable; unchecked so that the field readers stay plain. */

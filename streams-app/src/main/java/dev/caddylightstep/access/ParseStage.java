@@ -1,5 +1,6 @@
 package dev.caddylightstep.access;
 
+import java.util.Set;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.topology.Topic;
 import org.apache.kafka.common.metrics.Sensor;
@@ -24,9 +25,9 @@ public final class ParseStage {
     }
 
     public static KStream<byte[], AccessEvent> apply(KStream<byte[], byte[]> lines, LogFormat format, Redaction redaction,
-                                                     Topic<byte[], byte[]> deadLetters) {
+                                                     Set<String> extraHeaders, Topic<byte[], byte[]> deadLetters) {
         var branches = lines
-                .processValues(() -> new LineParser(new CaddyLogParser(format, redaction)), Named.as("parse"))
+                .processValues(() -> new LineParser(new CaddyLogParser(format, redaction, extraHeaders)), Named.as("parse"))
                 .split(Named.as("parsed-"))
                 .branch((key, line) -> line.outcome() instanceof ParseOutcome.Parsed, Branched.as("access"))
                 .defaultBranch(Branched.as("rejected"));

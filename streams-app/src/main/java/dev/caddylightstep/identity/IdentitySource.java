@@ -1,5 +1,7 @@
 package dev.caddylightstep.identity;
 
+import java.util.Set;
+
 import dev.caddylightstep.access.AccessEvent;
 
 /**
@@ -14,6 +16,11 @@ public record IdentitySource(Kind kind, String header) {
 
     /** The kinds of identity key. */
     public enum Kind { USER_ID, HEADER, TLS_CLIENT_CN }
+
+    /** The request headers this source reads, which the parser must keep. */
+    public Set<String> requestHeaders() {
+        return kind == Kind.HEADER ? Set.of(header) : Set.of();
+    }
 
     /** The identity key of a request, or null when it carried none. */
     public String keyOf(AccessEvent event) {

@@ -43,7 +43,8 @@ public final class PipelineTopology {
                         .withKeySerde(topics.policies().keySerde()).withValueSerde(topics.policies().valueSerde()));
 
         KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
-        KStream<byte[], AccessEvent> parsed = ParseStage.apply(lines, config.logFormat(), config.redaction(), topics.accessDeadLetters());
+        KStream<byte[], AccessEvent> parsed = ParseStage.apply(lines, config.logFormat(), config.redaction(),
+                config.identitySource().requestHeaders(), topics.accessDeadLetters());
         KStream<String, IdentifiedRequest> identified = identified(builder, config, topics, parsed);
         KStream<String, EnrichedRequest> enriched = JudgeStage.apply(identified, policies, new RouteTemplates(config.routePatterns()));
 

@@ -71,6 +71,17 @@ class DeadLetterTest {
     }
 
     @Test
+    void aRequestFieldGivenTwiceIsRejected() {
+        assertThat(reasonOf(HEALTH.replace("\"method\":\"GET\"", "\"method\":\"GET\",\"method\":\"DELETE\""))).isEqualTo("duplicate-field");
+    }
+
+    @Test
+    void aHeaderTheParserReadsGivenTwiceInAnyCaseIsRejected() {
+        assertThat(reasonOf(HEALTH.replace("\"User-Agent\":[\"curl/7.88.1\"]", "\"User-Agent\":[\"curl/7.88.1\"],\"user-agent\":[\"evil\"]")))
+                .isEqualTo("duplicate-field");
+    }
+
+    @Test
     void aLineWithoutMethodIsMissingAField() {
         assertThat(reasonOf(withoutRequestField(HEALTH, "method"))).isEqualTo("missing-field");
     }

@@ -32,7 +32,7 @@ class ParserProperties {
     private static final RouteTemplates ROUTES = new RouteTemplates(List.of());
 
     private static CaddyLogParser parser() {
-        return new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults());
+        return new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of());
     }
 
     @Provide

@@ -31,7 +31,7 @@ public class ParseBenchmark {
     @Setup
     public void setUp() {
         lines = SampleTraffic.lines();
-        parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults());
+        parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of());
     }
 
     @Benchmark

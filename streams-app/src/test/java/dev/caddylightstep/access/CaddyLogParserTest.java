@@ -1,0 +1,45 @@
+package dev.caddylightstep.access;
+
+import static dev.caddylightstep.testing.CaddyCapture.access;
+import static dev.caddylightstep.testing.CaddyCapture.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** What the parser keeps of a line: the headers something reads, not every header logged. */
+class CaddyLogParserTest {
+    private static final String TRACED = access(request("GET", "/api/traced/1", 200));
+
+    private static AccessEvent parse(CaddyLogParser parser, String line) {
+        ParseOutcome outcome = parser.parse(line.getBytes(StandardCharsets.UTF_8));
+        assertThat(outcome).isInstanceOf(ParseOutcome.Parsed.class);
+        return ((ParseOutcome.Parsed) outcome).event();
+    }
+
+    @Test
+    void onlyTheHeadersThePipelineReadsAreKept() {
+        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of()), TRACED);
+
+        assertThat(event.requestHeaders()).containsOnlyKeys("User-Agent", "Traceparent", "Tracestate");
+        assertThat(event.userAgent()).isEqualTo("curl/7.88.1");
+        assertThat(event.trace().traceState()).isEqualTo("rojo=00f067aa0ba902b7");
+    }
+
+    @Test
+    void anIdentityHeaderIsKeptInWhateverCaseTheLineGivesIt() {
+        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of("x-user")),
+                TRACED.replace("\"Accept\":[\"*/*\"]", "\"Accept\":[\"*/*\"],\"X-User\":[\"alice@example.com\"]"));
+
+        assertThat(event.requestHeader("X-User")).isEqualTo("alice@example.com");
+    }
+
+    @Test
+    void aCredentialHeaderIsNotKeptEvenWhenAskedFor() {
+        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of("Authorization")),
+                TRACED.replace("\"Authorization\":[]", "\"Authorization\":[\"Basic YWxpY2U6c2VjcmV0\"]"));
+
+        assertThat(event.requestHeader("Authorization")).isNull();
+    }
+}
