@@ -5,11 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.topology.EnrichedRequest;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -39,6 +37,11 @@ final class PartialWindows implements Processor<String, EnrichedRequest, String,
     private final String aggregates;
     private ProcessorContext<String, Output> context;
     private KeyValueStore<String, LatencyWindow> partials;
+    /**
+     * The store's content as objects: only this processor writes the store, so reading it back on every request
+     * would only decode what was just encoded. The store (cached, logged on commit) stays the record that survives.
+     */
+    private final Map<String, LatencyWindow> open = new HashMap<>();
     private KeyValueStore<String, Long> streamTimes;
     private long streamTime = Long.MIN_VALUE;
     private long saved = Long.MIN_VALUE;
@@ -61,6 +64,9 @@ final class PartialWindows implements Processor<String, EnrichedRequest, String,
         this.context = context;
         this.partials = context.getStateStore(partialsStore);
         this.streamTimes = context.getStateStore(streamTimeStore);
+        try (KeyValueIterator<String, LatencyWindow> restored = partials.all()) {
+            restored.forEachRemaining(entry -> open.put(entry.key, entry.value));
+        }
         Long stored = streamTimes.get(STREAM_TIME);
         if (stored != null) {
             streamTime = stored;
@@ -80,8 +86,7 @@ final class PartialWindows implements Processor<String, EnrichedRequest, String,
             return;
         }
         String key = new WindowKey(observation.group(), observation.route(), windowStart).encode();
-        LatencyWindow partial = partials.get(key);
-        partials.put(key, (partial == null ? new LatencyWindow() : partial).add(observation, windows.exemplars()));
+        partials.put(key, open.computeIfAbsent(key, k -> new LatencyWindow()).add(observation, windows.exemplars()));
     }
 
     private void advance(long timestamp) {
@@ -103,16 +108,13 @@ final class PartialWindows implements Processor<String, EnrichedRequest, String,
 
     /** Sends every partial to its group's task and forgets it; the record time is the latest it may hold. */
     private void flush() {
-        List<KeyValue<String, LatencyWindow>> all = new ArrayList<>();
-        try (KeyValueIterator<String, LatencyWindow> iterator = partials.all()) {
-            iterator.forEachRemaining(all::add);
-        }
-        for (KeyValue<String, LatencyWindow> entry : all) {
-            long windowStart = WindowKey.decode(entry.key).windowStart();
+        for (Map.Entry<String, LatencyWindow> entry : open.entrySet()) {
+            long windowStart = WindowKey.decode(entry.getKey()).windowStart();
             long timestamp = Math.max(windowStart, Math.min(streamTime, windowStart + sizeMs - 1));
-            context.forward(new Record<>(entry.key, new Output(entry.value, null), timestamp));
-            partials.delete(entry.key);
+            context.forward(new Record<>(entry.getKey(), new Output(entry.getValue(), null), timestamp));
+            partials.delete(entry.getKey());
         }
+        open.clear();
     }
 
     private void late(Record<String, EnrichedRequest> record, LatencyObservation o, long windowStart) {
