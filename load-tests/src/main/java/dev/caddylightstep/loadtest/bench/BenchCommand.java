@@ -43,14 +43,17 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-lines", paramLabel = "N",
             description = "Lines through both lanes first, on their own topics and not measured, so that neither run pays for the JIT "
-                    + "alone; 0 for none (default: ${DEFAULT-VALUE}).")
-    int warmupLines = 100_000;
+                    + "alone (the measured runs then wait, up to a minute, for the JIT compiler to fall quiet); 0 for none "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int warmupLines = 300_000;
 
     @Option(names = "--partitions", paramLabel = "P", description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
     int partitions = 2;
 
-    @Option(names = "--stream-threads", paramLabel = "T", description = "num.stream.threads of the pipeline (default: ${DEFAULT-VALUE}).")
-    int streamThreads = 1;
+    @Option(names = "--stream-threads", paramLabel = "T",
+            description = "num.stream.threads of the pipeline (default: one per core, as an instance on its own cores would run: "
+                    + "${DEFAULT-VALUE} here).")
+    int streamThreads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--log-rate", paramLabel = "R",
             description = "Lines per second of Caddy log time in the backlog: how many requests share a window (default: ${DEFAULT-VALUE}).")
@@ -78,6 +81,8 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Record the pipeline's drain with JDK Flight Recorder ('profile' settings) into FILE; "
                     + "summarise it with 'bench jfr-summary FILE'.")
     Path profile;
+
+    private Duration jitQuietAfter = Duration.ZERO;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchCommand()).execute(args));
@@ -130,6 +135,8 @@ public final class BenchCommand implements Callable<Integer> {
                 LaneRunner unprobed = new LaneRunner(bootstrap, probeSettings, 0, Duration.ZERO, log);
                 unprobed.run(warmPassThrough, warmupBacklog, null);
                 unprobed.run(warmPipeline, warmupBacklog, null);
+                jitQuietAfter = JitQuiet.await(Duration.ofMinutes(1));
+                log.printf(java.util.Locale.ROOT, "JIT compiler quiet after %.1f s%n", jitQuietAfter.toMillis() / 1e3);
             }
             LaneRunner runner = new LaneRunner(bootstrap, probeSettings, probeRate, Duration.ofSeconds(probeSeconds), log);
             RunFigures passThroughFigures = runner.run(passThrough, backlog, null);
@@ -149,6 +156,7 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("lines", lines);
         s.put("warmup_lines", warmupLines);
+        s.put("jit_quiet_after_seconds", jitQuietAfter.toMillis() / 1e3);
         s.put("partitions", partitions);
         s.put("stream_threads", streamThreads);
         s.put("log_lines_per_second", logRate);
