@@ -11,7 +11,6 @@ import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.schema.LatencySummary;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,8 +18,8 @@ import java.util.List;
  * milliseconds (1% relative accuracy, DDSketch's logarithmic mapping) and the slowest requests. Windows merge:
  * a task's partial window of the last second merges into the group's window.
  *
- * <p>A partial window is read from and written to its store once per request, so it keeps the sketch's bins as
- * a plain array that copies in bulk, and builds the DDSketch itself, for its quantiles and its protobuf form,
+ * <p>A partial window is written to its store on every request, so it keeps the sketch's bins as a plain array
+ * (its serde writes the non-empty ones), and builds the DDSketch itself, for its quantiles and its protobuf form,
  * only when the window is written to its topic. Mutable for the same reason: a copy of the bins per request
  * would cost more than the request.
  */
@@ -229,12 +228,7 @@ public final class LatencyWindow {
         return Math.max(minMs, Math.min(maxMs, estimate));
     }
 
-    /** The bins in use, from the lowest to the highest. */
-    long[] bins() {
-        return lowest > highest ? new long[0] : Arrays.copyOfRange(counts, lowest - offset, highest - offset + 1);
-    }
-
-    /** Restores bins written by {@link #bins()}, the first being bin {@code first}. */
+    /** Restores the bins of a stored window, the first being bin {@code first}. */
     void restoreBins(int first, long[] bins) {
         if (bins.length == 0) {
             return;
@@ -243,9 +237,5 @@ public final class LatencyWindow {
         counts = bins;
         lowest = first;
         highest = first + bins.length - 1;
-    }
-
-    int lowestBin() {
-        return lowest;
     }
 }

@@ -9,13 +9,13 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The state of a running window in the window stores and their changelogs: counters, then the sketch's bins
- * as one block of longs. Internal to the application, so a fixed binary layout (with a version byte) rather
- * than Avro: the store reads and writes it twice per request, and a bulk copy of the bins is what keeps that
- * cheap. The topics carry the Avro LatencyAggregateRecord.
+ * The state of a running window in the window stores and their changelogs: counters, then the sketch's non-empty
+ * bins as varints (a partial window of one second fills a few of its hundreds of bins). Internal to the
+ * application, so a fixed binary layout (with a version byte) rather than Avro: a partial window is written to
+ * its store on every request. The topics carry the Avro LatencyAggregateRecord.
  */
 final class LatencyWindowSerde {
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
 
     private LatencyWindowSerde() {
     }
@@ -25,7 +25,6 @@ final class LatencyWindowSerde {
     }
 
     static byte[] write(LatencyWindow w) {
-        long[] bins = w.bins();
         byte[][] ids = new byte[w.exemplars.size() * 2][];
         int exemplarBytes = 0;
         for (int i = 0; i < w.exemplars.size(); i++) {
@@ -33,14 +32,32 @@ final class LatencyWindowSerde {
             ids[2 * i + 1] = w.exemplars.get(i).getSpanId().getBytes(StandardCharsets.UTF_8);
             exemplarBytes += 4 + ids[2 * i].length + ids[2 * i + 1].length + 8;
         }
-        ByteBuffer out = ByteBuffer.allocate(1 + 8 * 8 + 3 * 8 + 8 + 4 + 4 + bins.length * 8 + 4 + exemplarBytes);
+        int nonEmpty = 0;
+        int binBytes = 0;
+        int previous = w.lowest;
+        for (int index = w.lowest; index <= w.highest; index++) {
+            long binCount = w.counts[index - w.offset];
+            if (binCount != 0) {
+                nonEmpty++;
+                binBytes += varintSize(index - previous) + varintSize(binCount);
+                previous = index;
+            }
+        }
+        ByteBuffer out = ByteBuffer.allocate(1 + 8 * 8 + 3 * 8 + 4 + 4 + 4 + binBytes + 4 + exemplarBytes);
         out.put(VERSION)
                 .putLong(w.count).putLong(w.errors).putLong(w.denied).putLong(w.overPermissive).putLong(w.overRestrictive)
                 .putLong(w.sloBreaches).putLong(w.bytes).putLong(w.zeroCount)
                 .putDouble(w.sumMs).putDouble(w.minMs).putDouble(w.maxMs)
-                .putInt(w.lowestBin()).putInt(bins.length);
-        out.asLongBuffer().put(bins);
-        out.position(out.position() + bins.length * 8);
+                .putInt(w.lowest).putInt(w.highest).putInt(nonEmpty);
+        previous = w.lowest;
+        for (int index = w.lowest; index <= w.highest; index++) {
+            long binCount = w.counts[index - w.offset];
+            if (binCount != 0) {
+                putVarint(out, index - previous);
+                putVarint(out, binCount);
+                previous = index;
+            }
+        }
         out.putInt(w.exemplars.size());
         for (int i = 0; i < w.exemplars.size(); i++) {
             out.putShort((short) ids[2 * i].length).put(ids[2 * i]).putShort((short) ids[2 * i + 1].length).put(ids[2 * i + 1])
@@ -68,11 +85,21 @@ final class LatencyWindowSerde {
             w.sumMs = in.getDouble();
             w.minMs = in.getDouble();
             w.maxMs = in.getDouble();
-            int first = in.getInt();
-            long[] bins = new long[in.getInt()];
-            in.asLongBuffer().get(bins);
-            in.position(in.position() + bins.length * 8);
-            w.restoreBins(first, bins);
+            int lowest = in.getInt();
+            int highest = in.getInt();
+            int nonEmpty = in.getInt();
+            if (nonEmpty > 0) {
+                if (highest < lowest || highest - lowest >= LatencyWindow.MAX_BINS) {
+                    throw new IllegalArgumentException("bins [" + lowest + ", " + highest + "]");
+                }
+                long[] bins = new long[highest - lowest + 1];
+                int index = lowest;
+                for (int i = 0; i < nonEmpty; i++) {
+                    index += (int) getVarint(in);
+                    bins[index - lowest] = getVarint(in);
+                }
+                w.restoreBins(lowest, bins);
+            }
             int exemplars = in.getInt();
             for (int i = 0; i < exemplars; i++) {
                 byte[] trace = new byte[in.getShort()];
@@ -82,8 +109,32 @@ final class LatencyWindowSerde {
                 w.exemplars.add(new Exemplar(new String(trace, StandardCharsets.UTF_8), new String(span, StandardCharsets.UTF_8), in.getDouble()));
             }
             return w;
-        } catch (BufferUnderflowException | IllegalArgumentException | NegativeArraySizeException e) {
+        } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException | NegativeArraySizeException e) {
             throw new SerializationException("a window in " + topic + " is not a window's state: " + e, e);
         }
+    }
+
+    private static int varintSize(long value) {
+        return Math.max(1, (64 - Long.numberOfLeadingZeros(value) + 6) / 7);
+    }
+
+    private static void putVarint(ByteBuffer out, long value) {
+        while ((value & ~0x7FL) != 0) {
+            out.put((byte) ((value & 0x7F) | 0x80));
+            value >>>= 7;
+        }
+        out.put((byte) value);
+    }
+
+    private static long getVarint(ByteBuffer in) {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            byte b = in.get();
+            value |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("a varint longer than 10 bytes");
     }
 }
