@@ -1,19 +1,15 @@
 package dev.caddylightstep.policy;
 
 import dev.caddylightstep.avro.AvroSerde;
+import dev.caddylightstep.avro.Remembering;
 import dev.caddylightstep.schema.PolicyRecord;
-import java.nio.ByteBuffer;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The serde of edge.policies values (schemas/PolicyRecord.avsc). The global table hands the joiner freshly
- * deserialized bytes on every lookup: the compiled policy is remembered by those bytes, so that rules are
- * compiled once per version of a policy, not once per request.
+ * The serde of edge.policies values (schemas/PolicyRecord.avsc); a policy is decoded and its rules compiled once
+ * per version, not once per request ({@link Remembering}).
  */
 public final class PolicySerde {
     private static final int REMEMBERED_POLICIES = 1024;
@@ -24,7 +20,7 @@ public final class PolicySerde {
     public static Serde<Policy> create() {
         AvroSerde<Policy, PolicyRecord> avro =
                 new AvroSerde<>(PolicyRecord.getClassSchema(), PolicySerde::toAvro, PolicySerde::fromAvro);
-        return Serdes.serdeFrom(avro.serializer(), new Remembering(avro.deserializer()));
+        return Serdes.serdeFrom(avro.serializer(), new Remembering<>(avro.deserializer(), REMEMBERED_POLICIES));
     }
 
     static PolicyRecord toAvro(Policy policy) {
@@ -49,34 +45,5 @@ public final class PolicySerde {
                 throw new IllegalArgumentException("policy " + group + ", " + kind + ": " + e.getMessage(), e);
             }
         }).toList();
-    }
-
-    /** Deserializes through a small bounded memory of recent encodings. */
-    private static final class Remembering implements Deserializer<Policy> {
-        private final Deserializer<Policy> inner;
-        private final Map<ByteBuffer, Policy> recent = new LinkedHashMap<>(64, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Policy> eldest) {
-                return size() > REMEMBERED_POLICIES;
-            }
-        };
-
-        Remembering(Deserializer<Policy> inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public synchronized Policy deserialize(String topic, byte[] data) {
-            if (data == null) {
-                return null;
-            }
-            ByteBuffer key = ByteBuffer.wrap(data);
-            Policy policy = recent.get(key);
-            if (policy == null) {
-                policy = inner.deserialize(topic, data);
-                recent.put(ByteBuffer.wrap(data.clone()), policy);
-            }
-            return policy;
-        }
     }
 }
