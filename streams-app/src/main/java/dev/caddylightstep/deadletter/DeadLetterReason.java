@@ -24,6 +24,8 @@ public enum DeadLetterReason {
     LATE("late"),
     /** An OTLP span the backend rejected as malformed. */
     REJECTED_BY_BACKEND("rejected-by-backend"),
+    /** An OTLP span record larger than caddy.forward.max-export-bytes, or one the backend refused as too large on its own. */
+    TOO_LARGE("too-large"),
     /** A record on the spans topic that is not an OTLP ExportTraceServiceRequest. */
     NOT_OTLP("not-otlp");
 

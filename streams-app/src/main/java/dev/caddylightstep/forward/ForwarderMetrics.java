@@ -20,7 +20,7 @@ final class ForwarderMetrics {
         retries = Counter.builder("caddy.forward.export.retries").description("Export requests sent again after a failure").register(registry);
         throttled = Counter.builder("caddy.forward.throttled").description("Export requests the backend refused for its rate limit (429, RESOURCE_EXHAUSTED)").register(registry);
         rateLimited = Counter.builder("caddy.forward.rate.limited.seconds").description("Seconds spent waiting for caddy.forward.max-spans-per-second").register(registry);
-        deadLettered = Counter.builder("caddy.forward.spans.dead.lettered").description("Spans the backend rejected as malformed, sent to the spans dead-letter topic").register(registry);
+        deadLettered = Counter.builder("caddy.forward.spans.dead.lettered").description("Spans sent to the spans dead-letter topic: rejected by the backend as malformed, or too large to export").register(registry);
         exportLatency = Timer.builder("caddy.forward.export.latency").description("Time from sending an export request to its answer").register(registry);
     }
 }

@@ -16,6 +16,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -43,10 +44,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Consumes the spans topic in its own consumer group and exports batches with OpenTelemetry's OTLP exporter.
+ * A batch holds at most caddy.forward.batch-size spans and caddy.forward.max-export-bytes of span records.
  * Offsets are committed only after the backend acknowledged a batch; while the backend is down or throttling,
  * the batch is retried with exponential backoff and jitter and nothing new is consumed (the topic is the
  * buffer). A batch the backend rejects as malformed is split until the bad spans are found; those go to the
- * spans dead-letter topic with the reason and the rest are exported. Several forwarders share the partitions.
+ * spans dead-letter topic with the reason and the rest are exported. A batch the backend refuses as too large
+ * is split until the halves get through; a span too large for an export on its own is dead-lettered. Several
+ * forwarders share the partitions.
  */
 public final class SpanForwarder implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpanForwarder.class);
@@ -68,7 +72,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final Set<TopicPartition> revoked = new HashSet<>();
     private volatile boolean running = true;
     private volatile boolean idle = true;
-    private long lastRefusalLog;
+    private final Map<ExportFailure, Long> lastLogged = new EnumMap<>(ExportFailure.class);
 
     public SpanForwarder(ForwarderSettings settings, Map<String, Object> kafka, SpanExporter exporter, String spansTopic,
                          String deadLetterTopic, MeterRegistry registry) {
@@ -127,7 +131,12 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             while (running) {
                 var records = consumer.poll(Duration.ofMillis(100));
                 for (ConsumerRecord<byte[], byte[]> record : records) {
-                    batch.add(record, decode(record));
+                    List<SpanData> spans = decode(record);
+                    if (!batch.isEmpty() && !batch.fits(spans, record)) {
+                        flush(batch);
+                        batch = new Batch();
+                    }
+                    batch.add(record, spans);
                 }
                 idle = batch.isEmpty();
                 if (!batch.isEmpty() && (batch.spanCount() >= settings.batchSize() || batch.age().compareTo(LINGER) >= 0 || records.isEmpty())) {
@@ -157,8 +166,15 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         return revoked.containsAll(batch.partitions());
     }
 
-    /** A record that is not an OTLP request is dead-lettered at once; null then. */
+    /** A record that cannot be exported (not an OTLP request, or larger than an export may be) is dead-lettered at once; null then. */
     private List<SpanData> decode(ConsumerRecord<byte[], byte[]> record) {
+        if (sizeOf(record) > settings.maxExportBytes()) {
+            deadLetter(record.key(), record.value(), DeadLetterReason.TOO_LARGE, "the span record is " + sizeOf(record)
+                    + " bytes, more than an export may carry (caddy.forward.max-export-bytes=" + settings.maxExportBytes() + ")",
+                    record.topic(), record.partition(), record.offset());
+            metrics.deadLettered.increment();
+            return null;
+        }
         try {
             ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(record.value() == null ? new byte[0] : record.value());
             List<SpanData> spans = new ArrayList<>();
@@ -198,8 +214,9 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             metrics.failedAttempts.increment();
             ExportFailure failure = result.isDone() ? ExportFailure.of(result.getFailureThrowable()) : ExportFailure.RETRY;
             String why = result.isDone() ? ExportFailure.describe(result.getFailureThrowable()) : "no answer within " + EXPORT_TIMEOUT.toSeconds() + " s";
-            if (failure == ExportFailure.MALFORMED) {
-                split(spans, batch, why);
+            if (failure == ExportFailure.MALFORMED || failure == ExportFailure.TOO_LARGE) {
+                logFailure(failure, why, spans.size(), backoff);
+                split(spans, batch, failure, why);
                 return;
             }
             if (failure == ExportFailure.THROTTLED) {
@@ -214,13 +231,18 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         }
     }
 
-    private void split(List<SpanData> spans, Batch batch, String why) throws InterruptedException {
+    private void split(List<SpanData> spans, Batch batch, ExportFailure failure, String why) throws InterruptedException {
         if (spans.size() == 1) {
             SpanData span = spans.get(0);
             ConsumerRecord<byte[], byte[]> source = batch.sourceOf(span);
-            deadLetter(source.key(), source.value(), DeadLetterReason.REJECTED_BY_BACKEND,
-                    "the backend rejected span " + span.getSpanId() + " of trace " + span.getTraceId() + ": " + why,
-                    source.topic(), source.partition(), source.offset());
+            String which = "span " + span.getSpanId() + " of trace " + span.getTraceId();
+            if (failure == ExportFailure.TOO_LARGE) {
+                deadLetter(source.key(), source.value(), DeadLetterReason.TOO_LARGE, "the backend refused " + which
+                        + " as too large even on its own: " + why, source.topic(), source.partition(), source.offset());
+            } else {
+                deadLetter(source.key(), source.value(), DeadLetterReason.REJECTED_BY_BACKEND, "the backend rejected " + which + ": " + why,
+                        source.topic(), source.partition(), source.offset());
+            }
             metrics.deadLettered.increment();
             return;
         }
@@ -230,16 +252,36 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     }
 
     private void logFailure(ExportFailure failure, String why, int spans, Duration backoff) {
-        if (failure == ExportFailure.REFUSED) {
-            long now = System.currentTimeMillis();
-            if (now - lastRefusalLog < 60_000) {
-                return;
+        switch (failure) {
+            case REFUSED -> {
+                if (!loggedRecently(failure)) {
+                    LOG.error("the backend refuses the export ({}): check the endpoint and LS_ACCESS_TOKEN; retrying, nothing is dropped", why);
+                }
             }
-            lastRefusalLog = now;
-            LOG.error("the backend refuses the export ({}): check the endpoint and LS_ACCESS_TOKEN; retrying, nothing is dropped", why);
-            return;
+            case TOO_LARGE -> {
+                if (!loggedRecently(failure)) {
+                    LOG.warn("the backend refused an export of {} spans as too large ({}); sending it in halves. Set "
+                            + "caddy.forward.max-export-bytes under the backend's limit to save the refused requests", spans, why);
+                }
+            }
+            // the dead letters say which spans were rejected and why
+            case MALFORMED -> { }
+            default -> LOG.warn("export of {} spans failed ({}); retrying in {} ms", spans, why, backoff.toMillis());
         }
-        LOG.warn("export of {} spans failed ({}); retrying in {} ms", spans, why, backoff.toMillis());
+    }
+
+    /** At most one line a minute for a failure that repeats on every batch until an operator acts. */
+    private boolean loggedRecently(ExportFailure failure) {
+        long now = System.currentTimeMillis();
+        if (now - lastLogged.getOrDefault(failure, Long.MIN_VALUE / 2) < 60_000) {
+            return true;
+        }
+        lastLogged.put(failure, now);
+        return false;
+    }
+
+    private static int sizeOf(ConsumerRecord<byte[], byte[]> record) {
+        return record.value() == null ? 0 : record.value().length;
     }
 
     /** Sleeps while staying in the consumer group: paused partitions hand out nothing new. */
@@ -311,11 +353,24 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     }
 
     /** The records of one export, with the spans each carried. */
-    private static final class Batch {
+    private final class Batch {
         private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         private final List<SpanData> spans = new ArrayList<>();
         private final Map<SpanData, ConsumerRecord<byte[], byte[]>> sources = new java.util.IdentityHashMap<>();
         private long firstAt;
+        private long bytes;
+
+        /**
+         * Whether a record's spans may join this export. Records are counted by their size: the exporter encodes
+         * the same spans, resources and scopes again, so a request is about as large as its records together, and
+         * caddy.forward.max-export-bytes leaves room below the backend's limit for the difference.
+         */
+        boolean fits(List<SpanData> decoded, ConsumerRecord<byte[], byte[]> record) {
+            if (decoded == null) {
+                return true;
+            }
+            return spans.size() + decoded.size() <= settings.batchSize() && bytes + sizeOf(record) <= settings.maxExportBytes();
+        }
 
         void add(ConsumerRecord<byte[], byte[]> record, List<SpanData> decoded) {
             if (records.isEmpty()) {
@@ -323,6 +378,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             }
             records.add(record);
             if (decoded != null) {
+                bytes += sizeOf(record);
                 for (SpanData span : decoded) {
                     spans.add(span);
                     sources.put(span, record);

@@ -11,8 +11,14 @@ import dev.caddylightstep.testing.OtlpReceiver;
 import dev.caddylightstep.testing.OtlpTransport;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.testing.Records;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,6 +42,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** The forwarder between a real broker and a local OTLP receiver that decodes real OTLP. */
 class SpanForwarderTest {
     private static final String TOKEN = "ls-token-" + UUID.randomUUID();
+    /** Smaller than the batches of 64 spans the forwarder is configured for here, so that the limit matters. */
+    private static final int SIZE_LIMIT = 16 * 1024;
+    private static final String LONG_QUERY_SPAN_ID = "5ca1ab1e0ddba11f";
     private static EmbeddedKafka kafka;
     private static List<byte[]> spanRecords;
     private static Set<String> spanIds;
@@ -68,15 +77,22 @@ class SpanForwarderTest {
     }
 
     private static SpanForwarder forwarder(Topics topics, OtlpReceiver receiver, Map<String, String> env) {
+        return forwarder(topics, receiver, env, Map.of(), new SimpleMeterRegistry());
+    }
+
+    private static SpanForwarder forwarder(Topics topics, OtlpReceiver receiver, Map<String, String> env, Map<String, String> app,
+                                           MeterRegistry registry) {
         Map<String, String> environment = new HashMap<>(env);
         environment.put("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint());
         environment.put("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", receiver.transport() == OtlpTransport.GRPC ? "grpc" : "http/protobuf");
-        Settings settings = Settings.load(null, environment, Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        Map<String, String> overrides = new HashMap<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                 "caddy.forward.group-id", topics.group, "caddy.forward.batch-size", "64", "caddy.forward.max-backoff", "1s"));
+        overrides.putAll(app);
+        Settings settings = Settings.load(null, environment, overrides);
         ForwarderSettings forwarderSettings = ForwarderSettings.from(settings);
         ExportTarget target = ExportTarget.from(settings, forwarderSettings).orElseThrow();
         SpanForwarder forwarder = new SpanForwarder(forwarderSettings, settings.kafka(), target.exporter(), topics.spans,
-                topics.deadLetters, new SimpleMeterRegistry());
+                topics.deadLetters, registry);
         Thread thread = new Thread(() -> {
             try {
                 forwarder.run();
@@ -96,6 +112,23 @@ class SpanForwarderTest {
             offsets.forEach((tp, o) -> result.put(tp, o == null ? 0L : o.offset()));
             return result;
         }
+    }
+
+    /**
+     * A real span record whose request carried a query string of {@code length} characters, as a crawler's or a
+     * broken client's may; it gets a span id of its own.
+     */
+    private static byte[] spanWithQueryOf(int length) throws InvalidProtocolBufferException {
+        ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.parseFrom(spanRecords.get(0)).toBuilder();
+        Span.Builder span = request.getResourceSpansBuilder(0).getScopeSpansBuilder(0).getSpansBuilder(0);
+        List<KeyValue> others = span.getAttributesList().stream().filter(kv -> !kv.getKey().equals("url.query")).toList();
+        span.setSpanId(ByteString.fromHex(LONG_QUERY_SPAN_ID)).clearAttributes().addAllAttributes(others)
+                .addAttributes(KeyValue.newBuilder().setKey("url.query").setValue(AnyValue.newBuilder().setStringValue("q=" + "x".repeat(length))));
+        return request.build().toByteArray();
+    }
+
+    private static long deadLetterCount(Topics topics) {
+        return Records.endOffsets(kafka.bootstrapServers(), topics.deadLetters);
     }
 
     private static long endOffsets(Topics topics) throws ExecutionException, InterruptedException {
@@ -209,6 +242,79 @@ class SpanForwarderTest {
                 receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
                 Thread.sleep(1000);
                 assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().hasSize(spanRecords.size());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void noExportCarriesMoreThanMaxExportBytes(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).limitMessageSize(SIZE_LIMIT).start()) {
+            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(),
+                    Map.of("caddy.forward.max-export-bytes", Integer.toString(SIZE_LIMIT)), registry)) {
+                receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
+                assertThat(registry.counter("caddy.forward.export.failures").count()).isZero();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void aBatchTheBackendRefusesAsTooLargeIsSplitUntilItGetsThrough(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).limitMessageSize(SIZE_LIMIT).start()) {
+            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
+                receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
+                await().atMost(Duration.ofSeconds(10)).until(() -> committed(topics).values().stream().mapToLong(Long::longValue).sum() == endOffsets(topics));
+                assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(spanIds);
+                assertThat(deadLetterCount(topics)).isZero();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void aSpanRecordLargerThanMaxExportBytesIsDeadLetteredWithoutBeingSent(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            List<byte[]> records = new ArrayList<>(spanRecords.subList(0, 5));
+            records.add(2, spanWithQueryOf(2 * SIZE_LIMIT));
+            Records.produce(kafka.bootstrapServers(), topics.spans, records);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(),
+                    Map.of("caddy.forward.max-export-bytes", Integer.toString(SIZE_LIMIT)), new SimpleMeterRegistry())) {
+                var dead = Records.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
+                assertThat(dead).singleElement().satisfies(r -> {
+                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON)).isEqualTo("too-large");
+                    assertThat(r.value()).isEqualTo(records.get(2));
+                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.MESSAGE)).contains("caddy.forward.max-export-bytes=" + SIZE_LIMIT);
+                });
+                receiver.awaitSpans(5, Duration.ofSeconds(30));
+                assertThat(receiver.spanIdsHex()).doesNotContain(LONG_QUERY_SPAN_ID);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void aSpanTheBackendRefusesAsTooLargeOnItsOwnIsDeadLettered(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).limitMessageSize(SIZE_LIMIT).start()) {
+            List<byte[]> records = new ArrayList<>(spanRecords.subList(0, 20));
+            records.add(7, spanWithQueryOf(2 * SIZE_LIMIT));
+            Records.produce(kafka.bootstrapServers(), topics.spans, records);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
+                var dead = Records.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
+                assertThat(dead).singleElement().satisfies(r -> {
+                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON)).isEqualTo("too-large");
+                    assertThat(r.value()).isEqualTo(records.get(7));
+                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.MESSAGE)).contains(LONG_QUERY_SPAN_ID, "too large");
+                });
+                receiver.awaitSpans(20, Duration.ofSeconds(30));
+                assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().doesNotContain(LONG_QUERY_SPAN_ID);
             }
         }
     }

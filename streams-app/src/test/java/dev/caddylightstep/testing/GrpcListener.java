@@ -34,9 +34,9 @@ final class GrpcListener implements OtlpListener {
         this.server = server;
     }
 
-    static GrpcListener listen(InetSocketAddress address, ExportIntake intake) throws IOException {
-        // grpc-java's default 4 MiB inbound limit is also the Collector's, so oversized batches fail here as there
+    static GrpcListener listen(InetSocketAddress address, int maxMessageBytes, ExportIntake intake) throws IOException {
         Server server = NettyServerBuilder.forAddress(address)
+                .maxInboundMessageSize(maxMessageBytes)
                 // a restart must win the port back even while the last connections sit in TIME_WAIT
                 .withOption(ChannelOption.SO_REUSEADDR, true)
                 .addService(ServerInterceptors.intercept(new TraceService(intake), new HeaderCapture()))

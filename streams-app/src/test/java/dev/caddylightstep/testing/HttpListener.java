@@ -8,6 +8,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
@@ -24,9 +25,9 @@ final class HttpListener implements OtlpListener {
         this.server = server;
     }
 
-    static HttpListener listen(InetSocketAddress address, ExportIntake intake) throws IOException {
+    static HttpListener listen(InetSocketAddress address, int maxMessageBytes, ExportIntake intake) throws IOException {
         HttpServer server = HttpServer.create(address, 0);
-        server.createContext(TRACES_PATH, exchange -> answer(exchange, intake));
+        server.createContext(TRACES_PATH, exchange -> answer(exchange, maxMessageBytes, intake));
         server.start();
         return new HttpListener(server);
     }
@@ -41,16 +42,16 @@ final class HttpListener implements OtlpListener {
         server.stop(0);
     }
 
-    private static void answer(HttpExchange exchange, ExportIntake intake) throws IOException {
+    private static void answer(HttpExchange exchange, int maxMessageBytes, ExportIntake intake) throws IOException {
         try {
-            ExportVerdict verdict = judge(exchange, intake);
+            ExportVerdict verdict = judge(exchange, maxMessageBytes, intake);
             respond(exchange, verdict);
         } finally {
             exchange.close();
         }
     }
 
-    private static ExportVerdict judge(HttpExchange exchange, ExportIntake intake) throws IOException {
+    private static ExportVerdict judge(HttpExchange exchange, int maxMessageBytes, ExportIntake intake) throws IOException {
         // the context matches by prefix; OTLP has exactly one traces path
         if (!TRACES_PATH.equals(exchange.getRequestURI().getPath())) {
             return ExportVerdict.refused(404, "traces are posted to " + TRACES_PATH);
@@ -68,7 +69,13 @@ final class HttpListener implements OtlpListener {
         }
         ExportTraceServiceRequest request;
         try (InputStream body = decompressed(exchange.getRequestBody(), encoding)) {
-            request = ExportTraceServiceRequest.parseFrom(body);
+            byte[] message = body.readNBytes(maxMessageBytes);
+            if (body.read() != -1) {
+                // read to the end, so that the client gets this answer rather than a connection reset mid-body
+                exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
+                return ExportVerdict.refused(413, "the request is larger than " + maxMessageBytes + " bytes");
+            }
+            request = ExportTraceServiceRequest.parseFrom(message);
         } catch (InvalidProtocolBufferException | ZipException e) {
             return ExportVerdict.refused(400, "the body is not an ExportTraceServiceRequest: " + e.getMessage());
         }

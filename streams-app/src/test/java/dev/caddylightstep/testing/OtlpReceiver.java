@@ -27,12 +27,15 @@ import java.util.function.Predicate;
  * does not decode) are answered with a 4xx and counted nowhere. Thread-safe.
  */
 public final class OtlpReceiver implements AutoCloseable {
+    /** grpc-java's default inbound limit, which is also the Collector's gRPC receiver's. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
     private static final String HOST = "127.0.0.1";
 
     private final OtlpTransport transport;
     private final FaultPlan faults = new FaultPlan();
     private final ReceivedExports received = new ReceivedExports();
     private int port;
+    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private OtlpListener listener;
 
     /** A receiver that will listen on a free port, chosen when it first starts and kept across restarts. */
@@ -50,6 +53,20 @@ public final class OtlpReceiver implements AutoCloseable {
     }
 
     /**
+     * Refuses export requests larger than {@code bytes} (decompressed), as a collector does: over gRPC with
+     * RESOURCE_EXHAUSTED and grpc-java's own "exceeds maximum size" description, over HTTP with 413. Such a
+     * request is counted nowhere, since it is refused before it is decoded. Applies from the next start;
+     * {@link #DEFAULT_MAX_MESSAGE_BYTES} on both wires unless set.
+     */
+    public synchronized OtlpReceiver limitMessageSize(int bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("bytes must be 1 or more, was " + bytes);
+        }
+        maxMessageBytes = bytes;
+        return this;
+    }
+
+    /**
      * Listens on 127.0.0.1, on the same port as before after a {@link #stop()}. Does nothing when already
      * listening. Another process may take the port while the receiver is down; then this throws.
      */
@@ -58,7 +75,7 @@ public final class OtlpReceiver implements AutoCloseable {
             return this;
         }
         try {
-            listener = transport.listen(new InetSocketAddress(loopback(), port), this::receive);
+            listener = transport.listen(new InetSocketAddress(loopback(), port), maxMessageBytes, this::receive);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + HOST + ":" + port + " for OTLP " + transport, e);
         }

@@ -213,6 +213,67 @@ class OtlpReceiverTest {
     }
 
     @Test
+    void grpcRequestsLargerThanTheLimitAreRefusedAsResourceExhausted() {
+        ExportTraceServiceRequest request = oneSpanRequest();
+        int limit = request.getSerializedSize() - 1;
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.GRPC).limitMessageSize(limit).start()) {
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", receiver.port()).usePlaintext().build();
+            try {
+                TraceServiceGrpc.TraceServiceBlockingStub traces = TraceServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+                assertThatThrownBy(() -> traces.export(request))
+                        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                            assertThat(e.getStatus().getDescription()).contains("exceeds maximum size " + limit);
+                        });
+                assertThat(receiver.requests()).isEmpty();
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void httpRequestsLargerThanTheLimitAreRefusedWith413() throws Exception {
+        ExportTraceServiceRequest request = oneSpanRequest();
+        int limit = request.getSerializedSize() - 1;
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).limitMessageSize(limit).start()) {
+            HttpResponse<byte[]> response = post(receiver, "application/x-protobuf", request.toByteArray());
+
+            assertThat(response.statusCode()).isEqualTo(413);
+            assertThat(com.google.rpc.Status.parseFrom(response.body()).getMessage()).contains("larger than " + limit + " bytes");
+            assertThat(receiver.requests()).isEmpty();
+        }
+    }
+
+    @Test
+    void aGrpcRequestOfExactlyTheLimitIsAccepted() {
+        ExportTraceServiceRequest request = oneSpanRequest();
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.GRPC).limitMessageSize(request.getSerializedSize()).start()) {
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", receiver.port()).usePlaintext().build();
+            try {
+                TraceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS).export(request);
+
+                assertThat(receiver.acceptedRequests()).isEqualTo(1);
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void anHttpRequestOfExactlyTheLimitIsAccepted() throws Exception {
+        ExportTraceServiceRequest request = oneSpanRequest();
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).limitMessageSize(request.getSerializedSize()).start()) {
+            HttpResponse<byte[]> response = post(receiver, "application/x-protobuf", request.toByteArray());
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(receiver.acceptedRequests()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void refusalsAreUsedUpInOrder() throws Exception {
         try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
             receiver.refuseNext(2, 429);

@@ -8,15 +8,15 @@ public enum OtlpTransport {
     /** OTLP/HTTP with protobuf bodies: {@code POST /v1/traces}, optionally gzip-encoded. */
     HTTP_PROTOBUF(HttpListener.TRACES_PATH) {
         @Override
-        OtlpListener listen(InetSocketAddress address, ExportIntake intake) throws IOException {
-            return HttpListener.listen(address, intake);
+        OtlpListener listen(InetSocketAddress address, int maxMessageBytes, ExportIntake intake) throws IOException {
+            return HttpListener.listen(address, maxMessageBytes, intake);
         }
     },
     /** OTLP/gRPC in plaintext HTTP/2: {@code opentelemetry.proto.collector.trace.v1.TraceService/Export}. */
     GRPC("") {
         @Override
-        OtlpListener listen(InetSocketAddress address, ExportIntake intake) throws IOException {
-            return GrpcListener.listen(address, intake);
+        OtlpListener listen(InetSocketAddress address, int maxMessageBytes, ExportIntake intake) throws IOException {
+            return GrpcListener.listen(address, maxMessageBytes, intake);
         }
     };
 
@@ -31,5 +31,5 @@ public enum OtlpTransport {
         return tracesPath;
     }
 
-    abstract OtlpListener listen(InetSocketAddress address, ExportIntake intake) throws IOException;
+    abstract OtlpListener listen(InetSocketAddress address, int maxMessageBytes, ExportIntake intake) throws IOException;
 }

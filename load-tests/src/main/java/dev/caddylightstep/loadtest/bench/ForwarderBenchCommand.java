@@ -80,8 +80,13 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
     @Option(names = "--results", paramLabel = "DIR", description = "Where the JSON goes (default: load-tests/results).")
     Path results;
 
-    /** One protocol's figures. */
-    record Figures(String protocol, long spans, double seconds, double cpuSeconds, long received) {
+    /**
+     * One protocol's figures.
+     *
+     * @param cpuByThread CPU seconds by kind of thread: the forwarder's, the exporter's, the receiver's and the broker's all
+     *                    run in this process, and only the first two are the forwarder's cost
+     */
+    record Figures(String protocol, long spans, double seconds, double cpuSeconds, long received, Map<String, Double> cpuByThread) {
         double spansPerSecond() {
             return spans / seconds;
         }
@@ -160,13 +165,17 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
                     // measured from the first acknowledged batch, so the consumer group's join is not counted
                     awaitAcknowledged(forwarder, 1, Duration.ofMinutes(1));
                     Clocks first = Clocks.now();
+                    ThreadCpu threadsAtFirst = ThreadCpu.snapshot();
                     long before = forwarder.acknowledgedSpans();
                     awaitAcknowledged(forwarder, records.size(), Duration.ofMinutes(10));
                     Clocks done = Clocks.now();
+                    ThreadCpu threadsAtDone = ThreadCpu.snapshot();
                     long counted = forwarder.acknowledgedSpans() - before;
-                    Figures f = new Figures(protocol, counted, done.secondsSince(first), done.cpuSecondsSince(first), receiver.spans().size());
+                    Figures f = new Figures(protocol, counted, done.secondsSince(first), done.cpuSecondsSince(first), receiver.spans().size(),
+                            threadsAtDone.secondsByKindSince(threadsAtFirst));
                     log.printf("%s %s: %,d spans acknowledged in %.2f s after the first batch; the receiver decoded %,d spans%n", round,
                             protocol, counted, f.seconds(), f.received());
+                    log.printf("%s %s: CPU µs/span by thread: %s; load average %.2f%n", round, protocol, perSpan(f), Machine.loadAverage());
                     return f;
                 } finally {
                     forwarder.close();
@@ -174,6 +183,18 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** The threads that took at least 0.1 µs per span, most first. */
+    private static String perSpan(Figures f) {
+        List<String> parts = new ArrayList<>();
+        f.cpuByThread().forEach((kind, seconds) -> {
+            double micros = seconds * 1e6 / f.spans();
+            if (micros >= 0.1) {
+                parts.add(String.format(Locale.ROOT, "%s %.1f", kind, micros));
+            }
+        });
+        return String.join(", ", parts);
     }
 
     private static void awaitAcknowledged(SpanForwarder forwarder, long count, Duration timeout) throws InterruptedException {
@@ -216,6 +237,13 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
             run.put("spans_per_second", Math.round(f.spansPerSecond()));
             run.put("cpu_microseconds_per_span", Math.round(f.cpuMicrosPerSpan() * 10) / 10.0);
             run.put("spans_decoded_by_receiver", f.received());
+            Map<String, Object> threads = new LinkedHashMap<>();
+            f.cpuByThread().forEach((kind, seconds) -> {
+                if (seconds >= 0.01) {
+                    threads.put(kind, Math.round(seconds * 100) / 100.0);
+                }
+            });
+            run.put("cpu_seconds_by_thread", threads);
             runs.add(run);
         }
         root.put("runs", runs);
