@@ -23,7 +23,7 @@ import java.util.Map;
  */
 public final class InMemoryStages {
     private final IdentitySource source = IdentitySource.USER_ID;
-    private final CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), source.requestHeaders());
+    private final CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), source.requestHeaders(), dev.caddylightstep.access.CapturedHeaders.none());
     private final Map<String, Identity> identities = new HashMap<>();
     private final Map<String, Policy> policies = new HashMap<>();
     private final RouteTemplates routes = new RouteTemplates(List.of());

@@ -146,7 +146,7 @@ class CaddyLogGeneratorTest {
 
     @Test
     void eachKindIsWhatTheStreamsAppParserMakesOfIt() {
-        CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of());
+        CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of(), dev.caddylightstep.access.CapturedHeaders.none());
         Map<LineKind, Set<DeadLetterReason>> reasons = Map.of(
                 // a cut after a comma, or inside a number or literal, is a syntax error to Jackson, not an early EOF
                 LineKind.TRUNCATED, Set.of(DeadLetterReason.TRUNCATED, DeadLetterReason.NOT_JSON),

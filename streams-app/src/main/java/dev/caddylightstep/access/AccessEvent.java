@@ -17,7 +17,9 @@ import java.util.Map;
  * @param bytesRead newer Caddy's request body size, or -1 when not logged
  * @param userId Caddy's {@code user_id}; "" when no one authenticated
  * @param requestHeaders the request headers the pipeline reads (user agent, trace context, the identity header when
- *        identities come from one), by the names the line gave them; the line's other headers are not kept
+ *        identities come from one) and those captured for spans, by the names the line gave them; the line's other
+ *        headers are not kept
+ * @param responseHeaders the response headers captured for spans ({@link CapturedHeaders}); the line's others are not kept
  * @param tls null for plain HTTP
  */
 public record AccessEvent(
@@ -40,6 +42,7 @@ public record AccessEvent(
         String userId,
         String userAgent,
         Map<String, List<String>> requestHeaders,
+        Map<String, List<String>> responseHeaders,
         TlsInfo tls,
         TraceContext trace) {
 
@@ -57,12 +60,18 @@ public record AccessEvent(
 
     /** The first value of a request header, by its name in any case, or null. */
     public String requestHeader(String name) {
-        for (Map.Entry<String, List<String>> header : requestHeaders.entrySet()) {
-            if (header.getKey().equalsIgnoreCase(name) && !header.getValue().isEmpty()) {
-                return header.getValue().get(0);
+        List<String> values = headerValues(requestHeaders, name);
+        return values.isEmpty() ? null : values.get(0);
+    }
+
+    /** The values of a header, by its name in any case (after a round trip through Avro the map is case-sensitive). */
+    public static List<String> headerValues(Map<String, List<String>> headers, String name) {
+        for (Map.Entry<String, List<String>> header : headers.entrySet()) {
+            if (header.getKey().equalsIgnoreCase(name)) {
+                return header.getValue();
             }
         }
-        return null;
+        return List.of();
     }
 
     /** The address of the client: newer Caddy's client_ip when logged, otherwise the connection's peer. */

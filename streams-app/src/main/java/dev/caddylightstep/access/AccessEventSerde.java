@@ -43,6 +43,7 @@ public final class AccessEventSerde {
                 .setUserId(e.userId())
                 .setUserAgent(e.userAgent())
                 .setRequestHeaders(e.requestHeaders())
+                .setResponseHeaders(e.responseHeaders())
                 .setTls(e.tls() == null ? null : new TlsRecord(e.tls().resumed(), e.tls().version(), e.tls().cipherSuite(),
                         e.tls().proto(), e.tls().serverName(), e.tls().clientCommonName()))
                 .setTrace(toAvro(e.trace()))
@@ -82,6 +83,7 @@ public final class AccessEventSerde {
                 r.getUserId(),
                 r.getUserAgent(),
                 headers(r.getRequestHeaders()),
+                headers(r.getResponseHeaders()),
                 tls == null ? null : new TlsInfo(tls.getResumed(), tls.getVersion(), tls.getCipherSuite(), tls.getProto(),
                         tls.getServerName(), tls.getClientCommonName()),
                 new TraceContext(

@@ -31,21 +31,30 @@ public final class CaddyLogParser {
 
     private final LogFormat format;
     private final Redaction redaction;
-    private final Set<String> keptHeaders;
+    private final Set<String> keptRequestHeaders;
+    private final Set<String> keptResponseHeaders;
     private final TraceIds traceIds = new TraceIds();
 
     /**
-     * @param extraHeaders request headers to keep besides those the parser reads (an identity header); a line's other
-     *        headers (most of its bytes) are skipped, not decoded
+     * @param extraHeaders request headers the pipeline reads besides those the parser reads (an identity header)
+     * @param captured headers recorded on spans; a line's other headers (most of its bytes) are skipped, not decoded
      */
-    public CaddyLogParser(LogFormat format, Redaction redaction, Set<String> extraHeaders) {
+    public CaddyLogParser(LogFormat format, Redaction redaction, Set<String> extraHeaders, CapturedHeaders captured) {
         this.format = format;
         this.redaction = redaction;
+        TreeSet<String> request = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        request.addAll(READ_HEADERS);
+        request.addAll(extraHeaders);
+        request.addAll(captured.request());
+        this.keptRequestHeaders = kept(request, redaction);
+        this.keptResponseHeaders = kept(captured.response(), redaction);
+    }
+
+    private static Set<String> kept(Set<String> names, Redaction redaction) {
         TreeSet<String> kept = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        kept.addAll(READ_HEADERS);
-        kept.addAll(extraHeaders);
+        kept.addAll(names);
         kept.removeIf(redaction::dropsHeader);
-        this.keptHeaders = Collections.unmodifiableSet(kept);
+        return Collections.unmodifiableSet(kept);
     }
 
     public int maxLineBytes() {
@@ -167,6 +176,7 @@ public final class CaddyLogParser {
             case "size" -> f.size = longValue(p, f.claim(Fields.SIZE, name, value), "size");
             case "bytes_read" -> f.bytesRead = longValue(p, f.claim(Fields.BYTES_READ, name, value), "bytes_read");
             case "request" -> readRequest(p, f.claim(Fields.REQUEST, name, value), f);
+            case "resp_headers" -> f.responseHeaders = headers(p, f.claim(Fields.RESPONSE_HEADERS, name, value), name, keptResponseHeaders);
             case "traceID" -> f.caddyTraceId = string(p, f.claim(Fields.TRACE_ID, name, value), "traceID");
             case "spanID" -> f.caddySpanId = string(p, f.claim(Fields.SPAN_ID, name, value), "spanID");
             default -> {
@@ -196,28 +206,29 @@ public final class CaddyLogParser {
                 case "method" -> f.method = string(p, f.claim(Fields.METHOD, "request.method", token), "request.method");
                 case "host" -> f.host = string(p, f.claim(Fields.HOST, "request.host", token), "request.host");
                 case "uri" -> f.uri = string(p, f.claim(Fields.URI, "request.uri", token), "request.uri");
-                case "headers" -> f.requestHeaders = requestHeaders(p, f.claim(Fields.REQUEST_HEADERS, "request.headers", token));
+                case "headers" -> f.requestHeaders = headers(p, f.claim(Fields.REQUEST_HEADERS, "request.headers", token), "request.headers",
+                        keptRequestHeaders);
                 case "tls" -> f.tls = tls(p, f.claim(Fields.TLS, "request.tls", token), f);
                 default -> p.skipChildren();
             }
         }
     }
 
-    /** The kept request headers; by name in any case, as HTTP has them, so "user-agent" twice is a duplicate too. */
-    private Map<String, List<String>> requestHeaders(JsonParser p, JsonToken value) throws IOException {
+    /** The kept headers of a header object; by name in any case, as HTTP has them, so "user-agent" twice is a duplicate too. */
+    private Map<String, List<String>> headers(JsonParser p, JsonToken value, String object, Set<String> kept) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return Map.of();
         }
-        expect(value, JsonToken.START_OBJECT, "request.headers");
+        expect(value, JsonToken.START_OBJECT, object);
         Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken token = p.nextToken();
-            if (!keptHeaders.contains(name)) {
+            if (!kept.contains(name)) {
                 p.skipChildren();
                 continue;
             }
-            String field = "request.headers." + name;
+            String field = object + "." + name;
             if (headers.containsKey(name)) {
                 throw Fields.duplicate(field);
             }
@@ -320,6 +331,7 @@ public final class CaddyLogParser {
                 f.userId == null ? "" : f.userId,
                 first(requestHeaders, "User-Agent"),
                 requestHeaders,
+                f.responseHeaders == null ? Map.of() : f.responseHeaders,
                 f.tls,
                 trace);
     }
@@ -473,7 +485,7 @@ public final class CaddyLogParser {
         static final int LOGGER = 0, TS = 1, DURATION = 2, STATUS = 3, SIZE = 4, BYTES_READ = 5, REQUEST = 6,
                 TRACE_ID = 8, SPAN_ID = 9, USER_ID = 10, REMOTE_IP = 11, REMOTE_PORT = 12, CLIENT_IP = 13, PROTO = 14, METHOD = 15,
                 HOST = 16, URI = 17, REQUEST_HEADERS = 18, TLS = 19, TLS_RESUMED = 20, TLS_VERSION = 21, TLS_CIPHER_SUITE = 22,
-                TLS_PROTO = 23, TLS_SERVER_NAME = 24, TLS_CLIENT_COMMON_NAME = 25;
+                TLS_PROTO = 23, TLS_SERVER_NAME = 24, TLS_CLIENT_COMMON_NAME = 25, RESPONSE_HEADERS = 26;
         int seen;
         String logger;
         Long endEpochNanos;
@@ -490,6 +502,7 @@ public final class CaddyLogParser {
         String host;
         String uri;
         Map<String, List<String>> requestHeaders;
+        Map<String, List<String>> responseHeaders;
         TlsInfo tls;
         String userId;
         String caddyTraceId;

@@ -25,9 +25,9 @@ public final class ParseStage {
     }
 
     public static KStream<byte[], AccessEvent> apply(KStream<byte[], byte[]> lines, LogFormat format, Redaction redaction,
-                                                     Set<String> extraHeaders, Topic<byte[], byte[]> deadLetters) {
+                                                     Set<String> extraHeaders, CapturedHeaders captured, Topic<byte[], byte[]> deadLetters) {
         var branches = lines
-                .processValues(() -> new LineParser(new CaddyLogParser(format, redaction, extraHeaders)), Named.as("parse"))
+                .processValues(() -> new LineParser(new CaddyLogParser(format, redaction, extraHeaders, captured)), Named.as("parse"))
                 .split(Named.as("parsed-"))
                 .branch((key, line) -> line.outcome() instanceof ParseOutcome.Parsed, Branched.as("access"))
                 .defaultBranch(Branched.as("rejected"));

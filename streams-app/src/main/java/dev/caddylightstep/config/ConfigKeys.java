@@ -33,6 +33,8 @@ public final class ConfigKeys {
         key("caddy.log.max-line-bytes", "2097152", "longer lines are dead-lettered unparsed");
         key("caddy.redact.headers", "", "more headers to drop, comma-separated (Authorization, Cookie, Set-Cookie, Proxy-Authorization always are)");
         key("caddy.redact.query-parameters", "", "more query parameters whose values become REDACTED, comma-separated");
+        key("caddy.span.capture-request-headers", "", "request headers recorded on spans as http.request.header.<name>, comma-separated (redacted ones are refused)");
+        key("caddy.span.capture-response-headers", "", "response headers recorded on spans as http.response.header.<name>, comma-separated (redacted ones are refused)");
         key("caddy.identity.source", "user_id", "where the identity key comes from: user_id, header or tls_client_cn");
         key("caddy.identity.header", "", "the request header that holds the identity when caddy.identity.source=header");
         key("caddy.identity.join", "partitioned", "partitioned (repartition by identity: any table size) or global (every instance holds the table: no repartition)");

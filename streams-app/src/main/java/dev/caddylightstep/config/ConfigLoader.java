@@ -1,5 +1,6 @@
 package dev.caddylightstep.config;
 
+import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.access.LogFormat;
 import dev.caddylightstep.access.Redaction;
 import dev.caddylightstep.aggregate.WindowSettings;
@@ -23,11 +24,13 @@ public final class ConfigLoader {
     }
 
     public static PipelineConfig pipeline(Settings s) {
+        Redaction redaction = redaction(s);
         return new PipelineConfig(
                 s.kafka(),
                 topics(s),
                 logFormat(s),
-                new Redaction(new LinkedHashSet<>(s.list("caddy.redact.headers")), new LinkedHashSet<>(s.list("caddy.redact.query-parameters"))),
+                redaction,
+                capturedHeaders(s, redaction),
                 identitySource(s),
                 IdentityJoin.valueOf(s.choice("caddy.identity.join", "partitioned", "global").toUpperCase(Locale.ROOT)),
                 routePatterns(s),
@@ -114,6 +117,30 @@ public final class ConfigLoader {
                 ? WindowSettings.EmitMode.FINAL : WindowSettings.EmitMode.UPDATES;
         return new WindowSettings(size, grace, retention, emit, s.integer("caddy.window.exemplars", 0, 100),
                 s.duration("caddy.window.flush", Duration.ofMillis(100)));
+    }
+
+    private static Redaction redaction(Settings s) {
+        return new Redaction(new LinkedHashSet<>(s.list("caddy.redact.headers")), new LinkedHashSet<>(s.list("caddy.redact.query-parameters")));
+    }
+
+    private static CapturedHeaders capturedHeaders(Settings s, Redaction redaction) {
+        return new CapturedHeaders(headerNames(s, "caddy.span.capture-request-headers", redaction),
+                headerNames(s, "caddy.span.capture-response-headers", redaction));
+    }
+
+    /** Header names to record on spans; a redacted one is refused rather than silently left out. */
+    private static LinkedHashSet<String> headerNames(Settings s, String key, Redaction redaction) {
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        for (String name : s.list(key)) {
+            if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                throw Settings.invalid(key, name, "HTTP header names, comma-separated");
+            }
+            if (redaction.dropsHeader(name)) {
+                throw new ConfigException(key + ": " + name + " is redacted (credentials, or caddy.redact.headers) and is never recorded");
+            }
+            names.add(name);
+        }
+        return names;
     }
 
     private static ClientAddressMasking clientAddress(Settings s) {

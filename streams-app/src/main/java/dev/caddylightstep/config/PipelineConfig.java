@@ -1,5 +1,6 @@
 package dev.caddylightstep.config;
 
+import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.access.LogFormat;
 import dev.caddylightstep.access.Redaction;
 import dev.caddylightstep.aggregate.WindowSettings;
@@ -22,6 +23,7 @@ public record PipelineConfig(
         TopicNames topics,
         LogFormat logFormat,
         Redaction redaction,
+        CapturedHeaders capturedHeaders,
         IdentitySource identitySource,
         IdentityJoin identityJoin,
         List<RoutePattern> routePatterns,

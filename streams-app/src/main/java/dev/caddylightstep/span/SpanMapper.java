@@ -2,6 +2,7 @@ package dev.caddylightstep.span;
 
 import com.google.protobuf.ByteString;
 import dev.caddylightstep.access.AccessEvent;
+import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.access.TraceContext;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.policy.PolicyVerdict;
@@ -20,6 +21,7 @@ import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,11 +42,16 @@ public final class SpanMapper {
     private final Map<String, Map<Long, KeyValue>> repeatedIntegers = new ConcurrentHashMap<>();
     private final Map<String, Resource> resources = new ConcurrentHashMap<>();
     private final ClientAddressMasking clientAddress;
+    /** Attribute key by captured header name, in the order the operator named them. */
+    private final Map<String, String> requestHeaderKeys;
+    private final Map<String, String> responseHeaderKeys;
     private final InstrumentationScope scope;
 
-    public SpanMapper(Map<String, String> resourceAttributes, ClientAddressMasking clientAddress) {
+    public SpanMapper(Map<String, String> resourceAttributes, ClientAddressMasking clientAddress, CapturedHeaders captured) {
         this.resourceAttributes = resourceAttributes.entrySet().stream().map(e -> string(e.getKey(), e.getValue())).toList();
         this.clientAddress = clientAddress;
+        this.requestHeaderKeys = attributeKeys("http.request.header.", captured.request());
+        this.responseHeaderKeys = attributeKeys("http.response.header.", captured.response());
         String version = SpanMapper.class.getPackage().getImplementationVersion();
         this.scope = InstrumentationScope.newBuilder().setName(SCOPE_NAME).setVersion(version == null ? "dev" : version).build();
     }
@@ -145,6 +152,8 @@ public final class SpanMapper {
         if (e.userAgent() != null) {
             a.add(repeated("user_agent.original", e.userAgent()));
         }
+        headers(requestHeaderKeys, e.requestHeaders(), a);
+        headers(responseHeaderKeys, e.responseHeaders(), a);
         if (e.tls() != null && e.tls().protocolVersion() != null) {
             a.add(repeated("tls.protocol.version", e.tls().protocolVersion()));
         }
@@ -172,6 +181,23 @@ public final class SpanMapper {
             a.add(bool("edge.slo.breached", verdict.sloBreached()));
         }
         return a;
+    }
+
+    /** The semantic conventions' key of a header attribute: the prefix and the name in lower case. */
+    private static Map<String, String> attributeKeys(String prefix, Set<String> names) {
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        names.forEach(name -> keys.put(name, prefix + name.toLowerCase(Locale.ROOT)));
+        return Map.copyOf(keys);
+    }
+
+    /** Captured headers as string arrays, since a header may be sent more than once. */
+    private static void headers(Map<String, String> keys, Map<String, List<String>> logged, List<KeyValue> a) {
+        keys.forEach((name, key) -> {
+            List<String> values = AccessEvent.headerValues(logged, name);
+            if (!values.isEmpty()) {
+                a.add(strings(key, values));
+            }
+        });
     }
 
     /** "HTTP/1.1" is version "1.1", "HTTP/2.0" is "2", as network.protocol.version has them. */

@@ -44,11 +44,11 @@ public final class PipelineTopology {
 
         KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
         KStream<byte[], AccessEvent> parsed = ParseStage.apply(lines, config.logFormat(), config.redaction(),
-                config.identitySource().requestHeaders(), topics.accessDeadLetters());
+                config.identitySource().requestHeaders(), config.capturedHeaders(), topics.accessDeadLetters());
         KStream<String, IdentifiedRequest> identified = identified(builder, config, topics, parsed);
         KStream<String, EnrichedRequest> enriched = JudgeStage.apply(identified, policies, new RouteTemplates(config.routePatterns()));
 
-        SpanStage.apply(enriched, new SpanMapper(config.resourceAttributes(), config.clientAddress()), topics.spans());
+        SpanStage.apply(enriched, new SpanMapper(config.resourceAttributes(), config.clientAddress(), config.capturedHeaders()), topics.spans());
         AggregateStage.apply(builder, enriched, config.windows(), topics.latencyByGroup(), topics.latencyByRoute(),
                 topics.accessDeadLetters());
         return builder.build();

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** What the parser keeps of a line: the headers something reads, not every header logged. */
+/** What the parser keeps of a line: the headers something reads or records, not every header logged. */
 class CaddyLogParserTest {
     private static final String TRACED = access(request("GET", "/api/traced/1", 200));
 
@@ -20,7 +20,7 @@ class CaddyLogParserTest {
 
     @Test
     void onlyTheHeadersThePipelineReadsAreKept() {
-        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of()), TRACED);
+        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), CapturedHeaders.none()), TRACED);
 
         assertThat(event.requestHeaders()).containsOnlyKeys("User-Agent", "Traceparent", "Tracestate");
         assertThat(event.userAgent()).isEqualTo("curl/7.88.1");
@@ -29,7 +29,7 @@ class CaddyLogParserTest {
 
     @Test
     void anIdentityHeaderIsKeptInWhateverCaseTheLineGivesIt() {
-        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of("x-user")),
+        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of("x-user"), CapturedHeaders.none()),
                 TRACED.replace("\"Accept\":[\"*/*\"]", "\"Accept\":[\"*/*\"],\"X-User\":[\"alice@example.com\"]"));
 
         assertThat(event.requestHeader("X-User")).isEqualTo("alice@example.com");
@@ -37,9 +37,46 @@ class CaddyLogParserTest {
 
     @Test
     void aCredentialHeaderIsNotKeptEvenWhenAskedFor() {
-        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of("Authorization")),
+        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of("Authorization"), CapturedHeaders.none()),
                 TRACED.replace("\"Authorization\":[]", "\"Authorization\":[\"Basic YWxpY2U6c2VjcmV0\"]"));
 
         assertThat(event.requestHeader("Authorization")).isNull();
+    }
+
+    @Test
+    void noResponseHeaderIsKeptUnlessCaptured() {
+        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), CapturedHeaders.none()), TRACED);
+
+        assertThat(event.responseHeaders()).isEmpty();
+    }
+
+    @Test
+    void capturedResponseHeadersAreKeptWithEveryValue() {
+        CapturedHeaders captured = new CapturedHeaders(Set.of(), Set.of("server", "Content-Type"));
+        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), captured), TRACED);
+
+        assertThat(event.responseHeaders()).containsOnlyKeys("Server", "Content-Type");
+        assertThat(event.responseHeaders().get("Server")).containsExactly("Caddy", "BaseHTTP/0.6 Python/3.11.7");
+    }
+
+    @Test
+    void capturedRequestHeadersAreKeptBesideThoseThePipelineReads() {
+        CapturedHeaders captured = new CapturedHeaders(Set.of("accept"), Set.of());
+        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), captured), TRACED);
+
+        assertThat(event.requestHeaders()).containsOnlyKeys("User-Agent", "Traceparent", "Tracestate", "Accept");
+    }
+
+    @Test
+    void aCapturedResponseHeaderLoggedTwiceIsADuplicateField() {
+        CapturedHeaders captured = new CapturedHeaders(Set.of(), Set.of("Content-Type"));
+        String twice = TRACED.replace("\"Content-Type\":[\"application/json\"]", "\"Content-Type\":[\"application/json\"],\"content-type\":[\"text/html\"]");
+        ParseOutcome outcome = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), captured)
+                .parse(twice.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(outcome).isInstanceOfSatisfying(ParseOutcome.Rejected.class, rejected -> {
+            assertThat(rejected.reason()).isEqualTo(dev.caddylightstep.deadletter.DeadLetterReason.DUPLICATE_FIELD);
+            assertThat(rejected.detail()).contains("resp_headers.content-type");
+        });
     }
 }

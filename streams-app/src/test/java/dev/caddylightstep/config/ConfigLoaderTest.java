@@ -84,6 +84,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aRedactedHeaderCannotBeCapturedForSpans() {
+        assertThatThrownBy(() -> ConfigLoader.pipeline(Settings.of(Map.of("caddy.span.capture-request-headers", "Accept,authorization"))))
+                .hasMessageContaining("caddy.span.capture-request-headers").hasMessageContaining("authorization is redacted");
+        assertThatThrownBy(() -> ConfigLoader.pipeline(Settings.of(Map.of("caddy.redact.headers", "X-Api-Key",
+                "caddy.span.capture-request-headers", "X-Api-Key"))))
+                .hasMessageContaining("X-Api-Key is redacted");
+    }
+
+    @Test
     void twoRolesCannotShareATopic() {
         assertThatThrownBy(() -> ConfigLoader.pipeline(Settings.of(Map.of("caddy.topic.spans", "caddy.access"))))
                 .hasMessageContaining("both name topic caddy.access");

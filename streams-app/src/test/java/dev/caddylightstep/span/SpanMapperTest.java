@@ -125,6 +125,26 @@ class SpanMapperTest {
     }
 
     @Test
+    void capturedHeadersAreHeaderAttributesInLowerCaseWithEveryValue() {
+        Map<String, String> settings = Map.of("caddy.span.capture-request-headers", "Accept",
+                "caddy.span.capture-response-headers", "server,content-type");
+        try (PipelineHarness p = PipelineHarness.start(settings)) {
+            assertThat(attributes(p.send(ALICE_ORDERS).onlySpan()))
+                    .containsEntry("http.request.header.accept", java.util.List.of("*/*"))
+                    .containsEntry("http.response.header.server", java.util.List.of("Caddy", "BaseHTTP/0.6 Python/3.11.7"))
+                    .containsEntry("http.response.header.content-type", java.util.List.of("application/json"));
+        }
+    }
+
+    @Test
+    void headersAreNotAttributesUnlessCaptured() {
+        try (PipelineHarness p = PipelineHarness.start()) {
+            assertThat(attributes(p.send(ALICE_ORDERS).onlySpan()).keySet())
+                    .noneMatch(key -> key.startsWith("http.request.header.") || key.startsWith("http.response.header."));
+        }
+    }
+
+    @Test
     void configuredQueryParametersAreRedactedToo() {
         String line = access(l -> l.path("request").path("uri").asText().startsWith("/api/search?"));
         try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.redact.query-parameters", "q"))) {

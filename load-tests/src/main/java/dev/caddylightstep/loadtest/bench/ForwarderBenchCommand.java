@@ -123,7 +123,7 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
 
     private List<ProducerRecord<String, byte[]>> spanRecords() {
         InMemoryStages stages = new InMemoryStages();
-        SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP);
+        SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, dev.caddylightstep.access.CapturedHeaders.none());
         CaddyLogGenerator generator = new CaddyLogGenerator(GeneratorSettings.defaults().withSeed(seed).withShares(0, 0)
                 .withStart(Instant.now().minus(Duration.ofHours(1))));
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>(spans);

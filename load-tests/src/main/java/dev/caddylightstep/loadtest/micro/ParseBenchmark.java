@@ -31,7 +31,7 @@ public class ParseBenchmark {
     @Setup
     public void setUp() {
         lines = SampleTraffic.lines();
-        parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of());
+        parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of(), dev.caddylightstep.access.CapturedHeaders.none());
     }
 
     @Benchmark

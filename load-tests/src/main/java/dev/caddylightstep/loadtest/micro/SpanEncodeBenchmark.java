@@ -31,7 +31,7 @@ public class SpanEncodeBenchmark {
     @Setup
     public void setUp() {
         requests = SampleTraffic.requests();
-        mapper = new SpanMapper(Map.of("service.name", "caddy", "deployment.environment", "bench"), ClientAddressMasking.KEEP);
+        mapper = new SpanMapper(Map.of("service.name", "caddy", "deployment.environment", "bench"), ClientAddressMasking.KEEP, dev.caddylightstep.access.CapturedHeaders.none());
     }
 
     @Benchmark
