@@ -10,6 +10,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -68,6 +69,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final KafkaClientMetrics consumerMetrics;
     private final java.util.concurrent.ScheduledExecutorService metricsRefresh;
     private final RateLimit rateLimit;
+    private final KnownResources known = new KnownResources();
     private final AtomicLong acknowledged = new AtomicLong();
     private final Set<TopicPartition> revoked = new HashSet<>();
     private volatile boolean running = true;
@@ -179,9 +181,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(record.value() == null ? new byte[0] : record.value());
             List<SpanData> spans = new ArrayList<>();
             for (ResourceSpans rs : request.getResourceSpansList()) {
-                Resource resource = ProtoSpanData.resource(rs.getResource());
+                Resource resource = known.resource(rs.getResource());
                 for (ScopeSpans ss : rs.getScopeSpansList()) {
-                    ss.getSpansList().forEach(span -> spans.add(new ProtoSpanData(span, resource, ss.getScope())));
+                    InstrumentationScopeInfo scope = known.scope(ss.getScope());
+                    ss.getSpansList().forEach(span -> spans.add(new ProtoSpanData(span, resource, scope)));
                 }
             }
             return spans;
