@@ -419,7 +419,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             // when every record polled from the partition is in a finished batch, the position is past nothing but
             // transaction markers (and aborted records): committing it, not the offset after the last record, leaves
             // no lag of 1 behind the marker on every partition of the transactional spans topic
-            if (marks.isEmpty() && !current.covers(partition) && consumer.position(partition) > last.nextOffset()) {
+            if (marks.isEmpty() && !current.covers(partition) && consumer.assignment().contains(partition)
+                    && consumer.position(partition) > last.nextOffset()) {
                 uncommitted.put(partition, new OffsetAndMetadata(consumer.position(partition)));
             }
         });
@@ -495,8 +496,11 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             if (!current.isEmpty()) {
                 seal();
             }
-            awaitInFlightOf(partitions);
-            commitFinished();
+            // when stopping, finish() has waited and committed already, and the consumer's close is what revokes
+            if (running) {
+                awaitInFlightOf(partitions);
+                commitFinished();
+            }
             forget(partitions);
         }
 
