@@ -70,6 +70,12 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private static final Duration IDLE_POLL = Duration.ofMillis(100);
     /** With answers to come, a poll must not keep them waiting long when the topic has nothing new. */
     private static final Duration BUSY_POLL = Duration.ofMillis(5);
+    /**
+     * Finished batches are committed together at most this often, as Kafka Streams does with commit.interval.ms: a
+     * commit per batch cost the broker's group coordinator more than the batch cost the forwarder. A crash may export
+     * this much again; a revocation or a stop commits at once.
+     */
+    private static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(100).toNanos();
     /** How often the group is heard from while no room is left to consume: rebalances proceed only in poll. */
     private static final long GROUP_POLL_NANOS = Duration.ofMillis(100).toNanos();
 
@@ -95,8 +101,9 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final Map<TopicPartition, Deque<Mark>> ledger = new HashMap<>();
     /** Offsets of finished batches whose commit is still to be done (or failed and is to be tried again). */
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
-    private Batch current = new Batch();
+    private Batch current;
     private long lastPolled = System.nanoTime();
+    private long lastCommitted = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean idle = true;
     private final Map<ExportFailure, Long> lastLogged = new EnumMap<>(ExportFailure.class);
@@ -104,6 +111,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     public SpanForwarder(ForwarderSettings settings, Map<String, Object> kafka, SpanExporter exporter, String spansTopic,
                          String deadLetterTopic, MeterRegistry registry) {
         this.settings = settings;
+        this.current = new Batch();
         this.exporter = exporter;
         this.spansTopic = spansTopic;
         this.deadLetterTopic = deadLetterTopic;
@@ -149,7 +157,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
                 settleAnswered();
                 expireUnanswered();
                 sendDue();
-                commitFinished();
+                collectFinished();
+                if (System.nanoTime() - lastCommitted >= COMMIT_INTERVAL_NANOS) {
+                    commitCollected();
+                }
                 idle = current.isEmpty() && pending.isEmpty() && inFlight.isEmpty();
                 if (pending.isEmpty() && inFlight.size() < settings.maxInFlight()) {
                     consume();
@@ -405,8 +416,13 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         return doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
     }
 
-    /** Commits, per partition, past the finished batches at the head of its ledger and never past one still open. */
     private void commitFinished() {
+        collectFinished();
+        commitCollected();
+    }
+
+    /** Takes, per partition, the offset past the finished batches at the head of its ledger, never past one still open. */
+    private void collectFinished() {
         ledger.forEach((partition, marks) -> {
             Mark last = null;
             while (!marks.isEmpty() && marks.peek().batch().isFinished()) {
@@ -424,6 +440,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
                 uncommitted.put(partition, new OffsetAndMetadata(consumer.position(partition)));
             }
         });
+    }
+
+    private void commitCollected() {
+        lastCommitted = System.nanoTime();
         if (uncommitted.isEmpty()) {
             return;
         }
@@ -578,9 +598,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
 
     /** The records of one export, with the spans each carried. */
     private final class Batch {
-        private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        private final List<SpanData> spans = new ArrayList<>();
-        private final Map<SpanData, ConsumerRecord<byte[], byte[]>> sources = new IdentityHashMap<>();
+        // sized for a full batch from the start: growing them one copy at a time showed in the forwarder's allocations
+        private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(settings.batchSize());
+        private final List<SpanData> spans = new ArrayList<>(settings.batchSize());
+        private final Map<SpanData, ConsumerRecord<byte[], byte[]>> sources = new IdentityHashMap<>(settings.batchSize());
         private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
         /** Partitions revoked since the batch was sealed: their spans are no longer this forwarder's to export. */
         private final Set<TopicPartition> dropped = new HashSet<>();
