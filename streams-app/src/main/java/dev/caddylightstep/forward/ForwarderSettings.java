@@ -6,10 +6,12 @@ import java.time.Duration;
 /**
  * How the forwarder consumes and exports.
  *
+ * @param maxInFlight       export requests sent and not yet answered, at most: the backend's latency is waited out in
+ *                          parallel, as the Collector's exporters do with several queue consumers
  * @param maxExportBytes    the most bytes of span records one export request may carry
  * @param maxSpansPerSecond 0 for no limit
  */
-public record ForwarderSettings(String groupId, int batchSize, int maxExportBytes, int maxSpansPerSecond, Duration maxBackoff,
+public record ForwarderSettings(String groupId, int batchSize, int maxInFlight, int maxExportBytes, int maxSpansPerSecond, Duration maxBackoff,
                                 String lightstepRegion) {
     /** OpenTelemetry's exporters refuse to send a larger request themselves. */
     private static final int EXPORTER_LIMIT = 64 * 1024 * 1024;
@@ -18,6 +20,7 @@ public record ForwarderSettings(String groupId, int batchSize, int maxExportByte
         return new ForwarderSettings(
                 s.string("caddy.forward.group-id"),
                 s.integer("caddy.forward.batch-size", 1, 100_000),
+                s.integer("caddy.forward.max-in-flight", 1, 64),
                 s.integer("caddy.forward.max-export-bytes", 1024, EXPORTER_LIMIT),
                 s.integer("caddy.forward.max-spans-per-second", 0, 10_000_000),
                 s.duration("caddy.forward.max-backoff", Duration.ofMillis(100)),

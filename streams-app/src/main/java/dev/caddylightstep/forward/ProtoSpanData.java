@@ -38,10 +38,10 @@ final class ProtoSpanData implements SpanData {
     private final SpanContext parent;
     private final Attributes attributes;
 
-    ProtoSpanData(Span span, Resource resource, InstrumentationScope scope) {
+    ProtoSpanData(Span span, Resource resource, InstrumentationScopeInfo scope) {
         this.span = span;
         this.resource = resource;
-        this.scope = InstrumentationScopeInfo.builder(scope.getName()).setVersion(scope.getVersion().isEmpty() ? null : scope.getVersion()).build();
+        this.scope = scope;
         TraceFlags flags = TraceFlags.fromByte((byte) (span.getFlags() & SpanFlags.SPAN_FLAGS_TRACE_FLAGS_MASK_VALUE));
         String traceId = HEX.formatHex(span.getTraceId().toByteArray());
         this.context = SpanContext.create(traceId, HEX.formatHex(span.getSpanId().toByteArray()), flags, traceState(span.getTraceState()));
@@ -52,6 +52,10 @@ final class ProtoSpanData implements SpanData {
 
     static Resource resource(io.opentelemetry.proto.resource.v1.Resource proto) {
         return Resource.create(attributes(proto.getAttributesList()));
+    }
+
+    static InstrumentationScopeInfo scope(InstrumentationScope proto) {
+        return InstrumentationScopeInfo.builder(proto.getName()).setVersion(proto.getVersion().isEmpty() ? null : proto.getVersion()).build();
     }
 
     static Attributes attributes(List<KeyValue> keyValues) {

@@ -10,22 +10,29 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,6 +42,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -44,19 +52,32 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Consumes the spans topic in its own consumer group and exports batches with OpenTelemetry's OTLP exporter.
- * A batch holds at most caddy.forward.batch-size spans and caddy.forward.max-export-bytes of span records.
- * Offsets are committed only after the backend acknowledged a batch; while the backend is down or throttling,
- * the batch is retried with exponential backoff and jitter and nothing new is consumed (the topic is the
- * buffer). A batch the backend rejects as malformed is split until the bad spans are found; those go to the
- * spans dead-letter topic with the reason and the rest are exported. A batch the backend refuses as too large
- * is split until the halves get through; a span too large for an export on its own is dead-lettered. Several
- * forwarders share the partitions.
+ * A batch holds at most caddy.forward.batch-size spans and caddy.forward.max-export-bytes of span records; up to
+ * caddy.forward.max-in-flight export requests await the backend's answer at once. A partition's offset is committed
+ * only once the backend acknowledged every batch up to it, so a batch still in flight or being retried holds back the
+ * commit of its partitions. While the backend is down or throttling, a failed request is retried with exponential
+ * backoff and jitter and nothing new is consumed (the topic is the buffer). A batch the backend rejects as malformed
+ * is split until the bad spans are found; those go to the spans dead-letter topic with the reason and the rest are
+ * exported. A batch the backend refuses as too large is split until the halves get through; a span too large for an
+ * export on its own is dead-lettered. Several forwarders share the partitions.
  */
 public final class SpanForwarder implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpanForwarder.class);
+    /** OpenTelemetry's exporters answer within their own timeout (10 s unless set); this is the last resort. */
     private static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
     private static final Duration LINGER = Duration.ofMillis(200);
+    private static final Duration IDLE_POLL = Duration.ofMillis(100);
+    /** With answers to come, a poll must not keep them waiting long when the topic has nothing new. */
+    private static final Duration BUSY_POLL = Duration.ofMillis(5);
+    /**
+     * Finished batches are committed together at most this often, as Kafka Streams does with commit.interval.ms: a
+     * commit per batch cost the broker's group coordinator more than the batch cost the forwarder. A crash may export
+     * this much again; a revocation or a stop commits at once.
+     */
+    private static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(100).toNanos();
+    /** How often the group is heard from while no room is left to consume: rebalances proceed only in poll. */
+    private static final long GROUP_POLL_NANOS = Duration.ofMillis(100).toNanos();
 
     private final ForwarderSettings settings;
     private final SpanExporter exporter;
@@ -68,8 +89,21 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final KafkaClientMetrics consumerMetrics;
     private final java.util.concurrent.ScheduledExecutorService metricsRefresh;
     private final RateLimit rateLimit;
+    private final KnownResources known = new KnownResources();
     private final AtomicLong acknowledged = new AtomicLong();
-    private final Set<TopicPartition> revoked = new HashSet<>();
+    /** Answers from the exporter's threads, settled on the forwarder's own, the only one to touch the rest. */
+    private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
+    /** Requests sent and not yet settled, with when each was sent; by identity, since a retry carries the same spans. */
+    private final Map<Part, Long> inFlight = new IdentityHashMap<>();
+    /** Requests to send: new batches, halves and retries (these not before their backoff). */
+    private final Deque<Part> pending = new ArrayDeque<>();
+    /** Per partition, the sealed batches in the order their records were consumed. */
+    private final Map<TopicPartition, Deque<Mark>> ledger = new HashMap<>();
+    /** Offsets of finished batches whose commit is still to be done (or failed and is to be tried again). */
+    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    private Batch current;
+    private long lastPolled = System.nanoTime();
+    private long lastCommitted = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean idle = true;
     private final Map<ExportFailure, Long> lastLogged = new EnumMap<>(ExportFailure.class);
@@ -77,6 +111,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     public SpanForwarder(ForwarderSettings settings, Map<String, Object> kafka, SpanExporter exporter, String spansTopic,
                          String deadLetterTopic, MeterRegistry registry) {
         this.settings = settings;
+        this.current = new Batch();
         this.exporter = exporter;
         this.spansTopic = spansTopic;
         this.deadLetterTopic = deadLetterTopic;
@@ -85,6 +120,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerProps.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // a batch fills from one poll
         consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSize());
         this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         Map<String, Object> producerProps = new HashMap<>(KafkaClientProperties.producer(kafka));
@@ -108,62 +144,96 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         return acknowledged.get();
     }
 
-    /** True when no batch is waiting to be exported. */
+    /** True when no batch is waiting to be exported or for the backend's answer. */
     public boolean isIdle() {
         return idle;
     }
 
     @Override
     public void run() {
-        consumer.subscribe(List.of(spansTopic), new ConsumerRebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                revoked.addAll(partitions);
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                revoked.removeAll(partitions);
-            }
-        });
-        Batch batch = new Batch();
+        consumer.subscribe(List.of(spansTopic), new Rebalance());
         try {
             while (running) {
-                var records = consumer.poll(Duration.ofMillis(100));
-                for (ConsumerRecord<byte[], byte[]> record : records) {
-                    List<SpanData> spans = decode(record);
-                    if (!batch.isEmpty() && !batch.fits(spans, record)) {
-                        flush(batch);
-                        batch = new Batch();
-                    }
-                    batch.add(record, spans);
+                settleAnswered();
+                expireUnanswered();
+                sendDue();
+                collectFinished();
+                if (System.nanoTime() - lastCommitted >= COMMIT_INTERVAL_NANOS) {
+                    commitCollected();
                 }
-                idle = batch.isEmpty();
-                if (!batch.isEmpty() && (batch.spanCount() >= settings.batchSize() || batch.age().compareTo(LINGER) >= 0 || records.isEmpty())) {
-                    flush(batch);
-                    batch = new Batch();
-                    idle = true;
+                idle = current.isEmpty() && pending.isEmpty() && inFlight.isEmpty();
+                if (pending.isEmpty() && inFlight.size() < settings.maxInFlight()) {
+                    consume();
+                } else {
+                    awaitRoom();
                 }
-            }
-            if (!batch.isEmpty()) {
-                flush(batch);
             }
         } catch (WakeupException e) {
-            if (!batch.isEmpty() && !revokedAll(batch)) {
-                LOG.info("forwarder stopping with {} spans not yet exported; they stay on {} for the next start", batch.spanCount(), spansTopic);
-            }
+            // close() asked while the consumer was busy
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            consumer.close(Duration.ofSeconds(10));
-            deadLetters.close(Duration.ofSeconds(10));
-            consumerMetrics.close();
-            metricsRefresh.shutdownNow();
+            try {
+                finish();
+            } finally {
+                consumer.close(Duration.ofSeconds(10));
+                deadLetters.close(Duration.ofSeconds(10));
+                consumerMetrics.close();
+                metricsRefresh.shutdownNow();
+            }
         }
     }
 
-    private boolean revokedAll(Batch batch) {
-        return revoked.containsAll(batch.partitions());
+    private void consume() {
+        consumer.resume(consumer.paused());
+        var records = consumer.poll(inFlight.isEmpty() ? IDLE_POLL : BUSY_POLL);
+        lastPolled = System.nanoTime();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            List<SpanData> spans = decode(record);
+            if (!current.isEmpty() && !current.fits(spans, record)) {
+                seal();
+            }
+            current.add(record, spans);
+        }
+        if (!current.isEmpty() && (current.spanCount() >= settings.batchSize() || current.age().compareTo(LINGER) >= 0 || records.isEmpty())) {
+            seal();
+        }
+    }
+
+    /**
+     * Waits for an answer, or for a retry's backoff to run out, while consuming nothing: what is on the topic stays
+     * there rather than in memory. The group still hears from this member, so that rebalances go on.
+     */
+    private void awaitRoom() throws InterruptedException {
+        Answer answer = answers.poll(untilNextDue(), TimeUnit.NANOSECONDS);
+        if (answer != null) {
+            settle(answer);
+        }
+        if (System.nanoTime() - lastPolled >= GROUP_POLL_NANOS) {
+            pollPaused();
+        }
+    }
+
+    private long untilNextDue() {
+        if (inFlight.size() >= settings.maxInFlight()) {
+            return GROUP_POLL_NANOS;
+        }
+        long now = System.nanoTime();
+        long wait = GROUP_POLL_NANOS;
+        for (Part part : pending) {
+            wait = Math.min(wait, part.notBefore() - now);
+        }
+        return Math.max(0, wait);
+    }
+
+    /** Paused partitions hand out nothing; one assigned during this poll was not paused yet: its records go back for later. */
+    private void pollPaused() {
+        consumer.pause(consumer.assignment());
+        var early = consumer.poll(Duration.ZERO);
+        lastPolled = System.nanoTime();
+        for (TopicPartition partition : early.partitions()) {
+            consumer.seek(partition, early.records(partition).get(0).offset());
+        }
     }
 
     /** A record that cannot be exported (not an OTLP request, or larger than an export may be) is dead-lettered at once; null then. */
@@ -179,9 +249,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(record.value() == null ? new byte[0] : record.value());
             List<SpanData> spans = new ArrayList<>();
             for (ResourceSpans rs : request.getResourceSpansList()) {
-                Resource resource = ProtoSpanData.resource(rs.getResource());
+                Resource resource = known.resource(rs.getResource());
                 for (ScopeSpans ss : rs.getScopeSpansList()) {
-                    ss.getSpansList().forEach(span -> spans.add(new ProtoSpanData(span, resource, ss.getScope())));
+                    InstrumentationScopeInfo scope = known.scope(ss.getScope());
+                    ss.getSpansList().forEach(span -> spans.add(new ProtoSpanData(span, resource, scope)));
                 }
             }
             return spans;
@@ -192,63 +263,119 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         }
     }
 
-    private void flush(Batch batch) throws InterruptedException {
-        List<SpanData> spans = batch.spans();
-        rateLimit.acquire(spans.size(), metrics);
-        exportAll(spans, batch);
-        commit(batch);
-    }
-
-    /** Exports the spans, retrying until acknowledged; malformed batches are split. */
-    private void exportAll(List<SpanData> spans, Batch batch) throws InterruptedException {
-        Duration backoff = FIRST_BACKOFF;
-        while (!spans.isEmpty()) {
-            long start = System.nanoTime();
-            CompletableResultCode result = exporter.export(spans).join(EXPORT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            metrics.exportLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            if (result.isSuccess()) {
-                acknowledged.addAndGet(spans.size());
-                metrics.exported.increment(spans.size());
-                return;
-            }
-            metrics.failedAttempts.increment();
-            ExportFailure failure = result.isDone() ? ExportFailure.of(result.getFailureThrowable()) : ExportFailure.RETRY;
-            String why = result.isDone() ? ExportFailure.describe(result.getFailureThrowable()) : "no answer within " + EXPORT_TIMEOUT.toSeconds() + " s";
-            if (failure == ExportFailure.MALFORMED || failure == ExportFailure.TOO_LARGE) {
-                logFailure(failure, why, spans.size(), backoff);
-                split(spans, batch, failure, why);
-                return;
-            }
-            if (failure == ExportFailure.THROTTLED) {
-                metrics.throttled.increment();
-            }
-            logFailure(failure, why, spans.size(), backoff);
-            waitOut(backoff);
-            // partitions another forwarder took over during the wait are its to export now
-            spans = spans.stream().filter(span -> !revoked.contains(batch.partitionOf(span))).toList();
-            metrics.retries.increment();
-            backoff = next(backoff);
+    /** The batch in hand takes its place in the ledger of each of its partitions and in the queue of requests to send. */
+    private void seal() {
+        Batch batch = current;
+        current = new Batch();
+        batch.nextOffsets().forEach((partition, next) -> ledger.computeIfAbsent(partition, p -> new ArrayDeque<>()).add(new Mark(batch, next)));
+        if (!batch.spans().isEmpty()) {
+            batch.openParts = 1;
+            pending.add(new Part(batch, batch.spans(), FIRST_BACKOFF, 0, Attempt.FIRST));
         }
     }
 
-    private void split(List<SpanData> spans, Batch batch, ExportFailure failure, String why) throws InterruptedException {
-        if (spans.size() == 1) {
-            SpanData span = spans.get(0);
-            ConsumerRecord<byte[], byte[]> source = batch.sourceOf(span);
-            String which = "span " + span.getSpanId() + " of trace " + span.getTraceId();
-            if (failure == ExportFailure.TOO_LARGE) {
-                deadLetter(source.key(), source.value(), DeadLetterReason.TOO_LARGE, "the backend refused " + which
-                        + " as too large even on its own: " + why, source.topic(), source.partition(), source.offset());
-            } else {
-                deadLetter(source.key(), source.value(), DeadLetterReason.REJECTED_BY_BACKEND, "the backend rejected " + which + ": " + why,
-                        source.topic(), source.partition(), source.offset());
+    private void sendDue() throws InterruptedException {
+        long now = System.nanoTime();
+        for (var it = pending.iterator(); it.hasNext() && inFlight.size() < settings.maxInFlight(); ) {
+            Part part = it.next();
+            if (part.notBefore() - now > 0) {
+                continue;
             }
-            metrics.deadLettered.increment();
+            it.remove();
+            send(part);
+        }
+    }
+
+    private void send(Part part) throws InterruptedException {
+        // partitions another forwarder took over while this waited are its to export now
+        List<SpanData> spans = part.batch().owned(part.spans());
+        if (spans.isEmpty()) {
+            part.batch().openParts--;
             return;
         }
-        int half = spans.size() / 2;
-        exportAll(spans.subList(0, half), batch);
-        exportAll(spans.subList(half, spans.size()), batch);
+        Part sent = spans.size() == part.spans().size() ? part : part.with(spans);
+        if (sent.attempt() == Attempt.FIRST) {
+            rateLimit.acquire(spans.size(), metrics);
+        } else if (sent.attempt() == Attempt.RETRY) {
+            metrics.retries.increment();
+        }
+        inFlight.put(sent, System.nanoTime());
+        CompletableResultCode result = exporter.export(spans);
+        result.whenComplete(() -> answers.add(new Answer(sent, result, System.nanoTime())));
+    }
+
+    private void settleAnswered() {
+        for (Answer answer = answers.poll(); answer != null; answer = answers.poll()) {
+            settle(answer);
+        }
+    }
+
+    /** An answer given up on already (it came after EXPORT_TIMEOUT) is ignored: its spans were sent again. */
+    private void settle(Answer answer) {
+        Long sentAt = inFlight.remove(answer.part());
+        if (sentAt == null) {
+            return;
+        }
+        metrics.exportLatency.record(answer.answeredAt() - sentAt, TimeUnit.NANOSECONDS);
+        if (answer.result().isSuccess()) {
+            acknowledged.addAndGet(answer.part().spans().size());
+            metrics.exported.increment(answer.part().spans().size());
+            answer.part().batch().openParts--;
+            return;
+        }
+        Throwable cause = answer.result().getFailureThrowable();
+        failed(answer.part(), ExportFailure.of(cause), ExportFailure.describe(cause));
+    }
+
+    /** The exporter's own timeout answers first; a request still unanswered after EXPORT_TIMEOUT is failed here. */
+    private void expireUnanswered() {
+        long now = System.nanoTime();
+        List<Part> expired = inFlight.entrySet().stream().filter(e -> now - e.getValue() > EXPORT_TIMEOUT.toNanos()).map(Map.Entry::getKey).toList();
+        for (Part part : expired) {
+            inFlight.remove(part);
+            failed(part, ExportFailure.RETRY, "no answer within " + EXPORT_TIMEOUT.toSeconds() + " s");
+        }
+    }
+
+    private void failed(Part part, ExportFailure failure, String why) {
+        metrics.failedAttempts.increment();
+        logFailure(failure, why, part.spans().size(), part.backoff());
+        if (failure == ExportFailure.MALFORMED || failure == ExportFailure.TOO_LARGE) {
+            split(part, failure, why);
+            return;
+        }
+        if (failure == ExportFailure.THROTTLED) {
+            metrics.throttled.increment();
+        }
+        long jittered = ThreadLocalRandom.current().nextLong(part.backoff().toMillis() / 2, part.backoff().toMillis() + 1);
+        pending.addFirst(new Part(part.batch(), part.spans(), next(part.backoff()), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(jittered),
+                Attempt.RETRY));
+    }
+
+    private void split(Part part, ExportFailure failure, String why) {
+        List<SpanData> spans = part.spans();
+        if (spans.size() > 1) {
+            int half = spans.size() / 2;
+            part.batch().openParts++;
+            pending.addFirst(new Part(part.batch(), spans.subList(half, spans.size()), FIRST_BACKOFF, 0, Attempt.HALF));
+            pending.addFirst(new Part(part.batch(), spans.subList(0, half), FIRST_BACKOFF, 0, Attempt.HALF));
+            return;
+        }
+        part.batch().openParts--;
+        SpanData span = spans.get(0);
+        if (part.batch().owned(spans).isEmpty()) {
+            return;
+        }
+        ConsumerRecord<byte[], byte[]> source = part.batch().sourceOf(span);
+        String which = "span " + span.getSpanId() + " of trace " + span.getTraceId();
+        if (failure == ExportFailure.TOO_LARGE) {
+            deadLetter(source.key(), source.value(), DeadLetterReason.TOO_LARGE, "the backend refused " + which
+                    + " as too large even on its own: " + why, source.topic(), source.partition(), source.offset());
+        } else {
+            deadLetter(source.key(), source.value(), DeadLetterReason.REJECTED_BY_BACKEND, "the backend rejected " + which + ": " + why,
+                    source.topic(), source.partition(), source.offset());
+        }
+        metrics.deadLettered.increment();
     }
 
     private void logFailure(ExportFailure failure, String why, int spans, Duration backoff) {
@@ -266,7 +393,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             }
             // the dead letters say which spans were rejected and why
             case MALFORMED -> { }
-            default -> LOG.warn("export of {} spans failed ({}); retrying in {} ms", spans, why, backoff.toMillis());
+            default -> LOG.warn("export of {} spans failed ({}); retrying in about {} ms", spans, why, backoff.toMillis());
         }
     }
 
@@ -284,52 +411,78 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         return record.value() == null ? 0 : record.value().length;
     }
 
-    /** Sleeps while staying in the consumer group: paused partitions hand out nothing new. */
-    private void waitOut(Duration backoff) throws InterruptedException {
-        long jittered = ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2, backoff.toMillis() + 1);
-        long until = System.currentTimeMillis() + jittered;
-        consumer.pause(consumer.assignment());
-        try {
-            while (running && System.currentTimeMillis() < until) {
-                var early = consumer.poll(Duration.ofMillis(Math.min(100, Math.max(1, until - System.currentTimeMillis()))));
-                // a partition assigned during the wait was not paused yet: give its records back for later
-                for (TopicPartition partition : early.partitions()) {
-                    consumer.seek(partition, early.records(partition).get(0).offset());
-                }
-                consumer.pause(consumer.assignment());
-            }
-        } finally {
-            consumer.resume(consumer.paused());
-        }
-        if (!running) {
-            throw new InterruptedException("forwarder stopping during a retry");
-        }
-    }
-
     private Duration next(Duration backoff) {
         Duration doubled = backoff.multipliedBy(2);
         return doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
     }
 
-    private void commit(Batch batch) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = batch.nextOffsets();
-        offsets.keySet().removeAll(revoked);
-        if (offsets.isEmpty()) {
-            return;
-        }
-        // every record polled is in the batch, so the position is past nothing but transaction markers (and
-        // aborted records): committing it, not the offset after the last record, leaves no lag of 1 behind
-        // the marker on every partition of the transactional spans topic
-        offsets.replaceAll((partition, next) -> consumer.assignment().contains(partition) && consumer.position(partition) > next.offset()
-                ? new OffsetAndMetadata(consumer.position(partition)) : next);
-        consumer.commitSync(offsets);
-        // a partition revoked and given back during a retry restarts at the offset committed before this
-        // batch: move on past the batch, or its spans would be exported twice
-        offsets.forEach((partition, next) -> {
-            if (consumer.assignment().contains(partition) && consumer.position(partition) < next.offset()) {
-                consumer.seek(partition, next.offset());
+    private void commitFinished() {
+        collectFinished();
+        commitCollected();
+    }
+
+    /** Takes, per partition, the offset past the finished batches at the head of its ledger, never past one still open. */
+    private void collectFinished() {
+        ledger.forEach((partition, marks) -> {
+            Mark last = null;
+            while (!marks.isEmpty() && marks.peek().batch().isFinished()) {
+                last = marks.poll();
+            }
+            if (last == null) {
+                return;
+            }
+            uncommitted.put(partition, new OffsetAndMetadata(last.nextOffset()));
+            // when every record polled from the partition is in a finished batch, the position is past nothing but
+            // transaction markers (and aborted records): committing it, not the offset after the last record, leaves
+            // no lag of 1 behind the marker on every partition of the transactional spans topic
+            if (marks.isEmpty() && !current.covers(partition) && consumer.assignment().contains(partition)
+                    && consumer.position(partition) > last.nextOffset()) {
+                uncommitted.put(partition, new OffsetAndMetadata(consumer.position(partition)));
             }
         });
+    }
+
+    private void commitCollected() {
+        lastCommitted = System.nanoTime();
+        if (uncommitted.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(uncommitted);
+            uncommitted.clear();
+        } catch (RebalanceInProgressException | CommitFailedException e) {
+            // kept for the next commit; a partition revoked meanwhile is committed by its revocation or by no one
+            LOG.info("offsets not committed yet, the group is rebalancing: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * On a clean stop, the requests in flight get their answer and are committed when acknowledged; the batch in hand
+     * and what waits to be retried stay on the topic for the next start.
+     */
+    private void finish() {
+        long deadline = System.nanoTime() + EXPORT_TIMEOUT.toNanos();
+        try {
+            while (!inFlight.isEmpty() && deadline - System.nanoTime() > 0) {
+                Answer answer = answers.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (answer != null) {
+                    settle(answer);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            commitFinished();
+        } catch (WakeupException e) {
+            // the wakeup of close() had not been taken by a poll yet
+            commitFinished();
+        }
+        long unexported = current.spanCount() + pending.stream().mapToLong(p -> p.spans().size()).sum()
+                + inFlight.keySet().stream().mapToLong(p -> p.spans().size()).sum();
+        if (unexported > 0) {
+            LOG.info("forwarder stopping with {} spans not yet exported; they stay on {} for the next start", unexported, spansTopic);
+        }
     }
 
     private void deadLetter(byte[] key, byte[] value, DeadLetterReason reason, String message, String topic, int partition, long offset) {
@@ -345,18 +498,115 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         LOG.warn("dead-lettered a span record of {} partition {} offset {}: {}", topic, partition, offset, message);
     }
 
-    /** Stops after the batch in hand; its spans are exported or left on the topic, never lost. */
+    /** Stops consuming; the requests in flight are answered and committed first, the rest stays on the topic, nothing is lost. */
     @Override
     public void close() {
         running = false;
         consumer.wakeup();
     }
 
+    /**
+     * Runs inside poll, on the forwarder's thread. Before a partition goes to another forwarder, the requests in flight
+     * with its spans get their answer and what was acknowledged is committed, so that the next owner starts after it;
+     * the rest of the partition's spans are left to that owner: not sent again here, and not committed.
+     */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (!current.isEmpty()) {
+                seal();
+            }
+            // when stopping, finish() has waited and committed already, and the consumer's close is what revokes
+            if (running) {
+                awaitInFlightOf(partitions);
+                commitFinished();
+            }
+            forget(partitions);
+        }
+
+        /** Lost partitions may already be another's: nothing can be committed for them. */
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            if (!current.isEmpty()) {
+                seal();
+            }
+            forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        }
+
+        private void awaitInFlightOf(Collection<TopicPartition> partitions) {
+            long deadline = System.nanoTime() + EXPORT_TIMEOUT.toNanos();
+            try {
+                while (inFlight.keySet().stream().anyMatch(part -> part.batch().coversAny(partitions)) && deadline - System.nanoTime() > 0) {
+                    Answer answer = answers.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    if (answer != null) {
+                        settle(answer);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void forget(Collection<TopicPartition> partitions) {
+            for (TopicPartition partition : partitions) {
+                uncommitted.remove(partition);
+                Deque<Mark> marks = ledger.remove(partition);
+                if (marks != null) {
+                    marks.forEach(mark -> mark.batch().drop(partition));
+                }
+            }
+            List<Part> left = new ArrayList<>(pending);
+            pending.clear();
+            for (Part part : left) {
+                List<SpanData> spans = part.batch().owned(part.spans());
+                if (spans.isEmpty()) {
+                    part.batch().openParts--;
+                } else {
+                    pending.add(spans.size() == part.spans().size() ? part : part.with(spans));
+                }
+            }
+        }
+    }
+
+    private enum Attempt {
+        /** A batch's first request: it counts against caddy.forward.max-spans-per-second. */
+        FIRST,
+        /** The same spans again after a failure and a backoff. */
+        RETRY,
+        /** Half of a request the backend refused as malformed or too large. */
+        HALF
+    }
+
+    /** One export request: spans of one batch, sent not before {@code notBefore} (System.nanoTime()). */
+    private record Part(Batch batch, List<SpanData> spans, Duration backoff, long notBefore, Attempt attempt) {
+        Part with(List<SpanData> fewer) {
+            return new Part(batch, fewer, backoff, notBefore, attempt);
+        }
+    }
+
+    /** The exporter's answer to a part, and when it came. */
+    private record Answer(Part part, CompletableResultCode result, long answeredAt) {
+    }
+
+    /** A batch's place in a partition: once it is finished, offsets up to {@code nextOffset} may be committed. */
+    private record Mark(Batch batch, long nextOffset) {
+    }
+
     /** The records of one export, with the spans each carried. */
     private final class Batch {
-        private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        private final List<SpanData> spans = new ArrayList<>();
-        private final Map<SpanData, ConsumerRecord<byte[], byte[]>> sources = new java.util.IdentityHashMap<>();
+        // sized for a full batch from the start: growing them one copy at a time showed in the forwarder's allocations
+        private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(settings.batchSize());
+        private final List<SpanData> spans = new ArrayList<>(settings.batchSize());
+        private final Map<SpanData, ConsumerRecord<byte[], byte[]>> sources = new IdentityHashMap<>(settings.batchSize());
+        private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
+        /** Partitions revoked since the batch was sealed: their spans are no longer this forwarder's to export. */
+        private final Set<TopicPartition> dropped = new HashSet<>();
+        /** Parts of the batch sent or waiting to be; the batch is finished when none is left. */
+        private int openParts;
         private long firstAt;
         private long bytes;
 
@@ -377,6 +627,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
                 firstAt = System.nanoTime();
             }
             records.add(record);
+            nextOffsets.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
             if (decoded != null) {
                 bytes += sizeOf(record);
                 for (SpanData span : decoded) {
@@ -388,6 +639,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
 
         boolean isEmpty() {
             return records.isEmpty();
+        }
+
+        boolean isFinished() {
+            return openParts == 0;
         }
 
         int spanCount() {
@@ -406,24 +661,31 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             return sources.get(span);
         }
 
-        TopicPartition partitionOf(SpanData span) {
-            ConsumerRecord<byte[], byte[]> source = sources.get(span);
-            return new TopicPartition(source.topic(), source.partition());
+        boolean covers(TopicPartition partition) {
+            return nextOffsets.containsKey(partition);
         }
 
-        Set<TopicPartition> partitions() {
-            Set<TopicPartition> partitions = new HashSet<>();
-            records.forEach(r -> partitions.add(new TopicPartition(r.topic(), r.partition())));
-            return partitions;
+        boolean coversAny(Collection<TopicPartition> partitions) {
+            return partitions.stream().anyMatch(nextOffsets::containsKey);
         }
 
-        Map<TopicPartition, OffsetAndMetadata> nextOffsets() {
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            for (ConsumerRecord<byte[], byte[]> r : records) {
-                offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
-                        (a, b) -> a.offset() >= b.offset() ? a : b);
+        Map<TopicPartition, Long> nextOffsets() {
+            return nextOffsets;
+        }
+
+        void drop(TopicPartition partition) {
+            dropped.add(partition);
+        }
+
+        /** The spans still this forwarder's to export. */
+        List<SpanData> owned(List<SpanData> of) {
+            if (dropped.isEmpty()) {
+                return of;
             }
-            return offsets;
+            return of.stream().filter(span -> {
+                ConsumerRecord<byte[], byte[]> source = sources.get(span);
+                return !dropped.contains(new TopicPartition(source.topic(), source.partition()));
+            }).toList();
         }
     }
 }

@@ -1,9 +1,11 @@
 package dev.caddylightstep.forward;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.config.ConfigException;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.testing.CaddyCapture;
@@ -31,11 +33,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -69,9 +71,13 @@ class SpanForwarderTest {
     /** A fresh pair of topics, so that tests do not share offsets. */
     private record Topics(String spans, String deadLetters, String group) {
         static Topics fresh() {
+            return fresh(3);
+        }
+
+        static Topics fresh(int partitions) {
             String id = UUID.randomUUID().toString().substring(0, 8);
             Topics t = new Topics("spans-" + id, "spans-dlq-" + id, "forwarder-" + id);
-            kafka.createTopics(List.of(new NewTopic(t.spans, 3, (short) 1), new NewTopic(t.deadLetters, 1, (short) 1)));
+            kafka.createTopics(List.of(new NewTopic(t.spans, partitions, (short) 1), new NewTopic(t.deadLetters, 1, (short) 1)));
             return t;
         }
     }
@@ -131,15 +137,21 @@ class SpanForwarderTest {
         return Records.endOffsets(kafka.bootstrapServers(), topics.deadLetters);
     }
 
-    private static long endOffsets(Topics topics) throws ExecutionException, InterruptedException {
-        try (Admin admin = kafka.admin()) {
-            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-            for (int p = 0; p < 3; p++) {
-                request.put(new TopicPartition(topics.spans, p), OffsetSpec.latest());
-            }
-            return admin.listOffsets(request).all().get().values().stream().mapToLong(o -> o.offset()).sum();
-        }
+    private static long endOffsets(Topics topics) {
+        return Records.endOffsets(kafka.bootstrapServers(), topics.spans);
     }
+
+    private static long committedSum(Topics topics) throws ExecutionException, InterruptedException {
+        return committed(topics).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static String spanIdOf(byte[] spanRecord) throws InvalidProtocolBufferException {
+        Span span = ExportTraceServiceRequest.parseFrom(spanRecord).getResourceSpans(0).getScopeSpans(0).getSpans(0);
+        return HexFormat.of().formatHex(span.getSpanId().toByteArray());
+    }
+
+    /** Small batches, so that the captured spans make many requests, up to four of them in flight. */
+    private static final Map<String, String> FOUR_IN_FLIGHT = Map.of("caddy.forward.batch-size", "16", "caddy.forward.max-in-flight", "4");
 
     @ParameterizedTest
     @EnumSource(OtlpTransport.class)
@@ -157,7 +169,7 @@ class SpanForwarderTest {
                 receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
                 assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(spanIds);
                 assertThat(receiver.refusedRequests()).isGreaterThanOrEqualTo(3);
-                await().atMost(Duration.ofSeconds(10)).until(() -> committed(topics).values().stream().mapToLong(Long::longValue).sum() == endOffsets(topics));
+                await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
             }
         }
     }
@@ -174,7 +186,7 @@ class SpanForwarderTest {
                 assertThat(committed(topics).values()).allMatch(offset -> offset == 0);
                 receiver.start();
                 receiver.awaitSpans(100, Duration.ofSeconds(60));
-                await().atMost(Duration.ofSeconds(10)).until(() -> committed(topics).values().stream().mapToLong(Long::longValue).sum() == 100);
+                await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == 100);
                 assertThat(forwarder.acknowledgedSpans()).isEqualTo(100);
             }
         }
@@ -269,7 +281,7 @@ class SpanForwarderTest {
             Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
                 receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
-                await().atMost(Duration.ofSeconds(10)).until(() -> committed(topics).values().stream().mapToLong(Long::longValue).sum() == endOffsets(topics));
+                await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
                 assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(spanIds);
                 assertThat(deadLetterCount(topics)).isZero();
             }
@@ -317,5 +329,72 @@ class SpanForwarderTest {
                 assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().doesNotContain(LONG_QUERY_SPAN_ID);
             }
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void everySpanArrivesOnceWithSeveralRequestsInFlightAndSomeRefused(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            receiver.refuseNext(6, 503);
+            // requests holding a slow span are answered late, so that later requests overtake them
+            receiver.delaySpansMatching(span -> span.getSpanId().byteAt(7) % 5 == 0, Duration.ofMillis(300));
+            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(), FOUR_IN_FLIGHT, new SimpleMeterRegistry())) {
+                receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
+                await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
+                assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(spanIds);
+                assertThat(receiver.refusedRequests()).isGreaterThanOrEqualTo(6);
+                assertThat(forwarder.acknowledgedSpans()).isEqualTo(spanRecords.size());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void noOffsetIsCommittedPastABatchStillAwaitingItsAnswer(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh(1);
+        int held = 40;
+        String heldSpan = spanIdOf(spanRecords.get(held));
+        String farLaterSpan = spanIdOf(spanRecords.get(held + 64));
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            receiver.delaySpansMatching(span -> HexFormat.of().formatHex(span.getSpanId().toByteArray()).equals(heldSpan), Duration.ofSeconds(5));
+            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(), FOUR_IN_FLIGHT, new SimpleMeterRegistry())) {
+                // batches consumed after the held one are acknowledged while it waits for its answer
+                await().atMost(Duration.ofSeconds(30)).until(() -> receiver.spanIdsHex().contains(farLaterSpan));
+                assertThat(receiver.spanIdsHex()).doesNotContain(heldSpan);
+                assertThat(committedSum(topics)).isLessThanOrEqualTo(held);
+                receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(30));
+                await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
+                assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(spanIds);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = OtlpTransport.class, names = "GRPC")
+    void aForwarderJoiningWhileRequestsAreInFlightExportsNoSpanTwice(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            receiver.delaySpansMatching(span -> span.getSpanId().byteAt(7) % 3 == 0, Duration.ofMillis(500));
+            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            try (SpanForwarder first = forwarder(topics, receiver, Map.of(), FOUR_IN_FLIGHT, new SimpleMeterRegistry())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> first.acknowledgedSpans() > 0);
+                try (SpanForwarder second = forwarder(topics, receiver, Map.of(), FOUR_IN_FLIGHT, new SimpleMeterRegistry())) {
+                    receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
+                    await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
+                    assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(spanIds);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aMaxInFlightBelowOneIsRefusedNamingTheKey() {
+        Settings settings = Settings.load(null, Map.of(), Map.of("caddy.forward.max-in-flight", "0"));
+        assertThatThrownBy(() -> ForwarderSettings.from(settings))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("caddy.forward.max-in-flight (CADDY_FORWARD_MAX_IN_FLIGHT): '0' is not an integer from 1 to 64");
     }
 }

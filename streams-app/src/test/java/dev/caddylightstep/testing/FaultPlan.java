@@ -1,6 +1,7 @@
 package dev.caddylightstep.testing;
 
 import io.opentelemetry.proto.trace.v1.Span;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
@@ -10,6 +11,8 @@ final class FaultPlan {
     private int refusalsLeft;
     private ExportVerdict refusal = ExportVerdict.ACCEPTED;
     private Predicate<Span> rejected = span -> false;
+    private Predicate<Span> delayed = span -> false;
+    private Duration delay = Duration.ZERO;
 
     synchronized void refuseNext(int requests, int httpStatus) {
         if (requests < 0) {
@@ -24,6 +27,19 @@ final class FaultPlan {
 
     synchronized void rejectSpansMatching(Predicate<Span> predicate) {
         rejected = Objects.requireNonNull(predicate, "predicate");
+    }
+
+    synchronized void delaySpansMatching(Predicate<Span> predicate, Duration by) {
+        if (by.isNegative()) {
+            throw new IllegalArgumentException("the delay must be 0 or more, was " + by);
+        }
+        delayed = Objects.requireNonNull(predicate, "predicate");
+        delay = by;
+    }
+
+    /** How long to wait before judging a request; waited out by the caller, so that other requests go on meanwhile. */
+    synchronized Duration delayOf(List<ReceivedSpan> spans) {
+        return spans.stream().anyMatch(span -> delayed.test(span.span())) ? delay : Duration.ZERO;
     }
 
     synchronized ExportVerdict verdictOn(List<ReceivedSpan> spans) {

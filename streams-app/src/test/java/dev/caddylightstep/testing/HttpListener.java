@@ -11,6 +11,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -20,16 +22,25 @@ final class HttpListener implements OtlpListener {
     private static final String PROTOBUF = "application/x-protobuf";
 
     private final HttpServer server;
+    private final ExecutorService handlers;
 
-    private HttpListener(HttpServer server) {
+    private HttpListener(HttpServer server, ExecutorService handlers) {
         this.server = server;
+        this.handlers = handlers;
     }
 
     static HttpListener listen(InetSocketAddress address, int maxMessageBytes, ExportIntake intake) throws IOException {
         HttpServer server = HttpServer.create(address, 0);
         server.createContext(TRACES_PATH, exchange -> answer(exchange, maxMessageBytes, intake));
+        // requests on several connections are answered at once, as by a collector, not one after another
+        ExecutorService handlers = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "otlp-http-handler");
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(handlers);
         server.start();
-        return new HttpListener(server);
+        return new HttpListener(server, handlers);
     }
 
     @Override
@@ -40,6 +51,7 @@ final class HttpListener implements OtlpListener {
     @Override
     public void stop() {
         server.stop(0);
+        handlers.shutdownNow();
     }
 
     private static void answer(HttpExchange exchange, int maxMessageBytes, ExportIntake intake) throws IOException {

@@ -14,7 +14,7 @@ import java.util.function.Predicate;
 
 /**
  * A local OTLP trace endpoint for tests: it decodes real OTLP exports over HTTP or gRPC, keeps the spans and
- * headers of every request it accepted, and refuses, rejects or goes down when a test asks it to.
+ * headers of every request it accepted, and refuses, rejects, delays or goes down when a test asks it to.
  *
  * <pre>{@code
  * try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.GRPC).start()) {
@@ -146,6 +146,14 @@ public final class OtlpReceiver implements AutoCloseable {
         rejectSpansMatching(span -> span.getName().equals(name));
     }
 
+    /**
+     * Answers every request holding a span that matches only after {@code delay}, as a slow backend would, while
+     * other requests are answered at once. Replaces the previous predicate; {@code Duration.ZERO} cancels it.
+     */
+    public void delaySpansMatching(Predicate<Span> predicate, Duration delay) {
+        faults.delaySpansMatching(predicate, delay);
+    }
+
     /** The spans of every accepted request, in the order they arrived. */
     public List<ReceivedSpan> spans() {
         return received.spans();
@@ -184,6 +192,14 @@ public final class OtlpReceiver implements AutoCloseable {
 
     private ExportVerdict receive(ExportTraceServiceRequest request, RequestHeaders headers) {
         List<ReceivedSpan> spans = ReceivedSpan.allOf(request);
+        Duration delay = faults.delayOf(spans);
+        if (!delay.isZero()) {
+            try {
+                Thread.sleep(delay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         ExportVerdict verdict = faults.verdictOn(spans);
         received.record(headers, spans, verdict);
         return verdict;
