@@ -21,11 +21,9 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -101,7 +99,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final Map<TopicPartition, Deque<Mark>> ledger = new HashMap<>();
     /** Offsets of finished batches whose commit is still to be done (or failed and is to be tried again). */
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
-    private Batch current;
+    private ExportBatch current;
     private long lastPolled = System.nanoTime();
     private long lastCommitted = System.nanoTime();
     private volatile boolean running = true;
@@ -111,7 +109,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     public SpanForwarder(ForwarderSettings settings, Map<String, Object> kafka, SpanExporter exporter, String spansTopic,
                          String deadLetterTopic, MeterRegistry registry) {
         this.settings = settings;
-        this.current = new Batch();
+        this.current = new ExportBatch(settings.batchSize(), settings.maxExportBytes());
         this.exporter = exporter;
         this.spansTopic = spansTopic;
         this.deadLetterTopic = deadLetterTopic;
@@ -238,8 +236,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
 
     /** A record that cannot be exported (not an OTLP request, or larger than an export may be) is dead-lettered at once; null then. */
     private List<SpanData> decode(ConsumerRecord<byte[], byte[]> record) {
-        if (sizeOf(record) > settings.maxExportBytes()) {
-            deadLetter(record.key(), record.value(), DeadLetterReason.TOO_LARGE, "the span record is " + sizeOf(record)
+        if (ExportBatch.sizeOf(record) > settings.maxExportBytes()) {
+            deadLetter(record.key(), record.value(), DeadLetterReason.TOO_LARGE, "the span record is " + ExportBatch.sizeOf(record)
                     + " bytes, more than an export may carry (caddy.forward.max-export-bytes=" + settings.maxExportBytes() + ")",
                     record.topic(), record.partition(), record.offset());
             metrics.deadLettered.increment();
@@ -265,11 +263,11 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
 
     /** The batch in hand takes its place in the ledger of each of its partitions and in the queue of requests to send. */
     private void seal() {
-        Batch batch = current;
-        current = new Batch();
+        ExportBatch batch = current;
+        current = new ExportBatch(settings.batchSize(), settings.maxExportBytes());
         batch.nextOffsets().forEach((partition, next) -> ledger.computeIfAbsent(partition, p -> new ArrayDeque<>()).add(new Mark(batch, next)));
         if (!batch.spans().isEmpty()) {
-            batch.openParts = 1;
+            batch.partOpened();
             pending.add(new Part(batch, batch.spans(), FIRST_BACKOFF, 0, Attempt.FIRST));
         }
     }
@@ -290,7 +288,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         // partitions another forwarder took over while this waited are its to export now
         List<SpanData> spans = part.batch().owned(part.spans());
         if (spans.isEmpty()) {
-            part.batch().openParts--;
+            part.batch().partClosed();
             return;
         }
         Part sent = spans.size() == part.spans().size() ? part : part.with(spans);
@@ -320,7 +318,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         if (answer.result().isSuccess()) {
             acknowledged.addAndGet(answer.part().spans().size());
             metrics.exported.increment(answer.part().spans().size());
-            answer.part().batch().openParts--;
+            answer.part().batch().partClosed();
             return;
         }
         Throwable cause = answer.result().getFailureThrowable();
@@ -356,12 +354,12 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         List<SpanData> spans = part.spans();
         if (spans.size() > 1) {
             int half = spans.size() / 2;
-            part.batch().openParts++;
+            part.batch().partOpened();
             pending.addFirst(new Part(part.batch(), spans.subList(half, spans.size()), FIRST_BACKOFF, 0, Attempt.HALF));
             pending.addFirst(new Part(part.batch(), spans.subList(0, half), FIRST_BACKOFF, 0, Attempt.HALF));
             return;
         }
-        part.batch().openParts--;
+        part.batch().partClosed();
         SpanData span = spans.get(0);
         if (part.batch().owned(spans).isEmpty()) {
             return;
@@ -405,10 +403,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         }
         lastLogged.put(failure, now);
         return false;
-    }
-
-    private static int sizeOf(ConsumerRecord<byte[], byte[]> record) {
-        return record.value() == null ? 0 : record.value().length;
     }
 
     private Duration next(Duration backoff) {
@@ -564,7 +558,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             for (Part part : left) {
                 List<SpanData> spans = part.batch().owned(part.spans());
                 if (spans.isEmpty()) {
-                    part.batch().openParts--;
+                    part.batch().partClosed();
                 } else {
                     pending.add(spans.size() == part.spans().size() ? part : part.with(spans));
                 }
@@ -582,7 +576,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     }
 
     /** One export request: spans of one batch, sent not before {@code notBefore} (System.nanoTime()). */
-    private record Part(Batch batch, List<SpanData> spans, Duration backoff, long notBefore, Attempt attempt) {
+    private record Part(ExportBatch batch, List<SpanData> spans, Duration backoff, long notBefore, Attempt attempt) {
         Part with(List<SpanData> fewer) {
             return new Part(batch, fewer, backoff, notBefore, attempt);
         }
@@ -593,99 +587,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     }
 
     /** A batch's place in a partition: once it is finished, offsets up to {@code nextOffset} may be committed. */
-    private record Mark(Batch batch, long nextOffset) {
-    }
-
-    /** The records of one export, with the spans each carried. */
-    private final class Batch {
-        // sized for a full batch from the start: growing them one copy at a time showed in the forwarder's allocations
-        private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(settings.batchSize());
-        private final List<SpanData> spans = new ArrayList<>(settings.batchSize());
-        private final Map<SpanData, ConsumerRecord<byte[], byte[]>> sources = new IdentityHashMap<>(settings.batchSize());
-        private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
-        /** Partitions revoked since the batch was sealed: their spans are no longer this forwarder's to export. */
-        private final Set<TopicPartition> dropped = new HashSet<>();
-        /** Parts of the batch sent or waiting to be; the batch is finished when none is left. */
-        private int openParts;
-        private long firstAt;
-        private long bytes;
-
-        /**
-         * Whether a record's spans may join this export. Records are counted by their size: the exporter encodes
-         * the same spans, resources and scopes again, so a request is about as large as its records together, and
-         * caddy.forward.max-export-bytes leaves room below the backend's limit for the difference.
-         */
-        boolean fits(List<SpanData> decoded, ConsumerRecord<byte[], byte[]> record) {
-            if (decoded == null) {
-                return true;
-            }
-            return spans.size() + decoded.size() <= settings.batchSize() && bytes + sizeOf(record) <= settings.maxExportBytes();
-        }
-
-        void add(ConsumerRecord<byte[], byte[]> record, List<SpanData> decoded) {
-            if (records.isEmpty()) {
-                firstAt = System.nanoTime();
-            }
-            records.add(record);
-            nextOffsets.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
-            if (decoded != null) {
-                bytes += sizeOf(record);
-                for (SpanData span : decoded) {
-                    spans.add(span);
-                    sources.put(span, record);
-                }
-            }
-        }
-
-        boolean isEmpty() {
-            return records.isEmpty();
-        }
-
-        boolean isFinished() {
-            return openParts == 0;
-        }
-
-        int spanCount() {
-            return spans.size();
-        }
-
-        Duration age() {
-            return Duration.ofNanos(System.nanoTime() - firstAt);
-        }
-
-        List<SpanData> spans() {
-            return spans;
-        }
-
-        ConsumerRecord<byte[], byte[]> sourceOf(SpanData span) {
-            return sources.get(span);
-        }
-
-        boolean covers(TopicPartition partition) {
-            return nextOffsets.containsKey(partition);
-        }
-
-        boolean coversAny(Collection<TopicPartition> partitions) {
-            return partitions.stream().anyMatch(nextOffsets::containsKey);
-        }
-
-        Map<TopicPartition, Long> nextOffsets() {
-            return nextOffsets;
-        }
-
-        void drop(TopicPartition partition) {
-            dropped.add(partition);
-        }
-
-        /** The spans still this forwarder's to export. */
-        List<SpanData> owned(List<SpanData> of) {
-            if (dropped.isEmpty()) {
-                return of;
-            }
-            return of.stream().filter(span -> {
-                ConsumerRecord<byte[], byte[]> source = sources.get(span);
-                return !dropped.contains(new TopicPartition(source.topic(), source.partition()));
-            }).toList();
-        }
+    private record Mark(ExportBatch batch, long nextOffset) {
     }
 }

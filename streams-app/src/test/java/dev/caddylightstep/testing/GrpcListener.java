@@ -50,6 +50,17 @@ final class GrpcListener implements OtlpListener {
     }
 
     @Override
+    public void drain(java.time.Duration grace) {
+        server.shutdown();
+        try {
+            server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stop();
+    }
+
+    @Override
     public void stop() {
         server.shutdownNow();
         try {

@@ -54,6 +54,13 @@ final class HttpListener implements OtlpListener {
         handlers.shutdownNow();
     }
 
+    @Override
+    public void drain(java.time.Duration grace) {
+        // HttpServer waits for the exchanges in progress, in whole seconds
+        server.stop((int) Math.max(1, grace.toSeconds()));
+        handlers.shutdown();
+    }
+
     private static void answer(HttpExchange exchange, int maxMessageBytes, ExportIntake intake) throws IOException {
         try {
             ExportVerdict verdict = judge(exchange, maxMessageBytes, intake);

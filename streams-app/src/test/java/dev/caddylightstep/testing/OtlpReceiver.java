@@ -83,12 +83,24 @@ public final class OtlpReceiver implements AutoCloseable {
         return this;
     }
 
-    /** Closes the port and drops open connections, as a collector that went down would; what was received is kept. */
+    /**
+     * Closes the port and drops open connections, as a collector that crashed would; what was received is kept. A
+     * request it was answering may have been counted while its client never got the answer: a lost acknowledgement.
+     */
     public synchronized void stop() {
         if (listener == null) {
             return;
         }
         listener.stop();
+        listener = null;
+    }
+
+    /** Closes the port after answering the requests it has taken, as a collector shut down cleanly does. */
+    public synchronized void drainAndStop() {
+        if (listener == null) {
+            return;
+        }
+        listener.drain(java.time.Duration.ofSeconds(5));
         listener = null;
     }
 

@@ -130,6 +130,22 @@ class OtlpReceiverTest {
 
     @ParameterizedTest
     @EnumSource(OtlpTransport.class)
+    void drainingAnswersTheRequestsAlreadyTaken(OtlpTransport transport) throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            SpanExporter exporter = exporter(receiver, "token-1", "none");
+            receiver.delaySpansMatching(span -> span.getName().equals("GET /slow"), Duration.ofSeconds(1));
+
+            CompletableResultCode slow = exporter.export(requestSpans("GET /slow"));
+            Thread.sleep(300);
+            receiver.drainAndStop();
+
+            assertThat(slow.join(WAIT.toMillis(), TimeUnit.MILLISECONDS).isSuccess()).isTrue();
+            assertThat(receiver.isRunning()).isFalse();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
     void stoppedReceiverComesBackOnTheSamePort(OtlpTransport transport) throws Exception {
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
             SpanExporter exporter = exporter(receiver, "token-1", "none");
