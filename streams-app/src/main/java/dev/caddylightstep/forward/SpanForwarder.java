@@ -35,7 +35,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -95,10 +94,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final Map<Part, Long> inFlight = new IdentityHashMap<>();
     /** Requests to send: new batches, halves and retries (these not before their backoff). */
     private final Deque<Part> pending = new ArrayDeque<>();
-    /** Per partition, the sealed batches in the order their records were consumed. */
-    private final Map<TopicPartition, Deque<Mark>> ledger = new HashMap<>();
-    /** Offsets of finished batches whose commit is still to be done (or failed and is to be tried again). */
-    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    private final CommitLedger ledger = new CommitLedger();
     private ExportBatch current;
     private long lastPolled = System.nanoTime();
     private long lastCommitted = System.nanoTime();
@@ -265,7 +261,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private void seal() {
         ExportBatch batch = current;
         current = new ExportBatch(settings.batchSize(), settings.maxExportBytes());
-        batch.nextOffsets().forEach((partition, next) -> ledger.computeIfAbsent(partition, p -> new ArrayDeque<>()).add(new Mark(batch, next)));
+        ledger.add(batch);
         if (!batch.spans().isEmpty()) {
             batch.partOpened();
             pending.add(new Part(batch, batch.spans(), FIRST_BACKOFF, 0, Attempt.FIRST));
@@ -415,35 +411,19 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         commitCollected();
     }
 
-    /** Takes, per partition, the offset past the finished batches at the head of its ledger, never past one still open. */
     private void collectFinished() {
-        ledger.forEach((partition, marks) -> {
-            Mark last = null;
-            while (!marks.isEmpty() && marks.peek().batch().isFinished()) {
-                last = marks.poll();
-            }
-            if (last == null) {
-                return;
-            }
-            uncommitted.put(partition, new OffsetAndMetadata(last.nextOffset()));
-            // when every record polled from the partition is in a finished batch, the position is past nothing but
-            // transaction markers (and aborted records): committing it, not the offset after the last record, leaves
-            // no lag of 1 behind the marker on every partition of the transactional spans topic
-            if (marks.isEmpty() && !current.covers(partition) && consumer.assignment().contains(partition)
-                    && consumer.position(partition) > last.nextOffset()) {
-                uncommitted.put(partition, new OffsetAndMetadata(consumer.position(partition)));
-            }
-        });
+        ledger.collectFinished(partition -> !current.covers(partition) && consumer.assignment().contains(partition)
+                ? consumer.position(partition) : CommitLedger.NOT_IDLE);
     }
 
     private void commitCollected() {
         lastCommitted = System.nanoTime();
-        if (uncommitted.isEmpty()) {
+        if (ledger.uncommitted().isEmpty()) {
             return;
         }
         try {
-            consumer.commitSync(uncommitted);
-            uncommitted.clear();
+            consumer.commitSync(ledger.uncommitted());
+            ledger.committed();
         } catch (RebalanceInProgressException | CommitFailedException e) {
             // kept for the next commit; a partition revoked meanwhile is committed by its revocation or by no one
             LOG.info("offsets not committed yet, the group is rebalancing: {}", e.getMessage());
@@ -547,11 +527,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
 
         private void forget(Collection<TopicPartition> partitions) {
             for (TopicPartition partition : partitions) {
-                uncommitted.remove(partition);
-                Deque<Mark> marks = ledger.remove(partition);
-                if (marks != null) {
-                    marks.forEach(mark -> mark.batch().drop(partition));
-                }
+                ledger.forget(partition);
             }
             List<Part> left = new ArrayList<>(pending);
             pending.clear();
@@ -584,9 +560,5 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
 
     /** The exporter's answer to a part, and when it came. */
     private record Answer(Part part, CompletableResultCode result, long answeredAt) {
-    }
-
-    /** A batch's place in a partition: once it is finished, offsets up to {@code nextOffset} may be committed. */
-    private record Mark(ExportBatch batch, long nextOffset) {
     }
 }
