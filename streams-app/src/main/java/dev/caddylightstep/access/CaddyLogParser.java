@@ -33,7 +33,6 @@ public final class CaddyLogParser {
     private final Redaction redaction;
     private final Set<String> keptRequestHeaders;
     private final Set<String> keptResponseHeaders;
-    private final TraceIds traceIds = new TraceIds();
 
     /**
      * @param extraHeaders request headers the pipeline reads besides those the parser reads (an identity header)
@@ -308,7 +307,7 @@ public final class CaddyLogParser {
         String query = redaction.redactQuery(target.query());
         String uri = query == target.query() ? f.uri : f.uri.substring(0, f.uri.length() - target.query().length()) + query;
         Map<String, List<String>> requestHeaders = f.requestHeaders == null ? Map.of() : f.requestHeaders;
-        TraceContext trace = traceIds.resolve(line, 0, line.length, f.caddyTraceId, f.caddySpanId,
+        TraceContext trace = TraceIds.resolve(line, 0, line.length, f.caddyTraceId, f.caddySpanId,
                 first(requestHeaders, "Traceparent"), joined(requestHeaders, "Tracestate"));
         return new AccessEvent(
                 f.endEpochNanos,
