@@ -53,6 +53,8 @@ final class LogFollower implements Closeable {
     private volatile long readPosition;
     private volatile long currentSize;
     private volatile boolean currentIsLive;
+    /** The live file's key when the chain was last listed: the live file a successor names is that one. */
+    private String liveKeyListed;
 
     private LogFollower(Path live, int maxLineBytes) {
         this.live = live.toAbsolutePath();
@@ -207,11 +209,11 @@ final class LogFollower implements Closeable {
                 return false;
             }
             try {
-                use(next.equals(live) ? OpenLog.live(live, 0) : OpenLog.rotated(next, 0));
+                use(next.equals(live) ? OpenLog.live(live, 0, liveKeyListed) : OpenLog.rotated(next, 0));
                 LOG.info("reading {}", next);
                 return true;
             } catch (NoSuchFileException e) {
-                // gzipped and removed meanwhile: look again
+                // gzipped and removed, or (the live file) rotated, meanwhile: look again
             }
         }
         return false;
@@ -247,6 +249,7 @@ final class LogFollower implements Closeable {
                 if (after != null) {
                     chain.add(live);
                 }
+                liveKeyListed = after == null ? null : after.fileKey;
                 return chain;
             }
         }
@@ -353,10 +356,23 @@ final class LogFollower implements Closeable {
 
         /** Opens the live file; a rename between the look and the open is noticed and the open retried. */
         static OpenLog live(Path path, long offset) throws IOException {
+            return live(path, offset, null);
+        }
+
+        /**
+         * Opens the live file, which must be the file of key {@code expectedKey} (any, if null). The successor of a
+         * finished file was chosen from a listing: if the live file was rotated since, the file meant is a rotated
+         * copy now, and opening the new live file instead would skip it. That is a {@link NoSuchFileException}, so
+         * that the successor is chosen again from a new listing.
+         */
+        static OpenLog live(Path path, long offset, String expectedKey) throws IOException {
             for (int attempt = 0; attempt < 5; attempt++) {
                 FileState before = FileState.of(path);
                 if (before == null) {
                     throw new NoSuchFileException(path.toString());
+                }
+                if (expectedKey != null && !before.fileKey.equals(expectedKey)) {
+                    throw new NoSuchFileException(path.toString(), null, "rotated since it was listed");
                 }
                 FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
                 FileState after = FileState.of(path);

@@ -67,9 +67,20 @@ final class RotatedFiles {
     /**
      * The rotated copies, oldest first (the timestamp in the name sorts). Where both a copy and its .gz exist,
      * the .gz is still being written: the uncompressed copy is the one to read.
+     * <p>
+     * A directory listing is not a snapshot: one taken while a copy is gzipped can miss it under both names (the
+     * copy deleted before the listing reaches it, the .gz created where the listing has already been), and the
+     * follower would skip that file. The .gz exists before the copy is deleted, so the next listing sees it:
+     * the directory is listed twice and the two are merged.
      */
     List<Path> oldestFirst() throws IOException {
         Map<String, Path> byTimestamp = new TreeMap<>();
+        list(byTimestamp);
+        list(byTimestamp);
+        return new ArrayList<>(byTimestamp.values());
+    }
+
+    private void list(Map<String, Path> byTimestamp) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 Matcher m = rotatedName.matcher(file.getFileName().toString());
@@ -79,6 +90,5 @@ final class RotatedFiles {
                 byTimestamp.merge(m.group(1), file, (seen, other) -> isGzip(seen) ? other : seen);
             }
         }
-        return new ArrayList<>(byTimestamp.values());
     }
 }
