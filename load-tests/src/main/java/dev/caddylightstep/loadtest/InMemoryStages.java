@@ -2,6 +2,7 @@ package dev.caddylightstep.loadtest;
 
 import dev.caddylightstep.access.AccessEvent;
 import dev.caddylightstep.access.CaddyLogParser;
+import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.access.LogFormat;
 import dev.caddylightstep.access.ParseOutcome;
 import dev.caddylightstep.access.Redaction;
@@ -23,7 +24,7 @@ import java.util.Map;
  */
 public final class InMemoryStages {
     private final IdentitySource source = IdentitySource.USER_ID;
-    private final CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), source.requestHeaders(), dev.caddylightstep.access.CapturedHeaders.none());
+    private final CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), source.requestHeaders(), CapturedHeaders.none());
     private final Map<String, Identity> identities = new HashMap<>();
     private final Map<String, Policy> policies = new HashMap<>();
     private final RouteTemplates routes = new RouteTemplates(List.of());

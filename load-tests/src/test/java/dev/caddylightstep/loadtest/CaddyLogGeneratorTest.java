@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caddylightstep.access.CaddyLogParser;
+import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.access.LogFormat;
 import dev.caddylightstep.access.ParseOutcome;
 import dev.caddylightstep.access.Redaction;
@@ -146,7 +147,7 @@ class CaddyLogGeneratorTest {
 
     @Test
     void eachKindIsWhatTheStreamsAppParserMakesOfIt() {
-        CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of(), dev.caddylightstep.access.CapturedHeaders.none());
+        CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of(), CapturedHeaders.none());
         Map<LineKind, Set<DeadLetterReason>> reasons = Map.of(
                 // a cut after a comma, or inside a number or literal, is a syntax error to Jackson, not an early EOF
                 LineKind.TRUNCATED, Set.of(DeadLetterReason.TRUNCATED, DeadLetterReason.NOT_JSON),

@@ -28,11 +28,11 @@ import net.jqwik.api.constraints.LongRange;
 /** Properties of the parser and the span mapping over generated and mutated real lines: nothing escapes, spans round-trip. */
 class ParserProperties {
     private static final List<String> REAL = CaddyCapture.lines("access.log");
-    private static final SpanMapper SPANS = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, dev.caddylightstep.access.CapturedHeaders.none());
+    private static final SpanMapper SPANS = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, CapturedHeaders.none());
     private static final RouteTemplates ROUTES = new RouteTemplates(List.of());
 
     private static CaddyLogParser parser() {
-        return new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of(), dev.caddylightstep.access.CapturedHeaders.none());
+        return new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of(), CapturedHeaders.none());
     }
 
     @Provide

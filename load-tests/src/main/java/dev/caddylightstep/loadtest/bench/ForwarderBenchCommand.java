@@ -2,6 +2,7 @@ package dev.caddylightstep.loadtest.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ExportTarget;
@@ -126,7 +127,7 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
 
     private List<ProducerRecord<String, byte[]>> spanRecords() {
         InMemoryStages stages = new InMemoryStages();
-        SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, dev.caddylightstep.access.CapturedHeaders.none());
+        SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, CapturedHeaders.none());
         CaddyLogGenerator generator = new CaddyLogGenerator(GeneratorSettings.defaults().withSeed(seed).withShares(0, 0)
                 .withStart(Instant.now().minus(Duration.ofHours(1))));
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>(spans);

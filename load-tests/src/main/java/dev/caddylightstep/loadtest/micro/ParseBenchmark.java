@@ -1,6 +1,7 @@
 package dev.caddylightstep.loadtest.micro;
 
 import dev.caddylightstep.access.CaddyLogParser;
+import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.access.LogFormat;
 import dev.caddylightstep.access.ParseOutcome;
 import dev.caddylightstep.access.Redaction;
@@ -31,7 +32,7 @@ public class ParseBenchmark {
     @Setup
     public void setUp() {
         lines = SampleTraffic.lines();
-        parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of(), dev.caddylightstep.access.CapturedHeaders.none());
+        parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), java.util.Set.of(), CapturedHeaders.none());
     }
 
     @Benchmark

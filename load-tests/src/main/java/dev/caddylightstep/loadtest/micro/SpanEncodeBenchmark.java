@@ -1,5 +1,6 @@
 package dev.caddylightstep.loadtest.micro;
 
+import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.span.ClientAddressMasking;
 import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.topology.EnrichedRequest;
@@ -31,7 +32,7 @@ public class SpanEncodeBenchmark {
     @Setup
     public void setUp() {
         requests = SampleTraffic.requests();
-        mapper = new SpanMapper(Map.of("service.name", "caddy", "deployment.environment", "bench"), ClientAddressMasking.KEEP, dev.caddylightstep.access.CapturedHeaders.none());
+        mapper = new SpanMapper(Map.of("service.name", "caddy", "deployment.environment", "bench"), ClientAddressMasking.KEEP, CapturedHeaders.none());
     }
 
     @Benchmark
