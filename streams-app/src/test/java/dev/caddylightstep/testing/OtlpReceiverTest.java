@@ -98,6 +98,21 @@ class OtlpReceiverTest {
 
     @ParameterizedTest
     @EnumSource(OtlpTransport.class)
+    void aReceiverKeepingNoSpansCountsTheSpansItAccepted(OtlpTransport transport) throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).keepingNoSpans().start()) {
+            SpanExporter exporter = exporter(receiver, "token-1", "none");
+
+            assertThat(export(exporter, requestSpans("GET /api/orders/{id}", "POST /api/orders")).isSuccess()).isTrue();
+            assertThat(export(exporter, requestSpans("GET /healthz")).isSuccess()).isTrue();
+
+            assertThat(receiver.acceptedSpans()).isEqualTo(3);
+            assertThat(receiver.requests()).extracting(ReceivedRequest::spanCount).containsExactly(2, 1);
+            assertThat(receiver.spans()).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
     void refusedRequestsAreNotRecorded(OtlpTransport transport) throws Exception {
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
             SpanExporter exporter = exporter(receiver, "token-1", "none");

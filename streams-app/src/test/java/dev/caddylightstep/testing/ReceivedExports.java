@@ -9,13 +9,26 @@ import java.util.concurrent.TimeUnit;
 final class ReceivedExports {
     private final List<ReceivedRequest> requests = new ArrayList<>();
     private final List<ReceivedSpan> spans = new ArrayList<>();
+    private long acceptedSpans;
 
     synchronized void record(RequestHeaders headers, List<ReceivedSpan> decoded, ExportVerdict verdict) {
         requests.add(new ReceivedRequest(headers, decoded.size(), verdict));
         if (verdict.accepted()) {
             spans.addAll(decoded);
+            acceptedSpans += decoded.size();
             notifyAll();
         }
+    }
+
+    /** An accepted request whose spans are counted and not kept. */
+    synchronized void count(RequestHeaders headers, int spanCount) {
+        requests.add(new ReceivedRequest(headers, spanCount, ExportVerdict.ACCEPTED));
+        acceptedSpans += spanCount;
+        notifyAll();
+    }
+
+    synchronized long acceptedSpans() {
+        return acceptedSpans;
     }
 
     synchronized List<ReceivedSpan> spans() {
