@@ -6,12 +6,7 @@ import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
-import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
@@ -86,7 +81,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final KafkaClientMetrics consumerMetrics;
     private final java.util.concurrent.ScheduledExecutorService metricsRefresh;
     private final RateLimit rateLimit;
-    private final KnownResources known = new KnownResources();
+    private final SpanRecordDecoder decoder = new SpanRecordDecoder();
     private final AtomicLong acknowledged = new AtomicLong();
     /** Answers from the exporter's threads, settled on the forwarder's own, the only one to touch the rest. */
     private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
@@ -240,17 +235,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             return null;
         }
         try {
-            ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(record.value() == null ? new byte[0] : record.value());
-            List<SpanData> spans = new ArrayList<>();
-            for (ResourceSpans rs : request.getResourceSpansList()) {
-                Resource resource = known.resource(rs.getResource());
-                for (ScopeSpans ss : rs.getScopeSpansList()) {
-                    InstrumentationScopeInfo scope = known.scope(ss.getScope());
-                    ss.getSpansList().forEach(span -> spans.add(new ProtoSpanData(span, resource, scope)));
-                }
-            }
-            return spans;
-        } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+            return decoder.decode(record.value() == null ? new byte[0] : record.value());
+        } catch (InvalidProtocolBufferException e) {
             deadLetter(record.key(), record.value(), DeadLetterReason.NOT_OTLP, "not an OTLP ExportTraceServiceRequest: " + e.getMessage(),
                     record.topic(), record.partition(), record.offset());
             return null;
