@@ -88,4 +88,30 @@ class LatencyWindowTest {
         back.add(observation(1.0, 200), 5);
         assertThat(back.toRecord("g", null, 0, 60_000).getCount()).isEqualTo(a.getCount() + 1);
     }
+
+    @Test
+    void everyStateOnTheWayReadsBackAsTheWindowWasWhileItsBinsGrowAndFold() {
+        LatencyWindow window = new LatencyWindow();
+        // down, up, past the bin limit (folding the fastest), then into bins between the ones filled
+        double[] values = {50, 40, 30, 100, 5, 2000, 0.3, 70_000, 0.002, 1e-6, 3e8, 45, 41, 0.0, 99};
+        // then from microseconds to days, more than 2,048 bins apart, so that a full set of bins folds its fastest
+        double[] wide = latencies(6, 1_000, 6.0);
+        for (double ms : java.util.stream.DoubleStream.concat(java.util.Arrays.stream(values), java.util.Arrays.stream(wide)).toArray()) {
+            window.add(observation(ms, 200), 5);
+            LatencyWindow back = LatencyWindowSerde.read("t", LatencyWindowSerde.write(window));
+            assertThat(back.toRecord("g", null, 0, 60_000)).isEqualTo(window.toRecord("g", null, 0, 60_000));
+        }
+    }
+
+    @Test
+    void aWindowReadBackKeepsCountingIntoItsRestoredBins() {
+        LatencyWindow window = new LatencyWindow();
+        LatencyWindow restored = new LatencyWindow();
+        double[] values = latencies(5, 2_000, 2.0);
+        for (int i = 0; i < values.length; i++) {
+            window.add(observation(values[i], 200), 5);
+            restored = LatencyWindowSerde.read("t", LatencyWindowSerde.write(restored.add(observation(values[i], 200), 5)));
+        }
+        assertThat(restored.toRecord("g", null, 0, 60_000)).isEqualTo(window.toRecord("g", null, 0, 60_000));
+    }
 }
