@@ -31,8 +31,8 @@ public final class CaddyLogParser {
 
     private final LogFormat format;
     private final Redaction redaction;
-    private final Set<String> keptRequestHeaders;
-    private final Set<String> keptResponseHeaders;
+    private final HeaderNames keptRequestHeaders;
+    private final HeaderNames keptResponseHeaders;
 
     /**
      * @param extraHeaders request headers the pipeline reads besides those the parser reads (an identity header)
@@ -49,11 +49,31 @@ public final class CaddyLogParser {
         this.keptResponseHeaders = kept(captured.response(), redaction);
     }
 
-    private static Set<String> kept(Set<String> names, Redaction redaction) {
+    private static HeaderNames kept(Set<String> names, Redaction redaction) {
         TreeSet<String> kept = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         kept.addAll(names);
         kept.removeIf(redaction::dropsHeader);
-        return Collections.unmodifiableSet(kept);
+        long lengths = 0;
+        for (String name : kept) {
+            lengths |= HeaderNames.lengthBit(name);
+        }
+        return new HeaderNames(Collections.unmodifiableSet(kept), lengths);
+    }
+
+    /**
+     * Header names in any case, as HTTP has them. A line carries a dozen or more headers and the parser keeps two or
+     * three: most names are ruled out by their length before a comparison, ignoring case, with the kept ones.
+     *
+     * @param lengths bit n set when a kept name has n characters (names of 63 or more share bit 63)
+     */
+    private record HeaderNames(Set<String> names, long lengths) {
+        static long lengthBit(String name) {
+            return 1L << Math.min(name.length(), 63);
+        }
+
+        boolean contains(String name) {
+            return (lengths & lengthBit(name)) != 0 && names.contains(name);
+        }
     }
 
     public int maxLineBytes() {
@@ -214,7 +234,7 @@ public final class CaddyLogParser {
     }
 
     /** The kept headers of a header object; by name in any case, as HTTP has them, so "user-agent" twice is a duplicate too. */
-    private Map<String, List<String>> headers(JsonParser p, JsonToken value, String object, Set<String> kept) throws IOException {
+    private Map<String, List<String>> headers(JsonParser p, JsonToken value, String object, HeaderNames kept) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return Map.of();
         }
