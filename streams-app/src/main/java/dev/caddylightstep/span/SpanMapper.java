@@ -1,105 +1,99 @@
 package dev.caddylightstep.span;
 
-import com.google.protobuf.ByteString;
 import dev.caddylightstep.access.AccessEvent;
 import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.access.TraceContext;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.topology.EnrichedRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.ArrayValue;
-import io.opentelemetry.proto.common.v1.InstrumentationScope;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.resource.v1.Resource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.SpanFlags;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Maps an enriched request to one OTLP span, following OpenTelemetry's HTTP server semantic conventions,
- * plus the edge.* attributes this project adds.
+ * plus the edge.* attributes this project adds: which attributes a span has, in which order, with which values.
+ * {@link SpanRecordEncoder} puts them on the wire. Safe for several stream threads at once.
  */
 public final class SpanMapper {
     public static final String SCOPE_NAME = "dev.caddylightstep";
-    private static final HexFormat HEX = HexFormat.of();
     private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
     private static final int MAX_REPEATED_VALUES = 4096;
 
-    private final List<KeyValue> resourceAttributes;
-    private final Map<String, Map<String, KeyValue>> repeatedStrings = new ConcurrentHashMap<>();
-    private final Map<String, Map<Long, KeyValue>> repeatedIntegers = new ConcurrentHashMap<>();
-    private final Map<String, Resource> resources = new ConcurrentHashMap<>();
+    private final List<Map.Entry<String, String>> resourceAttributes;
+    private final Map<String, byte[]> resources = new ConcurrentHashMap<>();
+    private final byte[] scope;
     private final ClientAddressMasking clientAddress;
     /** Attribute key by captured header name, in the order the operator named them. */
     private final Map<String, String> requestHeaderKeys;
     private final Map<String, String> responseHeaderKeys;
-    private final InstrumentationScope scope;
+    /** Each stream thread writes its spans in a scratch buffer of its own. */
+    private final ThreadLocal<SpanRecordEncoder> encoders = ThreadLocal.withInitial(SpanRecordEncoder::new);
+
+    private final Repeated<String> method = strings("http.request.method");
+    private final Repeated<String> scheme = strings("url.scheme");
+    private final Repeated<String> serverAddress = strings("server.address");
+    private final Repeated<Long> serverPort = integers("server.port");
+    private final Repeated<String> route = strings("http.route");
+    private final Repeated<Long> statusCode = integers("http.response.status_code");
+    private final Repeated<String> protocolName = strings("network.protocol.name");
+    private final Repeated<String> protocolVersion = strings("network.protocol.version");
+    private final Repeated<String> userAgent = strings("user_agent.original");
+    private final Repeated<String> tlsVersion = strings("tls.protocol.version");
+    private final Repeated<String> group = strings("edge.group");
+    private final Repeated<String> tenant = strings("edge.tenant");
+    private final Repeated<String> observed = strings("edge.policy.observed");
+    private final Repeated<String> decision = strings("edge.policy.decision");
+    private final Repeated<String> misfire = strings("edge.policy.misfire");
+    private final Repeated<Long> sloMs = integers("edge.slo.ms");
 
     public SpanMapper(Map<String, String> resourceAttributes, ClientAddressMasking clientAddress, CapturedHeaders captured) {
-        this.resourceAttributes = resourceAttributes.entrySet().stream().map(e -> string(e.getKey(), e.getValue())).toList();
+        this.resourceAttributes = resourceAttributes.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList();
         this.clientAddress = clientAddress;
         this.requestHeaderKeys = attributeKeys("http.request.header.", captured.request());
         this.responseHeaderKeys = attributeKeys("http.response.header.", captured.response());
         String version = SpanMapper.class.getPackage().getImplementationVersion();
-        this.scope = InstrumentationScope.newBuilder().setName(SCOPE_NAME).setVersion(version == null ? "dev" : version).build();
+        this.scope = SpanRecordEncoder.encodedScope(SCOPE_NAME, version == null ? "dev" : version);
     }
 
-    /** One request as the OTLP export request an OpenTelemetry Collector's Kafka receiver (otlp_proto) reads. */
-    public ExportTraceServiceRequest toExportRequest(EnrichedRequest request) {
-        AccessEvent event = request.event();
-        String host = hostOnly(event.host());
-        Resource resource = resources.get(host + '\n' + event.logger());
-        if (resource == null) {
-            resource = Resource.newBuilder()
-                    .addAllAttributes(resourceAttributes)
-                    .addAttributes(string("caddy.host", host))
-                    .addAttributes(string("caddy.logger", event.logger()))
-                    .build();
-            if (resources.size() < MAX_REPEATED_VALUES) {
-                resources.put(host + '\n' + event.logger(), resource);
-            }
-        }
-        return ExportTraceServiceRequest.newBuilder()
-                .addResourceSpans(ResourceSpans.newBuilder()
-                        .setResource(resource)
-                        .addScopeSpans(ScopeSpans.newBuilder().setScope(scope).addSpans(toSpan(request))))
-                .build();
-    }
-
-    public Span toSpan(EnrichedRequest request) {
+    /**
+     * One request as a spans-topic record: the bytes of the OTLP export request (ExportTraceServiceRequest) an
+     * OpenTelemetry Collector's Kafka receiver (otlp_proto) reads, holding the request's span.
+     */
+    public byte[] toRecord(EnrichedRequest request) {
         AccessEvent event = request.event();
         TraceContext trace = event.trace();
-        Span.Builder span = Span.newBuilder()
-                .setTraceId(ByteString.copyFrom(HEX.parseHex(trace.traceId())))
-                .setSpanId(ByteString.copyFrom(HEX.parseHex(trace.spanId())))
-                .setName(event.method() + " " + request.route())
-                .setKind(Span.SpanKind.SPAN_KIND_SERVER)
-                .setStartTimeUnixNano(event.startEpochNanos())
-                .setEndTimeUnixNano(event.endEpochNanos())
-                .setFlags(flags(trace));
-        if (trace.parentSpanId() != null) {
-            span.setParentSpanId(ByteString.copyFrom(HEX.parseHex(trace.parentSpanId())));
+        SpanRecordEncoder span = encoders.get();
+        span.begin(trace.traceId(), trace.spanId(), trace.traceState(), trace.parentSpanId(), event.method() + " " + request.route(),
+                Span.SpanKind.SPAN_KIND_SERVER, event.startEpochNanos(), event.endEpochNanos());
+        attributes(request, span);
+        Status.StatusCode status = event.status() >= 500 ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET;
+        return span.finish(status, flags(trace), resource(event), scope);
+    }
+
+    /** The resource of a Caddy host and logger, encoded once for each, up to a bound. */
+    private byte[] resource(AccessEvent event) {
+        String host = hostOnly(event.host());
+        byte[] resource = resources.get(host + '\n' + event.logger());
+        if (resource != null) {
+            return resource;
         }
-        if (trace.traceState() != null) {
-            span.setTraceState(trace.traceState());
+        List<Map.Entry<String, String>> attributes = new ArrayList<>(resourceAttributes);
+        attributes.add(Map.entry("caddy.host", host));
+        attributes.add(Map.entry("caddy.logger", event.logger()));
+        resource = SpanRecordEncoder.encodedResource(attributes);
+        if (resources.size() < MAX_REPEATED_VALUES) {
+            resources.put(host + '\n' + event.logger(), resource);
         }
-        span.addAllAttributes(attributes(request));
-        if (event.status() >= 500) {
-            span.setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR));
-        }
-        return span.build();
+        return resource;
     }
 
     private static int flags(TraceContext trace) {
@@ -113,74 +107,72 @@ public final class SpanMapper {
         return flags;
     }
 
-    private List<KeyValue> attributes(EnrichedRequest request) {
+    private void attributes(EnrichedRequest request, SpanRecordEncoder span) {
         AccessEvent e = request.event();
-        List<KeyValue> a = new ArrayList<>(24);
         if (KNOWN_METHODS.contains(e.method())) {
-            a.add(repeated("http.request.method", e.method()));
+            span.attribute(method.encoded(e.method()));
         } else {
-            a.add(repeated("http.request.method", "_OTHER"));
-            a.add(string("http.request.method_original", e.method()));
+            span.attribute(method.encoded("_OTHER"));
+            span.attribute("http.request.method_original", e.method());
         }
-        a.add(string("url.path", e.path()));
+        span.attribute("url.path", e.path());
         if (e.query() != null) {
-            a.add(string("url.query", e.query()));
+            span.attribute("url.query", e.query());
         }
-        a.add(repeated("url.scheme", e.scheme()));
+        span.attribute(scheme.encoded(e.scheme()));
         if (!e.host().isEmpty()) {
-            a.add(repeated("server.address", hostOnly(e.host())));
+            span.attribute(serverAddress.encoded(hostOnly(e.host())));
             int port = portOf(e.host());
             if (port > 0) {
-                a.add(repeated("server.port", port));
+                span.attribute(serverPort.encoded((long) port));
             }
         }
-        a.add(repeated("http.route", request.route()));
-        a.add(repeated("http.response.status_code", e.status()));
-        a.add(integer("http.response.body.size", e.size()));
+        span.attribute(route.encoded(request.route()));
+        span.attribute(statusCode.encoded((long) e.status()));
+        span.attribute("http.response.body.size", e.size());
         if (e.bytesRead() >= 0) {
-            a.add(integer("http.request.body.size", e.bytesRead()));
+            span.attribute("http.request.body.size", e.bytesRead());
         }
         String version = protocolVersion(e.protocol());
         if (version != null) {
-            a.add(repeated("network.protocol.name", "http"));
-            a.add(repeated("network.protocol.version", version));
+            span.attribute(protocolName.encoded("http"));
+            span.attribute(protocolVersion.encoded(version));
         }
         String client = clientAddress.apply(e.clientAddress());
         if (client != null && !client.isEmpty()) {
-            a.add(string("client.address", client));
+            span.attribute("client.address", client);
         }
         if (e.userAgent() != null) {
-            a.add(repeated("user_agent.original", e.userAgent()));
+            span.attribute(userAgent.encoded(e.userAgent()));
         }
-        headers(requestHeaderKeys, e.requestHeaders(), a);
-        headers(responseHeaderKeys, e.responseHeaders(), a);
+        headers(requestHeaderKeys, e.requestHeaders(), span);
+        headers(responseHeaderKeys, e.responseHeaders(), span);
         if (e.tls() != null && e.tls().protocolVersion() != null) {
-            a.add(repeated("tls.protocol.version", e.tls().protocolVersion()));
+            span.attribute(tlsVersion.encoded(e.tls().protocolVersion()));
         }
         Identity identity = request.identity();
         if (!identity.id().isEmpty()) {
-            a.add(string("enduser.id", identity.id()));
+            span.attribute("enduser.id", identity.id());
         }
-        a.add(repeated("edge.group", identity.group()));
+        span.attribute(group.encoded(identity.group()));
         if (identity.tenant() != null) {
-            a.add(repeated("edge.tenant", identity.tenant()));
+            span.attribute(tenant.encoded(identity.tenant()));
         }
         if (!identity.roles().isEmpty()) {
-            a.add(strings("edge.roles", identity.roles()));
+            span.attribute("edge.roles", identity.roles());
         }
         PolicyVerdict verdict = request.verdict();
-        a.add(repeated("edge.policy.observed", verdict.observed().code()));
+        span.attribute(observed.encoded(verdict.observed().code()));
         if (verdict.expected() != null) {
-            a.add(repeated("edge.policy.decision", verdict.expected().code()));
+            span.attribute(decision.encoded(verdict.expected().code()));
         }
         if (verdict.misfire() != null) {
-            a.add(repeated("edge.policy.misfire", verdict.misfire().code()));
+            span.attribute(misfire.encoded(verdict.misfire().code()));
         }
         if (verdict.sloMs() != null) {
-            a.add(repeated("edge.slo.ms", verdict.sloMs()));
-            a.add(bool("edge.slo.breached", verdict.sloBreached()));
+            span.attribute(sloMs.encoded(verdict.sloMs()));
+            span.attribute("edge.slo.breached", verdict.sloBreached());
         }
-        return a;
     }
 
     /** The semantic conventions' key of a header attribute: the prefix and the name in lower case. */
@@ -191,11 +183,11 @@ public final class SpanMapper {
     }
 
     /** Captured headers as string arrays, since a header may be sent more than once. */
-    private static void headers(Map<String, String> keys, Map<String, List<String>> logged, List<KeyValue> a) {
+    private static void headers(Map<String, String> keys, Map<String, List<String>> logged, SpanRecordEncoder span) {
         keys.forEach((name, key) -> {
             List<String> values = AccessEvent.headerValues(logged, name);
             if (!values.isEmpty()) {
-                a.add(strings(key, values));
+                span.attribute(key, values);
             }
         });
     }
@@ -231,51 +223,36 @@ public final class SpanMapper {
         }
     }
 
+    private static Repeated<String> strings(String key) {
+        return new Repeated<>(value -> SpanRecordEncoder.encodedAttribute(key, value));
+    }
+
+    private static Repeated<Long> integers(String key) {
+        return new Repeated<>(value -> SpanRecordEncoder.encodedAttribute(key, (long) value));
+    }
+
     /**
-     * An attribute whose values repeat from request to request (method, scheme, group, status, ...): the
-     * protobuf messages are immutable, so each is built once and shared, up to a bound per key.
+     * An attribute whose values repeat from request to request (method, scheme, group, status, ...): each value is
+     * encoded once and its bytes copied into every span that has it, up to a bound of values.
      */
-    private KeyValue repeated(String key, String value) {
-        Map<String, KeyValue> values = repeatedStrings.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
-        KeyValue cached = values.get(value);
-        if (cached != null) {
-            return cached;
+    private static final class Repeated<V> {
+        private final Map<V, byte[]> encodings = new ConcurrentHashMap<>();
+        private final Function<V, byte[]> encoding;
+
+        Repeated(Function<V, byte[]> encoding) {
+            this.encoding = encoding;
         }
-        KeyValue built = string(key, value);
-        if (values.size() < MAX_REPEATED_VALUES) {
-            values.put(value, built);
+
+        byte[] encoded(V value) {
+            byte[] encoded = encodings.get(value);
+            if (encoded != null) {
+                return encoded;
+            }
+            encoded = encoding.apply(value);
+            if (encodings.size() < MAX_REPEATED_VALUES) {
+                encodings.put(value, encoded);
+            }
+            return encoded;
         }
-        return built;
-    }
-
-    private KeyValue repeated(String key, long value) {
-        Map<Long, KeyValue> values = repeatedIntegers.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
-        KeyValue cached = values.get(value);
-        if (cached != null) {
-            return cached;
-        }
-        KeyValue built = integer(key, value);
-        if (values.size() < MAX_REPEATED_VALUES) {
-            values.put(value, built);
-        }
-        return built;
-    }
-
-    private static KeyValue string(String key, String value) {
-        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
-    }
-
-    private static KeyValue integer(String key, long value) {
-        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value)).build();
-    }
-
-    private static KeyValue bool(String key, boolean value) {
-        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setBoolValue(value)).build();
-    }
-
-    private static KeyValue strings(String key, List<String> values) {
-        ArrayValue.Builder array = ArrayValue.newBuilder();
-        values.forEach(v -> array.addValues(AnyValue.newBuilder().setStringValue(v)));
-        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setArrayValue(array)).build();
     }
 }

@@ -12,8 +12,7 @@ public final class SpanStage {
     }
 
     public static void apply(KStream<String, EnrichedRequest> requests, SpanMapper mapper, Topic<String, byte[]> spans) {
-        requests.map((key, request) -> KeyValue.pair(request.event().trace().traceId(), mapper.toExportRequest(request).toByteArray()),
-                        Named.as("span"))
+        requests.map((key, request) -> KeyValue.pair(request.event().trace().traceId(), mapper.toRecord(request)), Named.as("span"))
                 .to(spans.name(), spans.producedBy("span"));
     }
 }

@@ -48,6 +48,7 @@ public final class PipelineHarness implements AutoCloseable {
     private final TestOutputTopic<LatencyKeyRecord, LatencyAggregateRecord> byGroup;
     private final TestOutputTopic<LatencyKeyRecord, LatencyAggregateRecord> byRoute;
     private final List<TestRecord<byte[], byte[]>> deadLettersRead = new ArrayList<>();
+    private final List<byte[]> recordsRead = new ArrayList<>();
     private final List<Span> spansRead = new ArrayList<>();
     private final List<ExportTraceServiceRequest> exportsRead = new ArrayList<>();
     private final List<LatencyAggregateRecord> byGroupRead = new ArrayList<>();
@@ -130,8 +131,10 @@ public final class PipelineHarness implements AutoCloseable {
 
     public List<Span> spans() {
         while (!spans.isEmpty()) {
+            byte[] record = spans.readValue();
+            recordsRead.add(record);
             try {
-                ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(spans.readValue());
+                ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(record);
                 exportsRead.add(request);
                 request.getResourceSpansList().forEach(rs -> rs.getScopeSpansList().forEach(ss -> spansRead.addAll(ss.getSpansList())));
             } catch (InvalidProtocolBufferException e) {
@@ -144,6 +147,12 @@ public final class PipelineHarness implements AutoCloseable {
     public List<ExportTraceServiceRequest> exportRequests() {
         spans();
         return List.copyOf(exportsRead);
+    }
+
+    /** The values of the spans topic as they were written, in order. */
+    public List<byte[]> spanRecords() {
+        spans();
+        return List.copyOf(recordsRead);
     }
 
     /** The single span the test expects. */

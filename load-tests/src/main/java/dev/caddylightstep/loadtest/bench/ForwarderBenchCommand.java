@@ -134,7 +134,7 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
         while (records.size() < spans) {
             EnrichedRequest request = stages.enrich(generator.nextLine());
             if (request != null) {
-                records.add(new ProducerRecord<>("", request.event().trace().traceId(), mapper.toExportRequest(request).toByteArray()));
+                records.add(new ProducerRecord<>("", request.event().trace().traceId(), mapper.toRecord(request)));
             }
         }
         return records;

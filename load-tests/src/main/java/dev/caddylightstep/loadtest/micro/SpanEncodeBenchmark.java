@@ -37,6 +37,6 @@ public class SpanEncodeBenchmark {
 
     @Benchmark
     public byte[] encodeSpan() {
-        return mapper.toExportRequest(requests[next++ & SampleTraffic.MASK]).toByteArray();
+        return mapper.toRecord(requests[next++ & SampleTraffic.MASK]);
     }
 }
