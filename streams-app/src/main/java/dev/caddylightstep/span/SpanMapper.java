@@ -10,6 +10,8 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.SpanFlags;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,7 +34,7 @@ public final class SpanMapper {
     private final Map<String, byte[]> resources = new ConcurrentHashMap<>();
     private final byte[] scope;
     private final ClientAddressMasking clientAddress;
-    /** Attribute key by captured header name, in the order the operator named them. */
+    /** Attribute key by captured header name, in CapturedHeaders' order (the names' alphabetical order). */
     private final Map<String, String> requestHeaderKeys;
     private final Map<String, String> responseHeaderKeys;
     /** Each stream thread writes its spans in a scratch buffer of its own. */
@@ -175,11 +177,14 @@ public final class SpanMapper {
         }
     }
 
-    /** The semantic conventions' key of a header attribute: the prefix and the name in lower case. */
+    /**
+     * The semantic conventions' key of a header attribute: the prefix and the name in lower case. Kept in the names'
+     * order, since Map.copyOf's order changes from one JVM to the next: a replayed line would get other bytes.
+     */
     private static Map<String, String> attributeKeys(String prefix, Set<String> names) {
-        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        Map<String, String> keys = new LinkedHashMap<>();
         names.forEach(name -> keys.put(name, prefix + name.toLowerCase(Locale.ROOT)));
-        return Map.copyOf(keys);
+        return Collections.unmodifiableMap(keys);
     }
 
     /** Captured headers as string arrays, since a header may be sent more than once. */

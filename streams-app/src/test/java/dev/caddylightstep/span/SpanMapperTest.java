@@ -137,6 +137,16 @@ class SpanMapperTest {
     }
 
     @Test
+    void capturedHeadersFollowTheOrderOfTheirNamesOnEveryInstance() {
+        Map<String, String> settings = Map.of("caddy.span.capture-response-headers", "server,date,content-type,content-length");
+        try (PipelineHarness p = PipelineHarness.start(settings)) {
+            assertThat(p.send(ALICE_ORDERS).onlySpan().getAttributesList()).map(KeyValue::getKey).filteredOn(key -> key.startsWith("http.response.header."))
+                    .containsExactly("http.response.header.content-length", "http.response.header.content-type", "http.response.header.date",
+                            "http.response.header.server");
+        }
+    }
+
+    @Test
     void headersAreNotAttributesUnlessCaptured() {
         try (PipelineHarness p = PipelineHarness.start()) {
             assertThat(attributes(p.send(ALICE_ORDERS).onlySpan()).keySet())
