@@ -23,7 +23,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The ceiling: one thread copies every record of the input topic to an output topic with a plain consumer and
  * producer, configured as the pipeline's clients are (lz4, 256 KB batches, 20 ms linger, acks=all, idempotent,
- * read_committed, up to 1,000 records a poll), committing its offsets once a second after a flush.
+ * read_committed, up to 1,000 records a poll, 8 MiB fetches per partition), committing its offsets once a second after
+ * a flush.
  */
 final class PassThroughLane implements Lane {
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -82,6 +83,7 @@ final class PassThroughLane implements Lane {
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1_000);
+        consumerConfig.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
         consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         Map<String, Object> producerConfig = new HashMap<>();
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
