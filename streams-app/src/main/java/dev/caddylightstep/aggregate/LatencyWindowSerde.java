@@ -1,9 +1,13 @@
 package dev.caddylightstep.aggregate;
 
 import dev.caddylightstep.schema.Exemplar;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -16,6 +20,14 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 final class LatencyWindowSerde {
     private static final byte VERSION = 2;
+    /** The version, eleven counters and sums, the lowest and highest bin and the count of non-empty bins. */
+    private static final int HEADER_BYTES = 1 + 11 * 8 + 3 * 4;
+    private static final int SCRATCH_KEPT_BYTES = 64 * 1024;
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[4096]);
+    // ByteBuffer's order, which read() uses
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
 
     private LatencyWindowSerde() {
     }
@@ -25,45 +37,92 @@ final class LatencyWindowSerde {
     }
 
     static byte[] write(LatencyWindow w) {
-        byte[][] ids = new byte[w.exemplars.size() * 2][];
-        int exemplarBytes = 0;
-        for (int i = 0; i < w.exemplars.size(); i++) {
-            ids[2 * i] = w.exemplars.get(i).getTraceId().getBytes(StandardCharsets.UTF_8);
-            ids[2 * i + 1] = w.exemplars.get(i).getSpanId().getBytes(StandardCharsets.UTF_8);
-            exemplarBytes += 4 + ids[2 * i].length + ids[2 * i + 1].length + 8;
+        int bins = Math.max(0, w.highest - w.lowest + 1);
+        // a bin's distance from the previous one and its count, as varints of at most 5 and 10 bytes
+        int bound = HEADER_BYTES + 15 * bins + 4;
+        for (Exemplar exemplar : w.exemplars) {
+            bound += 4 + 3 * (exemplar.getTraceId().length() + exemplar.getSpanId().length()) + 8;
         }
+        byte[] out = scratch(bound);
+        out[0] = VERSION;
+        int at = 1;
+        at = putLong(out, at, w.count);
+        at = putLong(out, at, w.errors);
+        at = putLong(out, at, w.denied);
+        at = putLong(out, at, w.overPermissive);
+        at = putLong(out, at, w.overRestrictive);
+        at = putLong(out, at, w.sloBreaches);
+        at = putLong(out, at, w.bytes);
+        at = putLong(out, at, w.zeroCount);
+        at = putLong(out, at, Double.doubleToRawLongBits(w.sumMs));
+        at = putLong(out, at, Double.doubleToRawLongBits(w.minMs));
+        at = putLong(out, at, Double.doubleToRawLongBits(w.maxMs));
+        at = putInt(out, at, w.lowest);
+        at = putInt(out, at, w.highest);
+        int nonEmptyAt = at;
+        at += 4;
         int nonEmpty = 0;
-        int binBytes = 0;
         int previous = w.lowest;
         for (int index = w.lowest; index <= w.highest; index++) {
             long binCount = w.counts[index - w.offset];
             if (binCount != 0) {
                 nonEmpty++;
-                binBytes += varintSize(index - previous) + varintSize(binCount);
+                at = putVarint(out, at, index - previous);
+                at = putVarint(out, at, binCount);
                 previous = index;
             }
         }
-        ByteBuffer out = ByteBuffer.allocate(1 + 8 * 8 + 3 * 8 + 4 + 4 + 4 + binBytes + 4 + exemplarBytes);
-        out.put(VERSION)
-                .putLong(w.count).putLong(w.errors).putLong(w.denied).putLong(w.overPermissive).putLong(w.overRestrictive)
-                .putLong(w.sloBreaches).putLong(w.bytes).putLong(w.zeroCount)
-                .putDouble(w.sumMs).putDouble(w.minMs).putDouble(w.maxMs)
-                .putInt(w.lowest).putInt(w.highest).putInt(nonEmpty);
-        previous = w.lowest;
-        for (int index = w.lowest; index <= w.highest; index++) {
-            long binCount = w.counts[index - w.offset];
-            if (binCount != 0) {
-                putVarint(out, index - previous);
-                putVarint(out, binCount);
-                previous = index;
-            }
+        putInt(out, nonEmptyAt, nonEmpty);
+        at = putInt(out, at, w.exemplars.size());
+        for (Exemplar exemplar : w.exemplars) {
+            at = putString(out, at, exemplar.getTraceId());
+            at = putString(out, at, exemplar.getSpanId());
+            at = putLong(out, at, Double.doubleToRawLongBits(exemplar.getDurationMs()));
         }
-        out.putInt(w.exemplars.size());
-        for (int i = 0; i < w.exemplars.size(); i++) {
-            out.putShort((short) ids[2 * i].length).put(ids[2 * i]).putShort((short) ids[2 * i + 1].length).put(ids[2 * i + 1])
-                    .putDouble(w.exemplars.get(i).getDurationMs());
+        return Arrays.copyOf(out, at);
+    }
+
+    /**
+     * A window is encoded on every request, one pass over its bins into a buffer of the thread (stream threads share
+     * the serde) and copied out at its length; a buffer grown past {@link #SCRATCH_KEPT_BYTES} is not kept.
+     */
+    private static byte[] scratch(int bytes) {
+        byte[] buffer = SCRATCH.get();
+        if (buffer.length >= bytes) {
+            return buffer;
         }
-        return out.array();
+        buffer = new byte[bytes];
+        if (bytes <= SCRATCH_KEPT_BYTES) {
+            SCRATCH.set(buffer);
+        }
+        return buffer;
+    }
+
+    private static int putLong(byte[] out, int at, long value) {
+        LONG.set(out, at, value);
+        return at + 8;
+    }
+
+    private static int putInt(byte[] out, int at, int value) {
+        INT.set(out, at, value);
+        return at + 4;
+    }
+
+    /** A string as a two-byte length and its UTF-8 bytes. */
+    private static int putString(byte[] out, int at, String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        SHORT.set(out, at, (short) bytes.length);
+        System.arraycopy(bytes, 0, out, at + 2, bytes.length);
+        return at + 2 + bytes.length;
+    }
+
+    private static int putVarint(byte[] out, int at, long value) {
+        while ((value & ~0x7FL) != 0) {
+            out[at++] = (byte) ((value & 0x7F) | 0x80);
+            value >>>= 7;
+        }
+        out[at++] = (byte) value;
+        return at;
     }
 
     static LatencyWindow read(String topic, byte[] data) {
@@ -112,18 +171,6 @@ final class LatencyWindowSerde {
         } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException | NegativeArraySizeException e) {
             throw new SerializationException("a window in " + topic + " is not a window's state: " + e, e);
         }
-    }
-
-    private static int varintSize(long value) {
-        return Math.max(1, (64 - Long.numberOfLeadingZeros(value) + 6) / 7);
-    }
-
-    private static void putVarint(ByteBuffer out, long value) {
-        while ((value & ~0x7FL) != 0) {
-            out.put((byte) ((value & 0x7F) | 0x80));
-            value >>>= 7;
-        }
-        out.put((byte) value);
     }
 
     private static long getVarint(ByteBuffer in) {
