@@ -47,48 +47,48 @@ final class SpanRecordEncoder {
         for (Map.Entry<String, String> attribute : attributes) {
             size += fieldSize(Resource.ATTRIBUTES_FIELD_NUMBER, keyValueSize(attribute.getKey(), stringValueSize(attribute.getValue())));
         }
-        byte[] encoded = new byte[fieldSize(ResourceSpans.RESOURCE_FIELD_NUMBER, size)];
-        CodedOutputStream out = CodedOutputStream.newInstance(encoded);
-        try {
+        int resourceSize = size;
+        return encoded(fieldSize(ResourceSpans.RESOURCE_FIELD_NUMBER, resourceSize), out -> {
             out.writeTag(ResourceSpans.RESOURCE_FIELD_NUMBER, LENGTH_DELIMITED);
-            out.writeUInt32NoTag(size);
+            out.writeUInt32NoTag(resourceSize);
             for (Map.Entry<String, String> attribute : attributes) {
-                int valueSize = stringValueSize(attribute.getValue());
-                writeKeyValueHead(out, Resource.ATTRIBUTES_FIELD_NUMBER, attribute.getKey(), valueSize);
-                out.writeString(AnyValue.STRING_VALUE_FIELD_NUMBER, attribute.getValue());
+                writeStringAttribute(out, Resource.ATTRIBUTES_FIELD_NUMBER, attribute.getKey(), attribute.getValue(),
+                        stringValueSize(attribute.getValue()));
             }
-        } catch (IOException e) {
-            throw miscounted(e);
-        }
-        out.checkNoSpaceLeft();
-        return encoded;
+        });
     }
 
     /** The instrumentation scope as the field of a ScopeSpans. */
     static byte[] encodedScope(String name, String version) {
         int size = stringSize(InstrumentationScope.NAME_FIELD_NUMBER, name) + stringSize(InstrumentationScope.VERSION_FIELD_NUMBER, version);
-        byte[] encoded = new byte[fieldSize(ScopeSpans.SCOPE_FIELD_NUMBER, size)];
-        CodedOutputStream out = CodedOutputStream.newInstance(encoded);
-        try {
+        return encoded(fieldSize(ScopeSpans.SCOPE_FIELD_NUMBER, size), out -> {
             out.writeTag(ScopeSpans.SCOPE_FIELD_NUMBER, LENGTH_DELIMITED);
             out.writeUInt32NoTag(size);
             writeString(out, InstrumentationScope.NAME_FIELD_NUMBER, name);
             writeString(out, InstrumentationScope.VERSION_FIELD_NUMBER, version);
-        } catch (IOException e) {
-            throw miscounted(e);
-        }
-        out.checkNoSpaceLeft();
-        return encoded;
+        });
     }
 
     /** A string attribute as the whole attributes field of a span (tag, length, KeyValue), to be copied by {@link #attribute(byte[])}. */
     static byte[] encodedAttribute(String key, String value) {
         int valueSize = stringValueSize(value);
-        byte[] encoded = new byte[fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize))];
+        return encoded(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)),
+                out -> writeStringAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, value, valueSize));
+    }
+
+    /** An integer attribute as the whole attributes field of a span. */
+    static byte[] encodedAttribute(String key, long value) {
+        int valueSize = intValueSize(value);
+        return encoded(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)),
+                out -> writeIntAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, value, valueSize));
+    }
+
+    /** What repeats from span to span, written once into an array of exactly its size. */
+    private static byte[] encoded(int size, Fields fields) {
+        byte[] encoded = new byte[size];
         CodedOutputStream out = CodedOutputStream.newInstance(encoded);
         try {
-            writeKeyValueHead(out, Span.ATTRIBUTES_FIELD_NUMBER, key, valueSize);
-            out.writeString(AnyValue.STRING_VALUE_FIELD_NUMBER, value);
+            fields.writeTo(out);
         } catch (IOException e) {
             throw miscounted(e);
         }
@@ -96,19 +96,9 @@ final class SpanRecordEncoder {
         return encoded;
     }
 
-    /** An integer attribute as the whole attributes field of a span. */
-    static byte[] encodedAttribute(String key, long value) {
-        int valueSize = CodedOutputStream.computeInt64Size(AnyValue.INT_VALUE_FIELD_NUMBER, value);
-        byte[] encoded = new byte[fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize))];
-        CodedOutputStream out = CodedOutputStream.newInstance(encoded);
-        try {
-            writeKeyValueHead(out, Span.ATTRIBUTES_FIELD_NUMBER, key, valueSize);
-            out.writeInt64(AnyValue.INT_VALUE_FIELD_NUMBER, value);
-        } catch (IOException e) {
-            throw miscounted(e);
-        }
-        out.checkNoSpaceLeft();
-        return encoded;
+    /** Fields written by {@link #encoded}. */
+    private interface Fields {
+        void writeTo(CodedOutputStream out) throws IOException;
     }
 
     /**
@@ -157,19 +147,17 @@ final class SpanRecordEncoder {
         int valueSize = stringValueSize(value);
         CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
         try {
-            writeKeyValueHead(out, Span.ATTRIBUTES_FIELD_NUMBER, key, valueSize);
-            out.writeString(AnyValue.STRING_VALUE_FIELD_NUMBER, value);
+            writeStringAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, value, valueSize);
         } catch (IOException e) {
             throw miscounted(e);
         }
     }
 
     void attribute(String key, long value) {
-        int valueSize = CodedOutputStream.computeInt64Size(AnyValue.INT_VALUE_FIELD_NUMBER, value);
+        int valueSize = intValueSize(value);
         CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
         try {
-            writeKeyValueHead(out, Span.ATTRIBUTES_FIELD_NUMBER, key, valueSize);
-            out.writeInt64(AnyValue.INT_VALUE_FIELD_NUMBER, value);
+            writeIntAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, value, valueSize);
         } catch (IOException e) {
             throw miscounted(e);
         }
@@ -271,6 +259,17 @@ final class SpanRecordEncoder {
         out.writeUInt32NoTag(valueSize);
     }
 
+    /** A string attribute: its KeyValue's head, then an AnyValue of {@code valueSize} bytes holding the string. */
+    private static void writeStringAttribute(CodedOutputStream out, int field, String key, String value, int valueSize) throws IOException {
+        writeKeyValueHead(out, field, key, valueSize);
+        out.writeString(AnyValue.STRING_VALUE_FIELD_NUMBER, value);
+    }
+
+    private static void writeIntAttribute(CodedOutputStream out, int field, String key, long value, int valueSize) throws IOException {
+        writeKeyValueHead(out, field, key, valueSize);
+        out.writeInt64(AnyValue.INT_VALUE_FIELD_NUMBER, value);
+    }
+
     private static int keyValueSize(String key, int valueSize) {
         return stringSize(KeyValue.KEY_FIELD_NUMBER, key) + fieldSize(KeyValue.VALUE_FIELD_NUMBER, valueSize);
     }
@@ -278,6 +277,10 @@ final class SpanRecordEncoder {
     /** An AnyValue holding a string: a member of a oneof, so written even when empty. */
     private static int stringValueSize(String value) {
         return CodedOutputStream.computeStringSize(AnyValue.STRING_VALUE_FIELD_NUMBER, value);
+    }
+
+    private static int intValueSize(long value) {
+        return CodedOutputStream.computeInt64Size(AnyValue.INT_VALUE_FIELD_NUMBER, value);
     }
 
     private static int fieldSize(int field, int length) {
