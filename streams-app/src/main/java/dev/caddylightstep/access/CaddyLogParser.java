@@ -53,11 +53,7 @@ public final class CaddyLogParser {
         TreeSet<String> kept = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         kept.addAll(names);
         kept.removeIf(redaction::dropsHeader);
-        long lengths = 0;
-        for (String name : kept) {
-            lengths |= HeaderNames.lengthBit(name);
-        }
-        return new HeaderNames(Collections.unmodifiableSet(kept), lengths);
+        return HeaderNames.of(Collections.unmodifiableSet(kept));
     }
 
     /**
@@ -67,6 +63,14 @@ public final class CaddyLogParser {
      * @param lengths bit n set when a kept name has n characters (names of 63 or more share bit 63)
      */
     private record HeaderNames(Set<String> names, long lengths) {
+        static HeaderNames of(Set<String> names) {
+            long lengths = 0;
+            for (String name : names) {
+                lengths |= lengthBit(name);
+            }
+            return new HeaderNames(names, lengths);
+        }
+
         static long lengthBit(String name) {
             return 1L << Math.min(name.length(), 63);
         }
