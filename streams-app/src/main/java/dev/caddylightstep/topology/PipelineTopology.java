@@ -22,6 +22,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The whole application as one Kafka Streams topology, built from the configuration alone (no I/O):
@@ -38,8 +39,10 @@ public final class PipelineTopology {
         Topics topics = Topics.of(config.topics());
         StreamsBuilder builder = new StreamsBuilder();
 
+        // policies are few: held in memory, since stream threads read a global table past its cache, so every request
+        // would otherwise look its group's policy up in RocksDB (5% of the stream threads' samples in bench)
         GlobalKTable<String, Policy> policies = builder.globalTable(topics.policies().name(), topics.policies().consumed(),
-                Materialized.<String, Policy, KeyValueStore<Bytes, byte[]>>as(POLICIES_STORE)
+                Materialized.<String, Policy>as(Stores.inMemoryKeyValueStore(POLICIES_STORE))
                         .withKeySerde(topics.policies().keySerde()).withValueSerde(topics.policies().valueSerde()));
 
         KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
