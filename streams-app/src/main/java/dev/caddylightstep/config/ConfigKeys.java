@@ -37,7 +37,7 @@ public final class ConfigKeys {
         key("caddy.span.capture-response-headers", "", "response headers recorded on spans as http.response.header.<name>, comma-separated (redacted ones are refused)");
         key("caddy.identity.source", "user_id", "where the identity key comes from: user_id, header or tls_client_cn");
         key("caddy.identity.header", "", "the request header that holds the identity when caddy.identity.source=header");
-        key("caddy.identity.join", "partitioned", "partitioned (repartition by identity: any table size) or global (every instance holds the table: no repartition)");
+        key("caddy.identity.join", "global", "global (every instance holds the table in memory: no repartition) or partitioned (requests repartitioned by identity: tables larger than an instance)");
         key("caddy.route.patterns", "", "route templates that win over the built-in placeholders, comma-separated, e.g. /api/{tenant}/items");
         key("caddy.window.size", "60s", "length of the tumbling latency windows");
         key("caddy.window.grace", "30s", "how late (in log time) a line may come and still count in its window");

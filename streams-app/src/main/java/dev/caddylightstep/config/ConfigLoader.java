@@ -32,7 +32,7 @@ public final class ConfigLoader {
                 redaction,
                 capturedHeaders(s, redaction),
                 identitySource(s),
-                IdentityJoin.valueOf(s.choice("caddy.identity.join", "partitioned", "global").toUpperCase(Locale.ROOT)),
+                IdentityJoin.valueOf(s.choice("caddy.identity.join", "global", "partitioned").toUpperCase(Locale.ROOT)),
                 routePatterns(s),
                 windows(s),
                 clientAddress(s),

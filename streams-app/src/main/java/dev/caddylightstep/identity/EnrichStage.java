@@ -14,10 +14,10 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 
 /**
  * Stages {@code identify} and {@code enrich}: each request is keyed by its identity and joined with the
- * identities table. Partitioned (the default), requests that carry an identity are repartitioned by it, so
- * that each meets its table entry in the task that holds it: the table may be as large as the cluster. Global,
- * every instance holds the whole table and no request crosses a repartition topic: cheaper per request, for
- * tables every instance can hold. Anonymous requests need no table either way.
+ * identities table. Global (the default), every instance holds the whole table and no request crosses a topic:
+ * the cost grows with the table, which is small next to the traffic. Partitioned, requests that carry an identity
+ * are repartitioned by it, so that each meets its table entry in the task that holds it: the table may be as large
+ * as the cluster, for a second trip through the broker per request. Anonymous requests need no table either way.
  */
 public final class EnrichStage {
     private EnrichStage() {

@@ -7,17 +7,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Stages identify and enrich: every request gets the identity of its user, or a stand-in. */
+/** Stages identify and enrich: every request gets the identity of its user, or a stand-in, whichever way the table is joined. */
 class EnrichStageTest {
     private static final String ALICE = access(request("GET", "/api/users/1", 200));
 
-    @Test
-    void aKnownUserGetsGroupTenantAndRoles() {
-        try (PipelineHarness p = PipelineHarness.start()) {
+    private static PipelineHarness start(IdentityJoin join) {
+        return start(join, Map.of());
+    }
+
+    private static PipelineHarness start(IdentityJoin join, Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("caddy.identity.join", join.name().toLowerCase(Locale.ROOT));
+        return PipelineHarness.start(all);
+    }
+
+    @ParameterizedTest
+    @EnumSource(IdentityJoin.class)
+    void aKnownUserGetsGroupTenantAndRoles(IdentityJoin join) {
+        try (PipelineHarness p = start(join)) {
             p.identity("alice", "engineering", "acme", "admin", "dev");
             assertThat(attributes(p.send(ALICE).onlySpan()))
                     .containsEntry("enduser.id", "alice")
@@ -27,47 +41,52 @@ class EnrichStageTest {
         }
     }
 
-    @Test
-    void aRequestWithoutAUserIsAnonymous() {
+    @ParameterizedTest
+    @EnumSource(IdentityJoin.class)
+    void aRequestWithoutAUserIsAnonymous(IdentityJoin join) {
         String anonymous = access(request("GET", "/health", 200));
-        try (PipelineHarness p = PipelineHarness.start()) {
+        try (PipelineHarness p = start(join)) {
             assertThat(attributes(p.send(anonymous).onlySpan())).containsEntry("edge.group", "anonymous").doesNotContainKey("enduser.id");
         }
     }
 
-    @Test
-    void aUserMissingFromTheTableIsUnknown() {
-        try (PipelineHarness p = PipelineHarness.start()) {
+    @ParameterizedTest
+    @EnumSource(IdentityJoin.class)
+    void aUserMissingFromTheTableIsUnknown(IdentityJoin join) {
+        try (PipelineHarness p = start(join)) {
             p.identity("bob", "sales", null);
             assertThat(attributes(p.send(ALICE).onlySpan())).containsEntry("edge.group", "unknown").containsEntry("enduser.id", "alice");
         }
     }
 
-    @Test
-    void theLatestIdentityOfAUserIsTheOneJoined() {
-        try (PipelineHarness p = PipelineHarness.start()) {
+    @ParameterizedTest
+    @EnumSource(IdentityJoin.class)
+    void theLatestIdentityOfAUserIsTheOneJoined(IdentityJoin join) {
+        try (PipelineHarness p = start(join)) {
             p.identity("alice", "engineering", "acme");
             p.identity("alice", "management", "acme");
             assertThat(attributes(p.send(ALICE).onlySpan())).containsEntry("edge.group", "management");
         }
     }
 
-    @Test
-    void aConfiguredHeaderCarriesTheIdentityOfForwardAuthSetups() {
+    @ParameterizedTest
+    @EnumSource(IdentityJoin.class)
+    void aConfiguredHeaderCarriesTheIdentityOfForwardAuthSetups(IdentityJoin join) {
         String line = access(l -> l.path("request").path("uri").asText().equals("/public/xff"));
-        try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.identity.source", "header", "caddy.identity.header", "X-Real-IP"))) {
+        try (PipelineHarness p = start(join, Map.of("caddy.identity.source", "header", "caddy.identity.header", "X-Real-IP"))) {
             p.identity("203.0.113.7", "partners", null);
             assertThat(attributes(p.send(line).onlySpan())).containsEntry("edge.group", "partners").containsEntry("enduser.id", "203.0.113.7");
         }
     }
 
-    @Test
-    void anMtlsClientCertificateNameCanBeTheIdentity() {
+    @ParameterizedTest
+    @EnumSource(IdentityJoin.class)
+    void anMtlsClientCertificateNameCanBeTheIdentity(IdentityJoin join) {
         String tlsLine = access(l -> l.path("request").has("tls") && l.path("status").asInt() == 200);
         String withCn = CaddyCapture.withRequestField(tlsLine, "tls",
                 Map.of("resumed", false, "version", 772, "cipher_suite", 4865, "proto", "h2", "server_name", "localhost",
                         "client_common_name", "billing-service"));
-        try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.identity.source", "tls_client_cn"))) {
+        try (PipelineHarness p = start(join, Map.of("caddy.identity.source", "tls_client_cn"))) {
             p.identity("billing-service", "services", null);
             assertThat(attributes(p.send(withCn).onlySpan())).containsEntry("edge.group", "services");
         }

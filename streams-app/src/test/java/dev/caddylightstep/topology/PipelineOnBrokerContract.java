@@ -9,6 +9,7 @@ import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.config.TopicNames;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.identity.Identity;
+import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.policy.AccessRule;
 import dev.caddylightstep.policy.Policy;
@@ -31,7 +32,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -92,8 +94,9 @@ abstract class PipelineOnBrokerContract {
         return new Expected(requests, dead, skipped);
     }
 
-    @Test
-    void realLinesReconcileExactlyUnderExactlyOnce() throws Exception {
+    @ParameterizedTest
+    @EnumSource(IdentityJoin.class)
+    void realLinesReconcileExactlyUnderExactlyOnce(IdentityJoin join) throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> settings = new HashMap<>();
         for (Map.Entry<String, String> topic : TopicNames.DEFAULTS_BY_KEY.entrySet()) {
@@ -103,6 +106,7 @@ abstract class PipelineOnBrokerContract {
         settings.put(StreamsConfig.APPLICATION_ID_CONFIG, "pipeline-it-" + suffix);
         settings.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         settings.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
+        settings.put("caddy.identity.join", join.name().toLowerCase(java.util.Locale.ROOT));
         // the input spans two hours of log time spread over three partitions: a grace that covers it keeps
         // every line in its window, so that the aggregates reconcile exactly too
         settings.put("caddy.window.grace", "3h");
