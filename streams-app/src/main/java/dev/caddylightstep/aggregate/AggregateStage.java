@@ -32,7 +32,7 @@ public final class AggregateStage {
     private AggregateStage() {
     }
 
-    public static void apply(StreamsBuilder builder, KStream<String, EnrichedRequest> requests, WindowSettings windows,
+    public static <K> void apply(StreamsBuilder builder, KStream<K, EnrichedRequest> requests, WindowSettings windows,
                              Topic<LatencyKeyRecord, LatencyAggregateRecord> byGroup,
                              Topic<LatencyKeyRecord, LatencyAggregateRecord> byRoute,
                              Topic<byte[], byte[]> deadLetters) {
@@ -46,7 +46,7 @@ public final class AggregateStage {
         }
 
         var partials = requests
-                .process(() -> new PartialWindows(PARTIALS_STORE, STREAM_TIME_STORE, windows, byGroup.name()), Named.as("partial-windows"),
+                .process(() -> new PartialWindows<K>(PARTIALS_STORE, STREAM_TIME_STORE, windows, byGroup.name()), Named.as("partial-windows"),
                         PARTIALS_STORE, STREAM_TIME_STORE)
                 .split(Named.as("window-"))
                 .branch((key, out) -> out.lateLine() != null, Branched.as("late"))

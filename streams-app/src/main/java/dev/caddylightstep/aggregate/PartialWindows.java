@@ -25,7 +25,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * and removing it happen in one transaction. A line logged after its window closed (window end + grace at or
  * before the log time this task has seen) is dead-lettered here, with its trace id, never dropped.
  */
-final class PartialWindows implements Processor<String, EnrichedRequest, String, PartialWindows.Output> {
+final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, PartialWindows.Output> {
     static final String STREAM_TIME = "stream-time";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -76,7 +76,7 @@ final class PartialWindows implements Processor<String, EnrichedRequest, String,
     }
 
     @Override
-    public void process(Record<String, EnrichedRequest> record) {
+    public void process(Record<K, EnrichedRequest> record) {
         long timestamp = record.timestamp();
         advance(timestamp);
         long windowStart = timestamp - Math.floorMod(timestamp, sizeMs);
@@ -117,7 +117,7 @@ final class PartialWindows implements Processor<String, EnrichedRequest, String,
         open.clear();
     }
 
-    private void late(Record<String, EnrichedRequest> record, LatencyObservation o, long windowStart) {
+    private void late(Record<K, EnrichedRequest> record, LatencyObservation o, long windowStart) {
         long windowEnd = windowStart + sizeMs;
         String detail = "logged at " + record.timestamp() + " for window [" + windowStart + ", " + windowEnd + ") of " + aggregates
                 + ", which closed when stream time reached " + (windowEnd + graceMs) + " (now " + streamTime + ")";

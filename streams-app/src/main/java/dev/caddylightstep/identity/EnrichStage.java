@@ -29,20 +29,24 @@ public final class EnrichStage {
         KStream<String, IdentifiedRequest> identified = byIdentity.get("identity-known")
                 .repartition(Repartitioned.with(Serdes.String(), eventSerde).withName("by-identity"))
                 .leftJoin(identities,
-                        (identity, event, entry) -> new IdentifiedRequest(event, entry != null ? entry : Identity.unknown(identity)),
+                        (identity, event, entry) -> new IdentifiedRequest(event, identityOf(identity, entry)),
                         Joined.<String, AccessEvent, Identity>as("enrich").withKeySerde(Serdes.String()).withValueSerde(eventSerde));
 
         return identified.merge(anonymous(byIdentity), Named.as("identified"));
     }
 
-    public static KStream<String, IdentifiedRequest> global(KStream<byte[], AccessEvent> events, IdentitySource source,
-                                                            GlobalKTable<String, Identity> identities) {
-        var byIdentity = identify(events, source);
-        KStream<String, IdentifiedRequest> identified = byIdentity.get("identity-known")
-                .leftJoin(identities, (identity, event) -> identity,
-                        (identity, event, entry) -> new IdentifiedRequest(event, entry != null ? entry : Identity.unknown(identity)),
-                        Named.as("enrich"));
-        return identified.merge(anonymous(byIdentity), Named.as("identified"));
+    /** One node: a request without an identity maps to no key, which a left join passes through unmatched. */
+    public static <K> KStream<K, IdentifiedRequest> global(KStream<K, AccessEvent> events, IdentitySource source,
+                                                           GlobalKTable<String, Identity> identities) {
+        return events.leftJoin(identities, (key, event) -> source.keyOf(event),
+                (key, identity, event, entry) -> new IdentifiedRequest(event, identityOf(identity, entry)), Named.as("enrich"));
+    }
+
+    private static Identity identityOf(String identity, Identity entry) {
+        if (identity == null) {
+            return Identity.anonymous();
+        }
+        return entry != null ? entry : Identity.unknown(identity);
     }
 
     private static Map<String, KStream<String, AccessEvent>> identify(KStream<byte[], AccessEvent> events, IdentitySource source) {

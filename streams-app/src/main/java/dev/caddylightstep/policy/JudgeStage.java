@@ -15,8 +15,8 @@ public final class JudgeStage {
     private JudgeStage() {
     }
 
-    public static KStream<String, EnrichedRequest> apply(KStream<String, IdentifiedRequest> requests,
-                                                         GlobalKTable<String, Policy> policies, RouteTemplates routes) {
+    public static <K> KStream<K, EnrichedRequest> apply(KStream<K, IdentifiedRequest> requests,
+                                                        GlobalKTable<String, Policy> policies, RouteTemplates routes) {
         return requests.leftJoin(policies,
                 (identity, request) -> request.identity().group(),
                 (request, policy) -> new EnrichedRequest(request.event(), request.identity(),

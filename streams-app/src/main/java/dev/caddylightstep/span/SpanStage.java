@@ -11,7 +11,7 @@ public final class SpanStage {
     private SpanStage() {
     }
 
-    public static void apply(KStream<String, EnrichedRequest> requests, SpanMapper mapper, Topic<String, byte[]> spans) {
+    public static <K> void apply(KStream<K, EnrichedRequest> requests, SpanMapper mapper, Topic<String, byte[]> spans) {
         requests.map((key, request) -> KeyValue.pair(request.event().trace().traceId(), mapper.toRecord(request)), Named.as("span"))
                 .to(spans.name(), spans.producedBy("span"));
     }

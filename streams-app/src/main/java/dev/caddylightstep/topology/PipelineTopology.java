@@ -48,24 +48,33 @@ public final class PipelineTopology {
         KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
         KStream<byte[], AccessEvent> parsed = ParseStage.apply(lines, config.logFormat(), config.redaction(),
                 config.identitySource().requestHeaders(), config.capturedHeaders(), topics.accessDeadLetters());
-        KStream<String, IdentifiedRequest> identified = identified(builder, config, topics, parsed);
-        KStream<String, EnrichedRequest> enriched = JudgeStage.apply(identified, policies, new RouteTemplates(config.routePatterns()));
-
-        SpanStage.apply(enriched, new SpanMapper(config.resourceAttributes(), config.clientAddress(), config.capturedHeaders()), topics.spans());
-        AggregateStage.apply(builder, enriched, config.windows(), topics.latencyByGroup(), topics.latencyByRoute(),
-                topics.accessDeadLetters());
+        if (config.identityJoin() == IdentityJoin.GLOBAL) {
+            judged(builder, config, topics, policies, EnrichStage.global(parsed, config.identitySource(), identitiesGlobal(builder, topics)));
+        } else {
+            judged(builder, config, topics, policies, identifiedPartitioned(builder, config, topics, parsed));
+        }
         return builder.build();
     }
 
-    private static KStream<String, IdentifiedRequest> identified(StreamsBuilder builder, PipelineConfig config, Topics topics,
-                                                                 KStream<byte[], AccessEvent> parsed) {
-        if (config.identityJoin() == IdentityJoin.GLOBAL) {
-            // held in memory for the same reason as policies: a global store is read past its cache, and a RocksDB
-            // lookup per request was 6% of the stream threads' samples in bench
-            Materialized<String, Identity, KeyValueStore<Bytes, byte[]>> store = Materialized.<String, Identity>as(Stores.inMemoryKeyValueStore(IDENTITIES_STORE))
-                    .withKeySerde(topics.identities().keySerde()).withValueSerde(topics.identities().valueSerde());
-            return EnrichStage.global(parsed, config.identitySource(), builder.globalTable(topics.identities().name(), topics.identities().consumed(), store));
-        }
+    /** Judge, then spans and windows: the same whichever key the join left the requests with. */
+    private static <K> void judged(StreamsBuilder builder, PipelineConfig config, Topics topics, GlobalKTable<String, Policy> policies,
+                                   KStream<K, IdentifiedRequest> identified) {
+        KStream<K, EnrichedRequest> enriched = JudgeStage.apply(identified, policies, new RouteTemplates(config.routePatterns()));
+        SpanStage.apply(enriched, new SpanMapper(config.resourceAttributes(), config.clientAddress(), config.capturedHeaders()), topics.spans());
+        AggregateStage.apply(builder, enriched, config.windows(), topics.latencyByGroup(), topics.latencyByRoute(),
+                topics.accessDeadLetters());
+    }
+
+    private static GlobalKTable<String, Identity> identitiesGlobal(StreamsBuilder builder, Topics topics) {
+        // held in memory for the same reason as policies: a global store is read past its cache, and a RocksDB
+        // lookup per request was 6% of the stream threads' samples in bench
+        Materialized<String, Identity, KeyValueStore<Bytes, byte[]>> store = Materialized.<String, Identity>as(Stores.inMemoryKeyValueStore(IDENTITIES_STORE))
+                .withKeySerde(topics.identities().keySerde()).withValueSerde(topics.identities().valueSerde());
+        return builder.globalTable(topics.identities().name(), topics.identities().consumed(), store);
+    }
+
+    private static KStream<String, IdentifiedRequest> identifiedPartitioned(StreamsBuilder builder, PipelineConfig config, Topics topics,
+                                                                            KStream<byte[], AccessEvent> parsed) {
         Materialized<String, Identity, KeyValueStore<Bytes, byte[]>> store = Materialized.<String, Identity, KeyValueStore<Bytes, byte[]>>as(IDENTITIES_STORE)
                 .withKeySerde(topics.identities().keySerde()).withValueSerde(topics.identities().valueSerde());
         KTable<String, Identity> identities = builder.table(topics.identities().name(), topics.identities().consumed(), store);
