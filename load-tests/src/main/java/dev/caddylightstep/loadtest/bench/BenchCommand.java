@@ -41,11 +41,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lines", paramLabel = "N", description = "Lines of the measured backlog (default: ${DEFAULT-VALUE}).")
     int lines = 1_000_000;
 
+    private static final int MIN_DEFAULT_WARMUP = 300_000;
+
+    /**
+     * As long as the measured backlog: the JIT compiler takes its time over code run per batch, per fetch or per window
+     * rather than per line, and a shorter warm-up leaves that compilation (a quarter of the pipeline's CPU after 300,000
+     * lines) inside the measured drain, which a long-running instance does not pay.
+     */
     @Option(names = "--warmup-lines", paramLabel = "N",
-            description = "Lines through both lanes first, on their own topics and not measured, so that neither run pays for the JIT "
-                    + "alone (the measured runs then wait, up to a minute, for the JIT compiler to fall quiet); 0 for none "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int warmupLines = 300_000;
+            description = "Lines through both lanes first, on their own topics and not measured, so that the measured runs find the "
+                    + "code compiled as a long-running instance would (they then wait, up to a minute, for the JIT compiler to fall "
+                    + "quiet); 0 for none (default: as many as --lines, at least " + MIN_DEFAULT_WARMUP + ").")
+    Integer warmupLines;
 
     @Option(names = "--partitions", paramLabel = "P", description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
     int partitions = 2;
@@ -90,6 +97,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (warmupLines == null) {
+            warmupLines = Math.max(MIN_DEFAULT_WARMUP, lines);
+        }
         if (lines < 1 || warmupLines < 0 || partitions < 1 || streamThreads < 1 || !(logRate > 0) || probeRate < 0 || probeSeconds < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--lines, --partitions, --stream-threads and --log-rate must be positive; --warmup-lines, --probe-rate and "
