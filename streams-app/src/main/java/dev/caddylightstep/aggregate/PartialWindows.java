@@ -6,8 +6,12 @@ import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.topology.EnrichedRequest;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -106,12 +110,21 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         return time == Long.MIN_VALUE ? Long.MIN_VALUE : Math.floorDiv(time - graceMs, sizeMs);
     }
 
-    /** Sends every partial to its group's task and forgets it; the record time is the latest it may hold. */
+    /**
+     * Sends every partial to its group's task and forgets it; the record time is the latest it may hold. The last
+     * partial of each group's window says so, so that the group's task writes that window once per flush of this task
+     * rather than once for every route of the group.
+     */
     private void flush() {
+        Map<WindowKey, String> lastOfGroupWindow = new HashMap<>();
+        // the map is not changed in between: both loops see its keys in the same order
+        open.keySet().forEach(key -> lastOfGroupWindow.put(WindowKey.decode(key).groupWindow(), key));
+        Set<String> last = new HashSet<>(lastOfGroupWindow.values());
         for (Map.Entry<String, LatencyWindow> entry : open.entrySet()) {
             long windowStart = WindowKey.decode(entry.getKey()).windowStart();
             long timestamp = Math.max(windowStart, Math.min(streamTime, windowStart + sizeMs - 1));
-            context.forward(new Record<>(entry.getKey(), new Output(entry.getValue(), null), timestamp));
+            Headers headers = last.contains(entry.getKey()) ? WindowMerge.lastOfGroupWindow() : new RecordHeaders();
+            context.forward(new Record<>(entry.getKey(), new Output(entry.getValue(), null), timestamp, headers));
             partials.delete(entry.getKey());
         }
         open.clear();

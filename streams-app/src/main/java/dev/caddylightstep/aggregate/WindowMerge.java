@@ -2,6 +2,8 @@ package dev.caddylightstep.aggregate;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -14,10 +16,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * into the group's window and its route's window, kept for caddy.window.retention of log time and written to
  * the aggregate topics: as they fill (updates), or once when they close (final; a partial that comes after
  * its window was written rewrites it, so that the latest value of a window is always its whole count).
- * Partials are never dropped here: lateness was decided per request, where the request was read.
+ * Partials are never dropped here: lateness was decided per request, where the request was read. A group's window is
+ * written after the last of its route partials from one flush of a task (it carries a header that says so), not after
+ * each of them: most groups have dozens of routes, and a group's window holds all their bins.
  */
 final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, LatencyWindow> {
     private static final String STREAM_TIME = "merge-stream-time";
+    private static final String LAST_OF_GROUP_WINDOW = "caddy.partial.last-of-group-window";
 
     private final String groupStore;
     private final String routeStore;
@@ -63,9 +68,16 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, L
         boolean closed = routeKey.windowStart() + sizeMs + graceMs <= streamTime;
         if (windows.emit() == WindowSettings.EmitMode.UPDATES || closed) {
             write(routeKey, route);
-            write(groupKey, group);
+            if (record.headers().lastHeader(LAST_OF_GROUP_WINDOW) != null) {
+                write(groupKey, group);
+            }
         }
         advance(record.timestamp());
+    }
+
+    /** The headers of the last partial of a group's window in a flush. */
+    static Headers lastOfGroupWindow() {
+        return new RecordHeaders().add(LAST_OF_GROUP_WINDOW, new byte[0]);
     }
 
     private LatencyWindow merge(KeyValueStore<String, LatencyWindow> store, WindowKey key, LatencyWindow partial) {

@@ -220,4 +220,15 @@ class AggregateStageTest {
             assertThat(p.byGroupUpdates()).extracting(LatencyAggregateRecord::getCount).containsExactly(1L, 2L);
         }
     }
+
+    @Test
+    void aGroupsWindowIsWrittenOncePerFlushNotOncePerRoute() {
+        String page = access(request("GET", "/static/index.html", 200));
+        String teapot = access(request("GET", "/teapot", 418));
+        try (PipelineHarness p = PipelineHarness.start()) {
+            p.sendWithinOneFlush(at(HEALTH, WINDOW + 1_000), at(page, WINDOW + 2_000), at(teapot, WINDOW + 3_000), at(HEALTH, WINDOW + 4_000));
+            assertThat(p.byRouteUpdates()).hasSize(3);
+            assertThat(p.byGroupUpdates()).singleElement().satisfies(w -> assertThat(w.getCount()).isEqualTo(4));
+        }
+    }
 }

@@ -105,6 +105,15 @@ public final class PipelineHarness implements AutoCloseable {
         return this;
     }
 
+    /** Lines within one flush interval: their partial windows go to their groups' windows together, after the last. */
+    public PipelineHarness sendWithinOneFlush(String... lines) {
+        for (String line : lines) {
+            access.pipeInput(null, line.getBytes(StandardCharsets.UTF_8));
+        }
+        driver.advanceWallClockTime(FLUSH);
+        return this;
+    }
+
     public PipelineHarness sendAll(List<String> lines) {
         lines.forEach(this::send);
         return this;
