@@ -49,6 +49,11 @@ public final class LatencyWindow {
     int lowest = Integer.MAX_VALUE;
     int highest = Integer.MIN_VALUE;
     final List<Exemplar> exemplars = new ArrayList<>();
+    /**
+     * The exemplars as the serde writes them, kept until they change: a partial window is encoded on every request,
+     * and its slowest requests change on few of them. Null until encoded, and whenever the exemplars change.
+     */
+    byte[] encodedExemplars;
 
     /** Adds one request; keeps at most {@code maxExemplars} of the slowest. */
     public LatencyWindow add(LatencyObservation o, int maxExemplars) {
@@ -151,6 +156,7 @@ public final class LatencyWindow {
             at++;
         }
         exemplars.add(at, exemplar);
+        encodedExemplars = null;
         if (exemplars.size() > max) {
             exemplars.remove(exemplars.size() - 1);
         }

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -38,11 +39,11 @@ final class LatencyWindowSerde {
 
     static byte[] write(LatencyWindow w) {
         int bins = Math.max(0, w.highest - w.lowest + 1);
-        // a bin's distance from the previous one and its count, as varints of at most 5 and 10 bytes
-        int bound = HEADER_BYTES + 15 * bins + 4;
-        for (Exemplar exemplar : w.exemplars) {
-            bound += 4 + 3 * (exemplar.getTraceId().length() + exemplar.getSpanId().length()) + 8;
+        if (w.encodedExemplars == null) {
+            w.encodedExemplars = exemplars(w.exemplars);
         }
+        // a bin's distance from the previous one and its count, as varints of at most 5 and 10 bytes
+        int bound = HEADER_BYTES + 15 * bins + w.encodedExemplars.length;
         byte[] out = scratch(bound);
         out[0] = VERSION;
         int at = 1;
@@ -73,8 +74,19 @@ final class LatencyWindowSerde {
             }
         }
         putInt(out, nonEmptyAt, nonEmpty);
-        at = putInt(out, at, w.exemplars.size());
-        for (Exemplar exemplar : w.exemplars) {
+        System.arraycopy(w.encodedExemplars, 0, out, at, w.encodedExemplars.length);
+        return Arrays.copyOf(out, at + w.encodedExemplars.length);
+    }
+
+    /** Their count, then each one's trace id, span id and duration. */
+    private static byte[] exemplars(List<Exemplar> exemplars) {
+        int bound = 4;
+        for (Exemplar exemplar : exemplars) {
+            bound += 4 + 3 * (exemplar.getTraceId().length() + exemplar.getSpanId().length()) + 8;
+        }
+        byte[] out = new byte[bound];
+        int at = putInt(out, 0, exemplars.size());
+        for (Exemplar exemplar : exemplars) {
             at = putString(out, at, exemplar.getTraceId());
             at = putString(out, at, exemplar.getSpanId());
             at = putLong(out, at, Double.doubleToRawLongBits(exemplar.getDurationMs()));

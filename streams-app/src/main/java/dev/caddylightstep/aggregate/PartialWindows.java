@@ -45,10 +45,14 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
      * The store's content as objects: only this processor writes the store, so reading it back on every request
      * would only decode what was just encoded. The store (cached, logged on commit) stays the record that survives.
      */
-    private final Map<String, LatencyWindow> open = new HashMap<>();
+    private final Map<WindowKey, Open> open = new HashMap<>();
     private KeyValueStore<String, Long> streamTimes;
     private long streamTime = Long.MIN_VALUE;
     private long saved = Long.MIN_VALUE;
+
+    /** A partial window in memory, and its key as the store and the repartition topic have it (encoded once, not per request). */
+    private record Open(String key, LatencyWindow window) {
+    }
 
     /** What leaves this processor: a partial window for its group's task, or a late line for the dead-letter topic. */
     record Output(LatencyWindow partial, byte[] lateLine) {
@@ -69,7 +73,7 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         this.partials = context.getStateStore(partialsStore);
         this.streamTimes = context.getStateStore(streamTimeStore);
         try (KeyValueIterator<String, LatencyWindow> restored = partials.all()) {
-            restored.forEachRemaining(entry -> open.put(entry.key, entry.value));
+            restored.forEachRemaining(entry -> open.put(WindowKey.decode(entry.key), new Open(entry.key, entry.value)));
         }
         Long stored = streamTimes.get(STREAM_TIME);
         if (stored != null) {
@@ -89,8 +93,9 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
             late(record, observation, windowStart);
             return;
         }
-        String key = new WindowKey(observation.group(), observation.route(), windowStart).encode();
-        partials.put(key, open.computeIfAbsent(key, k -> new LatencyWindow()).add(observation, windows.exemplars()));
+        Open partial = open.computeIfAbsent(new WindowKey(observation.group(), observation.route(), windowStart),
+                key -> new Open(key.encode(), new LatencyWindow()));
+        partials.put(partial.key(), partial.window().add(observation, windows.exemplars()));
     }
 
     private void advance(long timestamp) {
@@ -116,16 +121,17 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
      * rather than once for every route of the group.
      */
     private void flush() {
-        Map<WindowKey, String> lastOfGroupWindow = new HashMap<>();
+        Map<WindowKey, WindowKey> lastOfGroupWindow = new HashMap<>();
         // the map is not changed in between: both loops see its keys in the same order
-        open.keySet().forEach(key -> lastOfGroupWindow.put(WindowKey.decode(key).groupWindow(), key));
-        Set<String> last = new HashSet<>(lastOfGroupWindow.values());
-        for (Map.Entry<String, LatencyWindow> entry : open.entrySet()) {
-            long windowStart = WindowKey.decode(entry.getKey()).windowStart();
+        open.keySet().forEach(key -> lastOfGroupWindow.put(key.groupWindow(), key));
+        Set<WindowKey> last = new HashSet<>(lastOfGroupWindow.values());
+        for (Map.Entry<WindowKey, Open> entry : open.entrySet()) {
+            long windowStart = entry.getKey().windowStart();
             long timestamp = Math.max(windowStart, Math.min(streamTime, windowStart + sizeMs - 1));
             Headers headers = last.contains(entry.getKey()) ? WindowMerge.lastOfGroupWindow() : new RecordHeaders();
-            context.forward(new Record<>(entry.getKey(), new Output(entry.getValue(), null), timestamp, headers));
-            partials.delete(entry.getKey());
+            Open partial = entry.getValue();
+            context.forward(new Record<>(partial.key(), new Output(partial.window(), null), timestamp, headers));
+            partials.delete(partial.key());
         }
         open.clear();
     }

@@ -11,7 +11,10 @@ public enum Decision {
         return status == 401 || status == 403 ? DENY : ALLOW;
     }
 
+    private final String code = name().toLowerCase(Locale.ROOT);
+
+    /** The name on spans and in aggregates; made once, since every request's span carries one. */
     public String code() {
-        return name().toLowerCase(Locale.ROOT);
+        return code;
     }
 }

@@ -9,7 +9,10 @@ public enum Misfire {
     /** The policy allows, the edge denied. */
     OVER_RESTRICTIVE;
 
+    private final String code = name().toLowerCase(Locale.ROOT);
+
+    /** The name on spans and in aggregates; made once, since every request's span carries one. */
     public String code() {
-        return name().toLowerCase(Locale.ROOT);
+        return code;
     }
 }

@@ -31,7 +31,7 @@ public final class SpanMapper {
     private static final int MAX_REPEATED_VALUES = 4096;
 
     private final List<Map.Entry<String, String>> resourceAttributes;
-    private final Map<String, byte[]> resources = new ConcurrentHashMap<>();
+    private final Map<ResourceKey, byte[]> resources = new ConcurrentHashMap<>();
     private final byte[] scope;
     private final ClientAddressMasking clientAddress;
     /** Attribute key by captured header name, in CapturedHeaders' order (the names' alphabetical order). */
@@ -42,8 +42,8 @@ public final class SpanMapper {
 
     private final Repeated<String> method = strings("http.request.method");
     private final Repeated<String> scheme = strings("url.scheme");
-    private final Repeated<String> serverAddress = strings("server.address");
-    private final Repeated<Long> serverPort = integers("server.port");
+    /** server.address and, when the host has one, server.port, by the host as logged ("example.com:8443"). */
+    private final Repeated<String> server = new Repeated<>(SpanMapper::serverAttributes);
     private final Repeated<String> route = strings("http.route");
     private final Repeated<Long> statusCode = integers("http.response.status_code");
     private final Repeated<String> protocolName = strings("network.protocol.name");
@@ -81,21 +81,36 @@ public final class SpanMapper {
         return span.finish(status, flags(trace), resource(event), scope);
     }
 
-    /** The resource of a Caddy host and logger, encoded once for each, up to a bound. */
+    /** The resource of a Caddy host and logger, encoded once for each (by the host as logged), up to a bound. */
     private byte[] resource(AccessEvent event) {
-        String host = hostOnly(event.host());
-        byte[] resource = resources.get(host + '\n' + event.logger());
+        ResourceKey key = new ResourceKey(event.host(), event.logger());
+        byte[] resource = resources.get(key);
         if (resource != null) {
             return resource;
         }
         List<Map.Entry<String, String>> attributes = new ArrayList<>(resourceAttributes);
-        attributes.add(Map.entry("caddy.host", host));
+        attributes.add(Map.entry("caddy.host", hostOnly(event.host())));
         attributes.add(Map.entry("caddy.logger", event.logger()));
         resource = SpanRecordEncoder.encodedResource(attributes);
         if (resources.size() < MAX_REPEATED_VALUES) {
-            resources.put(host + '\n' + event.logger(), resource);
+            resources.put(key, resource);
         }
         return resource;
+    }
+
+    private record ResourceKey(String host, String logger) {
+    }
+
+    private static byte[] serverAttributes(String host) {
+        byte[] address = SpanRecordEncoder.encodedAttribute("server.address", hostOnly(host));
+        int port = portOf(host);
+        if (port <= 0) {
+            return address;
+        }
+        byte[] withPort = SpanRecordEncoder.encodedAttribute("server.port", port);
+        byte[] both = java.util.Arrays.copyOf(address, address.length + withPort.length);
+        System.arraycopy(withPort, 0, both, address.length, withPort.length);
+        return both;
     }
 
     private static int flags(TraceContext trace) {
@@ -123,11 +138,7 @@ public final class SpanMapper {
         }
         span.attribute(scheme.encoded(e.scheme()));
         if (!e.host().isEmpty()) {
-            span.attribute(serverAddress.encoded(hostOnly(e.host())));
-            int port = portOf(e.host());
-            if (port > 0) {
-                span.attribute(serverPort.encoded((long) port));
-            }
+            span.attribute(server.encoded(e.host()));
         }
         span.attribute(route.encoded(request.route()));
         span.attribute(statusCode.encoded((long) e.status()));
