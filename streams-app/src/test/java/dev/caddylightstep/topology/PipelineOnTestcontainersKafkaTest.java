@@ -8,7 +8,9 @@ import org.testcontainers.kafka.KafkaContainer;
 @Testcontainers(disabledWithoutDocker = true)
 class PipelineOnTestcontainersKafkaTest extends PipelineOnBrokerContract {
     @Container
-    private static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.1");
+    // as the in-process broker: no deletion by record time, since the capture's times grow older than the topics' retention
+    private static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.1")
+            .withEnv("KAFKA_LOG_INITIAL_TASK_DELAY_MS", Long.toString(java.time.Duration.ofDays(1).toMillis()));
 
     @Override
     String bootstrapServers() {
