@@ -73,6 +73,10 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", description = "caddy.forward.batch-size (default: ${DEFAULT-VALUE}, the product's).")
     int batchSize = 512;
 
+    @Option(names = "--max-in-flight", paramLabel = "N",
+            description = "caddy.forward.max-in-flight (default: ${DEFAULT-VALUE}, the product's).")
+    int maxInFlight = 4;
+
     @Option(names = "--partitions", paramLabel = "P", description = "Partitions of the spans topic (default: ${DEFAULT-VALUE}).")
     int partitions = 2;
 
@@ -157,7 +161,8 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
             Settings settings = Settings.load(null,
                     Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint(), "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", protocol),
                     Map.of("bootstrap.servers", kafka.bootstrapServers(), "caddy.forward.group-id", "forwarder-bench-" + name,
-                            "caddy.forward.batch-size", Integer.toString(batchSize)));
+                            "caddy.forward.batch-size", Integer.toString(batchSize),
+                            "caddy.forward.max-in-flight", Integer.toString(maxInFlight)));
             ForwarderSettings forwarding = ForwarderSettings.from(settings);
             try (ExportTarget target = ExportTarget.from(settings, forwarding).orElseThrow()) {
                 HeapPeak.reset();
@@ -230,8 +235,8 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("time", now.toString());
         root.put("machine", machine.toMap());
-        root.put("settings", Map.of("spans", spans, "warmup_spans", warmupSpans, "batch_size", batchSize, "partitions", partitions,
-                "seed", seed));
+        root.put("settings", Map.of("spans", spans, "warmup_spans", warmupSpans, "batch_size", batchSize, "max_in_flight", maxInFlight,
+                "partitions", partitions, "seed", seed));
         List<Map<String, Object>> runs = new ArrayList<>();
         for (Figures f : figures) {
             Map<String, Object> run = new LinkedHashMap<>();
