@@ -55,7 +55,7 @@ public final class ConfigKeys {
         key("caddy.dashboard.trace-url", "", "link from an exemplar to its trace, {trace_id} is replaced, e.g. https://app.lightstep.com/PROJECT/trace?trace_id={trace_id}");
         key("caddy.forward.group-id", "caddy-lightstep-forwarder", "consumer group of the span forwarder");
         key("caddy.forward.batch-size", "512", "spans per export request");
-        key("caddy.forward.max-in-flight", "4", "export requests awaiting the backend's answer at once (1 to 64)");
+        key("caddy.forward.max-in-flight", "4", "export requests awaiting the backend's answer at once (1 to 5, as many as OpenTelemetry's OkHttp sender runs at once)");
         key("caddy.forward.max-export-bytes", "2097152", "bytes of span records per export request, under the backend's limit (gRPC's default is 4 MiB)");
         key("caddy.forward.max-spans-per-second", "0", "export rate limit, 0 for none (mind the backend's rate limits)");
         key("caddy.forward.max-backoff", "30s", "longest wait between retries while the backend is down or throttling");

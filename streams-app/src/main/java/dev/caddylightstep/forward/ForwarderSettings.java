@@ -7,7 +7,9 @@ import java.time.Duration;
  * How the forwarder consumes and exports.
  *
  * @param maxInFlight       export requests sent and not yet answered, at most: the backend's latency is waited out in
- *                          parallel, as the Collector's exporters do with several queue consumers
+ *                          parallel, as the Collector's exporters do with several queue consumers. No more than
+ *                          OpenTelemetry's OkHttp sender runs at once: its dispatcher keeps OkHttp's default of five
+ *                          requests per host, and queues the rest inside the exporter
  * @param maxExportBytes    the most bytes of span records one export request may carry
  * @param maxSpansPerSecond 0 for no limit
  */
@@ -15,12 +17,14 @@ public record ForwarderSettings(String groupId, int batchSize, int maxInFlight, 
                                 String lightstepRegion) {
     /** OpenTelemetry's exporters refuse to send a larger request themselves. */
     private static final int EXPORTER_LIMIT = 64 * 1024 * 1024;
+    /** OkHttp's Dispatcher.maxRequestsPerHost, which OpenTelemetry's sender leaves at its default. */
+    private static final int EXPORTER_REQUESTS_PER_HOST = 5;
 
     public static ForwarderSettings from(Settings s) {
         return new ForwarderSettings(
                 s.string("caddy.forward.group-id"),
                 s.integer("caddy.forward.batch-size", 1, 100_000),
-                s.integer("caddy.forward.max-in-flight", 1, 64),
+                s.integer("caddy.forward.max-in-flight", 1, EXPORTER_REQUESTS_PER_HOST),
                 s.integer("caddy.forward.max-export-bytes", 1024, EXPORTER_LIMIT),
                 s.integer("caddy.forward.max-spans-per-second", 0, 10_000_000),
                 s.duration("caddy.forward.max-backoff", Duration.ofMillis(100)),

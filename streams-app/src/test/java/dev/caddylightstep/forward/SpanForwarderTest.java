@@ -40,6 +40,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The forwarder between a real broker and a local OTLP receiver that decodes real OTLP. */
 class SpanForwarderTest {
@@ -413,11 +414,12 @@ class SpanForwarderTest {
         }
     }
 
-    @Test
-    void aMaxInFlightBelowOneIsRefusedNamingTheKey() {
-        Settings settings = Settings.load(null, Map.of(), Map.of("caddy.forward.max-in-flight", "0"));
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "6"})
+    void aMaxInFlightOutsideWhatTheExporterRunsAtOnceIsRefusedNamingTheKey(String value) {
+        Settings settings = Settings.load(null, Map.of(), Map.of("caddy.forward.max-in-flight", value));
         assertThatThrownBy(() -> ForwarderSettings.from(settings))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("caddy.forward.max-in-flight (CADDY_FORWARD_MAX_IN_FLIGHT): '0' is not an integer from 1 to 64");
+                .hasMessage("caddy.forward.max-in-flight (CADDY_FORWARD_MAX_IN_FLIGHT): '" + value + "' is not an integer from 1 to 5");
     }
 }
