@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -116,9 +115,9 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     }
 
     /**
-     * Sends every partial to its group's task and forgets it; the record time is the latest it may hold. The last
-     * partial of each group's window says so, so that the group's task writes that window once per flush of this task
-     * rather than once for every route of the group.
+     * Sends every partial to its group's task and forgets it; the record time is the latest it may hold. Each partial
+     * says whether it is the last of its group's window, so that the group's task writes that window once per flush of
+     * this task rather than once for every route of the group.
      */
     private void flush() {
         Map<WindowKey, WindowKey> lastOfGroupWindow = new HashMap<>();
@@ -128,7 +127,7 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         for (Map.Entry<WindowKey, Open> entry : open.entrySet()) {
             long windowStart = entry.getKey().windowStart();
             long timestamp = Math.max(windowStart, Math.min(streamTime, windowStart + sizeMs - 1));
-            Headers headers = last.contains(entry.getKey()) ? WindowMerge.lastOfGroupWindow() : new RecordHeaders();
+            Headers headers = WindowMerge.partialHeaders(last.contains(entry.getKey()));
             Open partial = entry.getValue();
             context.forward(new Record<>(partial.key(), new Output(partial.window(), null), timestamp, headers));
             partials.delete(partial.key());

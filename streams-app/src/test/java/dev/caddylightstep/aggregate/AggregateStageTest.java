@@ -14,10 +14,14 @@ import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
 /** Stage aggregate: per-group and per-route windows of real lines, checked against numbers computed here from the lines. */
@@ -229,6 +233,21 @@ class AggregateStageTest {
             p.sendWithinOneFlush(at(HEALTH, WINDOW + 1_000), at(page, WINDOW + 2_000), at(teapot, WINDOW + 3_000), at(HEALTH, WINDOW + 4_000));
             assertThat(p.byRouteUpdates()).hasSize(3);
             assertThat(p.byGroupUpdates()).singleElement().satisfies(w -> assertThat(w.getCount()).isEqualTo(4));
+        }
+    }
+
+    @Test
+    void aPartialThatDoesNotSayWhetherMoreFollowWritesItsGroupsWindowAsEarlierVersionsDid() {
+        // an instance of a version before the header, during a rolling upgrade: its partials carry no header at all
+        LatencyWindow partial = new LatencyWindow().add(new LatencyObservation("anonymous", "/health", 532_600, 200, 12, null, false,
+                "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"), 4);
+        try (PipelineHarness p = PipelineHarness.start()) {
+            p.driver().createInputTopic("caddy-lightstep-latency-windows-repartition", Serdes.String().serializer(),
+                            LatencyWindowSerde.create().serializer())
+                    .pipeInput(new TestRecord<>(new WindowKey("anonymous", "/health", WINDOW).encode(), partial, new RecordHeaders(),
+                            Instant.ofEpochMilli(WINDOW + 1_000)));
+            assertThat(p.byRouteUpdates()).singleElement().satisfies(w -> assertThat(w.getCount()).isEqualTo(1));
+            assertThat(p.byGroupUpdates()).singleElement().satisfies(w -> assertThat(w.getCount()).isEqualTo(1));
         }
     }
 }
