@@ -1,10 +1,7 @@
 package dev.caddylightstep.aggregate;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -20,14 +17,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the aggregate topics: as they fill (updates), or once when they close (final; a partial that comes after
  * its window was written rewrites it, so that the latest value of a window is always its whole count).
  * Partials are never dropped here: lateness was decided per request, where the request was read. A group's window is
- * written after the last of its route partials from one flush of a task (a header on every partial says whether more
- * follow), not after each of them: most groups have dozens of routes, and a group's window holds all their bins.
+ * written after the last of its route partials from one flush of a task (a header on every partial says whether it is
+ * the last or more follow), not after each of them: most groups have dozens of routes, and a group's window holds all their bins.
  */
 final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, LatencyWindow> {
     private static final String STREAM_TIME = "merge-stream-time";
-    private static final String GROUP_WINDOW = "caddy.partial.group-window";
-    private static final byte[] LAST = "last".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] MORE = "more".getBytes(StandardCharsets.UTF_8);
+    /** The header mergers look for since the group's window is written once per flush: a newer one must not confuse them. */
+    private static final String LAST_OF_GROUP_WINDOW = "caddy.partial.last-of-group-window";
+    private static final String MORE_OF_GROUP_WINDOW = "caddy.partial.more-of-group-window";
 
     private final String groupStore;
     private final String routeStore;
@@ -82,17 +79,16 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, L
 
     /** The headers of a partial: whether it is the last of its group's window in this flush of its task. */
     static Headers partialHeaders(boolean lastOfGroupWindow) {
-        return new RecordHeaders().add(GROUP_WINDOW, lastOfGroupWindow ? LAST : MORE);
+        return new RecordHeaders().add(lastOfGroupWindow ? LAST_OF_GROUP_WINDOW : MORE_OF_GROUP_WINDOW, new byte[0]);
     }
 
     /**
-     * Only a partial that says more follow leaves its group's window unwritten: one without the header comes from an
-     * instance of an earlier version, which wrote the group's window after every partial, and during a rolling upgrade
-     * nothing else would write a window that only such instances fed.
+     * Only a partial that says more follow leaves its group's window unwritten: one that says nothing comes from an
+     * instance of an earlier version, which wrote the group's window after every partial or marked only the last, and
+     * during a rolling upgrade nothing else would write a window that only such instances fed.
      */
     private static boolean endsGroupWindow(Headers headers) {
-        Header header = headers.lastHeader(GROUP_WINDOW);
-        return header == null || !Arrays.equals(header.value(), MORE);
+        return headers.lastHeader(MORE_OF_GROUP_WINDOW) == null;
     }
 
     private LatencyWindow merge(KeyValueStore<String, LatencyWindow> store, WindowKey key, LatencyWindow partial) {

@@ -29,6 +29,8 @@ class AggregateStageTest {
     // 1795566960000 is a minute boundary; the whole capture falls in [1795566960000, 1795567020000)
     private static final long WINDOW = 1_795_566_960_000L;
     private static final String HEALTH = access(request("GET", "/health", 200));
+    /** Where partial windows go to their group's task: the application id's, by default. */
+    private static final String REPARTITION = "caddy-lightstep-latency-windows-repartition";
 
     private static String at(String line, long epochMillis) {
         return CaddyCapture.withField(line, "ts", BigDecimal.valueOf(epochMillis).movePointLeft(3));
@@ -237,12 +239,24 @@ class AggregateStageTest {
     }
 
     @Test
+    void theLastPartialOfAGroupsWindowInAFlushSaysSoAsMergersOfEarlierVersionsExpect() {
+        String page = access(request("GET", "/static/index.html", 200));
+        try (PipelineHarness p = PipelineHarness.start()) {
+            var partials = p.driver().createOutputTopic(REPARTITION, Serdes.String().deserializer(), LatencyWindowSerde.create().deserializer());
+            p.sendWithinOneFlush(at(HEALTH, WINDOW + 1_000), at(page, WINDOW + 2_000));
+            List<String> headers = partials.readRecordsToList().stream()
+                    .map(r -> r.headers().toArray()[0].key()).toList();
+            assertThat(headers).containsExactlyInAnyOrder("caddy.partial.more-of-group-window", "caddy.partial.last-of-group-window");
+        }
+    }
+
+    @Test
     void aPartialThatDoesNotSayWhetherMoreFollowWritesItsGroupsWindowAsEarlierVersionsDid() {
         // an instance of a version before the header, during a rolling upgrade: its partials carry no header at all
         LatencyWindow partial = new LatencyWindow().add(new LatencyObservation("anonymous", "/health", 532_600, 200, 12, null, false,
                 "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"), 4);
         try (PipelineHarness p = PipelineHarness.start()) {
-            p.driver().createInputTopic("caddy-lightstep-latency-windows-repartition", Serdes.String().serializer(),
+            p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
                             LatencyWindowSerde.create().serializer())
                     .pipeInput(new TestRecord<>(new WindowKey("anonymous", "/health", WINDOW).encode(), partial, new RecordHeaders(),
                             Instant.ofEpochMilli(WINDOW + 1_000)));
