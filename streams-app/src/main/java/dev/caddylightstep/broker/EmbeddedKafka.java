@@ -34,6 +34,12 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
     private static final int NODE_ID = 1;
+    /**
+     * How long after its start a broker of one session does no log maintenance (log.initial.task.delay.ms). Records
+     * carry the time Caddy logged them, and a broker deletes by that time from 30 s after it starts, so a replayed log
+     * older than a topic's retention (a week; the spans' a day) would lose its lines, spans and windows while they are read.
+     */
+    public static final Duration LOG_MAINTENANCE_DELAY = Duration.ofDays(1);
 
     private final Path dataDir;
     private final boolean deleteOnClose;
@@ -182,10 +188,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("auto.create.topics.enable", "false");
         p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
         p.put("unclean.leader.election.enable", "false");
-        // a broker of one session keeps what it is given: records carry the time Caddy logged them, and a broker deletes
-        // by that time from 30 s after it starts, so a replayed log older than a topic's retention (a week; the spans' a
-        // day) would lose its lines, spans and windows while they are read. No log maintenance in the first day.
-        p.put("log.initial.task.delay.ms", Long.toString(java.time.Duration.ofDays(1).toMillis()));
+        p.put("log.initial.task.delay.ms", Long.toString(LOG_MAINTENANCE_DELAY.toMillis()));
         p.putAll(extraProperties);
         Properties props = new Properties();
         props.putAll(p);

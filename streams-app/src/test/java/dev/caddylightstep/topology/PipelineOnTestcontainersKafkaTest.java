@@ -1,5 +1,6 @@
 package dev.caddylightstep.topology;
 
+import dev.caddylightstep.broker.EmbeddedKafka;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.KafkaContainer;
@@ -10,7 +11,7 @@ class PipelineOnTestcontainersKafkaTest extends PipelineOnBrokerContract {
     @Container
     // as the in-process broker: no deletion by record time, since the capture's times grow older than the topics' retention
     private static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.1")
-            .withEnv("KAFKA_LOG_INITIAL_TASK_DELAY_MS", Long.toString(java.time.Duration.ofDays(1).toMillis()));
+            .withEnv("KAFKA_LOG_INITIAL_TASK_DELAY_MS", Long.toString(EmbeddedKafka.LOG_MAINTENANCE_DELAY.toMillis()));
 
     @Override
     String bootstrapServers() {
