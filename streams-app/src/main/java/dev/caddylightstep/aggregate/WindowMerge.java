@@ -18,7 +18,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * its window was written rewrites it, so that the latest value of a window is always its whole count).
  * Partials are never dropped here: lateness was decided per request, where the request was read. A group's window is
  * written after the last of its route partials from one flush of a task (a header on every partial says whether it is
- * the last or more follow), not after each of them: most groups have dozens of routes, and a group's window holds all their bins.
+ * the last or more follow), not after each of them: most groups have dozens of routes, and a group's window holds all
+ * their bins.
  */
 final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, LatencyWindow> {
     private static final String STREAM_TIME = "merge-stream-time";

@@ -10,6 +10,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.SpanFlags;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -108,7 +109,7 @@ public final class SpanMapper {
             return address;
         }
         byte[] withPort = SpanRecordEncoder.encodedAttribute("server.port", port);
-        byte[] both = java.util.Arrays.copyOf(address, address.length + withPort.length);
+        byte[] both = Arrays.copyOf(address, address.length + withPort.length);
         System.arraycopy(withPort, 0, both, address.length, withPort.length);
         return both;
     }
