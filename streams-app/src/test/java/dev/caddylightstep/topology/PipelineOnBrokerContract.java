@@ -153,8 +153,22 @@ abstract class PipelineOnBrokerContract {
             Map<String, LatencyAggregateRecord> latest = new HashMap<>();
             Records.readUntil(bootstrapServers(), topics.latencyByGroup().name(),
                             read -> sumOfLatest(read, topics, latest) == expected.requests(), Duration.ofSeconds(60));
-            assertThat(latest.values().stream().mapToLong(LatencyAggregateRecord::getCount).sum()).isEqualTo(expected.requests());
+            assertThat(latest.values().stream().mapToLong(LatencyAggregateRecord::getCount).sum())
+                    .as(() -> "requests in the latest group windows " + latest + "; in the latest route windows: "
+                            + latestRouteSum(topics))
+                    .isEqualTo(expected.requests());
         }
+    }
+
+    /** Where a short group sum came from: whether the requests reached their route windows, the other half of the merge. */
+    private long latestRouteSum(Topics topics) {
+        Map<String, Long> latest = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : Records.readUntil(bootstrapServers(), topics.latencyByRoute().name(), read -> false,
+                Duration.ofSeconds(5))) {
+            LatencyAggregateRecord value = topics.latencyByRoute().valueSerde().deserializer().deserialize(record.topic(), record.value());
+            latest.put(value.getGroup() + " " + value.getRoute() + "@" + value.getWindowStartMs(), value.getCount());
+        }
+        return latest.values().stream().mapToLong(Long::longValue).sum();
     }
 
     private static long sumOfLatest(List<ConsumerRecord<byte[], byte[]>> read, Topics topics, Map<String, LatencyAggregateRecord> latest) {
