@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -154,21 +155,29 @@ abstract class PipelineOnBrokerContract {
             Records.readUntil(bootstrapServers(), topics.latencyByGroup().name(),
                             read -> sumOfLatest(read, topics, latest) == expected.requests(), Duration.ofSeconds(60));
             assertThat(latest.values().stream().mapToLong(LatencyAggregateRecord::getCount).sum())
-                    .as(() -> "requests in the latest group windows " + latest + "; in the latest route windows: "
-                            + latestRouteSum(topics))
+                    .as(() -> "requests in the latest group windows " + counts(latest) + "; in the latest route windows, by group: "
+                            + latestRouteCounts(topics))
                     .isEqualTo(expected.requests());
         }
     }
 
     /** Where a short group sum came from: whether the requests reached their route windows, the other half of the merge. */
-    private long latestRouteSum(Topics topics) {
-        Map<String, Long> latest = new HashMap<>();
+    private Map<String, Long> latestRouteCounts(Topics topics) {
+        Map<String, LatencyAggregateRecord> latest = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : Records.readUntil(bootstrapServers(), topics.latencyByRoute().name(), read -> false,
                 Duration.ofSeconds(5))) {
             LatencyAggregateRecord value = topics.latencyByRoute().valueSerde().deserializer().deserialize(record.topic(), record.value());
-            latest.put(value.getGroup() + " " + value.getRoute() + "@" + value.getWindowStartMs(), value.getCount());
+            latest.put(value.getGroup() + " " + value.getRoute() + "@" + value.getWindowStartMs(), value);
         }
-        return latest.values().stream().mapToLong(Long::longValue).sum();
+        Map<String, Long> byGroup = new TreeMap<>();
+        latest.values().forEach(route -> byGroup.merge(route.getGroup() + "@" + route.getWindowStartMs(), route.getCount(), Long::sum));
+        return byGroup;
+    }
+
+    private static Map<String, Long> counts(Map<String, LatencyAggregateRecord> windows) {
+        Map<String, Long> counts = new TreeMap<>();
+        windows.forEach((key, window) -> counts.put(key, window.getCount()));
+        return counts;
     }
 
     private static long sumOfLatest(List<ConsumerRecord<byte[], byte[]>> read, Topics topics, Map<String, LatencyAggregateRecord> latest) {

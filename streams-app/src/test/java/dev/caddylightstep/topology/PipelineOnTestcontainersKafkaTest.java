@@ -11,7 +11,8 @@ class PipelineOnTestcontainersKafkaTest extends PipelineOnBrokerContract {
     @Container
     // as the in-process broker: no deletion by record time, since the capture's times grow older than the topics' retention
     private static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.1")
-            .withEnv("KAFKA_LOG_INITIAL_TASK_DELAY_MS", Long.toString(EmbeddedKafka.LOG_MAINTENANCE_DELAY.toMillis()));
+            .withEnv("KAFKA_LOG_INITIAL_TASK_DELAY_MS", Long.toString(EmbeddedKafka.LOG_MAINTENANCE_DELAY.toMillis()))
+            .withEnv("KAFKA_LOG_CLEANER_BACKOFF_MS", Long.toString(EmbeddedKafka.LOG_MAINTENANCE_DELAY.toMillis()));
 
     @Override
     String bootstrapServers() {

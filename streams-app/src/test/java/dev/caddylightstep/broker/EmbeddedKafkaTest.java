@@ -1,0 +1,56 @@
+package dev.caddylightstep.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.testing.Records;
+import dev.caddylightstep.topology.TopicLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/** The broker of a session (the demo's, the tests'): what it keeps of a replayed log. */
+class EmbeddedKafkaTest {
+    /** The log cleaner's pass interval on a broker with Kafka's defaults (log.cleaner.backoff.ms). */
+    private static final Duration DEFAULT_CLEANER_PASS = Duration.ofSeconds(15);
+
+    @Test
+    void windowsOfALogOlderThanTheAggregatesRetentionOutliveTheLogCleanersPass() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
+            NewTopic byGroup = TopicLayout.topics(TopicNames.DEFAULTS, 1, (short) 1).stream()
+                    .filter(topic -> topic.name().equals(TopicNames.DEFAULTS.latencyByGroup()))
+                    .findFirst().orElseThrow();
+            kafka.createTopics(List.of(byGroup));
+            // windows of a log Caddy wrote eight days ago: past the aggregates' week, as a replayed capture is
+            long windowStart = Instant.now().minus(Duration.ofDays(8)).toEpochMilli();
+            List<String> windows = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                windows.add("engineering@" + (windowStart + i * 60_000L));
+            }
+            Properties props = new Properties();
+            props.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+                for (int i = 0; i < windows.size(); i++) {
+                    byte[] key = windows.get(i).getBytes(StandardCharsets.UTF_8);
+                    producer.send(new ProducerRecord<>(byGroup.name(), null, windowStart + i * 60_000L, key, key)).get();
+                }
+            }
+
+            Thread.sleep(DEFAULT_CLEANER_PASS.plusSeconds(5).toMillis());
+
+            assertThat(Records.readAtLeast(kafka.bootstrapServers(), byGroup.name(), windows.size(), Duration.ofSeconds(10)))
+                    .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
+                    .containsExactlyElementsOf(windows);
+        }
+    }
+}
