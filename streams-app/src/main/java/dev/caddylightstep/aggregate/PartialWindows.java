@@ -71,14 +71,15 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         this.context = context;
         this.partials = context.getStateStore(partialsStore);
         this.streamTimes = context.getStateStore(streamTimeStore);
+        // Kafka Streams initializes the same processor again when it revives a task after an aborted transaction, with
+        // its stores restored to the last commit: what this instance held since then must go, or it would count twice
+        open.clear();
         try (KeyValueIterator<String, LatencyWindow> restored = partials.all()) {
             restored.forEachRemaining(entry -> open.put(WindowKey.decode(entry.key), new Open(entry.key, entry.value)));
         }
         Long stored = streamTimes.get(STREAM_TIME);
-        if (stored != null) {
-            streamTime = stored;
-            saved = stored;
-        }
+        streamTime = stored != null ? stored : Long.MIN_VALUE;
+        saved = streamTime;
         context.schedule(windows.flush(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
     }
 

@@ -56,10 +56,9 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, L
         this.groups = context.getStateStore(groupStore);
         this.routes = context.getStateStore(routeStore);
         this.streamTimes = context.getStateStore(streamTimeStore);
+        // as the stores, from the last commit: a revived task's processor is initialized again
         Long stored = streamTimes.get(STREAM_TIME);
-        if (stored != null) {
-            streamTime = stored;
-        }
+        streamTime = stored != null ? stored : Long.MIN_VALUE;
     }
 
     @Override

@@ -1,0 +1,88 @@
+package dev.caddylightstep.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caddylightstep.access.CaddyLogParser;
+import dev.caddylightstep.access.CapturedHeaders;
+import dev.caddylightstep.access.LogFormat;
+import dev.caddylightstep.access.ParseOutcome;
+import dev.caddylightstep.access.Redaction;
+import dev.caddylightstep.identity.Identity;
+import dev.caddylightstep.policy.PolicyVerdict;
+import dev.caddylightstep.route.RouteTemplates;
+import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.topology.EnrichedRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+
+/** The first half of the windows, as Kafka Streams drives one processor of a task through its life. */
+class PartialWindowsTest {
+    private static final String PARTIALS = "partials";
+    private static final String STREAM_TIME = "stream-time";
+
+    private final MockProcessorContext<String, PartialWindows.Output> context = new MockProcessorContext<>();
+    private final KeyValueStore<String, LatencyWindow> partials = store(PARTIALS, LatencyWindowSerde.create());
+    private final KeyValueStore<String, Long> streamTimes = store(STREAM_TIME, Serdes.Long());
+    private final PartialWindows<String> processor = new PartialWindows<>(PARTIALS, STREAM_TIME, WindowSettings.DEFAULTS, "latency-by-group");
+
+    private <V> KeyValueStore<String, V> store(String name, org.apache.kafka.common.serialization.Serde<V> values) {
+        KeyValueStore<String, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values)
+                .withLoggingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        return store;
+    }
+
+    private static List<EnrichedRequest> requests() {
+        CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), CapturedHeaders.none());
+        RouteTemplates routes = new RouteTemplates(List.of());
+        return CaddyCapture.lines("access.log").stream()
+                .map(line -> parser.parse(line.getBytes(StandardCharsets.UTF_8)))
+                .filter(ParseOutcome.Parsed.class::isInstance)
+                .map(outcome -> ((ParseOutcome.Parsed) outcome).event())
+                .map(event -> new EnrichedRequest(event, Identity.anonymous(), routes.templateOf(event.path()), PolicyVerdict.judge(null, event)))
+                .limit(20)
+                .toList();
+    }
+
+    private void process(List<EnrichedRequest> requests) {
+        requests.forEach(request -> processor.process(new Record<>("anonymous", request, request.event().endEpochNanos() / 1_000_000)));
+    }
+
+    private long flushedRequests() {
+        context.resetForwards();
+        var punctuators = context.scheduledPunctuators();
+        punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(0);
+        return context.forwarded().stream().mapToLong(forward -> forward.record().value().partial().toRecord("anonymous", null, 0, 1).getCount()).sum();
+    }
+
+    @Test
+    void aTaskRevivedAfterAnAbortedTransactionFlushesWhatItsRestoredStoreHoldsNotWhatItHeldBefore() {
+        List<EnrichedRequest> requests = requests();
+        processor.init(context);
+        process(requests);
+
+        // the transaction aborts before any of them is committed: Kafka Streams closes the task dirty, restores its
+        // stores to the last commit and initializes the same processor again, which reads the same requests again
+        clear(partials);
+        clear(streamTimes);
+        processor.init(context);
+        process(requests);
+
+        assertThat(flushedRequests()).isEqualTo(requests.size());
+    }
+
+    private static void clear(KeyValueStore<String, ?> store) {
+        List<String> keys = new ArrayList<>();
+        store.all().forEachRemaining(entry -> keys.add(entry.key));
+        keys.forEach(store::delete);
+    }
+}
