@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -48,6 +49,7 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     private KeyValueStore<String, Long> streamTimes;
     private long streamTime = Long.MIN_VALUE;
     private long saved = Long.MIN_VALUE;
+    private Cancellable flushes;
 
     /** A partial window in memory, and its key as the store and the repartition topic have it (encoded once, not per request). */
     private record Open(String key, LatencyWindow window) {
@@ -80,7 +82,13 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         Long stored = streamTimes.get(STREAM_TIME);
         streamTime = stored != null ? stored : Long.MIN_VALUE;
         saved = streamTime;
-        context.schedule(windows.flush(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+        flushes = context.schedule(windows.flush(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+    }
+
+    /** A task keeps its punctuations across a close and a revive: without this, every revive would add a flush. */
+    @Override
+    public void close() {
+        flushes.cancel();
     }
 
     @Override

@@ -72,12 +72,21 @@ class PartialWindowsTest {
 
         // the transaction aborts before any of them is committed: Kafka Streams closes the task dirty, restores its
         // stores to the last commit and initializes the same processor again, which reads the same requests again
+        processor.close();
         clear(partials);
         clear(streamTimes);
         processor.init(context);
         process(requests);
 
         assertThat(flushedRequests()).isEqualTo(requests.size());
+    }
+
+    @Test
+    void closingTheProcessorCancelsItsFlushesSoThatARevivedTaskFlushesOnce() {
+        processor.init(context);
+        processor.close();
+
+        assertThat(context.scheduledPunctuators()).singleElement().satisfies(flushes -> assertThat(flushes.cancelled()).isTrue());
     }
 
     private static void clear(KeyValueStore<String, ?> store) {
