@@ -16,9 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
@@ -33,7 +35,7 @@ class PartialWindowsTest {
     private final KeyValueStore<String, Long> streamTimes = store(STREAM_TIME, Serdes.Long());
     private final PartialWindows<String> processor = new PartialWindows<>(PARTIALS, STREAM_TIME, WindowSettings.DEFAULTS, "latency-by-group");
 
-    private <V> KeyValueStore<String, V> store(String name, org.apache.kafka.common.serialization.Serde<V> values) {
+    private <V> KeyValueStore<String, V> store(String name, Serde<V> values) {
         KeyValueStore<String, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values)
                 .withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
@@ -91,7 +93,9 @@ class PartialWindowsTest {
 
     private static void clear(KeyValueStore<String, ?> store) {
         List<String> keys = new ArrayList<>();
-        store.all().forEachRemaining(entry -> keys.add(entry.key));
+        try (KeyValueIterator<String, ?> all = store.all()) {
+            all.forEachRemaining(entry -> keys.add(entry.key));
+        }
         keys.forEach(store::delete);
     }
 }
