@@ -2,13 +2,12 @@ package dev.caddylightstep.broker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,20 +57,19 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             this.deleteOnClose = builder.dataDir == null;
             this.dataDir = builder.dataDir != null ? builder.dataDir : Files.createTempDirectory("caddy-lightstep-kafka");
-            this.brokerPort = builder.brokerPort > 0 ? builder.brokerPort : freePort();
-            this.controllerPort = freePort();
+            // one to spare, should the port the builder was given come back among them
+            Iterator<Integer> ports = LoopbackPorts.free(3 + builder.listeners.size()).stream()
+                    .filter(port -> port != builder.brokerPort).iterator();
+            this.brokerPort = builder.brokerPort > 0 ? builder.brokerPort : ports.next();
+            this.controllerPort = ports.next();
+            for (String name : builder.listeners.keySet()) {
+                extraListeners.put(name, ports.next());
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare the embedded broker's directory or ports", e);
+            throw new UncheckedIOException("cannot prepare the embedded broker's directory", e);
         }
         this.extraProperties = Map.copyOf(builder.properties);
         this.extraListenerProtocols = Map.copyOf(builder.listeners);
-        try {
-            for (String name : builder.listeners.keySet()) {
-                extraListeners.put(name, freePort());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find free ports for the embedded broker's listeners", e);
-        }
         this.scramArguments = List.copyOf(builder.scramArguments);
         this.clusterId = Uuid.randomUuid().toString();
     }
@@ -235,14 +233,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                 }
                 Thread.sleep(100);
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
         }
     }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.config.TopicNames;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.load.TableLoader;
@@ -132,8 +133,9 @@ class ExactlyOnceAcrossCrashesTest {
     @Test
     void interactiveQueriesAnswerTheTopicsNumbersFromEitherInstance() throws Exception {
         Deployment d = new Deployment();
-        int portA = freePort();
-        int portB = freePort();
+        List<Integer> ports = LoopbackPorts.free(2);
+        int portA = ports.get(0);
+        int portB = ports.get(1);
         try (ChildProcess a = d.instance("a", portA); ChildProcess b = d.instance("b", portB)) {
             assertThat(d.finalWindows()).isEqualTo(expected);
             HttpClient http = HttpClient.newHttpClient();
@@ -162,11 +164,5 @@ class ExactlyOnceAcrossCrashesTest {
             counts.merge(key, window.get("count").asLong(), Long::sum);
         }
         return counts;
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.config.ConfigLoader;
 import dev.caddylightstep.config.PipelineConfig;
 import dev.caddylightstep.config.Settings;
@@ -26,8 +27,6 @@ import dev.caddylightstep.testing.Records;
 import dev.caddylightstep.topology.Topics;
 import java.io.StringReader;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,18 +162,12 @@ class DeployAclDriftTest {
         return lines;
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        }
-    }
-
     /** A broker with a SCRAM listener for the application's users, and the plain one for the test itself (a super user). */
     private static EmbeddedKafka securedBroker() throws Exception {
-        int plain = freePort();
-        int sasl = freePort();
-        int controller = freePort();
+        List<Integer> ports = LoopbackPorts.free(3);
+        int plain = ports.get(0);
+        int sasl = ports.get(1);
+        int controller = ports.get(2);
         saslBootstrap = "127.0.0.1:" + sasl;
         EmbeddedKafka.Builder builder = EmbeddedKafka.builder().port(plain)
                 .property("listeners", "PLAINTEXT://127.0.0.1:" + plain + ",CONTROLLER://127.0.0.1:" + controller + "," + CLIENT_LISTENER + "://" + saslBootstrap)

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.connectors.CaddyProcess;
 import dev.caddylightstep.connectors.RecipeFiles;
 import dev.caddylightstep.connectors.Upstream;
 import dev.caddylightstep.testing.CaddyCapture;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,8 +64,9 @@ class ShipRealCaddyTest {
         Path logs = Files.createDirectories(dir.resolve("logs"));
         // the shipper starts before Caddy's first write; Caddy appends to the existing file
         Path accessLog = Files.createFile(logs.resolve("access.log"));
-        int filePort = freePort();
-        int netPort = freePort();
+        List<Integer> ports = LoopbackPorts.free(2);
+        int filePort = ports.get(0);
+        int netPort = ports.get(1);
         try (Upstream upstream = Upstream.start();
                 InProcessShipper fileShipper = InProcessShipper.start("--file", accessLog.toString(), "--from-beginning",
                         "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "real.file.access",
@@ -128,11 +129,5 @@ class ShipRealCaddyTest {
     private static List<String> requestIds(List<String> lines) {
         return lines.stream().map(line -> URI.create(CaddyCapture.tree(line).path("request").path("uri").asText()).getQuery())
                 .map(query -> query.substring("req=".length())).toList();
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
