@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.testing.CaddyCapture;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -65,7 +65,7 @@ class CaddyfileRecipeTest {
 
     /** Runs the recipe, sends one request with credentials and a secret query value, returns the logged line. */
     private JsonNode requestThrough(String recipe, Upstream upstream) throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free(1).get(0);
         Path logs = Files.createDirectories(dir.resolve("logs"));
         Map<String, String> environment = Map.of("CADDY_SITE", "http://127.0.0.1:" + port, "CADDY_LOG_DIR", logs.toString(),
                 "CADDY_UPSTREAM", upstream.address());
@@ -80,11 +80,5 @@ class CaddyfileRecipeTest {
         List<String> lines = Files.readAllLines(logs.resolve("access.log"));
         assertThat(lines).hasSize(1);
         return CaddyCapture.tree(lines.get(0));
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

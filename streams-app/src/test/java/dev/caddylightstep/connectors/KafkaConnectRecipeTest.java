@@ -3,12 +3,12 @@ package dev.caddylightstep.connectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.ship.TopicReader;
 import dev.caddylightstep.testing.CaddyCapture;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Reader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,7 +83,7 @@ class KafkaConnectRecipeTest {
         worker.setProperty("bootstrap.servers", kafka.bootstrapServers());
         worker.setProperty("offset.storage.file.filename", dir.resolve("connect.offsets").toString());
         worker.setProperty("plugin.path", pluginPath().toString());
-        worker.setProperty("listeners", "http://127.0.0.1:" + freePort());
+        worker.setProperty("listeners", "http://127.0.0.1:" + LoopbackPorts.free(1).get(0));
         Path workerFile = store(worker, "worker.properties");
         Path connectorFile = store(connector, "caddy-access-source.properties");
 
@@ -162,11 +162,5 @@ class KafkaConnectRecipeTest {
         Map<String, String> map = new TreeMap<>();
         properties.stringPropertyNames().forEach(name -> map.put(name, properties.getProperty(name)));
         return map;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

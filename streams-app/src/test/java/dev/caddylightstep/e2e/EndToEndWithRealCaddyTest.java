@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.config.ConfigLoader;
 import dev.caddylightstep.config.PipelineConfig;
 import dev.caddylightstep.config.Settings;
@@ -29,7 +30,6 @@ import dev.caddylightstep.topology.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -101,8 +101,9 @@ class EndToEndWithRealCaddyTest {
         assumeTrue(CaddyProcess.installed(), "caddy is not installed (apt-get install -y caddy)");
         Path logs = Files.createDirectories(dir.resolve("logs"));
         Path accessLog = Files.createFile(logs.resolve("access.log"));
-        int httpPort = freePort();
-        int httpsPort = freePort();
+        List<Integer> ports = LoopbackPorts.free(2);
+        int httpPort = ports.get(0);
+        int httpsPort = ports.get(1);
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start();
              Upstream upstream = Upstream.start();
              OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
@@ -247,11 +248,5 @@ class EndToEndWithRealCaddyTest {
             case BOOL_VALUE -> Boolean.toString(value.getBoolValue());
             default -> value.toString();
         };
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.cli.Main;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.ChildProcess;
@@ -14,7 +15,6 @@ import dev.caddylightstep.testing.OtlpTransport;
 import dev.caddylightstep.testing.TestCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -135,10 +135,7 @@ class SecureKafkaTest {
             }
         }
 
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = LoopbackPorts.free(1).get(0);
         String metrics;
         String output;
         try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.GRPC).start()) {

@@ -3,8 +3,7 @@ package dev.caddylightstep.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import dev.caddylightstep.broker.LoopbackPorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -137,10 +136,7 @@ class ShipCommandTest {
         }
     }
 
-    private static int closedPort() throws Exception {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        }
+    private static int closedPort() {
+        return LoopbackPorts.free(1).get(0);
     }
 }
