@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.config.ConfigKeys;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
@@ -42,13 +43,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /**
  * {@code bench forwarder}: the span forwarder alone, from a spans topic already full into a local OTLP receiver
  * that decodes every request, over gRPC and over HTTP/protobuf, through OpenTelemetry's own exporters.
  */
-@Command(name = "forwarder", sortOptions = false,
+@Command(name = "forwarder", sortOptions = false, defaultValueProvider = ForwarderBenchCommand.ProductDefaults.class,
         description = {"Measures the span forwarder alone: spans/s from a full spans topic on an embedded broker into a local OTLP "
                 + "receiver that decodes them, until the receiver acknowledged every span. Spans are the pipeline's own, made "
                 + "from generated Caddy lines by its span mapper."})
@@ -71,11 +75,24 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
     int warmupSpans = 300_000;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "caddy.forward.batch-size (default: ${DEFAULT-VALUE}, the product's).")
-    int batchSize = 512;
+    int batchSize;
 
     @Option(names = "--max-in-flight", paramLabel = "N",
             description = "caddy.forward.max-in-flight (default: ${DEFAULT-VALUE}, the product's).")
-    int maxInFlight = 4;
+    int maxInFlight;
+
+    /** The options named for a forwarder setting default to the product's default of that setting, read where it is kept. */
+    static final class ProductDefaults implements IDefaultValueProvider {
+        private static final Map<String, String> SETTINGS = Map.of(
+                "--batch-size", "caddy.forward.batch-size",
+                "--max-in-flight", "caddy.forward.max-in-flight");
+
+        @Override
+        public String defaultValue(ArgSpec argument) {
+            String setting = argument instanceof OptionSpec option ? SETTINGS.get(option.longestName()) : null;
+            return setting == null ? null : ConfigKeys.defaultOf(setting);
+        }
+    }
 
     @Option(names = "--partitions", paramLabel = "P", description = "Partitions of the spans topic (default: ${DEFAULT-VALUE}).")
     int partitions = 2;
