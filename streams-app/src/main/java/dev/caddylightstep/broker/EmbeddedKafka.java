@@ -34,13 +34,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
     private static final int NODE_ID = 1;
     /**
-     * How long after its start a broker of one session does no log maintenance. Records carry the time Caddy logged
-     * them, and a broker deletes by that time, so a replayed log older than a topic's retention (a week; the spans' a
-     * day) would lose its lines, spans and windows while they are read: the deleting topics from 30 s after the start
-     * (log.initial.task.delay.ms), the compacted and expiring aggregates at every pass of the log cleaner, 15 s apart
-     * (log.cleaner.backoff.ms; its first pass comes before any topic exists).
+     * The settings by which a broker of one session does no log maintenance in its first day. Records carry the time
+     * Caddy logged them, and a broker deletes by that time, so a replayed log older than a topic's retention (a week;
+     * the spans' a day) would lose its lines, spans and windows while they are read: the deleting topics from 30 s
+     * after the start (log.initial.task.delay.ms), the compacted and expiring aggregates at every pass of the log
+     * cleaner, 15 s apart (log.cleaner.backoff.ms; its first pass comes before any topic exists).
      */
-    public static final Duration LOG_MAINTENANCE_DELAY = Duration.ofDays(1);
+    public static final Map<String, String> DEFERRED_LOG_MAINTENANCE = Map.of(
+            "log.initial.task.delay.ms", Long.toString(Duration.ofDays(1).toMillis()),
+            "log.cleaner.backoff.ms", Long.toString(Duration.ofDays(1).toMillis()));
 
     private final Path dataDir;
     private final boolean deleteOnClose;
@@ -188,8 +190,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("auto.create.topics.enable", "false");
         p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
         p.put("unclean.leader.election.enable", "false");
-        p.put("log.initial.task.delay.ms", Long.toString(LOG_MAINTENANCE_DELAY.toMillis()));
-        p.put("log.cleaner.backoff.ms", Long.toString(LOG_MAINTENANCE_DELAY.toMillis()));
+        p.putAll(DEFERRED_LOG_MAINTENANCE);
         p.putAll(extraProperties);
         Properties props = new Properties();
         props.putAll(p);
