@@ -15,6 +15,7 @@ import dev.caddylightstep.policy.AccessRule;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
+import dev.caddylightstep.schema.LatencyKeyRecord;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.Records;
 import java.math.BigDecimal;
@@ -151,42 +152,34 @@ abstract class PipelineOnBrokerContract {
             assertThat(skipped(pipeline)).isEqualTo(expected.skipped());
             assertThat(expected.requests() + expected.deadLetters() + expected.skipped()).isEqualTo(lines.size());
 
-            Map<String, LatencyAggregateRecord> latest = new HashMap<>();
-            Records.readUntil(bootstrapServers(), topics.latencyByGroup().name(),
-                            read -> sumOfLatest(read, topics, latest) == expected.requests(), Duration.ofSeconds(60));
-            assertThat(latest.values().stream().mapToLong(LatencyAggregateRecord::getCount).sum())
-                    .as(() -> "requests in the latest group windows " + counts(latest) + "; in the latest route windows, by group: "
-                            + latestRouteCounts(topics))
+            List<ConsumerRecord<byte[], byte[]>> groupWindows = Records.readUntil(bootstrapServers(), topics.latencyByGroup().name(),
+                    read -> sum(latestCounts(read, topics.latencyByGroup())) == expected.requests(), Duration.ofSeconds(60));
+            Map<String, Long> latest = latestCounts(groupWindows, topics.latencyByGroup());
+            assertThat(sum(latest))
+                    .as(() -> "requests in the latest group windows " + latest + "; in the latest route windows, by group: "
+                            + latestCounts(Records.readUntil(bootstrapServers(), topics.latencyByRoute().name(), read -> false,
+                                    Duration.ofSeconds(5)), topics.latencyByRoute()))
                     .isEqualTo(expected.requests());
         }
     }
 
-    /** Where a short group sum came from: whether the requests reached their route windows, the other half of the merge. */
-    private Map<String, Long> latestRouteCounts(Topics topics) {
+    /**
+     * The latest count of every window read from an aggregate topic, by group and window start: a group's window, or its
+     * routes' windows summed (where a short group sum came from: whether the requests reached the merge's other half).
+     */
+    private static Map<String, Long> latestCounts(List<ConsumerRecord<byte[], byte[]>> read, Topic<LatencyKeyRecord, LatencyAggregateRecord> topic) {
         Map<String, LatencyAggregateRecord> latest = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : Records.readUntil(bootstrapServers(), topics.latencyByRoute().name(), read -> false,
-                Duration.ofSeconds(5))) {
-            LatencyAggregateRecord value = topics.latencyByRoute().valueSerde().deserializer().deserialize(record.topic(), record.value());
+        for (ConsumerRecord<byte[], byte[]> record : read) {
+            LatencyAggregateRecord value = topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
             latest.put(value.getGroup() + " " + value.getRoute() + "@" + value.getWindowStartMs(), value);
         }
         Map<String, Long> byGroup = new TreeMap<>();
-        latest.values().forEach(route -> byGroup.merge(route.getGroup() + "@" + route.getWindowStartMs(), route.getCount(), Long::sum));
+        latest.values().forEach(window -> byGroup.merge(window.getGroup() + "@" + window.getWindowStartMs(), window.getCount(), Long::sum));
         return byGroup;
     }
 
-    private static Map<String, Long> counts(Map<String, LatencyAggregateRecord> windows) {
-        Map<String, Long> counts = new TreeMap<>();
-        windows.forEach((key, window) -> counts.put(key, window.getCount()));
-        return counts;
-    }
-
-    private static long sumOfLatest(List<ConsumerRecord<byte[], byte[]>> read, Topics topics, Map<String, LatencyAggregateRecord> latest) {
-        latest.clear();
-        for (ConsumerRecord<byte[], byte[]> record : read) {
-            LatencyAggregateRecord value = topics.latencyByGroup().valueSerde().deserializer().deserialize(record.topic(), record.value());
-            latest.put(value.getGroup() + "@" + value.getWindowStartMs(), value);
-        }
-        return latest.values().stream().mapToLong(LatencyAggregateRecord::getCount).sum();
+    private static long sum(Map<String, Long> counts) {
+        return counts.values().stream().mapToLong(Long::longValue).sum();
     }
 
     private static double skipped(PipelineStreams pipeline) {
