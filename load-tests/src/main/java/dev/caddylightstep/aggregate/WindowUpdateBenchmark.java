@@ -18,9 +18,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One request into its partial window as the partial-windows processor does it: the window is in memory, the
- * request is added and the window is encoded for its store (whose changelog is written on commit). In this
- * package because the window's serde is package-private in streams-app.
+ * A request added to a window that holds a thousand, and the window encoded as its store holds it. The partial-windows
+ * processor adds every request to a window in memory and encodes each window it changed once a commit (once a request
+ * until 2026-12-02); the merge does both for every partial window it receives. In this package because the window's
+ * serde is package-private in streams-app.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

@@ -28,6 +28,7 @@ public final class AggregateStage {
     private static final String PARTIALS_STORE = "latency-partials";
     private static final String STREAM_TIME_STORE = "latency-stream-time";
     private static final String MERGE_TIME_STORE = "latency-merge-time";
+    private static final String PARTIALS_COMMIT_STORE = "latency-partials-commit";
 
     private AggregateStage() {
     }
@@ -37,7 +38,11 @@ public final class AggregateStage {
                              Topic<LatencyKeyRecord, LatencyAggregateRecord> byRoute,
                              Topic<byte[], byte[]> deadLetters) {
         Serde<LatencyWindow> windowSerde = LatencyWindowSerde.create();
-        for (String store : new String[] {PARTIALS_STORE, BY_GROUP_STORE, BY_ROUTE_STORE}) {
+        // partial windows are written once a commit, each once (see PartialWindows): nothing for a record cache to save
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PARTIALS_STORE), Serdes.String(), windowSerde)
+                .withCachingDisabled());
+        builder.addStateStore(BeforeCommit.builder(PARTIALS_COMMIT_STORE));
+        for (String store : new String[] {BY_GROUP_STORE, BY_ROUTE_STORE}) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), windowSerde)
                     .withCachingEnabled());
         }
@@ -46,8 +51,8 @@ public final class AggregateStage {
         }
 
         var partials = requests
-                .process(() -> new PartialWindows<K>(PARTIALS_STORE, STREAM_TIME_STORE, windows, byGroup.name()), Named.as("partial-windows"),
-                        PARTIALS_STORE, STREAM_TIME_STORE)
+                .process(() -> new PartialWindows<K>(PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE, windows, byGroup.name()),
+                        Named.as("partial-windows"), PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE)
                 .split(Named.as("window-"))
                 .branch((key, out) -> out.lateLine() != null, Branched.as("late"))
                 .defaultBranch(Branched.as("partial"));

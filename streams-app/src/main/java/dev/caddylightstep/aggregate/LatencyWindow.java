@@ -18,9 +18,9 @@ import java.util.List;
  * milliseconds (1% relative accuracy, DDSketch's logarithmic mapping) and the slowest requests. Windows merge:
  * a task's partial window of the last second merges into the group's window.
  *
- * <p>A partial window is written to its store on every request, so it keeps the sketch's bins as a plain array
- * (its serde writes the non-empty ones), and builds the DDSketch itself, for its quantiles and its protobuf form,
- * only when the window is written to its topic. Mutable for the same reason: a copy of the bins per request
+ * <p>Every request is added to a partial window, and every partial window is written to a store once a commit,
+ * so it keeps the sketch's bins as a plain array (its serde writes the non-empty ones), and builds the DDSketch
+ * itself, for its quantiles and its protobuf form, only when the window is written to its topic. Mutable for the same reason: a copy of the bins per request
  * would cost more than the request.
  */
 public final class LatencyWindow {
@@ -50,8 +50,8 @@ public final class LatencyWindow {
     int highest = Integer.MIN_VALUE;
     final List<Exemplar> exemplars = new ArrayList<>();
     /**
-     * The exemplars as the serde writes them, kept until they change: a partial window is encoded on every request,
-     * and its slowest requests change on few of them. Null until encoded, and whenever the exemplars change.
+     * The exemplars as the serde writes them, kept until they change: a window is encoded once a commit or once a
+     * flush, and its slowest requests change less often. Null until encoded, and whenever the exemplars change.
      */
     byte[] encodedExemplars;
 

@@ -16,15 +16,14 @@ import org.apache.kafka.common.serialization.Serdes;
 /**
  * The state of a running window in the window stores and their changelogs: counters, then the sketch's non-empty
  * bins as varints (a partial window of one second fills a few of its hundreds of bins). Internal to the
- * application, so a fixed binary layout (with a version byte) rather than Avro: a partial window is written to
- * its store on every request. The topics carry the Avro LatencyAggregateRecord.
+ * application, so a fixed binary layout (with a version byte) rather than Avro. Windows are encoded in one pass
+ * over their bins, into an array of room enough, and copied out at their length. The topics carry the Avro
+ * LatencyAggregateRecord.
  */
 final class LatencyWindowSerde {
     private static final byte VERSION = 2;
     /** The version, eleven counters and sums, the lowest and highest bin and the count of non-empty bins. */
     private static final int HEADER_BYTES = 1 + 11 * 8 + 3 * 4;
-    private static final int SCRATCH_KEPT_BYTES = 64 * 1024;
-    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[4096]);
     // ByteBuffer's order, which read() uses
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
@@ -44,7 +43,7 @@ final class LatencyWindowSerde {
         }
         // a bin's distance from the previous one and its count, as varints of at most 5 and 10 bytes
         int bound = HEADER_BYTES + 15 * bins + w.encodedExemplars.length;
-        byte[] out = scratch(bound);
+        byte[] out = new byte[bound];
         out[0] = VERSION;
         int at = 1;
         at = putLong(out, at, w.count);
@@ -92,22 +91,6 @@ final class LatencyWindowSerde {
             at = putLong(out, at, Double.doubleToRawLongBits(exemplar.getDurationMs()));
         }
         return Arrays.copyOf(out, at);
-    }
-
-    /**
-     * A window is encoded on every request, one pass over its bins into a buffer of the thread (stream threads share
-     * the serde) and copied out at its length; a buffer grown past {@link #SCRATCH_KEPT_BYTES} is not kept.
-     */
-    private static byte[] scratch(int bytes) {
-        byte[] buffer = SCRATCH.get();
-        if (buffer.length >= bytes) {
-            return buffer;
-        }
-        buffer = new byte[bytes];
-        if (bytes <= SCRATCH_KEPT_BYTES) {
-            SCRATCH.set(buffer);
-        }
-        return buffer;
     }
 
     private static int putLong(byte[] out, int at, long value) {

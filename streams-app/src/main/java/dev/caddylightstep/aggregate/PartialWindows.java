@@ -21,13 +21,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The first half of the latency windows, in the task that enriched the request: each request joins the
- * partial window of its group, route and window in a store, and once every flush interval the partials go
- * out (to the task of their group) and leave the store. A request crosses no topic on its way to its window;
- * only a few partials per group, route and second do.
+ * partial window of its group, route and window, and once every flush interval the partials go out (to the task
+ * of their group). A request crosses no topic on its way to its window; only a few partials per group, route and
+ * second do.
  *
- * <p>Exact under exactly-once: a partial is in the store (and its changelog) until it is sent, and sending it
- * and removing it happen in one transaction. A line logged after its window closed (window end + grace at or
- * before the log time this task has seen) is dead-lettered here, with its trace id, never dropped.
+ * <p>Exact under exactly-once: when the task commits, each partial window changed since its last commit is written
+ * to the store (and its changelog) in that commit's transaction, and a partial is in the store until it is sent;
+ * sending it and removing it happen in one transaction. Written at commit rather than on every request, a window is
+ * encoded once a commit instead of once a request (11% of the stream threads' samples in bench). A line logged after
+ * its window closed (window end + grace at or before the log time this task has seen) is dead-lettered here, with
+ * its trace id, never dropped.
  */
 final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, PartialWindows.Output> {
     static final String STREAM_TIME = "stream-time";
@@ -35,16 +38,15 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
 
     private final String partialsStore;
     private final String streamTimeStore;
+    private final String beforeCommitStore;
     private final WindowSettings windows;
     private final long sizeMs;
     private final long graceMs;
     private final String aggregates;
     private ProcessorContext<String, Output> context;
+    /** The partial windows as of the last commit. */
     private KeyValueStore<String, LatencyWindow> partials;
-    /**
-     * The store's content as objects: only this processor writes the store, so reading it back on every request
-     * would only decode what was just encoded. The store (cached, logged on commit) stays the record that survives.
-     */
+    /** The partial windows as they are now: what the store holds, and what came since the last commit. */
     private final Map<WindowKey, Open> open = new HashMap<>();
     private KeyValueStore<String, Long> streamTimes;
     private long streamTime = Long.MIN_VALUE;
@@ -52,16 +54,28 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     private Cancellable flushes;
 
     /** A partial window in memory, and its key as the store and the repartition topic have it (encoded once, not per request). */
-    private record Open(String key, LatencyWindow window) {
+    private static final class Open {
+        final String key;
+        final LatencyWindow window;
+        /** Requests joined it since it was last written to the store. */
+        boolean changed;
+        /** The store holds a state of it, which must go when it is sent. */
+        boolean stored;
+
+        Open(String key, LatencyWindow window) {
+            this.key = key;
+            this.window = window;
+        }
     }
 
     /** What leaves this processor: a partial window for its group's task, or a late line for the dead-letter topic. */
     record Output(LatencyWindow partial, byte[] lateLine) {
     }
 
-    PartialWindows(String partialsStore, String streamTimeStore, WindowSettings windows, String aggregates) {
+    PartialWindows(String partialsStore, String streamTimeStore, String beforeCommitStore, WindowSettings windows, String aggregates) {
         this.partialsStore = partialsStore;
         this.streamTimeStore = streamTimeStore;
+        this.beforeCommitStore = beforeCommitStore;
         this.windows = windows;
         this.sizeMs = windows.size().toMillis();
         this.graceMs = windows.grace().toMillis();
@@ -77,8 +91,13 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         // its stores restored to the last commit: what this instance held since then must go, or it would count twice
         open.clear();
         try (KeyValueIterator<String, LatencyWindow> restored = partials.all()) {
-            restored.forEachRemaining(entry -> open.put(WindowKey.decode(entry.key), new Open(entry.key, entry.value)));
+            restored.forEachRemaining(entry -> {
+                Open partial = new Open(entry.key, entry.value);
+                partial.stored = true;
+                open.put(WindowKey.decode(entry.key), partial);
+            });
         }
+        context.<BeforeCommit>getStateStore(beforeCommitStore).run(this::store);
         Long stored = streamTimes.get(STREAM_TIME);
         streamTime = stored != null ? stored : Long.MIN_VALUE;
         saved = streamTime;
@@ -103,7 +122,19 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         }
         Open partial = open.computeIfAbsent(new WindowKey(observation.group(), observation.route(), windowStart),
                 key -> new Open(key.encode(), new LatencyWindow()));
-        partials.put(partial.key(), partial.window().add(observation, windows.exemplars()));
+        partial.window.add(observation, windows.exemplars());
+        partial.changed = true;
+    }
+
+    /** Before the task commits: each partial window that changed since the last commit goes to the store, in this commit. */
+    private void store() {
+        for (Open partial : open.values()) {
+            if (partial.changed) {
+                partials.put(partial.key, partial.window);
+                partial.changed = false;
+                partial.stored = true;
+            }
+        }
     }
 
     private void advance(long timestamp) {
@@ -138,8 +169,10 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
             long timestamp = Math.max(windowStart, Math.min(streamTime, windowStart + sizeMs - 1));
             Headers headers = WindowMerge.partialHeaders(last.contains(entry.getKey()));
             Open partial = entry.getValue();
-            context.forward(new Record<>(partial.key(), new Output(partial.window(), null), timestamp, headers));
-            partials.delete(partial.key());
+            context.forward(new Record<>(partial.key, new Output(partial.window, null), timestamp, headers));
+            if (partial.stored) {
+                partials.delete(partial.key);
+            }
         }
         open.clear();
     }

@@ -31,6 +31,7 @@ class AggregateStageTest {
     private static final String HEALTH = access(request("GET", "/health", 200));
     /** Where partial windows go to their group's task: the application id's, by default. */
     private static final String REPARTITION = "caddy-lightstep-latency-windows-repartition";
+    private static final String PARTIALS_CHANGELOG = "caddy-lightstep-latency-partials-changelog";
 
     private static String at(String line, long epochMillis) {
         return CaddyCapture.withField(line, "ts", BigDecimal.valueOf(epochMillis).movePointLeft(3));
@@ -235,6 +236,21 @@ class AggregateStageTest {
             p.sendWithinOneFlush(at(HEALTH, WINDOW + 1_000), at(page, WINDOW + 2_000), at(teapot, WINDOW + 3_000), at(HEALTH, WINDOW + 4_000));
             assertThat(p.byRouteUpdates()).hasSize(3);
             assertThat(p.byGroupUpdates()).singleElement().satisfies(w -> assertThat(w.getCount()).isEqualTo(4));
+        }
+    }
+
+    @Test
+    void eachCommitWritesThePartialWindowsItsRequestsChangedToTheirChangelog() {
+        // the test driver commits after every input record; a crash between a commit and the next flush of the partial
+        // windows restores them from this changelog, so a commit whose requests are not in it would lose them
+        try (PipelineHarness p = PipelineHarness.start()) {
+            var access = p.driver().createInputTopic("caddy.access", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+            var changelog = p.driver().createOutputTopic(PARTIALS_CHANGELOG, Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+            access.pipeInput(at(HEALTH, WINDOW + 1_000).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            access.pipeInput(at(HEALTH, WINDOW + 2_000).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+            assertThat(changelog.readValuesToList()).extracting(state -> LatencyWindowSerde.read(PARTIALS_CHANGELOG, state).count)
+                    .containsExactly(1L, 2L);
         }
     }
 

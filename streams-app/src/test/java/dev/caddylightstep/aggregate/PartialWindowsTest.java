@@ -29,15 +29,24 @@ import org.junit.jupiter.api.Test;
 class PartialWindowsTest {
     private static final String PARTIALS = "partials";
     private static final String STREAM_TIME = "stream-time";
+    private static final String BEFORE_COMMIT = "before-commit";
 
     private final MockProcessorContext<String, PartialWindows.Output> context = new MockProcessorContext<>();
     private final KeyValueStore<String, LatencyWindow> partials = store(PARTIALS, LatencyWindowSerde.create());
     private final KeyValueStore<String, Long> streamTimes = store(STREAM_TIME, Serdes.Long());
-    private final PartialWindows<String> processor = new PartialWindows<>(PARTIALS, STREAM_TIME, WindowSettings.DEFAULTS, "latency-by-group");
+    private final BeforeCommit beforeCommit = beforeCommit();
+    private final PartialWindows<String> processor = new PartialWindows<>(PARTIALS, STREAM_TIME, BEFORE_COMMIT, WindowSettings.DEFAULTS, "latency-by-group");
 
     private <V> KeyValueStore<String, V> store(String name, Serde<V> values) {
         KeyValueStore<String, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values)
                 .withLoggingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        return store;
+    }
+
+    private BeforeCommit beforeCommit() {
+        BeforeCommit store = BeforeCommit.builder(BEFORE_COMMIT).build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         return store;
@@ -81,6 +90,55 @@ class PartialWindowsTest {
         process(requests);
 
         assertThat(flushedRequests()).isEqualTo(requests.size());
+    }
+
+    @Test
+    void partialWindowsReachTheStoreWhenTheTaskCommitsNotOnEveryRequest() {
+        List<EnrichedRequest> requests = requests();
+        processor.init(context);
+        process(requests);
+        assertThat(storedRequests()).isZero();
+
+        beforeCommit.flushCache();
+
+        assertThat(storedRequests()).isEqualTo(requests.size());
+    }
+
+    @Test
+    void aTaskRestoredFromItsLastCommitFlushesWhatThatCommitStored() {
+        List<EnrichedRequest> requests = requests();
+        processor.init(context);
+        process(requests.subList(0, 5));
+        beforeCommit.flushCache();
+        process(requests.subList(5, requests.size()));
+
+        // killed before its next commit: another instance restores the store and starts from the committed offsets
+        processor.close();
+        processor.init(context);
+
+        assertThat(flushedRequests()).isEqualTo(5);
+    }
+
+    @Test
+    void aFlushedPartialLeavesTheStoreInTheTransactionThatSendsIt() {
+        processor.init(context);
+        process(requests());
+        beforeCommit.flushCache();
+
+        flushedRequests();
+        beforeCommit.flushCache();
+
+        assertThat(storedRequests()).isZero();
+    }
+
+    private long storedRequests() {
+        long requests = 0;
+        try (KeyValueIterator<String, LatencyWindow> all = partials.all()) {
+            while (all.hasNext()) {
+                requests += all.next().value.count;
+            }
+        }
+        return requests;
     }
 
     @Test
