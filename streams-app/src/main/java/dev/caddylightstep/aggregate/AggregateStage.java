@@ -28,7 +28,8 @@ public final class AggregateStage {
     private static final String PARTIALS_STORE = "latency-partials";
     private static final String STREAM_TIME_STORE = "latency-stream-time";
     private static final String MERGE_TIME_STORE = "latency-merge-time";
-    private static final String PARTIALS_COMMIT_STORE = "latency-partials-commit";
+    /** A store of no data and no changelog, through which the partial windows learn that their task commits (see {@link BeforeCommit}). */
+    public static final String PARTIALS_COMMIT_STORE = "latency-partials-commit";
 
     private AggregateStage() {
     }
