@@ -41,8 +41,8 @@ final class LatencyWindowSerde {
         if (w.encodedExemplars == null) {
             w.encodedExemplars = exemplars(w.exemplars);
         }
-        // a bin's distance from the previous one and its count, as varints of at most 5 and 10 bytes
-        int bound = HEADER_BYTES + 15 * bins + w.encodedExemplars.length;
+        // a bin's distance from the previous one, under MAX_BINS (two bytes as a varint), and its count, at most the window's
+        int bound = HEADER_BYTES + bins * (2 + varintSize(w.count)) + w.encodedExemplars.length;
         byte[] out = new byte[bound];
         out[0] = VERSION;
         int at = 1;
@@ -109,6 +109,10 @@ final class LatencyWindowSerde {
         SHORT.set(out, at, (short) bytes.length);
         System.arraycopy(bytes, 0, out, at + 2, bytes.length);
         return at + 2 + bytes.length;
+    }
+
+    private static int varintSize(long value) {
+        return 1 + (63 - Long.numberOfLeadingZeros(value | 1)) / 7;
     }
 
     private static int putVarint(byte[] out, int at, long value) {
