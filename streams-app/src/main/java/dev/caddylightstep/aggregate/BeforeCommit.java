@@ -10,7 +10,8 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
 /**
  * A state store that holds nothing and runs its processor's action when Kafka Streams prepares the task's commit: after
  * the task's last record, before its records are flushed and its offsets committed in the transaction. What the action
- * writes to a logged store is in the same transaction as the input that made it.
+ * writes to a logged store without a record cache is in the same transaction as the input that made it (a cached store's
+ * own flush may already have run in that commit).
  *
  * <p>Kafka Streams has no public hook there ({@link StateStore#commit} runs once the transaction has committed), so this
  * store takes the one its own record caches have: in Kafka Streams 4.4, {@code StreamTask.prepareCommit} flushes the
