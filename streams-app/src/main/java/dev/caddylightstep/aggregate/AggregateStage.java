@@ -18,7 +18,7 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Stage {@code aggregate}: tumbling windows of latency per group and per group and route, assigned by the
  * time Caddy logged the request, in two steps: each task keeps partial windows of the requests it enriched
- * ({@link PartialWindows}), and once a second sends them to the task of their group, which merges them into the
+ * ({@link PartialWindows}), and in each commit sends them to the task of their group, which merges them into the
  * windows it keeps and writes ({@link WindowMerge}). Requests cross no topic on their way to the windows:
  * a repartition per request would cost more than everything else the application does with it.
  */

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.topology.EnrichedRequest;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -21,9 +23,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The first half of the latency windows, in the task that enriched the request: each request joins the
- * partial window of its group, route and window, and once every flush interval the partials go out (to the task
- * of their group). A request crosses no topic on its way to its window; only a few partials per group, route and
- * second do.
+ * partial window of its group, route and window, and the partials go out (to the task of their group) just before
+ * the task commits, so that the commit which makes a request's span readable also makes its partial readable to the
+ * group's task. A request crosses no topic on its way to its window; only a few partials per group, route and
+ * commit do.
  *
  * <p>Exact under exactly-once: when the task commits, each partial window changed since its last commit is written
  * to the store (and its changelog) in that commit's transaction, and a partial is in the store until it is sent;
@@ -51,6 +54,11 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     private KeyValueStore<String, Long> streamTimes;
     private long streamTime = Long.MIN_VALUE;
     private long saved = Long.MIN_VALUE;
+    /** Kafka Streams' commit.interval.ms, and how often the processor looks whether a commit is near. */
+    private long commitIntervalMs;
+    private long checkIntervalMs;
+    /** Wall-clock time of this task's last commit. */
+    private long lastCommitMs;
     private Cancellable flushes;
 
     /** A partial window in memory, and its key as the store and the repartition topic have it (encoded once, not per request). */
@@ -97,11 +105,14 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
                 open.put(WindowKey.decode(entry.key), partial);
             });
         }
-        context.<BeforeCommit>getStateStore(beforeCommitStore).run(this::store);
+        context.<BeforeCommit>getStateStore(beforeCommitStore).run(this::beforeCommit);
         Long stored = streamTimes.get(STREAM_TIME);
         streamTime = stored != null ? stored : Long.MIN_VALUE;
         saved = streamTime;
-        flushes = context.schedule(windows.flush(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+        commitIntervalMs = Long.parseLong(String.valueOf(context.appConfigs().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
+        checkIntervalMs = Math.max(1, commitIntervalMs / 10);
+        lastCommitMs = context.currentSystemTimeMs();
+        flushes = context.schedule(Duration.ofMillis(checkIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::flushIfCommitIsNear);
     }
 
     /** A task keeps its punctuations across a close and a revive: without this, every revive would add a flush. */
@@ -127,13 +138,26 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     }
 
     /** Before the task commits: each partial window that changed since the last commit goes to the store, in this commit. */
-    private void store() {
+    private void beforeCommit() {
         for (Open partial : open.values()) {
             if (partial.changed) {
                 partials.put(partial.key, partial.window);
                 partial.changed = false;
                 partial.stored = true;
             }
+        }
+        lastCommitMs = context.currentSystemTimeMs();
+    }
+
+    /**
+     * Kafka Streams punctuates just before it looks whether to commit, and commits once commit.interval.ms has passed
+     * since the last commit: sending the partials at the last look before that puts them in the commit. Sent on a
+     * schedule of their own instead, they waited for the next commit, half an interval on average, and the group's
+     * windows a whole one more often than not.
+     */
+    private void flushIfCommitIsNear(long now) {
+        if (now - lastCommitMs >= commitIntervalMs - checkIntervalMs) {
+            flush();
         }
     }
 

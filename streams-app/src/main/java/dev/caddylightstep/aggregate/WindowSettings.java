@@ -9,12 +9,11 @@ import java.time.Duration;
  * @param grace how long after a window's end a late line still counts in it
  * @param retention how long windows stay queryable in the stores
  * @param exemplars how many of the slowest requests each window keeps
- * @param flush how often a task sends its partial windows to the tasks of their groups
  */
-public record WindowSettings(Duration size, Duration grace, Duration retention, EmitMode emit, int exemplars, Duration flush) {
+public record WindowSettings(Duration size, Duration grace, Duration retention, EmitMode emit, int exemplars) {
 
     public static final WindowSettings DEFAULTS = new WindowSettings(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofHours(1),
-            EmitMode.UPDATES, 5, Duration.ofSeconds(1));
+            EmitMode.UPDATES, 5);
 
     /** When a window's aggregate is written to its topic. */
     public enum EmitMode {

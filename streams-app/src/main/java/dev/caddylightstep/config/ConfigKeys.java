@@ -44,7 +44,6 @@ public final class ConfigKeys {
         key("caddy.window.retention", "1h", "how long windows stay queryable");
         key("caddy.window.emit", "updates", "updates (as windows fill) or final (once, when a window closes)");
         key("caddy.window.exemplars", "5", "slowest requests kept per window");
-        key("caddy.window.flush", "1s", "how often each task sends its partial windows to the tasks of their groups");
         key("caddy.client-address", "keep", "client.address in spans: keep, truncate or hash");
         key("caddy.client-address.ipv4-prefix", "24", "bits of an IPv4 address kept by truncate");
         key("caddy.client-address.ipv6-prefix", "48", "bits of an IPv6 address kept by truncate");

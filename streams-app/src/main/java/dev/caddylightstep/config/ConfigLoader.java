@@ -115,8 +115,7 @@ public final class ConfigLoader {
         }
         WindowSettings.EmitMode emit = s.choice("caddy.window.emit", "updates", "final").equals("final")
                 ? WindowSettings.EmitMode.FINAL : WindowSettings.EmitMode.UPDATES;
-        return new WindowSettings(size, grace, retention, emit, s.integer("caddy.window.exemplars", 0, 100),
-                s.duration("caddy.window.flush", Duration.ofMillis(100)));
+        return new WindowSettings(size, grace, retention, emit, s.integer("caddy.window.exemplars", 0, 100));
     }
 
     private static Redaction redaction(Settings s) {

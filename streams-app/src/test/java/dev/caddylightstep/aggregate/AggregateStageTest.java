@@ -233,7 +233,7 @@ class AggregateStageTest {
         String page = access(request("GET", "/static/index.html", 200));
         String teapot = access(request("GET", "/teapot", 418));
         try (PipelineHarness p = PipelineHarness.start()) {
-            p.sendWithinOneFlush(at(HEALTH, WINDOW + 1_000), at(page, WINDOW + 2_000), at(teapot, WINDOW + 3_000), at(HEALTH, WINDOW + 4_000));
+            p.sendWithinOneCommit(at(HEALTH, WINDOW + 1_000), at(page, WINDOW + 2_000), at(teapot, WINDOW + 3_000), at(HEALTH, WINDOW + 4_000));
             assertThat(p.byRouteUpdates()).hasSize(3);
             assertThat(p.byGroupUpdates()).singleElement().satisfies(w -> assertThat(w.getCount()).isEqualTo(4));
         }
@@ -259,7 +259,7 @@ class AggregateStageTest {
         String page = access(request("GET", "/static/index.html", 200));
         try (PipelineHarness p = PipelineHarness.start()) {
             var partials = p.driver().createOutputTopic(REPARTITION, Serdes.String().deserializer(), LatencyWindowSerde.create().deserializer());
-            p.sendWithinOneFlush(at(HEALTH, WINDOW + 1_000), at(page, WINDOW + 2_000));
+            p.sendWithinOneCommit(at(HEALTH, WINDOW + 1_000), at(page, WINDOW + 2_000));
             List<String> headers = partials.readRecordsToList().stream()
                     .map(r -> r.headers().toArray()[0].key()).toList();
             assertThat(headers).containsExactlyInAnyOrder("caddy.partial.more-of-group-window", "caddy.partial.last-of-group-window");

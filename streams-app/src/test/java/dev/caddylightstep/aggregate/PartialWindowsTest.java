@@ -15,9 +15,11 @@ import dev.caddylightstep.topology.EnrichedRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -31,11 +33,23 @@ class PartialWindowsTest {
     private static final String STREAM_TIME = "stream-time";
     private static final String BEFORE_COMMIT = "before-commit";
 
-    private final MockProcessorContext<String, PartialWindows.Output> context = new MockProcessorContext<>();
+    private static final long COMMIT_INTERVAL_MS = 1_000;
+
+    private final MockProcessorContext<String, PartialWindows.Output> context = contextAtTimeZero();
     private final KeyValueStore<String, LatencyWindow> partials = store(PARTIALS, LatencyWindowSerde.create());
     private final KeyValueStore<String, Long> streamTimes = store(STREAM_TIME, Serdes.Long());
     private final BeforeCommit beforeCommit = beforeCommit();
     private final PartialWindows<String> processor = new PartialWindows<>(PARTIALS, STREAM_TIME, BEFORE_COMMIT, WindowSettings.DEFAULTS, "latency-by-group");
+
+    private static MockProcessorContext<String, PartialWindows.Output> contextAtTimeZero() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "partial-windows-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
+        MockProcessorContext<String, PartialWindows.Output> context = new MockProcessorContext<>(props);
+        context.setCurrentSystemTimeMs(0);
+        return context;
+    }
 
     private <V> KeyValueStore<String, V> store(String name, Serde<V> values) {
         KeyValueStore<String, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values)
@@ -68,11 +82,39 @@ class PartialWindowsTest {
         requests.forEach(request -> processor.process(new Record<>("anonymous", request, request.event().endEpochNanos() / 1_000_000)));
     }
 
-    private long flushedRequests() {
+    /** What goes out at the processor's look at wall-clock time {@code now}. */
+    private long flushedRequestsAt(long now) {
         context.resetForwards();
         var punctuators = context.scheduledPunctuators();
-        punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(0);
+        punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(now);
         return context.forwarded().stream().mapToLong(forward -> forward.record().value().partial().toRecord("anonymous", null, 0, 1).getCount()).sum();
+    }
+
+    /** What goes out when the next commit is due (the task last committed at time 0, unless the test commits). */
+    private long flushedRequests() {
+        return flushedRequestsAt(COMMIT_INTERVAL_MS);
+    }
+
+    @Test
+    void partialWindowsGoOutAtTheLastLookBeforeTheTaskCommitsNotInBetween() {
+        List<EnrichedRequest> requests = requests();
+        processor.init(context);
+        process(requests);
+
+        assertThat(flushedRequestsAt(COMMIT_INTERVAL_MS / 2)).isZero();
+        assertThat(flushedRequestsAt(COMMIT_INTERVAL_MS - COMMIT_INTERVAL_MS / 10)).isEqualTo(requests.size());
+    }
+
+    @Test
+    void aCommitStartsTheWaitForTheNextOne() {
+        List<EnrichedRequest> requests = requests();
+        processor.init(context);
+        process(requests);
+        context.setCurrentSystemTimeMs(800);
+        beforeCommit.flushCache();
+
+        assertThat(flushedRequestsAt(COMMIT_INTERVAL_MS)).isZero();
+        assertThat(flushedRequestsAt(800 + COMMIT_INTERVAL_MS)).isEqualTo(requests.size());
     }
 
     @Test

@@ -38,7 +38,8 @@ import org.apache.kafka.streams.test.TestRecord;
  * topics: what a test sees is what a consumer of the topics would.
  */
 public final class PipelineHarness implements AutoCloseable {
-    private static final java.time.Duration FLUSH = java.time.Duration.ofSeconds(1);
+    /** Kafka Streams' commit interval here, unless a test sets its own: the partial windows go out with the commit after it. */
+    private static final java.time.Duration COMMIT_INTERVAL = java.time.Duration.ofSeconds(1);
     private final TopologyTestDriver driver;
     private final Topics topics;
     private final Path stateDir;
@@ -61,6 +62,7 @@ public final class PipelineHarness implements AutoCloseable {
             throw new java.io.UncheckedIOException(e);
         }
         Properties props = new Properties();
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL.toMillis());
         props.putAll(config.kafka());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
@@ -101,16 +103,16 @@ public final class PipelineHarness implements AutoCloseable {
     /** One line, and as much wall-clock time as makes the partial windows go to their groups' windows. */
     public PipelineHarness sendBytes(byte[] line) {
         access.pipeInput(null, line);
-        driver.advanceWallClockTime(FLUSH);
+        driver.advanceWallClockTime(COMMIT_INTERVAL);
         return this;
     }
 
-    /** Lines within one flush interval: their partial windows go to their groups' windows together, after the last. */
-    public PipelineHarness sendWithinOneFlush(String... lines) {
+    /** Lines within one commit interval: their partial windows go to their groups' windows together, after the last. */
+    public PipelineHarness sendWithinOneCommit(String... lines) {
         for (String line : lines) {
             access.pipeInput(null, line.getBytes(StandardCharsets.UTF_8));
         }
-        driver.advanceWallClockTime(FLUSH);
+        driver.advanceWallClockTime(COMMIT_INTERVAL);
         return this;
     }
 
