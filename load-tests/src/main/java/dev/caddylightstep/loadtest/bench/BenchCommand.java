@@ -41,16 +41,17 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lines", paramLabel = "N", description = "Lines of the measured backlog (default: ${DEFAULT-VALUE}).")
     int lines = 1_000_000;
 
-    private static final int MIN_DEFAULT_WARMUP = 300_000;
+    private static final int MIN_DEFAULT_WARMUP = 1_000_000;
     /** Generated lines stay in memory until they are on the broker: 830 bytes a line and its array, rounded up. */
     private static final long HEAP_PER_GENERATED_LINE = 1_000;
     /** The broker, the lanes and G1's headroom beside them: peak heap was under 3 GB of a 4 GB heap at 1,000,000 lines. */
     private static final long HEAP_FOR_THE_RUNS = 1_000_000_000L;
 
     /**
-     * As long as the measured backlog: the JIT compiler takes its time over code run per batch, per fetch or per window
-     * rather than per line, and a shorter warm-up leaves that compilation (a quarter of the pipeline's CPU after 300,000
-     * lines) inside the measured drain, which a long-running instance does not pay.
+     * As long as the measured backlog, and never under a million lines: the JIT compiler takes its time over code run
+     * per batch, per fetch or per window rather than per line, and a shorter warm-up leaves that compilation inside
+     * the measured drain, which a long-running instance does not pay (in 200,000-line runs it took 16–20 of the
+     * pipeline's 40–57 µs a line after 300,000 warm-up lines, 9–10 of 32–33 after 1,000,000).
      */
     @Option(names = "--warmup-lines", paramLabel = "N",
             description = "Lines through both lanes first, on their own topics and not measured, so that the measured runs find the "
