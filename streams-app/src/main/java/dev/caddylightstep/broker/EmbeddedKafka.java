@@ -38,7 +38,8 @@ public final class EmbeddedKafka implements AutoCloseable {
      * Caddy logged them, and a broker deletes by that time, so a replayed log older than a topic's retention (a week;
      * the spans' a day) would lose its lines, spans and windows while they are read: the deleting topics from 30 s
      * after the start (log.initial.task.delay.ms), the compacted and expiring aggregates at every pass of the log
-     * cleaner, 15 s apart (log.cleaner.backoff.ms; its first pass comes before any topic exists).
+     * cleaner, 15 s apart (log.cleaner.backoff.ms; its first pass comes before any topic exists, unless the broker
+     * restarts on its data directory: a test that restarts it replays lines of recent times).
      */
     public static final Map<String, String> DEFERRED_LOG_MAINTENANCE = Map.of(
             "log.initial.task.delay.ms", Long.toString(Duration.ofDays(1).toMillis()),

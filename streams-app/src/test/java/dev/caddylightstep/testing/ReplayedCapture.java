@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.identity.Identity;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The capture's access and bulk logs replayed as consecutive minutes of traffic, with the count of every
- * group's window computed from the lines themselves: the input and the answer of the fault tests.
+ * The capture's access and bulk logs replayed as consecutive minutes of traffic from about an hour ago, with the
+ * count of every group's window computed from the lines themselves: the input and the answer of the fault tests.
  */
 public final class ReplayedCapture {
     /** Who the capture's users are in these tests. */
@@ -23,10 +24,15 @@ public final class ReplayedCapture {
     public ReplayedCapture(int minutes) {
         List<String> real = new ArrayList<>(CaddyCapture.lines("access.log"));
         real.addAll(CaddyCapture.lines("bulk.log"));
+        // moved by whole minutes, so that every window keeps its lines, to an hour ago: the capture's own times grow
+        // older than the aggregate topics' retention (a week), and a broker restarted on its data directory deletes
+        // such windows at once, in its log cleaner's first pass
+        long earliest = real.stream().mapToLong(line -> CaddyCapture.tree(line).get("ts").decimalValue().longValue()).min().orElseThrow();
+        long shift = Math.floorDiv(Instant.now().getEpochSecond() - 3600 - earliest, 60) * 60;
         for (int minute = 0; minute < minutes; minute++) {
             for (String line : real) {
                 BigDecimal ts = CaddyCapture.tree(line).get("ts").decimalValue();
-                lines.add(CaddyCapture.withField(line, "ts", ts.add(BigDecimal.valueOf(60L * minute))));
+                lines.add(CaddyCapture.withField(line, "ts", ts.add(BigDecimal.valueOf(shift + 60L * minute))));
             }
         }
         for (String line : lines) {
