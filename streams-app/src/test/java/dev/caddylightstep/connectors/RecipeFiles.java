@@ -1,5 +1,6 @@
 package dev.caddylightstep.connectors;
 
+import dev.caddylightstep.testing.Repository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,17 +12,8 @@ public final class RecipeFiles {
     private RecipeFiles() {
     }
 
-    /** connectors/, found from the test's working directory (streams-app/ under Maven) upwards. */
     public static Path dir() {
-        Path at = Path.of("").toAbsolutePath();
-        while (at != null) {
-            Path candidate = at.resolve("connectors");
-            if (Files.isDirectory(candidate) && Files.exists(at.resolve("pom.xml"))) {
-                return candidate;
-            }
-            at = at.getParent();
-        }
-        throw new IllegalStateException("no connectors/ directory above " + Path.of("").toAbsolutePath());
+        return Repository.root().resolve("connectors");
     }
 
     public static Path path(String relative) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.caddylightstep.testing.Repository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,17 +22,8 @@ final class DeployFiles {
     private DeployFiles() {
     }
 
-    /** deploy/, found from the test's working directory (streams-app/ under Maven) upwards. */
     static Path dir() {
-        Path at = Path.of("").toAbsolutePath();
-        while (at != null) {
-            Path candidate = at.resolve("deploy");
-            if (Files.isDirectory(candidate) && Files.exists(at.resolve("pom.xml"))) {
-                return candidate;
-            }
-            at = at.getParent();
-        }
-        throw new IllegalStateException("no deploy/ directory above " + Path.of("").toAbsolutePath());
+        return Repository.root().resolve("deploy");
     }
 
     static Path path(String relative) {

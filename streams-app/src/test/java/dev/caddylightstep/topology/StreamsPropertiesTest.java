@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.config.ConfigLoader;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.connectors.RecipeFiles;
+import dev.caddylightstep.testing.Repository;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ class StreamsPropertiesTest {
 
     /** The `key=value` items of the README's list of Kafka Streams defaults, up to the blank line that ends it. */
     private static Map<String, String> readmeDefaults() throws IOException {
-        String readme = Files.readString(RecipeFiles.dir().getParent().resolve("README.md"), StandardCharsets.UTF_8);
+        String readme = Files.readString(Repository.root().resolve("README.md"), StandardCharsets.UTF_8);
         int start = readme.indexOf(DEFAULTS_HEADING);
         assertThat(start).as("README.md says: " + DEFAULTS_HEADING).isNotNegative();
         int end = readme.indexOf("\n\n", start);
