@@ -27,12 +27,12 @@ public final class ReplayedCapture {
         // moved by whole minutes, so that every window keeps its lines, to an hour ago: the capture's own times grow
         // older than the aggregate topics' retention (a week), and a broker restarted on its data directory deletes
         // such windows at once, in its log cleaner's first pass
-        long earliest = real.stream().mapToLong(line -> CaddyCapture.tree(line).get("ts").decimalValue().longValue()).min().orElseThrow();
+        List<BigDecimal> times = real.stream().map(line -> CaddyCapture.tree(line).get("ts").decimalValue()).toList();
+        long earliest = times.stream().mapToLong(BigDecimal::longValue).min().orElseThrow();
         long shift = Math.floorDiv(Instant.now().getEpochSecond() - 3600 - earliest, 60) * 60;
         for (int minute = 0; minute < minutes; minute++) {
-            for (String line : real) {
-                BigDecimal ts = CaddyCapture.tree(line).get("ts").decimalValue();
-                lines.add(CaddyCapture.withField(line, "ts", ts.add(BigDecimal.valueOf(shift + 60L * minute))));
+            for (int i = 0; i < real.size(); i++) {
+                lines.add(CaddyCapture.withField(real.get(i), "ts", times.get(i).add(BigDecimal.valueOf(shift + 60L * minute))));
             }
         }
         for (String line : lines) {
