@@ -109,4 +109,20 @@ class JudgeStageTest {
                     .containsEntry("edge.policy.decision", "deny").doesNotContainKey("edge.policy.misfire");
         }
     }
+
+    /**
+     * An anonymous GET /api/ followed by 150,000 segments (300 KB, well under the line limit) against a {@code * /api/**}
+     * deny rule: a matcher that recursed once per segment overflowed the stack, and the thread that replaced the failed
+     * one read the same request again, forever. The request is judged and gets its span.
+     */
+    @Test
+    void aPathOf150000SegmentsIsJudgedByItsDenyRule() {
+        String path = "/api/" + "a/".repeat(149_999) + "a";
+        String line = CaddyCapture.withRequestField(ADMIN_REFUSED, "uri", path);
+        try (PipelineHarness p = withAliceAndCarol()) {
+            p.policy("anonymous", null, List.of("GET /**"), List.of("* /api/**"));
+            assertThat(attributes(p.send(line).onlySpan())).containsEntry("edge.policy.decision", "deny").containsEntry("url.path", path);
+            assertThat(p.deadLetters()).isEmpty();
+        }
+    }
 }

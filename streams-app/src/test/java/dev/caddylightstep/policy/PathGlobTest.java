@@ -3,9 +3,21 @@ package dev.caddylightstep.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class PathGlobTest {
+    /** An anonymous client's path: /api/ and 150,000 one-letter segments, 300 KB, well under the line limit. */
+    private static String longPath() {
+        return "/api/" + "a/".repeat(149_999) + "a";
+    }
     @Test
     void aStarMatchesExactlyOneSegment() {
         PathGlob glob = PathGlob.compile("/api/orders/*");
@@ -56,5 +68,63 @@ class PathGlobTest {
         assertThat(AccessRule.parse("* /api/**").matches("DELETE", "/api/x")).isTrue();
         assertThatThrownBy(() -> AccessRule.parse("/api/**")).hasMessageContaining("METHOD /glob");
         assertThatThrownBy(() -> AccessRule.parse("G3T /api")).hasMessageContaining("not an HTTP method");
+    }
+
+    @Test
+    void aPathOf150000SegmentsIsMatchedWithoutRecursion() {
+        String path = longPath();
+        assertThat(PathGlob.compile("/api/**").matches(path)).isTrue();
+        assertThat(PathGlob.compile("/api/**/a").matches(path)).isTrue();
+        assertThat(PathGlob.compile("/api/**/b").matches(path)).isFalse();
+        assertThat(PathGlob.compile("/api/*/a").matches(path)).isFalse();
+    }
+
+    /**
+     * Several ** in one rule against a path that nearly matches everywhere: a matcher that backtracks over every way to
+     * split the path between them takes exponential time here (hours at 60 segments); one that places each block at its
+     * leftmost match takes microseconds. The timeout only stops a hang, it measures nothing.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void manyDoubleStarsMatchWithoutBacktracking() {
+        String path = "/" + "a/".repeat(59) + "a";
+        assertThat(PathGlob.compile("/**/a/**/a/**/a/**/a/**/a/**/a/**/b").matches(path)).isFalse();
+        assertThat(PathGlob.compile("/**/a*a*a*a*a*a*a*a*b/**").matches("/" + "a".repeat(5_000))).isFalse();
+        assertThat(PathGlob.compile("/**/a/**/a/**/a/**/a/**/a/**/a/**/a").matches(path)).isTrue();
+    }
+
+    /** The glob as a regular expression: its meaning written the other way, to check the matcher against on small paths. */
+    private static boolean byRegex(String glob, String path) {
+        StringBuilder regex = new StringBuilder("^");
+        String[] segments = glob.substring(1).split("/", -1);
+        for (String segment : segments) {
+            if (segment.equals("**")) {
+                regex.append("(/[^/]*)*");
+            } else {
+                regex.append('/');
+                for (String literal : segment.split("\\*", -1)) {
+                    regex.append(Pattern.quote(literal)).append("[^/]*");
+                }
+                regex.setLength(regex.length() - "[^/]*".length());
+            }
+        }
+        return Pattern.compile(regex.append('$').toString()).matcher(path).matches();
+    }
+
+    @Provide
+    Arbitrary<String> globs() {
+        Arbitrary<String> segment = Arbitraries.of("a", "b", "ab", "*", "**", "a*", "*b", "a*b", "", "*a*");
+        return segment.list().ofMinSize(1).ofMaxSize(6).map(list -> "/" + String.join("/", list));
+    }
+
+    @Provide
+    Arbitrary<String> paths() {
+        Arbitrary<String> segment = Arbitraries.of("a", "b", "ab", "ba", "aab", "", "c");
+        return segment.list().ofMinSize(1).ofMaxSize(8).map(list -> "/" + String.join("/", list));
+    }
+
+    @Property(tries = 5_000)
+    void matchesExactlyWhatTheGlobMeans(@ForAll("globs") String glob, @ForAll("paths") String path) {
+        assertThat(PathGlob.compile(glob).matches(path)).as("%s against %s", glob, path).isEqualTo(byRegex(glob, path));
     }
 }
