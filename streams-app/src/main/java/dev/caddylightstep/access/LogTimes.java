@@ -16,6 +16,8 @@ public final class LogTimes {
     // unix seconds are about 1.8e9 today, milliseconds 1.8e12, nanoseconds 1.8e18: the magnitudes never meet
     private static final long MILLIS_THRESHOLD = 100_000_000_000L;
     private static final long NANOS_THRESHOLD = 100_000_000_000_000_000L;
+    /** Longer than any RFC 3339 time (35 characters with nanoseconds) or Go duration string Caddy writes. */
+    private static final int MAX_TEXT_CHARS = 64;
 
     /** rfc3339, rfc3339_nano and iso8601 (zap writes that one's offset without a colon: +0000). */
     private static final DateTimeFormatter RFC3339_FAMILY = new DateTimeFormatterBuilder()
@@ -46,6 +48,9 @@ public final class LogTimes {
 
     /** Epoch nanoseconds from an RFC 3339 / ISO 8601 timestamp string. */
     public static long epochNanosFromString(String text) {
+        if (text.length() > MAX_TEXT_CHARS) {
+            throw new IllegalArgumentException("timestamp '" + abbreviate(text) + "' is longer than any time Caddy writes");
+        }
         try {
             OffsetDateTime t = OffsetDateTime.parse(text, RFC3339_FAMILY);
             return Math.addExact(Math.multiplyExact(t.toEpochSecond(), 1_000_000_000L), t.getNano());
@@ -74,6 +79,9 @@ public final class LogTimes {
 
     /** Nanoseconds from a Go duration string such as "1.5ms", "2m3.5s" or "350µs". */
     static long durationNanosFromGoString(String text) {
+        if (text.length() > MAX_TEXT_CHARS) {
+            throw new IllegalArgumentException("duration '" + abbreviate(text) + "' is longer than any duration Caddy writes");
+        }
         String s = text;
         if (s.equals("0")) {
             return 0;
@@ -122,28 +130,60 @@ public final class LogTimes {
         return s.length() <= 64 ? s : s.substring(0, 64) + "…";
     }
 
-    /** A non-negative decimal split into its integer part and its fraction digits, without rounding through double. */
+    /**
+     * A non-negative decimal split into its integer part and its fraction digits, without rounding through double.
+     * The text is checked before anything is built from it: a number of 64 characters or more, or an exponent past
+     * ±{@value #MAX_EXPONENT}, is not a time, a duration or a size (the largest, epoch nanoseconds, has 19 digits),
+     * and expanding one such as {@code 1e999999999} would take a gigabyte.
+     */
     private record Decimal(boolean negative, long integer, String fractionDigits) {
+        static final int MAX_NUMBER_CHARS = 64;
+        static final int MAX_EXPONENT = 40;
+
         static Decimal parse(String text) {
+            if (text.length() >= MAX_NUMBER_CHARS) {
+                throw new IllegalArgumentException("'" + abbreviate(text) + "' has more digits than a time, duration or size");
+            }
             boolean negative = text.startsWith("-");
             String body = negative ? text.substring(1) : text;
-            if (body.indexOf('e') >= 0 || body.indexOf('E') >= 0) {
-                java.math.BigDecimal exact = new java.math.BigDecimal(body);
-                body = exact.toPlainString();
-            }
-            int dot = body.indexOf('.');
-            String whole = dot < 0 ? body : body.substring(0, dot);
-            String fraction = dot < 0 ? "" : body.substring(dot + 1);
-            if (whole.isEmpty() && fraction.isEmpty()) {
+            int e = Math.max(body.indexOf('e'), body.indexOf('E'));
+            String mantissa = e < 0 ? body : body.substring(0, e);
+            int exponent = e < 0 ? 0 : exponent(text, body.substring(e + 1));
+            int dot = mantissa.indexOf('.');
+            String whole = dot < 0 ? mantissa : mantissa.substring(0, dot);
+            String fraction = dot < 0 ? "" : mantissa.substring(dot + 1);
+            if ((whole.isEmpty() && fraction.isEmpty()) || !allDigits(whole) || !allDigits(fraction)) {
                 throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a number");
             }
-            for (int i = 0; i < fraction.length(); i++) {
-                if (!Character.isDigit(fraction.charAt(i))) {
-                    throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a number");
+            // the decimal point moves by the exponent: at most 63 digits and 40 places, so this stays small
+            String digits = whole + fraction;
+            int point = whole.length() + exponent;
+            if (point <= 0) {
+                return new Decimal(negative, 0, "0".repeat(-point) + digits);
+            }
+            String integer = point >= digits.length() ? digits + "0".repeat(point - digits.length()) : digits.substring(0, point);
+            String rest = point >= digits.length() ? "" : digits.substring(point);
+            return new Decimal(negative, integer.isEmpty() ? 0 : Long.parseLong(integer), rest);
+        }
+
+        private static int exponent(String text, String exponent) {
+            String digits = exponent.startsWith("+") || exponent.startsWith("-") ? exponent.substring(1) : exponent;
+            if (digits.isEmpty() || !allDigits(digits)) {
+                throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a number");
+            }
+            if (digits.length() > 2 || Integer.parseInt(digits) > MAX_EXPONENT) {
+                throw new IllegalArgumentException("'" + abbreviate(text) + "' has an exponent out of the range of a time, duration or size");
+            }
+            return exponent.startsWith("-") ? -Integer.parseInt(digits) : Integer.parseInt(digits);
+        }
+
+        private static boolean allDigits(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                    return false;
                 }
             }
-            long integer = whole.isEmpty() ? 0 : Long.parseLong(whole);
-            return new Decimal(negative, integer, fraction);
+            return true;
         }
 
         /** The fraction as an integer count of 10^-digits units, truncated. */
