@@ -184,6 +184,10 @@ public final class CaddyLogParser {
         if (p.nextToken() != null) {
             return new ParseOutcome.Rejected(DeadLetterReason.NOT_JSON, "more data after the JSON object");
         }
+        if (f.logger == null && !f.hasMessage) {
+            // Caddy's default logger writes no logger name, but every zap entry has its message: this is no Caddy line
+            return new ParseOutcome.Rejected(DeadLetterReason.MISSING_FIELD, "missing field logger (and msg): not a line Caddy wrote");
+        }
         if (f.logger == null || !f.logger.startsWith(format.accessLoggerPrefix())) {
             return new ParseOutcome.NotAccess(f.logger == null ? "" : f.logger);
         }
@@ -202,6 +206,10 @@ public final class CaddyLogParser {
             case "resp_headers" -> f.responseHeaders = headers(p, f.claim(Fields.RESPONSE_HEADERS, name, value), name, keptResponseHeaders);
             case "traceID" -> f.caddyTraceId = string(p, f.claim(Fields.TRACE_ID, name, value), "traceID");
             case "spanID" -> f.caddySpanId = string(p, f.claim(Fields.SPAN_ID, name, value), "spanID");
+            case "msg" -> {
+                f.hasMessage = value == JsonToken.VALUE_STRING;
+                p.skipChildren();
+            }
             default -> {
                 if (name.equals(format.userIdField())) {
                     f.userId = string(p, f.claim(Fields.USER_ID, name, value), name);
@@ -511,6 +519,8 @@ public final class CaddyLogParser {
                 TLS_PROTO = 23, TLS_SERVER_NAME = 24, TLS_CLIENT_COMMON_NAME = 25, RESPONSE_HEADERS = 26;
         int seen;
         String logger;
+        /** zap's message key: every line of every Caddy logger has one. */
+        boolean hasMessage;
         Long endEpochNanos;
         Long durationNanos;
         Integer status;

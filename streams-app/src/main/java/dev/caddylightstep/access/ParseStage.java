@@ -1,7 +1,13 @@
 package dev.caddylightstep.access;
 
-import java.util.Set;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
+import dev.caddylightstep.deadletter.DeadLetterReason;
+import dev.caddylightstep.deadletter.RecordFailure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
 import dev.caddylightstep.topology.Topic;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.kstream.Branched;
@@ -27,7 +33,8 @@ public final class ParseStage {
     public static KStream<byte[], AccessEvent> apply(KStream<byte[], byte[]> lines, LogFormat format, Redaction redaction,
                                                      Set<String> extraHeaders, CapturedHeaders captured, Topic<byte[], byte[]> deadLetters) {
         var branches = lines
-                .processValues(() -> new LineParser(new CaddyLogParser(format, redaction, extraHeaders, captured)), Named.as("parse"))
+                .processValues(() -> new LineParser(new CaddyLogParser(format, redaction, extraHeaders, captured), format.maxClockSkew()),
+                        Named.as("parse"))
                 .split(Named.as("parsed-"))
                 .branch((key, line) -> line.outcome() instanceof ParseOutcome.Parsed, Branched.as("access"))
                 .defaultBranch(Branched.as("rejected"));
@@ -47,14 +54,15 @@ public final class ParseStage {
 
     private static final class LineParser implements FixedKeyProcessor<byte[], byte[], ParsedLine> {
         private final CaddyLogParser parser;
+        private final long maxClockSkewMs;
         private FixedKeyProcessorContext<byte[], ParsedLine> context;
         private Sensor accepted;
         private Sensor skipped;
-        private final java.util.Map<dev.caddylightstep.deadletter.DeadLetterReason, Sensor> deadLettered =
-                new java.util.EnumMap<>(dev.caddylightstep.deadletter.DeadLetterReason.class);
+        private final Map<DeadLetterReason, Sensor> deadLettered = new EnumMap<>(DeadLetterReason.class);
 
-        LineParser(CaddyLogParser parser) {
+        LineParser(CaddyLogParser parser, Duration maxClockSkew) {
             this.parser = parser;
+            this.maxClockSkewMs = maxClockSkew.toMillis();
         }
 
         @Override
@@ -68,7 +76,12 @@ public final class ParseStage {
 
         @Override
         public void process(FixedKeyRecord<byte[], byte[]> record) {
-            ParseOutcome outcome = parser.parse(record.value());
+            ParseOutcome outcome;
+            try {
+                outcome = inTime(parser.parse(record.value()));
+            } catch (Throwable t) {
+                throw RecordFailure.of("parse", t);
+            }
             if (outcome instanceof ParseOutcome.Parsed parsed) {
                 accepted.record();
                 // windows are assigned by when Caddy logged the request, whatever time the shipper gave the record
@@ -90,6 +103,25 @@ public final class ParseStage {
                 }
                 context.forward(record.withValue(new ParsedLine(rejected, record.value())).withHeaders(headers));
             }
+        }
+
+        /**
+         * A request logged later than this instance's clock allows is refused here: its time would become the record
+         * time of its span and windows, which the broker refuses an hour ahead of its own clock, and which would close
+         * the windows of every real line after it.
+         */
+        private ParseOutcome inTime(ParseOutcome outcome) {
+            if (!(outcome instanceof ParseOutcome.Parsed parsed)) {
+                return outcome;
+            }
+            long now = context.currentSystemTimeMs();
+            long ahead = parsed.event().endEpochMillis() - now;
+            if (ahead <= maxClockSkewMs) {
+                return outcome;
+            }
+            return new ParseOutcome.Rejected(DeadLetterReason.FUTURE, "logged at " + Instant.ofEpochMilli(parsed.event().endEpochMillis())
+                    + ", " + Duration.ofMillis(ahead).toSeconds() + " s ahead of this instance's clock (" + Instant.ofEpochMilli(now)
+                    + "); caddy.log.max-clock-skew is " + Duration.ofMillis(maxClockSkewMs).toSeconds() + " s");
         }
     }
 }

@@ -28,6 +28,7 @@ public final class AggregateStage {
     private static final String PARTIALS_STORE = "latency-partials";
     private static final String STREAM_TIME_STORE = "latency-stream-time";
     private static final String MERGE_TIME_STORE = "latency-merge-time";
+    private static final String ROUTE_COUNT_STORE = "latency-route-counts";
     /** A store of no data and no changelog, through which the partial windows learn that their task commits (see {@link BeforeCommit}). */
     public static final String PARTIALS_COMMIT_STORE = "latency-partials-commit";
 
@@ -47,7 +48,7 @@ public final class AggregateStage {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), windowSerde)
                     .withCachingEnabled());
         }
-        for (String store : new String[] {STREAM_TIME_STORE, MERGE_TIME_STORE}) {
+        for (String store : new String[] {STREAM_TIME_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE}) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.Long()));
         }
 
@@ -66,16 +67,20 @@ public final class AggregateStage {
                 .mapValues(PartialWindows.Output::partial, Named.as("partial"))
                 .repartition(Repartitioned.with(Serdes.String(), windowSerde).withName("latency-windows")
                         .withStreamPartitioner(new WindowKey.ByGroup<>()))
-                .process(() -> new WindowMerge(BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, windows), Named.as("merge-windows"),
-                        BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE)
+                .process(() -> new WindowMerge(BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE, windows),
+                        Named.as("merge-windows"), BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE)
                 .split(Named.as("merged-"))
-                .branch((key, window) -> key.route() == null, Branched.as("group"))
+                .branch((key, out) -> out.latePartial() != null, Branched.as("late"))
+                .branch((key, out) -> key.route() == null, Branched.as("group"))
                 .defaultBranch(Branched.as("route"));
 
+        merged.get("merged-late")
+                .map((key, out) -> KeyValue.pair(key.group().getBytes(StandardCharsets.UTF_8), out.latePartial()), Named.as("late-partial"))
+                .to(deadLetters.name(), deadLetters.producedBy("late-partials"));
         long sizeMs = windows.size().toMillis();
-        merged.get("merged-group").map((key, window) -> toTopic(key, window, sizeMs), Named.as("by-group-record"))
+        merged.get("merged-group").map((key, out) -> toTopic(key, out.window(), sizeMs), Named.as("by-group-record"))
                 .to(byGroup.name(), byGroup.producedBy("by-group"));
-        merged.get("merged-route").map((key, window) -> toTopic(key, window, sizeMs), Named.as("by-route-record"))
+        merged.get("merged-route").map((key, out) -> toTopic(key, out.window(), sizeMs), Named.as("by-route-record"))
                 .to(byRoute.name(), byRoute.producedBy("by-route"));
     }
 

@@ -14,7 +14,8 @@ public record LatencyObservation(String group, String route, long durationNanos,
 
     public static LatencyObservation of(EnrichedRequest request) {
         var event = request.event();
-        return new LatencyObservation(request.identity().group(), request.route(), event.durationNanos(), event.status(),
+        String route = request.route() == null ? WindowSettings.OTHER_ROUTE : request.route();
+        return new LatencyObservation(request.identity().group(), route, event.durationNanos(), event.status(),
                 event.size(), request.verdict().misfire(), request.verdict().sloBreached(), event.trace().traceId(),
                 event.trace().spanId());
     }

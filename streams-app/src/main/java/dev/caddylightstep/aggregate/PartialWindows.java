@@ -32,7 +32,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * to the store (and its changelog) in that commit's transaction, and a partial is in the store until it is sent;
  * sending it and removing it happen in one transaction. Written at commit rather than on every request, a window is
  * encoded once a commit instead of once a request (11% of the stream threads' samples in bench). A line logged after
- * its window closed (window end + grace at or before the log time this task has seen) is dead-lettered here, with
+ * its window closed (window end + grace at or before this task's {@link LogClock}) is dead-lettered here, with
  * its trace id, never dropped.
  */
 final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, PartialWindows.Output> {
@@ -52,6 +52,8 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     /** The partial windows as they are now: what the store holds, and what came since the last commit. */
     private final Map<WindowKey, Open> open = new HashMap<>();
     private KeyValueStore<String, Long> streamTimes;
+    /** The log time that decides lateness here, and the last value of it saved to the store. */
+    private final LogClock clock = new LogClock();
     private long streamTime = Long.MIN_VALUE;
     private long saved = Long.MIN_VALUE;
     /** Kafka Streams' commit.interval.ms, and how often the processor looks whether a commit is near. */
@@ -108,6 +110,7 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         context.<BeforeCommit>getStateStore(beforeCommitStore).run(this::beforeCommit);
         Long stored = streamTimes.get(STREAM_TIME);
         streamTime = stored != null ? stored : Long.MIN_VALUE;
+        clock.restore(streamTime);
         saved = streamTime;
         commitIntervalMs = Long.parseLong(String.valueOf(context.appConfigs().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
         checkIntervalMs = Math.max(1, commitIntervalMs / 10);
@@ -162,10 +165,12 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     }
 
     private void advance(long timestamp) {
-        if (timestamp <= streamTime) {
+        clock.observe(timestamp);
+        long time = clock.time(context.currentSystemTimeMs());
+        if (time <= streamTime) {
             return;
         }
-        streamTime = timestamp;
+        streamTime = time;
         // lateness only changes when another window closes: saving then, not on every request, keeps the
         // same decisions after a restart for a store write per window instead of one per request
         if (lastClosedWindow(streamTime) != lastClosedWindow(saved)) {
@@ -190,7 +195,9 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         Set<WindowKey> last = new HashSet<>(lastOfGroupWindow.values());
         for (Map.Entry<WindowKey, Open> entry : open.entrySet()) {
             long windowStart = entry.getKey().windowStart();
-            long timestamp = Math.max(windowStart, Math.min(streamTime, windowStart + sizeMs - 1));
+            // the record time moves the merging task's time: never past what this task's clock says, so that a window
+            // a few skewed lines opened ahead of it does not carry their time on
+            long timestamp = streamTime == Long.MIN_VALUE ? windowStart + sizeMs - 1 : Math.min(streamTime, windowStart + sizeMs - 1);
             Headers headers = WindowMerge.partialHeaders(last.contains(entry.getKey()));
             Open partial = entry.getValue();
             context.forward(new Record<>(partial.key, new Output(partial.window, null), timestamp, headers));

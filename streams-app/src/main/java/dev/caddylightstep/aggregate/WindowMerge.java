@@ -1,13 +1,22 @@
 package dev.caddylightstep.aggregate;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caddylightstep.deadletter.DeadLetterHeaders;
+import dev.caddylightstep.deadletter.DeadLetterReason;
+import dev.caddylightstep.deadletter.RecordFailure;
+import dev.caddylightstep.schema.Exemplar;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -16,34 +25,47 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * into the group's window and its route's window, kept for caddy.window.retention of log time and written to
  * the aggregate topics: as they fill (updates), or once when they close (final; a partial that comes after
  * its window was written rewrites it, so that the latest value of a window is always its whole count).
- * Partials are never dropped here: lateness was decided per request, where the request was read. A group's window is
- * written after the last of its route partials from one flush of a task (a header on every partial says whether it is
- * the last or more follow), not after each of them: most groups have dozens of routes, and a group's window holds all
- * their bins.
+ * Lateness was decided per request, where the request was read; a partial that comes after its window was purged
+ * (a partition that lagged through an outage) is dead-lettered as late here, as it would otherwise be written alone
+ * over the whole window on the compacted topic. A group's window holds at most caddy.window.max-routes route windows:
+ * the partials of a route past them merge under {@link WindowSettings#OTHER_ROUTE}.
+ *
+ * <p>A group's window is written after the last of its route partials from one flush of a task (a header on every
+ * partial says whether it is the last or more follow), not after each of them: most groups have dozens of routes,
+ * and a group's window holds all their bins.
  */
-final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, LatencyWindow> {
+final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, WindowMerge.Output> {
     private static final String STREAM_TIME = "merge-stream-time";
     /** The header mergers look for since the group's window is written once per flush: a newer one must not confuse them. */
     private static final String LAST_OF_GROUP_WINDOW = "caddy.partial.last-of-group-window";
     private static final String MORE_OF_GROUP_WINDOW = "caddy.partial.more-of-group-window";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String groupStore;
     private final String routeStore;
     private final String streamTimeStore;
+    private final String routeCountStore;
     private final WindowSettings windows;
     private final long sizeMs;
     private final long graceMs;
     private final long retentionMs;
-    private ProcessorContext<WindowKey, LatencyWindow> context;
+    private ProcessorContext<WindowKey, Output> context;
     private KeyValueStore<String, LatencyWindow> groups;
     private KeyValueStore<String, LatencyWindow> routes;
     private KeyValueStore<String, Long> streamTimes;
+    /** The routes each group window holds, by the group window's key: read when a partial brings a new route. */
+    private KeyValueStore<String, Long> routeCounts;
     private long streamTime = Long.MIN_VALUE;
 
-    WindowMerge(String groupStore, String routeStore, String streamTimeStore, WindowSettings windows) {
+    /** What leaves the merge: a window to write, or the dead letter of a partial that came after its window was purged. */
+    record Output(LatencyWindow window, byte[] latePartial) {
+    }
+
+    WindowMerge(String groupStore, String routeStore, String streamTimeStore, String routeCountStore, WindowSettings windows) {
         this.groupStore = groupStore;
         this.routeStore = routeStore;
         this.streamTimeStore = streamTimeStore;
+        this.routeCountStore = routeCountStore;
         this.windows = windows;
         this.sizeMs = windows.size().toMillis();
         this.graceMs = windows.grace().toMillis();
@@ -51,11 +73,12 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, L
     }
 
     @Override
-    public void init(ProcessorContext<WindowKey, LatencyWindow> context) {
+    public void init(ProcessorContext<WindowKey, Output> context) {
         this.context = context;
         this.groups = context.getStateStore(groupStore);
         this.routes = context.getStateStore(routeStore);
         this.streamTimes = context.getStateStore(streamTimeStore);
+        this.routeCounts = context.getStateStore(routeCountStore);
         // as the stores, from the last commit: a revived task's processor is initialized again
         Long stored = streamTimes.get(STREAM_TIME);
         streamTime = stored != null ? stored : Long.MIN_VALUE;
@@ -63,10 +86,30 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, L
 
     @Override
     public void process(Record<String, LatencyWindow> record) {
-        WindowKey routeKey = WindowKey.decode(record.key());
-        WindowKey groupKey = routeKey.groupWindow();
-        LatencyWindow route = merge(routes, routeKey, record.value());
-        LatencyWindow group = merge(groups, groupKey, record.value());
+        try {
+            merge(record);
+        } catch (Throwable t) {
+            throw RecordFailure.of("merge", t);
+        }
+    }
+
+    private void merge(Record<String, LatencyWindow> record) {
+        WindowKey partialKey = WindowKey.decode(record.key());
+        if (partialKey.windowStart() + retentionMs <= streamTime) {
+            late(record, partialKey);
+            return;
+        }
+        WindowKey groupKey = partialKey.groupWindow();
+        String encodedRoute = partialKey.encode();
+        LatencyWindow route = routes.get(encodedRoute);
+        WindowKey routeKey = partialKey;
+        if (route == null && !admitsRoute(groupKey, partialKey.route())) {
+            routeKey = new WindowKey(partialKey.group(), WindowSettings.OTHER_ROUTE, partialKey.windowStart());
+            encodedRoute = routeKey.encode();
+            route = routes.get(encodedRoute);
+        }
+        route = merged(routes, encodedRoute, route, record.value());
+        LatencyWindow group = merged(groups, groupKey.encode(), groups.get(groupKey.encode()), record.value());
         boolean closed = routeKey.windowStart() + sizeMs + graceMs <= streamTime;
         if (windows.emit() == WindowSettings.EmitMode.UPDATES || closed) {
             write(routeKey, route);
@@ -75,6 +118,21 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, L
             }
         }
         advance(record.timestamp());
+    }
+
+    /** Whether a route new to its group's window gets a window of its own; counted when it does. */
+    private boolean admitsRoute(WindowKey groupKey, String route) {
+        if (route.equals(WindowSettings.OTHER_ROUTE)) {
+            return true;
+        }
+        String key = groupKey.encode();
+        Long count = routeCounts.get(key);
+        long held = count == null ? 0 : count;
+        if (held >= windows.maxRoutes()) {
+            return false;
+        }
+        routeCounts.put(key, held + 1);
+        return true;
     }
 
     /** The headers of a partial: whether it is the last of its group's window in this flush of its task. */
@@ -91,16 +149,41 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, L
         return headers.lastHeader(MORE_OF_GROUP_WINDOW) == null;
     }
 
-    private LatencyWindow merge(KeyValueStore<String, LatencyWindow> store, WindowKey key, LatencyWindow partial) {
-        String encoded = key.encode();
-        LatencyWindow window = store.get(encoded);
-        window = window == null ? partial : window.merge(partial, windows.exemplars());
-        store.put(encoded, window);
-        return window;
+    private LatencyWindow merged(KeyValueStore<String, LatencyWindow> store, String key, LatencyWindow window, LatencyWindow partial) {
+        LatencyWindow merged = window == null ? partial : window.merge(partial, windows.exemplars());
+        store.put(key, merged);
+        return merged;
     }
 
     private void write(WindowKey key, LatencyWindow window) {
-        context.forward(new Record<>(key, window, key.windowStart()));
+        context.forward(new Record<>(key, new Output(window, null), key.windowStart()));
+    }
+
+    /** A partial for a window already purged: written, it would replace the whole window on the compacted topic. */
+    private void late(Record<String, LatencyWindow> record, WindowKey key) {
+        RecordMetadata source = context.recordMetadata().orElse(null);
+        String detail = "partial window of " + record.value().count + " requests for window [" + key.windowStart() + ", "
+                + (key.windowStart() + sizeMs) + "), purged when the merge's log time reached " + (key.windowStart() + retentionMs)
+                + " (now " + streamTime + ")";
+        Headers headers = DeadLetterHeaders.of(DeadLetterReason.LATE.code(), "merge", detail,
+                source == null ? null : source.topic(), source == null ? -1 : source.partition(), source == null ? -1 : source.offset());
+        context.forward(new Record<>(key, new Output(null, describe(key, record.value())), record.timestamp(), headers));
+    }
+
+    /** The dead letter of a late partial: its window, how many requests it held, and the traces of the slowest. */
+    private static byte[] describe(WindowKey key, LatencyWindow partial) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("group", key.group());
+        fields.put("route", key.route());
+        fields.put("window_start_ms", key.windowStart());
+        fields.put("requests", partial.count);
+        fields.put("errors", partial.errors);
+        fields.put("trace_ids", partial.exemplars.stream().map(Exemplar::getTraceId).toList());
+        try {
+            return JSON.writeValueAsBytes(fields);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings and numbers is always JSON", e);
+        }
     }
 
     /** Once another window closes: in final mode, write the windows that just closed; drop windows past retention. */
@@ -115,24 +198,25 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, L
         }
         streamTimes.put(STREAM_TIME, streamTime);
         for (KeyValueStore<String, LatencyWindow> store : List.of(routes, groups)) {
-            for (KeyValue<String, LatencyWindow> entry : all(store)) {
-                WindowKey key = WindowKey.decode(entry.key);
-                long closesAt = key.windowStart() + sizeMs + graceMs;
-                if (windows.emit() == WindowSettings.EmitMode.FINAL && closesAt > before && closesAt <= streamTime) {
-                    write(key, entry.value);
-                }
-                if (key.windowStart() + retentionMs <= streamTime) {
-                    store.delete(entry.key);
+            List<String> purged = new ArrayList<>();
+            try (KeyValueIterator<String, LatencyWindow> all = store.all()) {
+                while (all.hasNext()) {
+                    KeyValue<String, LatencyWindow> entry = all.next();
+                    WindowKey key = WindowKey.decode(entry.key);
+                    long closesAt = key.windowStart() + sizeMs + graceMs;
+                    if (windows.emit() == WindowSettings.EmitMode.FINAL && closesAt > before && closesAt <= streamTime) {
+                        write(key, entry.value);
+                    }
+                    if (key.windowStart() + retentionMs <= streamTime) {
+                        purged.add(entry.key);
+                    }
                 }
             }
+            // deleted after the scan, not during it: the store's record cache may not be changed under its iterator
+            purged.forEach(store::delete);
+            if (store == groups) {
+                purged.forEach(routeCounts::delete);
+            }
         }
-    }
-
-    private static List<KeyValue<String, LatencyWindow>> all(KeyValueStore<String, LatencyWindow> store) {
-        List<KeyValue<String, LatencyWindow>> all = new ArrayList<>();
-        try (KeyValueIterator<String, LatencyWindow> iterator = store.all()) {
-            iterator.forEachRemaining(all::add);
-        }
-        return all;
     }
 }

@@ -9,11 +9,15 @@ import java.time.Duration;
  * @param grace how long after a window's end a late line still counts in it
  * @param retention how long windows stay queryable in the stores
  * @param exemplars how many of the slowest requests each window keeps
+ * @param maxRoutes how many distinct routes a group's window holds; requests past them count under {@link #OTHER_ROUTE}
  */
-public record WindowSettings(Duration size, Duration grace, Duration retention, EmitMode emit, int exemplars) {
+public record WindowSettings(Duration size, Duration grace, Duration retention, EmitMode emit, int exemplars, int maxRoutes) {
+
+    /** The route of the requests past a window's cap on routes, or with no route a template could name. */
+    public static final String OTHER_ROUTE = "{other}";
 
     public static final WindowSettings DEFAULTS = new WindowSettings(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofHours(1),
-            EmitMode.UPDATES, 5);
+            EmitMode.UPDATES, 5, 500);
 
     /** When a window's aggregate is written to its topic. */
     public enum EmitMode {

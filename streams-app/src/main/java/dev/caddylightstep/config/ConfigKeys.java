@@ -31,6 +31,7 @@ public final class ConfigKeys {
         key("caddy.log.duration-format", "auto", "Caddy's duration_format: auto, seconds, nano, ms or string");
         key("caddy.log.access-logger", "http.log.access", "lines of other loggers are counted and skipped");
         key("caddy.log.max-line-bytes", "2097152", "longer lines are dead-lettered unparsed");
+        key("caddy.log.max-clock-skew", "5m", "a line logged later than this past the instance's clock is dead-lettered as future");
         key("caddy.redact.headers", "", "more headers to drop, comma-separated (Authorization, Cookie, Set-Cookie, Proxy-Authorization always are)");
         key("caddy.redact.query-parameters", "", "more query parameters whose values become REDACTED, comma-separated");
         key("caddy.span.capture-request-headers", "", "request headers recorded on spans as http.request.header.<name>, comma-separated (redacted ones are refused)");
@@ -44,6 +45,7 @@ public final class ConfigKeys {
         key("caddy.window.retention", "1h", "how long windows stay queryable");
         key("caddy.window.emit", "updates", "updates (as windows fill) or final (once, when a window closes)");
         key("caddy.window.exemplars", "5", "slowest requests kept per window");
+        key("caddy.window.max-routes", "500", "distinct routes per group and window; requests past it count under the route {other} and their spans carry no http.route");
         key("caddy.client-address", "keep", "client.address in spans: keep, truncate or hash");
         key("caddy.client-address.ipv4-prefix", "24", "bits of an IPv4 address kept by truncate");
         key("caddy.client-address.ipv6-prefix", "48", "bits of an IPv6 address kept by truncate");

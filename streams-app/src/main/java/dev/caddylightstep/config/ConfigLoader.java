@@ -8,6 +8,7 @@ import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.identity.IdentitySource;
 import dev.caddylightstep.route.RoutePattern;
 import dev.caddylightstep.span.ClientAddressMasking;
+import dev.caddylightstep.topology.RecordLimit;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,15 +21,18 @@ import java.util.Map;
 
 /** Turns raw {@link Settings} into the typed, validated {@link PipelineConfig}. */
 public final class ConfigLoader {
+    /** Under the broker's default log.message.timestamp.after.max.ms (1 h), with room for the broker's own clock. */
+    private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(50);
     private ConfigLoader() {
     }
 
     public static PipelineConfig pipeline(Settings s) {
         Redaction redaction = redaction(s);
+        RecordLimit limit = RecordLimit.underRequestSize(maxRequestSize(s));
         return new PipelineConfig(
                 s.kafka(),
                 topics(s),
-                logFormat(s),
+                logFormat(s, limit),
                 redaction,
                 capturedHeaders(s, redaction),
                 identitySource(s),
@@ -36,7 +40,22 @@ public final class ConfigLoader {
                 routePatterns(s),
                 windows(s),
                 clientAddress(s),
-                resourceAttributes(s.openTelemetryEnvironment()));
+                resourceAttributes(s.openTelemetryEnvironment()),
+                limit);
+    }
+
+    /** The application producer's max.request.size: Streams' producer-prefixed key wins, 4 MiB by default (StreamsProperties). */
+    private static int maxRequestSize(Settings s) {
+        Object requestSize = s.kafka().getOrDefault("producer.max.request.size", s.kafka().get("max.request.size"));
+        String key = s.kafka().containsKey("producer.max.request.size") ? "producer.max.request.size" : "max.request.size";
+        if (requestSize == null) {
+            return 4 * 1024 * 1024;
+        }
+        try {
+            return Integer.parseInt(requestSize.toString().trim());
+        } catch (NumberFormatException e) {
+            throw Settings.invalid(key, requestSize.toString(), "a number of bytes");
+        }
     }
 
     public static TopicNames topics(Settings s) {
@@ -63,18 +82,22 @@ public final class ConfigLoader {
         return names;
     }
 
-    private static LogFormat logFormat(Settings s) {
+    private static LogFormat logFormat(Settings s, RecordLimit limit) {
         String field = s.string("caddy.log.user-id-field");
         if (field.isEmpty()) {
             throw Settings.invalid("caddy.log.user-id-field", field, "a field name");
         }
         LogFormat.DurationFormat durations = LogFormat.DurationFormat.valueOf(
                 s.choice("caddy.log.duration-format", "auto", "seconds", "nano", "ms", "string").toUpperCase(Locale.ROOT));
-        // a dead-lettered line must fit in one produce request of the application (max.request.size, 4 MiB by default)
-        Object requestSize = s.kafka().getOrDefault("producer.max.request.size", s.kafka().get("max.request.size"));
-        int maxRequest = requestSize == null ? 4 * 1024 * 1024 : Integer.parseInt(requestSize.toString().trim());
-        return new LogFormat(field, durations, s.string("caddy.log.access-logger"),
-                s.integer("caddy.log.max-line-bytes", 1024, Math.max(1024, maxRequest - 64 * 1024)));
+        // a dead-lettered line must fit in one record of the application
+        int maxLineBytes = s.integer("caddy.log.max-line-bytes", 1024, Math.max(1024, limit.maxValueBytes()));
+        // the broker refuses a record time more than log.message.timestamp.after.max.ms (1 h by default) ahead of its clock
+        Duration skew = s.duration("caddy.log.max-clock-skew", Duration.ZERO);
+        if (skew.compareTo(MAX_CLOCK_SKEW) > 0) {
+            throw Settings.invalid("caddy.log.max-clock-skew", s.string("caddy.log.max-clock-skew"),
+                    "at most " + MAX_CLOCK_SKEW.toMinutes() + "m: the broker refuses records more than an hour ahead of its clock");
+        }
+        return new LogFormat(field, durations, s.string("caddy.log.access-logger"), maxLineBytes, skew);
     }
 
     private static IdentitySource identitySource(Settings s) {
@@ -115,7 +138,8 @@ public final class ConfigLoader {
         }
         WindowSettings.EmitMode emit = s.choice("caddy.window.emit", "updates", "final").equals("final")
                 ? WindowSettings.EmitMode.FINAL : WindowSettings.EmitMode.UPDATES;
-        return new WindowSettings(size, grace, retention, emit, s.integer("caddy.window.exemplars", 0, 100));
+        return new WindowSettings(size, grace, retention, emit, s.integer("caddy.window.exemplars", 0, 100),
+                s.integer("caddy.window.max-routes", 1, 100_000));
     }
 
     private static Redaction redaction(Settings s) {

@@ -8,6 +8,7 @@ import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.identity.IdentitySource;
 import dev.caddylightstep.route.RoutePattern;
 import dev.caddylightstep.span.ClientAddressMasking;
+import dev.caddylightstep.topology.RecordLimit;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +18,7 @@ import java.util.Map;
  *
  * @param kafka Kafka client and Streams properties, passed through untouched (TLS and SASL included)
  * @param resourceAttributes the OpenTelemetry resource of every span (service.name and OTEL_RESOURCE_ATTRIBUTES)
+ * @param recordLimit the largest value the topology writes in one record
  */
 public record PipelineConfig(
         Map<String, Object> kafka,
@@ -29,7 +31,8 @@ public record PipelineConfig(
         List<RoutePattern> routePatterns,
         WindowSettings windows,
         ClientAddressMasking clientAddress,
-        Map<String, String> resourceAttributes) {
+        Map<String, String> resourceAttributes,
+        RecordLimit recordLimit) {
 
     public PipelineConfig {
         kafka = Map.copyOf(kafka);

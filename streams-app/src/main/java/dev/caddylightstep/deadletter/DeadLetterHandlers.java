@@ -50,19 +50,20 @@ public final class DeadLetterHandlers {
      * A dead letter with the source bytes when they fit: one too large for the producer would fail its send,
      * and under exactly-once abort the transaction, bringing the same record back again and again.
      */
-    private static ProducerRecord<byte[], byte[]> deadLetter(String dlqTopic, int valueLimit, String stage, ErrorHandlerContext context,
-                                                             byte[] key, byte[] value, Exception exception) {
-        Headers headers = DeadLetterHeaders.of("exception", stage, String.valueOf(exception.getMessage()),
+    private static ProducerRecord<byte[], byte[]> deadLetter(String dlqTopic, int valueLimit, DeadLetterReason reason, String stage,
+                                                             ErrorHandlerContext context, byte[] key, byte[] value, Exception exception) {
+        Throwable cause = exception instanceof RecordFailure && exception.getCause() != null ? exception.getCause() : exception;
+        Headers headers = DeadLetterHeaders.of(reason.code(), stage, String.valueOf(exception.getMessage()),
                 context.topic(), context.partition(), context.offset());
-        DeadLetterHeaders.add(headers, DeadLetterHeaders.EXCEPTION, exception.getClass().getName());
+        DeadLetterHeaders.add(headers, DeadLetterHeaders.EXCEPTION, cause.getClass().getName());
         long size = (key == null ? 0 : key.length) + (value == null ? 0 : (long) value.length);
         if (size > valueLimit) {
             DeadLetterHeaders.add(headers, DeadLetterHeaders.ORIGINAL_BYTES, Long.toString(size));
             key = null;
             value = null;
         }
-        LOG.warn("dead-lettered a record of {} partition {} offset {} at {}: {}", context.topic(), context.partition(),
-                context.offset(), stage, exception.toString());
+        LOG.warn("dead-lettered a record of {} partition {} offset {} at {} ({}): {}", context.topic(), context.partition(),
+                context.offset(), stage, reason.code(), DeadLetterHeaders.abbreviate(String.valueOf(exception.getMessage())));
         return new ProducerRecord<>(dlqTopic, null, context.timestamp(), key, value, headers);
     }
 
@@ -83,16 +84,18 @@ public final class DeadLetterHandlers {
 
         @Override
         public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, "deserialization", context, record.key(), record.value(), exception)));
+            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, DeadLetterReason.EXCEPTION, "deserialization", context,
+                    record.key(), record.value(), exception)));
         }
     }
 
-    /** A record a processor threw on. */
+    /** A record a processor threw on: its stage is the one a {@link RecordFailure} names, or the processor's. */
     public static final class Processing extends Target implements ProcessingExceptionHandler {
 
         @Override
         public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, "processing", context,
+            String stage = exception instanceof RecordFailure failure ? failure.stage() : context.processorNodeId();
+            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, DeadLetterReason.EXCEPTION, stage, context,
                     context.sourceRawKey(), context.sourceRawValue(), exception)));
         }
     }
@@ -109,18 +112,30 @@ public final class DeadLetterHandlers {
                 return Response.fail();
             }
             if (record.topic().equals(dlqTopic)) {
-                ProducerRecord<byte[], byte[]> headersOnly = deadLetter(dlqTopic, valueLimit, "production", context, null, null, exception);
+                ProducerRecord<byte[], byte[]> headersOnly = deadLetter(dlqTopic, valueLimit, DeadLetterReason.TOO_LARGE, "production", context,
+                        null, null, exception);
                 return Response.resume(List.of(headersOnly));
             }
-            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, "production", context,
+            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, DeadLetterReason.TOO_LARGE, "production", context,
                     context.sourceRawKey(), context.sourceRawValue(), exception)));
         }
 
+        /**
+         * A value that could not be serialized, or that its serde found larger than the application writes (see
+         * {@code RecordLimit}): refused there, before the producer sees it, it fails no transaction. The stage is the
+         * one whose sink it was ("span" for the sink "span-to-caddy.spans").
+         */
         @Override
         public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
                                                  SerializationExceptionOrigin origin) {
-            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, "serialization", context,
+            DeadLetterReason reason = exception instanceof RecordTooLargeException ? DeadLetterReason.TOO_LARGE : DeadLetterReason.EXCEPTION;
+            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, reason, stageOfSink(context.processorNodeId()), context,
                     context.sourceRawKey(), context.sourceRawValue(), exception)));
+        }
+
+        private static String stageOfSink(String node) {
+            int to = node == null ? -1 : node.indexOf("-to-");
+            return to > 0 ? node.substring(0, to) : "serialization";
         }
     }
 }

@@ -30,13 +30,18 @@ public final class DeadLetterHeaders {
         RecordHeaders headers = new RecordHeaders();
         add(headers, REASON, reason);
         add(headers, STAGE, stage);
-        add(headers, MESSAGE, message);
+        add(headers, MESSAGE, message == null ? null : abbreviate(message));
         if (topic != null) {
             add(headers, TOPIC, topic);
             add(headers, PARTITION, Integer.toString(partition));
             add(headers, OFFSET, Long.toString(offset));
         }
         return headers;
+    }
+
+    /** A message cut to 1,000 characters: a message may quote the input, which can be megabytes. */
+    public static String abbreviate(String message) {
+        return message.length() <= 1000 ? message : message.substring(0, 1000) + "…";
     }
 
     public static void add(Headers headers, String name, String value) {

@@ -20,12 +20,19 @@ public enum DeadLetterReason {
     WRONG_TYPE("wrong-type"),
     /** A field of the right type with an impossible value, e.g. a negative duration. */
     INVALID_VALUE("invalid-value"),
-    /** Logged after its latency window had closed (window end + grace passed). */
+    /** Logged later than the instance's clock plus caddy.log.max-clock-skew: a host whose clock runs fast. */
+    FUTURE("future"),
+    /** Logged after its latency window had closed (window end + grace passed), or a partial window that came after its window was purged. */
     LATE("late"),
     /** An OTLP span the backend rejected as malformed. */
     REJECTED_BY_BACKEND("rejected-by-backend"),
-    /** An OTLP span record larger than caddy.forward.max-export-bytes, or one the backend refused as too large on its own. */
+    /**
+     * A record larger than the application may write (its producer's max.request.size, less room for headers), or an
+     * OTLP span record larger than caddy.forward.max-export-bytes, or one the backend refused as too large on its own.
+     */
     TOO_LARGE("too-large"),
+    /** Anything else a single record made a stage throw (a bug, or an input no check foresaw); the stage header says where. */
+    EXCEPTION("exception"),
     /** A record on the spans topic that is not an OTLP ExportTraceServiceRequest. */
     NOT_OTLP("not-otlp");
 

@@ -1,6 +1,7 @@
 package dev.caddylightstep.identity;
 
 import dev.caddylightstep.access.AccessEvent;
+import dev.caddylightstep.deadletter.RecordFailure;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import java.util.Map;
@@ -38,7 +39,7 @@ public final class EnrichStage {
     /** One node: a request without an identity maps to no key, which a left join passes through unmatched. */
     public static <K> KStream<K, IdentifiedRequest> global(KStream<K, AccessEvent> events, IdentitySource source,
                                                            GlobalKTable<String, Identity> identities) {
-        return events.leftJoin(identities, (key, event) -> source.keyOf(event),
+        return events.leftJoin(identities, (key, event) -> RecordFailure.guard("identify", () -> source.keyOf(event)),
                 (key, identity, event, entry) -> new IdentifiedRequest(event, identityOf(identity, entry)), Named.as("enrich"));
     }
 
@@ -51,7 +52,7 @@ public final class EnrichStage {
 
     private static Map<String, KStream<String, AccessEvent>> identify(KStream<byte[], AccessEvent> events, IdentitySource source) {
         return events
-                .selectKey((key, event) -> source.keyOf(event), Named.as("identify"))
+                .selectKey((key, event) -> RecordFailure.guard("identify", () -> source.keyOf(event)), Named.as("identify"))
                 .split(Named.as("identity-"))
                 .branch((identity, event) -> identity == null, Branched.as("none"))
                 .defaultBranch(Branched.as("known"));

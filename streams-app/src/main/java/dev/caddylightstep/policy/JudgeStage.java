@@ -1,5 +1,6 @@
 package dev.caddylightstep.policy;
 
+import dev.caddylightstep.deadletter.RecordFailure;
 import dev.caddylightstep.identity.IdentifiedRequest;
 import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.topology.EnrichedRequest;
@@ -19,8 +20,8 @@ public final class JudgeStage {
                                                         GlobalKTable<String, Policy> policies, RouteTemplates routes) {
         return requests.leftJoin(policies,
                 (identity, request) -> request.identity().group(),
-                (request, policy) -> new EnrichedRequest(request.event(), request.identity(),
-                        routes.templateOf(request.event().path()), PolicyVerdict.judge(policy, request.event())),
+                (request, policy) -> RecordFailure.guard("judge", () -> new EnrichedRequest(request.event(), request.identity(),
+                        routes.templateOf(request.event().path()), PolicyVerdict.judge(policy, request.event()))),
                 Named.as("judge"));
     }
 }

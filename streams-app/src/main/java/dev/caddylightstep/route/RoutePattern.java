@@ -19,6 +19,9 @@ public final class RoutePattern {
         if (t.isEmpty() || t.charAt(0) != '/') {
             throw new IllegalArgumentException("route pattern '" + template + "' must start with /");
         }
+        if (t.length() > RouteTemplates.MAX_ROUTE_CHARS) {
+            throw new IllegalArgumentException("route pattern '" + template + "' is longer than " + RouteTemplates.MAX_ROUTE_CHARS + " characters");
+        }
         String[] segments = t.substring(1).split("/", -1);
         for (String segment : segments) {
             boolean placeholder = segment.startsWith("{") && segment.endsWith("}");

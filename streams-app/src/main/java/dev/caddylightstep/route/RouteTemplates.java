@@ -5,15 +5,20 @@ import java.util.List;
 /**
  * Turns a request path into its route template ({@code http.route}): the first configured pattern that
  * matches wins; otherwise segments that are ids become placeholders: all digits {@code {id}}, a UUID
- * {@code {uuid}}, 16 or more hex digits {@code {hex}}.
+ * {@code {uuid}}, 16 or more hex digits {@code {hex}}. A template longer than {@value #MAX_ROUTE_CHARS}
+ * characters names no route anyone declared: it is no route at all (null), as a span's name and a window's key must
+ * stay small whatever path a client sends.
  */
 public final class RouteTemplates {
+    public static final int MAX_ROUTE_CHARS = 256;
+
     private final List<RoutePattern> patterns;
 
     public RouteTemplates(List<RoutePattern> patterns) {
         this.patterns = List.copyOf(patterns);
     }
 
+    /** The path's route, or null when it has none a template could name. */
     public String templateOf(String path) {
         for (RoutePattern pattern : patterns) {
             if (pattern.matches(path)) {
@@ -23,6 +28,7 @@ public final class RouteTemplates {
         return withPlaceholders(path);
     }
 
+    /** One pass over the path, which stops once the template is longer than a route can be. */
     private static String withPlaceholders(String path) {
         StringBuilder out = null;
         int start = 0;
@@ -33,7 +39,7 @@ public final class RouteTemplates {
             }
             String placeholder = placeholderFor(path, start, end);
             if (placeholder != null && out == null) {
-                out = new StringBuilder(path.length()).append(path, 0, start);
+                out = new StringBuilder(Math.min(path.length(), MAX_ROUTE_CHARS) + 8).append(path, 0, Math.min(start, MAX_ROUTE_CHARS + 1));
             }
             if (out != null) {
                 if (placeholder != null) {
@@ -44,10 +50,16 @@ public final class RouteTemplates {
                 if (end < path.length()) {
                     out.append('/');
                 }
+                if (out.length() > MAX_ROUTE_CHARS) {
+                    return null;
+                }
             }
             start = end + 1;
         }
-        return out == null ? path : out.toString();
+        if (out == null) {
+            return path.length() <= MAX_ROUTE_CHARS ? path : null;
+        }
+        return out.toString();
     }
 
     private static String placeholderFor(String path, int from, int to) {

@@ -75,7 +75,10 @@ public final class SpanMapper {
         AccessEvent event = request.event();
         TraceContext trace = event.trace();
         SpanRecordEncoder span = encoders.get();
-        span.begin(trace.traceId(), trace.spanId(), trace.traceState(), trace.parentSpanId(), event.method() + " " + request.route(),
+        // without a route (past its window's cap, or none a template could name) the name is the method alone, as
+        // OpenTelemetry's HTTP conventions name a span whose route is unknown
+        String name = request.route() == null ? event.method() : event.method() + " " + request.route();
+        span.begin(trace.traceId(), trace.spanId(), trace.traceState(), trace.parentSpanId(), name,
                 Span.SpanKind.SPAN_KIND_SERVER, event.startEpochNanos(), event.endEpochNanos());
         attributes(request, span);
         Status.StatusCode status = event.status() >= 500 ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET;
@@ -141,7 +144,9 @@ public final class SpanMapper {
         if (!e.host().isEmpty()) {
             span.attribute(server.encoded(e.host()));
         }
-        span.attribute(route.encoded(request.route()));
+        if (request.route() != null) {
+            span.attribute(route.encoded(request.route()));
+        }
         span.attribute(statusCode.encoded((long) e.status()));
         span.attribute("http.response.body.size", e.size());
         if (e.bytesRead() >= 0) {

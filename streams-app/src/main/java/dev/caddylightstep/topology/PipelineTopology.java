@@ -4,6 +4,7 @@ import dev.caddylightstep.access.AccessEvent;
 import dev.caddylightstep.access.AccessEventSerde;
 import dev.caddylightstep.access.ParseStage;
 import dev.caddylightstep.aggregate.AggregateStage;
+import dev.caddylightstep.aggregate.RouteCap;
 import dev.caddylightstep.config.PipelineConfig;
 import dev.caddylightstep.identity.EnrichStage;
 import dev.caddylightstep.identity.Identity;
@@ -26,7 +27,7 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The whole application as one Kafka Streams topology, built from the configuration alone (no I/O):
- * parse → identify → enrich → judge, then spans and latency windows.
+ * parse → identify → enrich → judge → cap routes, then spans and latency windows.
  */
 public final class PipelineTopology {
     public static final String IDENTITIES_STORE = "identities";
@@ -57,8 +58,10 @@ public final class PipelineTopology {
     /** Judge, then spans and windows: the same whichever key the join left the requests with. */
     private static <K> void judged(StreamsBuilder builder, PipelineConfig config, Topics topics, GlobalKTable<String, Policy> policies,
                                    KStream<K, IdentifiedRequest> identified) {
-        KStream<K, EnrichedRequest> enriched = JudgeStage.apply(identified, policies, new RouteTemplates(config.routePatterns()));
-        SpanStage.apply(enriched, new SpanMapper(config.resourceAttributes(), config.clientAddress(), config.capturedHeaders()), topics.spans());
+        KStream<K, EnrichedRequest> judged = JudgeStage.apply(identified, policies, new RouteTemplates(config.routePatterns()));
+        KStream<K, EnrichedRequest> enriched = RouteCap.apply(judged, config.windows());
+        SpanStage.apply(enriched, new SpanMapper(config.resourceAttributes(), config.clientAddress(), config.capturedHeaders()), topics.spans(),
+                config.recordLimit());
         AggregateStage.apply(builder, enriched, config.windows(), topics.latencyByGroup(), topics.latencyByRoute(),
                 topics.accessDeadLetters());
     }
@@ -82,6 +85,6 @@ public final class PipelineTopology {
         Materialized<String, Identity, KeyValueStore<Bytes, byte[]>> store = Materialized.<String, Identity, KeyValueStore<Bytes, byte[]>>as(IDENTITIES_STORE)
                 .withKeySerde(topics.identities().keySerde()).withValueSerde(topics.identities().valueSerde());
         KTable<String, Identity> identities = builder.table(topics.identities().name(), topics.identities().consumed(), store);
-        return EnrichStage.partitioned(parsed, config.identitySource(), identities, AccessEventSerde.create());
+        return EnrichStage.partitioned(parsed, config.identitySource(), identities, config.recordLimit().on(AccessEventSerde.create()));
     }
 }

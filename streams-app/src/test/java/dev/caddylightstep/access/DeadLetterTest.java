@@ -143,4 +143,62 @@ class DeadLetterTest {
             assertThat(DeadLetterHeaders.text(dead.headers(), DeadLetterHeaders.REASON)).isEqualTo("line-too-long");
         }
     }
+
+    /** 11 characters in ts; expanded, a billion digits, and a dead letter whose message quoted them was a gigabyte. */
+    @Test
+    void aTimestampOfElevenCharactersIsAnInvalidValueWithAShortMessage() {
+        String line = HEALTH.replaceFirst("\"ts\":[0-9.]+", "\"ts\":1e999999999");
+        try (PipelineHarness p = PipelineHarness.start()) {
+            TestRecord<byte[], byte[]> dead = onlyDeadLetter(p.send(line));
+            assertThat(DeadLetterHeaders.text(dead.headers(), DeadLetterHeaders.REASON)).isEqualTo("invalid-value");
+            assertThat(DeadLetterHeaders.text(dead.headers(), DeadLetterHeaders.MESSAGE)).hasSizeLessThan(1_000).startsWith("ts:");
+            assertThat(dead.value()).isEqualTo(line.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aDurationOfElevenCharactersIsAnInvalidValue() {
+        String line = HEALTH.replaceFirst("\"duration\":[0-9.]+", "\"duration\":1E999999999");
+        assertThat(reasonOf(line)).isEqualTo("invalid-value");
+    }
+
+    /** Every line any Caddy logger writes has zap's msg, and Caddy's default logger no logger name: {} is neither. */
+    @Test
+    void aJsonObjectWithoutLoggerOrMessageIsNoCaddyLine() {
+        assertThat(reasonOf("{}")).isEqualTo("missing-field");
+        assertThat(reasonOf("{\"level\":\"info\",\"ts\":1795566966.1}")).isEqualTo("missing-field");
+    }
+
+    @Test
+    void aLineOfCaddysDefaultLoggerIsSkippedNotDeadLettered() {
+        String unnamed = CaddyCapture.lines("caddy-stderr.log").get(0);
+        assertThat(unnamed).doesNotContain("\"logger\"");
+        try (PipelineHarness p = PipelineHarness.start()) {
+            p.send(unnamed);
+            assertThat(p.deadLetters()).isEmpty();
+            assertThat(p.metric("lines-skipped-total")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void aLineLoggedFurtherAheadThanTheClockSkewIsFromTheFuture() {
+        long tenMinutesAhead = PipelineHarness.WALL_CLOCK_START.plusSeconds(600).toEpochMilli();
+        String line = CaddyCapture.withField(HEALTH, "ts", java.math.BigDecimal.valueOf(tenMinutesAhead).movePointLeft(3));
+        try (PipelineHarness p = PipelineHarness.start()) {
+            TestRecord<byte[], byte[]> dead = onlyDeadLetter(p.send(line));
+            assertThat(DeadLetterHeaders.text(dead.headers(), DeadLetterHeaders.REASON)).isEqualTo("future");
+            assertThat(DeadLetterHeaders.text(dead.headers(), DeadLetterHeaders.MESSAGE)).contains("600 s ahead", "caddy.log.max-clock-skew");
+        }
+    }
+
+    @Test
+    void aLineWithinTheClockSkewIsARequest() {
+        long fourMinutesAhead = PipelineHarness.WALL_CLOCK_START.plusSeconds(240).toEpochMilli();
+        String line = CaddyCapture.withField(HEALTH, "ts", java.math.BigDecimal.valueOf(fourMinutesAhead).movePointLeft(3));
+        try (PipelineHarness p = PipelineHarness.start()) {
+            p.send(line);
+            assertThat(p.spans()).hasSize(1);
+            assertThat(p.deadLetters()).isEmpty();
+        }
+    }
 }

@@ -29,12 +29,20 @@ class AggregateStageTest {
     // 1795566960000 is a minute boundary; the whole capture falls in [1795566960000, 1795567020000)
     private static final long WINDOW = 1_795_566_960_000L;
     private static final String HEALTH = access(request("GET", "/health", 200));
+    private static final long WINDOW_OF_HEALTH = tsOf(HEALTH) - Math.floorMod(tsOf(HEALTH), 60_000L);
     /** Where partial windows go to their group's task: the application id's, by default. */
     private static final String REPARTITION = "caddy-lightstep-latency-windows-repartition";
     private static final String PARTIALS_CHANGELOG = "caddy-lightstep-latency-partials-changelog";
 
     private static String at(String line, long epochMillis) {
         return CaddyCapture.withField(line, "ts", BigDecimal.valueOf(epochMillis).movePointLeft(3));
+    }
+
+    /** The log moving on to a time: as many lines logged then as the clock that decides lateness follows. */
+    private static String[] logMovesOnTo(long epochMillis) {
+        String[] lines = new String[LogClock.DEPTH];
+        java.util.Arrays.fill(lines, at(HEALTH, epochMillis));
+        return lines;
     }
 
     private static List<JsonNode> anonymousAccessLines() {
@@ -68,9 +76,11 @@ class AggregateStageTest {
     @Test
     void aLineAfterTheGracePeriodIsDeadLetteredWithAReason() {
         try (PipelineHarness p = PipelineHarness.start()) {
-            p.send(at(HEALTH, WINDOW + 1_000), at(HEALTH, WINDOW + 60_000 + 30_000), at(HEALTH, WINDOW + 5_000));
+            p.send(at(HEALTH, WINDOW + 1_000));
+            p.send(logMovesOnTo(WINDOW + 60_000 + 30_000));
+            p.send(at(HEALTH, WINDOW + 5_000));
             assertThat(p.latestByGroup().get("anonymous@" + WINDOW).getCount()).isEqualTo(1);
-            assertThat(p.spans()).hasSize(3);
+            assertThat(p.spans()).hasSize(LogClock.DEPTH + 2);
             var dead = p.deadLetters();
             assertThat(dead).hasSize(1);
             assertThat(DeadLetterHeaders.text(dead.get(0).headers(), DeadLetterHeaders.REASON)).isEqualTo("late");
@@ -210,9 +220,10 @@ class AggregateStageTest {
     @Test
     void finalOnlyModeWritesEachWindowOnceWhenItCloses() {
         try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.window.emit", "final"))) {
-            p.send(at(HEALTH, WINDOW + 1_000), at(HEALTH, WINDOW + 2_000), at(HEALTH, WINDOW + 60_000 + 10_000));
+            p.send(at(HEALTH, WINDOW + 1_000), at(HEALTH, WINDOW + 2_000));
+            p.send(logMovesOnTo(WINDOW + 60_000 + 10_000));
             assertThat(p.byGroupUpdates()).isEmpty();
-            p.send(at(HEALTH, WINDOW + 60_000 + 30_000));
+            p.send(logMovesOnTo(WINDOW + 60_000 + 30_000));
             assertThat(p.byGroupUpdates()).singleElement().satisfies(w -> {
                 assertThat(w.getWindowStartMs()).isEqualTo(WINDOW);
                 assertThat(w.getCount()).isEqualTo(2);
@@ -279,5 +290,123 @@ class AggregateStageTest {
             assertThat(p.byRouteUpdates()).singleElement().satisfies(w -> assertThat(w.getCount()).isEqualTo(1));
             assertThat(p.byGroupUpdates()).singleElement().satisfies(w -> assertThat(w.getCount()).isEqualTo(1));
         }
+    }
+
+    /** The line's ts in epoch milliseconds. */
+    private static long tsOf(String line) {
+        return CaddyCapture.tree(line).get("ts").decimalValue().movePointRight(3).longValue();
+    }
+
+    /**
+     * A host whose clock runs half an hour fast logs three lines among a real capture's: the windows close by the
+     * log's time, not by theirs, and every real line stays in its window (on a clock that followed the latest time,
+     * every line after the first of them was late).
+     */
+    @Test
+    void threeLinesFromAFastClockLeaveEveryOtherLineInItsWindow() {
+        List<String> capture = new ArrayList<>(CaddyCapture.lines("access.log"));
+        capture.addAll(CaddyCapture.lines("bulk.log"));
+        List<String> mixed = new ArrayList<>(capture);
+        for (int at : new int[] {1_200, 600, 100}) {
+            String line = capture.get(at);
+            mixed.add(at, at(line, tsOf(line) + 30 * 60_000));
+        }
+        try (PipelineHarness p = PipelineHarness.start()) {
+            p.sendAll(mixed);
+            assertThat(p.deadLetters()).isEmpty();
+            assertThat(p.spans()).hasSize(mixed.size());
+            Map<Long, Long> expected = new java.util.TreeMap<>();
+            mixed.forEach(line -> expected.merge(tsOf(line) - Math.floorMod(tsOf(line), 60_000L), 1L, Long::sum));
+            Map<Long, Long> windowed = new java.util.TreeMap<>();
+            p.latestByGroup().values().forEach(w -> windowed.merge(w.getWindowStartMs(), w.getCount(), Long::sum));
+            assertThat(windowed).isEqualTo(expected);
+        }
+    }
+
+    private static String withPath(String line, String path) {
+        return CaddyCapture.withRequestField(line, "uri", path);
+    }
+
+    @Test
+    void requestsPastTheRouteCapCountUnderOtherAndTheirSpansHaveNoRoute() {
+        try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.window.max-routes", "3"))) {
+            for (String word : List.of("alpha", "beta", "gamma", "delta", "epsilon", "alpha")) {
+                p.send(at(withPath(HEALTH, "/wiki/" + word), WINDOW + 1_000));
+            }
+            Map<String, LatencyAggregateRecord> routes = p.latestByRoute();
+            assertThat(routes.keySet()).containsExactlyInAnyOrder("anonymous /wiki/alpha@" + WINDOW, "anonymous /wiki/beta@" + WINDOW,
+                    "anonymous /wiki/gamma@" + WINDOW, "anonymous {other}@" + WINDOW);
+            assertThat(routes.get("anonymous {other}@" + WINDOW).getCount()).isEqualTo(2);
+            assertThat(routes.get("anonymous /wiki/alpha@" + WINDOW).getCount()).isEqualTo(2);
+            var spans = p.spans();
+            assertThat(spans.get(3).getName()).isEqualTo("GET");
+            assertThat(PipelineHarness.attributes(spans.get(3))).doesNotContainKey("http.route").containsEntry("url.path", "/wiki/delta");
+            assertThat(spans.get(5).getName()).isEqualTo("GET /wiki/alpha");
+        }
+    }
+
+    @Test
+    void aRouteLongerThanAnyTemplateHasNone() {
+        String path = "/api/" + "a/".repeat(149_999) + "a";
+        try (PipelineHarness p = PipelineHarness.start()) {
+            var span = p.send(withPath(HEALTH, path)).onlySpan();
+            assertThat(span.getName()).isEqualTo("GET");
+            assertThat(PipelineHarness.attributes(span)).doesNotContainKey("http.route").containsEntry("url.path", path);
+            assertThat(p.latestByRoute()).containsOnlyKeys("anonymous {other}@" + WINDOW_OF_HEALTH);
+        }
+    }
+
+    /**
+     * Random paths from anonymous clients, 100,000 of them within two windows: each window holds the cap's routes and
+     * {other}, and the heap the pipeline holds stays that of the cap: it is printed after the first 10,000 paths and
+     * after the last, for the record (a figure, not an assertion: this is no benchmark). What the test driver keeps of
+     * each topic is read and dropped as it comes, so that the heap holds the pipeline's state, not the test's copies.
+     */
+    @Test
+    void aHundredThousandDistinctPathsStayWithinTheRouteCap() {
+        java.util.Random random = new java.util.Random(21);
+        try (PipelineHarness p = PipelineHarness.start()) {
+            var spans = p.driver().createOutputTopic("caddy.spans", Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+            var byRoute = p.driver().createOutputTopic("caddy.latency.by-route", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+            var byGroup = p.driver().createOutputTopic("caddy.latency.by-group", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+            var routeWindows = new java.util.HashMap<String, LatencyAggregateRecord>();
+            var deserializer = dev.caddylightstep.topology.Topics.of(dev.caddylightstep.config.TopicNames.DEFAULTS).latencyByRoute().valueSerde().deserializer();
+            long heapAfterTenThousand = 0;
+            for (int batch = 0; batch < 100; batch++) {
+                String[] lines = new String[1_000];
+                for (int i = 0; i < lines.length; i++) {
+                    String path = "/" + Long.toString(random.nextLong() & Long.MAX_VALUE, 36) + "/" + Integer.toString(random.nextInt(), 36);
+                    lines[i] = at(withPath(HEALTH, path), WINDOW + (batch < 50 ? 1_000 : 61_000));
+                }
+                p.sendWithinOneCommit(lines);
+                spans.readRecordsToList();
+                byGroup.readRecordsToList();
+                // the driver keeps every record of a topic nobody reads, changelogs included
+                p.driver().producedTopicNames().stream().filter(topic -> topic.endsWith("-changelog"))
+                        .forEach(topic -> p.driver().createOutputTopic(topic, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer())
+                                .readRecordsToList());
+                byRoute.readValuesToList().forEach(bytes -> {
+                    LatencyAggregateRecord r = deserializer.deserialize("caddy.latency.by-route", bytes);
+                    routeWindows.put(r.getRoute() + "@" + r.getWindowStartMs(), r);
+                });
+                if (batch == 9) {
+                    heapAfterTenThousand = usedHeapKb();
+                }
+            }
+            for (long window : new long[] {WINDOW, WINDOW + 60_000}) {
+                List<LatencyAggregateRecord> ofWindow = routeWindows.values().stream().filter(r -> r.getWindowStartMs() == window).toList();
+                assertThat(ofWindow).hasSize(501);
+                assertThat(ofWindow.stream().mapToLong(LatencyAggregateRecord::getCount).sum()).isEqualTo(50_000);
+                assertThat(ofWindow).filteredOn(r -> r.getRoute().equals("{other}")).singleElement()
+                        .satisfies(r -> assertThat(r.getCount()).isEqualTo(49_500));
+            }
+            System.out.printf("heap used: %,d KB after 10,000 distinct paths, %,d KB after 100,000%n", heapAfterTenThousand, usedHeapKb());
+        }
+    }
+
+    private static long usedHeapKb() {
+        System.gc();
+        Runtime runtime = Runtime.getRuntime();
+        return (runtime.totalMemory() - runtime.freeMemory()) / 1024;
     }
 }

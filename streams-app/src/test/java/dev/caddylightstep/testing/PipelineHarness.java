@@ -55,6 +55,9 @@ public final class PipelineHarness implements AutoCloseable {
     private final List<LatencyAggregateRecord> byGroupRead = new ArrayList<>();
     private final List<LatencyAggregateRecord> byRouteRead = new ArrayList<>();
 
+    /** Where the driver's wall clock starts. */
+    public static final Instant WALL_CLOCK_START = Instant.parse("2026-11-26T00:00:00Z");
+
     private PipelineHarness(PipelineConfig config) {
         try {
             this.stateDir = Files.createTempDirectory("pipeline-harness");
@@ -66,7 +69,8 @@ public final class PipelineHarness implements AutoCloseable {
         props.putAll(config.kafka());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        this.driver = new TopologyTestDriver(PipelineTopology.build(config), props, Instant.parse("2026-11-25T00:00:00Z"));
+        // the instance's clock a day after the capture's lines (2026-11-25), as when a recorded log is replayed: none is from the future
+        this.driver = new TopologyTestDriver(PipelineTopology.build(config), props, WALL_CLOCK_START);
         this.topics = Topics.of(config.topics());
         this.access = input(topics.access());
         this.spans = output(topics.spans());

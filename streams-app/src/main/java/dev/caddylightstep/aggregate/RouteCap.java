@@ -1,0 +1,78 @@
+package dev.caddylightstep.aggregate;
+
+import dev.caddylightstep.deadletter.RecordFailure;
+import dev.caddylightstep.topology.EnrichedRequest;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+
+/**
+ * Stage {@code cap routes}: each group's window holds at most caddy.window.max-routes routes. Every path segment that
+ * is not an id becomes part of a route, so random paths from anonymous clients would otherwise open a window, and name
+ * a span, each. Past the cap a request loses its route: its span carries no {@code http.route} and is named by its
+ * method alone, and it counts under {@link WindowSettings#OTHER_ROUTE}.
+ *
+ * <p>Decided here, in the task that read the request, before its span is written; the routes admitted are kept in
+ * memory until their window closes ({@link LogClock}), at most max-routes per group and open window. The group's task
+ * caps the window again as it merges the partials of every task ({@link WindowMerge}), so a window holds at most
+ * max-routes routes however many tasks feed it: there, a route that other tasks filled the window before counts under
+ * {other} though its spans name it.
+ */
+public final class RouteCap<K> implements FixedKeyProcessor<K, EnrichedRequest, EnrichedRequest> {
+    private final long sizeMs;
+    private final long graceMs;
+    private final int maxRoutes;
+    private final LogClock clock = new LogClock();
+    /** Window start → group → the routes admitted in this task. */
+    private final TreeMap<Long, Map<String, Set<String>>> admitted = new TreeMap<>();
+    private FixedKeyProcessorContext<K, EnrichedRequest> context;
+
+    private RouteCap(WindowSettings windows) {
+        this.sizeMs = windows.size().toMillis();
+        this.graceMs = windows.grace().toMillis();
+        this.maxRoutes = windows.maxRoutes();
+    }
+
+    public static <K> KStream<K, EnrichedRequest> apply(KStream<K, EnrichedRequest> requests, WindowSettings windows) {
+        return requests.processValues(() -> new RouteCap<K>(windows), Named.as("cap-routes"));
+    }
+
+    @Override
+    public void init(FixedKeyProcessorContext<K, EnrichedRequest> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(FixedKeyRecord<K, EnrichedRequest> record) {
+        EnrichedRequest request = record.value();
+        boolean admit = RecordFailure.guard("cap-routes", () -> admits(record.timestamp(), request));
+        context.forward(admit ? record : record.withValue(request.withoutRoute()));
+    }
+
+    private boolean admits(long timestamp, EnrichedRequest request) {
+        clock.observe(timestamp);
+        forgetClosedWindows(clock.time(context.currentSystemTimeMs()));
+        if (request.route() == null) {
+            return true;
+        }
+        long windowStart = timestamp - Math.floorMod(timestamp, sizeMs);
+        Set<String> routes = admitted.computeIfAbsent(windowStart, start -> new HashMap<>())
+                .computeIfAbsent(request.identity().group(), group -> new HashSet<>());
+        return routes.contains(request.route()) || (routes.size() < maxRoutes && routes.add(request.route()));
+    }
+
+    private void forgetClosedWindows(long time) {
+        if (time == Long.MIN_VALUE) {
+            return;
+        }
+        // a window closes once the clock passes its end and grace; later requests for it are late, whatever their route
+        admitted.headMap(time - sizeMs - graceMs, true).clear();
+    }
+}
