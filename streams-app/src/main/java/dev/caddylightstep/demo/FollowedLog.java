@@ -33,9 +33,12 @@ final class FollowedLog implements LineSource {
         exitCode = command.execute(args);
     }
 
+    /** Lines Kafka acknowledged: on the access topic, or (longer than the shipper's limit) on the dead-letter topic. */
     @Override
     public long lines() {
-        long lines = ship.metrics().lines();
+        // a line too long to ship is still a line of the log, and its dead letter is its place: counted in the
+        // summary's dead_letters, so it must be in lines= too, or the reconciliation is short by one for each
+        long lines = ship.metrics().lines() + ship.metrics().deadLetters();
         if (lines != lastLines) {
             lastLines = lines;
             lastLineNanos = System.nanoTime();

@@ -3,7 +3,7 @@ package dev.caddylightstep.demo;
 /** Where the demo's lines come from: the bundled sample replayed, or a Caddy log file followed. */
 interface LineSource extends Runnable, AutoCloseable {
 
-    /** Lines written to the access topic so far (acknowledged by Kafka). */
+    /** Lines read and placed so far (acknowledged by Kafka): on the access topic, or dead-lettered by the shipper. */
     long lines();
 
     /** True when everything there was to read has been written and the source waits for more. */

@@ -105,11 +105,12 @@ final class TopicWatch implements Runnable, AutoCloseable {
         return spans.get();
     }
 
-    /** Lines the parser dead-lettered, plus records Kafka Streams' handlers did. */
+    /** Every dead letter of the access topic: the shipper's, the parser's, late lines, and Kafka Streams' handlers'. */
     long deadLetters() {
         return parseDeadLetters.get() + lateLines.get() + otherDeadLetters.get();
     }
 
+    /** Lines that never became a request: dead-lettered by the shipper (too long), the parser or Kafka Streams' handlers. */
     long parseDeadLetters() {
         return parseDeadLetters.get() + otherDeadLetters.get();
     }

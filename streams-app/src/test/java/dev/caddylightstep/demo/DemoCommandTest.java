@@ -3,13 +3,18 @@ package dev.caddylightstep.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.ChildProcess;
 import dev.caddylightstep.testing.OtlpReceiver;
 import dev.caddylightstep.testing.OtlpTransport;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,5 +70,40 @@ class DemoCommandTest {
             assertThat(latest).hasSize(Integer.parseInt(summary.group(6)));
             assertThat(latest.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(requests);
         }
+    }
+
+    @Test
+    void aLineOverTheShippersMaximumIsCountedAndTheDemoStillEnds() throws Exception {
+        List<String> lines = new ArrayList<>(CaddyCapture.lines("access.log"));
+        long requests = lines.size();
+        // a client may send up to 1 MB of headers (Go's limit) and Caddy logs each quote in them escaped, as two
+        // bytes: a line over the shipper's 1 MiB limit
+        String huge = withRequestHeader(lines.get(7), "X-Quotes", "\"".repeat(600_000));
+        assertThat(huge.getBytes(StandardCharsets.UTF_8).length).isGreaterThan(1 << 20);
+        lines.add(100, huge);
+        Path log = Files.write(dir.resolve("access.log"), lines);
+        Path identities = Files.writeString(dir.resolve("identities.yaml"), "- {id: alice, group: engineering}\n");
+        Path policies = Files.writeString(dir.resolve("policies.yaml"), "- {group: engineering, allow: [\"* /api/**\"]}\n");
+
+        ChildProcess demo = ChildProcess.start("demo-long-line", Map.of(), "demo", "--caddy-log", log.toString(),
+                "--identities", identities.toString(), "--policies", policies.toString(), "--until-idle", "--idle-seconds", "2",
+                "--http-port", "0");
+        int exit = demo.waitFor(Duration.ofSeconds(180));
+        String output = demo.output();
+        assertThat(exit).as(output).isZero();
+
+        Matcher summary = SUMMARY.matcher(output);
+        assertThat(summary.find()).as(output).isTrue();
+        assertThat(Long.parseLong(summary.group(1))).as("lines").isEqualTo(lines.size());
+        assertThat(Long.parseLong(summary.group(2))).as("requests").isEqualTo(requests);
+        assertThat(Long.parseLong(summary.group(3))).as("skipped").isZero();
+        assertThat(Long.parseLong(summary.group(4))).as("dead letters").isEqualTo(1);
+    }
+
+    private static String withRequestHeader(String line, String name, String value) {
+        ObjectNode node = (ObjectNode) CaddyCapture.tree(line);
+        ArrayNode values = ((ObjectNode) node.path("request").path("headers")).putArray(name);
+        values.add(value);
+        return CaddyCapture.write(node);
     }
 }
