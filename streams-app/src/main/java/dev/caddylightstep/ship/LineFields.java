@@ -16,15 +16,17 @@ import java.nio.charset.StandardCharsets;
  * @param key the key field's value as UTF-8, or null
  */
 record LineFields(long timestampMs, byte[] key) {
-    /** The broker rejects a CreateTime further ahead than log.message.timestamp.after.max.ms (default 1 h). */
-    static final long MAX_AHEAD_MS = 60 * 60 * 1000L;
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
     /**
      * @param keyPath the key field's path split at dots (request.host is {"request", "host"}), or null for no key
-     * @param nowMs the timestamp to use when the line has no usable {@code ts}
+     * @param nowMs the shipper's clock: the timestamp of a line with no usable {@code ts}
+     * @param maxClockSkewMs how far ahead of {@code nowMs} a line's {@code ts} is still used (caddy.log.max-clock-skew).
+     *     The broker refuses a CreateTime more than log.message.timestamp.after.max.ms (1 h by default) ahead of its
+     *     own clock, which may be behind the shipper's: a bound of an hour here would let a line the broker refuses
+     *     through, and the shipper stops at a record the broker refuses.
      */
-    static LineFields read(byte[] line, int offset, int length, String[] keyPath, long nowMs) {
+    static LineFields read(byte[] line, int offset, int length, String[] keyPath, long nowMs, long maxClockSkewMs) {
         long timestamp = -1;
         byte[] key = null;
         boolean keyDone = keyPath == null;
@@ -50,15 +52,11 @@ record LineFields(long timestampMs, byte[] key) {
         } catch (IOException | RuntimeException e) {
             // not JSON, or JSON Caddy did not write: the record still goes out, the pipeline dead-letters it
         }
-        return new LineFields(usable(timestamp, nowMs) ? timestamp : nowMs, key);
+        return new LineFields(timestamp > 0 && timestamp - nowMs <= maxClockSkewMs ? timestamp : nowMs, key);
     }
 
     static String[] keyPath(String field) {
         return field == null || field.isBlank() ? null : field.trim().split("\\.");
-    }
-
-    private static boolean usable(long timestamp, long nowMs) {
-        return timestamp > 0 && timestamp <= nowMs + MAX_AHEAD_MS;
     }
 
     /** The line's ts, read as the pipeline reads it (every time_format Caddy writes); -1 if it is not a time. */

@@ -29,7 +29,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Produces log lines to the access topic with an idempotent producer (acks=all), so that retries inside one
  * run never repeat a line; lz4 and large batches for throughput. The record timestamp is the line's {@code ts}
- * and the key is the configured field's value, or none. A line too long to ship, by the shipper's limit or
+ * (the shipper's clock for a line logged more than caddy.log.max-clock-skew ahead of it) and the key is the
+ * configured field's value, or none. A line too long to ship, by the shipper's limit or
  * the broker's, goes to the dead-letter topic with its position instead. Any other failure to deliver is
  * fatal: it is kept and the shipper stops, so that nothing after the failed line is checkpointed.
  */
@@ -51,6 +52,7 @@ final class LineProducer implements AutoCloseable {
     private final String deadLetterTopic;
     private final String[] keyPath;
     private final int maxLineBytes;
+    private final long maxClockSkewMs;
     private final ShipMetrics metrics;
     /** Re-sends, off the producer's thread, the lines the broker found too large. */
     private final ExecutorService rerouting = Executors.newSingleThreadExecutor(runnable -> {
@@ -60,11 +62,13 @@ final class LineProducer implements AutoCloseable {
     });
     private final AtomicReference<String> failure = new AtomicReference<>();
 
-    LineProducer(Map<String, Object> kafka, String topic, String deadLetterTopic, String keyField, int maxLineBytes, ShipMetrics metrics) {
+    LineProducer(Map<String, Object> kafka, String topic, String deadLetterTopic, String keyField, int maxLineBytes, Duration maxClockSkew,
+                 ShipMetrics metrics) {
         this.topic = topic;
         this.deadLetterTopic = deadLetterTopic;
         this.keyPath = LineFields.keyPath(keyField);
         this.maxLineBytes = maxLineBytes;
+        this.maxClockSkewMs = maxClockSkew.toMillis();
         this.metrics = metrics;
         try {
             this.producer = new KafkaProducer<>(producerConfig(kafka, maxLineBytes));
@@ -153,7 +157,7 @@ final class LineProducer implements AutoCloseable {
      * @param offset the byte offset of its first byte there
      */
     void send(byte[] line, String source, long offset, Delivery delivery) {
-        LineFields fields = LineFields.read(line, 0, line.length, keyPath, System.currentTimeMillis());
+        LineFields fields = LineFields.read(line, 0, line.length, keyPath, System.currentTimeMillis(), maxClockSkewMs);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, fields.timestampMs(), fields.key(), line);
         try {
             producer.send(record, (metadata, exception) -> {
@@ -195,7 +199,7 @@ final class LineProducer implements AutoCloseable {
         DeadLetterHeaders.add(headers, SOURCE_FILE, source);
         DeadLetterHeaders.add(headers, SOURCE_OFFSET, Long.toString(offset));
         DeadLetterHeaders.add(headers, SOURCE_LENGTH, Long.toString(length));
-        long timestamp = LineFields.read(value, 0, value.length, null, now).timestampMs();
+        long timestamp = LineFields.read(value, 0, value.length, null, now, maxClockSkewMs).timestampMs();
         try {
             producer.send(new ProducerRecord<>(deadLetterTopic, null, timestamp, null, value, headers), (metadata, exception) -> {
                 if (exception == null) {

@@ -97,6 +97,8 @@ public final class ShipCommand implements Callable<Integer> {
     private volatile FileShipping fileShipping;
     private volatile Thread runner;
     private volatile NetListener netListener;
+    /** caddy.log.max-clock-skew: a line's ts further ahead of this shipper's clock is not the record's time. */
+    private Duration maxClockSkew;
 
     @Override
     public Integer call() {
@@ -109,6 +111,7 @@ public final class ShipCommand implements Callable<Integer> {
             Settings settings = settingsOptions.load();
             String accessTopic = topic != null ? topic : settings.string("caddy.topic.access");
             String deadLetterTopic = settings.string("caddy.topic.access-dlq");
+            maxClockSkew = settings.duration("caddy.log.max-clock-skew", Duration.ZERO);
             if (file != null) {
                 shipFile(settings, accessTopic, deadLetterTopic, metrics, err);
             } else {
@@ -188,7 +191,7 @@ public final class ShipCommand implements Callable<Integer> {
                     metrics.position(start.toString());
                 }
                 LineProducer.verifyTopics(settings.kafka(), List.of(accessTopic, deadLetterTopic));
-                try (LineProducer producer = new LineProducer(settings.kafka(), accessTopic, deadLetterTopic, keyField, maxLineBytes, metrics)) {
+                try (LineProducer producer = new LineProducer(settings.kafka(), accessTopic, deadLetterTopic, keyField, maxLineBytes, maxClockSkew, metrics)) {
                     FileShipping shipping = new FileShipping(log, follower, producer, checkpoint, maxPendingLines, metrics);
                     fileShipping = shipping;
                     if (stopping) {
@@ -227,7 +230,7 @@ public final class ShipCommand implements Callable<Integer> {
     private void shipNet(Settings settings, String accessTopic, String deadLetterTopic, ShipMetrics metrics, PrintWriter err) {
         InetSocketAddress address = parseListen(listen);
         LineProducer.verifyTopics(settings.kafka(), List.of(accessTopic, deadLetterTopic));
-        try (LineProducer producer = new LineProducer(settings.kafka(), accessTopic, deadLetterTopic, keyField, maxLineBytes, metrics)) {
+        try (LineProducer producer = new LineProducer(settings.kafka(), accessTopic, deadLetterTopic, keyField, maxLineBytes, maxClockSkew, metrics)) {
             NetListener listener;
             try {
                 listener = new NetListener(address, producer, maxLineBytes);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caddylightstep.testing.CaddyCapture;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.Test;
 /** Cutting bytes into lines, and reading a line's time and key, on real Caddy lines. */
 class ShipLinesTest {
     private static final long NOW = Instant.parse("2026-11-25T01:00:00Z").toEpochMilli();
+    /** caddy.log.max-clock-skew's default. */
+    private static final Duration SKEW = Duration.ofMinutes(5);
 
     @Test
     void linesCutByEveryPossibleReadComeOutWholeWithTheirOffsets() {
@@ -94,6 +97,24 @@ class ShipLinesTest {
     }
 
     @Test
+    void aLineFurtherAheadThanTheClockSkewGetsTheShippersClock() {
+        // a broker whose clock is a minute behind the shipper's refuses a CreateTime 59 minutes ahead of the shipper's
+        String line = CaddyCapture.lines("access.log").get(0);
+        String later = CaddyCapture.withField(line, "ts", new BigDecimal(NOW + 59 * 60_000L).movePointLeft(3));
+        assertThat(time(later, SKEW)).isEqualTo(NOW);
+        assertThat(time(later, Duration.ofHours(1))).isEqualTo(NOW + 59 * 60_000L);
+    }
+
+    @Test
+    void aLineAheadOfTheClockWithinTheSkewKeepsItsTime() {
+        String line = CaddyCapture.lines("access.log").get(0);
+        long fourMinutesAhead = NOW + 4 * 60_000L;
+        assertThat(time(CaddyCapture.withField(line, "ts", new BigDecimal(fourMinutesAhead).movePointLeft(3)), SKEW)).isEqualTo(fourMinutesAhead);
+        assertThat(time(CaddyCapture.withField(line, "ts", new BigDecimal(NOW + SKEW.toMillis()).movePointLeft(3)), SKEW))
+                .isEqualTo(NOW + SKEW.toMillis());
+    }
+
+    @Test
     void theKeyFieldIsADottedPath() {
         String line = CaddyCapture.lines("access.log").get(0);
         assertThat(key(line, "request.host")).isEqualTo(CaddyCapture.tree(line).path("request").path("host").asText());
@@ -103,13 +124,17 @@ class ShipLinesTest {
     }
 
     private static long time(String line) {
+        return time(line, SKEW);
+    }
+
+    private static long time(String line, Duration maxClockSkew) {
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-        return LineFields.read(bytes, 0, bytes.length, null, NOW).timestampMs();
+        return LineFields.read(bytes, 0, bytes.length, null, NOW, maxClockSkew.toMillis()).timestampMs();
     }
 
     private static String key(String line, String field) {
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-        byte[] key = LineFields.read(bytes, 0, bytes.length, LineFields.keyPath(field), NOW).key();
+        byte[] key = LineFields.read(bytes, 0, bytes.length, LineFields.keyPath(field), NOW, SKEW.toMillis()).key();
         return key == null ? null : new String(key, StandardCharsets.UTF_8);
     }
 

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -53,6 +54,29 @@ class ShipRecordTest {
             long expected = ts.isTextual() ? Instant.parse(ts.asText()).toEpochMilli()
                     : new BigDecimal(ts.asText()).movePointRight(3).longValue();
             assertThat(record.timestamp()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aLineFromAClockAheadIsShippedAtTheShippersTimeAndTheBrokerTakesIt() throws Exception {
+        // the topic stands for a broker whose clock is a minute behind the shipper's: with the default
+        // log.message.timestamp.after.max.ms of an hour, it refuses a CreateTime more than 59 minutes ahead of the shipper's clock
+        kafka.createTopics(List.of(new NewTopic("future.access", 1, (short) 1).configs(Map.of("message.timestamp.after.max.ms", "3540000"))));
+        List<String> lines = new ArrayList<>(CaddyCapture.lines("access.log").subList(0, 20));
+        long before = System.currentTimeMillis();
+        String ahead = CaddyCapture.withField(lines.get(5), "ts", new BigDecimal(before + 59 * 60_000L + 30_000L).movePointLeft(3));
+        lines.add(10, ahead);
+        List<ConsumerRecord<byte[], byte[]>> records = ship(lines, "future.access");
+        long after = System.currentTimeMillis();
+
+        assertThat(records).hasSize(lines.size());
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            String line = new String(record.value(), StandardCharsets.UTF_8);
+            if (line.equals(ahead)) {
+                assertThat(record.timestamp()).isBetween(before, after);
+            } else {
+                assertThat(record.timestamp()).isEqualTo(new BigDecimal(CaddyCapture.tree(line).get("ts").asText()).movePointRight(3).longValue());
+            }
         }
     }
 
