@@ -238,7 +238,8 @@ public final class Settings {
         return new ConfigException(key + " (" + ConfigKeys.environmentVariable(key) + "): " + shown + " is not " + allowed);
     }
 
-    private static Duration parseDuration(String value) {
+    /** A duration as settings take it (500ms, 60s, 5m, 1h or ISO 8601's PT1M), or null if it is none. */
+    public static Duration parseDuration(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         if (v.startsWith("p")) {
             try {

@@ -7,6 +7,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,16 +21,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Net mode: a TCP server for Caddy's {@code net} log writer, which sends the same newline-terminated JSON it
- * would write to a file. Any number of Caddy instances may connect at once; each connection has its own
+ * would write to a file. Several Caddy instances may connect at once, up to a limit; each connection has its own
  * thread, and lines cut by the reads are put back together. There is nothing to resume: what Caddy sends
  * while the shipper is down does not reach it (Caddy 2.6.2 reports the failed write on its own stderr).
+ *
+ * <p>Anyone who reaches the port can connect, so what a connection can take is bounded: at most
+ * {@code maxConnections} are served at once (one more is closed as soon as it is accepted), each holds at most
+ * a line of {@code maxLineBytes} besides its read buffer, and one that sends nothing for {@code idleTimeout} is
+ * closed. Refusals and closes are counted in {@link ShipMetrics} and logged at most once per
+ * {@link #LOG_INTERVAL_SECONDS} seconds each, so that a flood of connections cannot flood the log.
  */
 final class NetListener implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(NetListener.class);
     private static final int CHUNK = 64 * 1024;
+    static final int LOG_INTERVAL_SECONDS = 10;
 
     private final LineProducer producer;
     private final int maxLineBytes;
+    private final int maxConnections;
+    private final Duration idleTimeout;
+    private final ShipMetrics metrics;
     private final ServerSocket server;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connectionCount = new AtomicInteger();
@@ -37,12 +49,18 @@ final class NetListener implements Closeable {
         thread.setDaemon(true);
         return thread;
     });
+    private final LogBudget refusalLines = new LogBudget(Duration.ofSeconds(LOG_INTERVAL_SECONDS));
+    private final LogBudget idleLines = new LogBudget(Duration.ofSeconds(LOG_INTERVAL_SECONDS));
     private volatile boolean closed;
 
     /** Binds now, so that a taken port is an error at start, not later. */
-    NetListener(InetSocketAddress address, LineProducer producer, int maxLineBytes) throws IOException {
+    NetListener(InetSocketAddress address, LineProducer producer, int maxLineBytes, int maxConnections, Duration idleTimeout,
+                ShipMetrics metrics) throws IOException {
         this.producer = producer;
         this.maxLineBytes = maxLineBytes;
+        this.maxConnections = maxConnections;
+        this.idleTimeout = idleTimeout;
+        this.metrics = metrics;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         try {
@@ -71,6 +89,11 @@ final class NetListener implements Closeable {
         while (!closed) {
             try {
                 Socket socket = server.accept();
+                // only this thread adds connections: the count cannot grow between the look and the add
+                if (connections.size() >= maxConnections) {
+                    refuse(socket);
+                    continue;
+                }
                 connections.add(socket);
                 threads.execute(() -> serve(socket));
             } catch (IOException e) {
@@ -81,8 +104,23 @@ final class NetListener implements Closeable {
         }
     }
 
+    private void refuse(Socket socket) {
+        String source = source(socket);
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closed either way
+        }
+        metrics.connectionRefused();
+        long unlogged = refusalLines.take();
+        if (unlogged >= 0) {
+            LOG.warn("refused {}: {} connections are open, as many as --max-connections {} allows; closed it at once{}",
+                    source, connections.size(), maxConnections, unloggedSince(unlogged, "refused"));
+        }
+    }
+
     private void serve(Socket socket) {
-        String source = "tcp://" + socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+        String source = source(socket);
         LOG.info("{} connected", source);
         LineSplitter splitter = new LineSplitter(maxLineBytes, 0);
         LineSplitter.Lines sending = new LineSplitter.Lines() {
@@ -98,13 +136,18 @@ final class NetListener implements Closeable {
         };
         byte[] buffer = new byte[CHUNK];
         try (socket; InputStream in = socket.getInputStream()) {
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                splitter.feed(buffer, 0, n, sending);
+            socket.setSoTimeout(Math.toIntExact(idleTimeout.toMillis()));
+            try {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    splitter.feed(buffer, 0, n, sending);
+                }
+                LOG.info("{} disconnected after {} bytes", source, splitter.position());
+            } catch (SocketTimeoutException e) {
+                timedOut(source);
             }
             // a sender that went away mid-line: the pipeline dead-letters the piece as truncated
             splitter.finish(sending);
-            LOG.info("{} disconnected after {} bytes", source, splitter.position());
         } catch (SocketException e) {
             if (!closed) {
                 LOG.info("{} disconnected: {}", source, e.getMessage());
@@ -114,6 +157,35 @@ final class NetListener implements Closeable {
         } finally {
             connections.remove(socket);
         }
+    }
+
+    private void timedOut(String source) {
+        metrics.connectionTimedOut();
+        long unlogged = idleLines.take();
+        if (unlogged >= 0) {
+            LOG.info("closing {}: nothing received for {} (--idle-timeout){}", source, describe(idleTimeout),
+                    unloggedSince(unlogged, "closed as idle"));
+        }
+    }
+
+    /** 10m, 30s, 1500ms: as the option is written. */
+    private static String describe(Duration duration) {
+        long ms = duration.toMillis();
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
+    private static String source(Socket socket) {
+        return "tcp://" + socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+    }
+
+    private static String unloggedSince(long unlogged, String what) {
+        return unlogged == 0 ? "" : " (and " + unlogged + " more " + what + " since the last such line)";
     }
 
     /** Stops accepting and closes every connection; lines already read are left to the producer to deliver. */
@@ -129,6 +201,30 @@ final class NetListener implements Closeable {
             threads.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One log line per interval for a kind of event; the events in between are counted, and said in the next line. */
+    private static final class LogBudget {
+        private final long intervalNanos;
+        private long nextNanos = System.nanoTime();
+        private long unlogged;
+
+        LogBudget(Duration interval) {
+            this.intervalNanos = interval.toNanos();
+        }
+
+        /** @return how many events went unlogged before this one, which may be logged; -1 if it may not */
+        synchronized long take() {
+            long now = System.nanoTime();
+            if (now - nextNanos < 0) {
+                unlogged++;
+                return -1;
+            }
+            nextNanos = now + intervalNanos;
+            long before = unlogged;
+            unlogged = 0;
+            return before;
         }
     }
 }

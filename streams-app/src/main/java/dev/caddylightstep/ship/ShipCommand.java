@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
 public final class ShipCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ShipCommand.class);
     static final int DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+    private static final String LOOPBACK = "127.0.0.1";
 
     @Mixin
     SettingsOptions settingsOptions = new SettingsOptions();
@@ -52,9 +53,23 @@ public final class ShipCommand implements Callable<Integer> {
             description = "The Caddy log file to follow (the live name, e.g. /var/log/caddy/access.log).")
     Path file;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT",
-            description = "Listen for Caddy's net log writer (`output net HOST:PORT`) instead of following a file.")
+    @Option(names = "--listen", paramLabel = "[HOST:]PORT",
+            description = {"Listen for Caddy's net log writer (`output net HOST:PORT`) instead of following a file.",
+                "A port alone (5140 or :5140) listens on 127.0.0.1 only; to take other hosts' lines, name the address, "
+                        + "e.g. 0.0.0.0:5140 for every IPv4 interface. Whoever reaches the port can send lines: there is no authentication."})
     String listen;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "64",
+            description = "Net mode: connections served at once. One more is closed as soon as it is accepted, "
+                    + "counted and logged (one warning every " + NetListener.LOG_INTERVAL_SECONDS + " s at most) (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "10m",
+            description = "Net mode: a connection that sends nothing for this long is closed, e.g. 30s, 10m, 1h. "
+                    + "Caddy's net writer dials again once a write fails, but Caddy 2.6.2 loses the first line it writes after the close, "
+                    + "and the next ones until 10 s have passed since it last dialled: choose more than Caddy's longest quiet time "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String idleTimeout;
 
     @Option(names = "--topic", paramLabel = "TOPIC",
             description = "Topic for the lines (default: the setting caddy.topic.access, caddy.access).")
@@ -99,6 +114,8 @@ public final class ShipCommand implements Callable<Integer> {
     private volatile NetListener netListener;
     /** caddy.log.max-clock-skew: a line's ts further ahead of this shipper's clock is not the record's time. */
     private Duration maxClockSkew;
+    /** --idle-timeout, parsed. */
+    private Duration idleAfter;
 
     @Override
     public Integer call() {
@@ -169,6 +186,14 @@ public final class ShipCommand implements Callable<Integer> {
         if (maxPendingLines < 2) {
             throw new ShipException("--max-pending-lines must be at least 2, not " + maxPendingLines);
         }
+        if (maxConnections < 1) {
+            throw new ShipException("--max-connections must be at least 1, not " + maxConnections);
+        }
+        Duration idle = Settings.parseDuration(idleTimeout);
+        if (idle == null || idle.compareTo(Duration.ofMillis(1)) < 0 || idle.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
+            throw new ShipException("--idle-timeout " + idleTimeout + " is not a duration from 1ms to 24 days, such as 30s, 10m or 1h");
+        }
+        idleAfter = idle;
         if (progressSeconds < 0) {
             throw new ShipException("--progress-interval must be 0 or more seconds, not " + progressSeconds);
         }
@@ -233,7 +258,7 @@ public final class ShipCommand implements Callable<Integer> {
         try (LineProducer producer = new LineProducer(settings.kafka(), accessTopic, deadLetterTopic, keyField, maxLineBytes, maxClockSkew, metrics)) {
             NetListener listener;
             try {
-                listener = new NetListener(address, producer, maxLineBytes);
+                listener = new NetListener(address, producer, maxLineBytes, maxConnections, idleAfter, metrics);
             } catch (IOException e) {
                 throw new ShipException("cannot listen on " + listen + ": " + LineProducer.rootMessage(e));
             }
@@ -241,7 +266,8 @@ public final class ShipCommand implements Callable<Integer> {
             try (listener; ProgressLine progress = progress(metrics, err)) {
                 metrics.connections(listener::openConnections);
                 listener.start();
-                LOG.info("listening on {} for Caddy's net log writer, shipping to topic {}", listener.address(), accessTopic);
+                LOG.info("listening on {} for Caddy's net log writer, shipping to topic {} (at most {} connections, closed after {} idle)",
+                        listener.address(), accessTopic, maxConnections, idleTimeout);
                 while (!stopping && producer.failure() == null) {
                     LockSupport.parkNanos(this, Duration.ofMillis(200).toNanos());
                 }
@@ -260,21 +286,26 @@ public final class ShipCommand implements Callable<Integer> {
         return listener == null ? null : listener.address();
     }
 
+    /**
+     * {@code HOST:PORT}, {@code [IPV6]:PORT}, or the port alone ({@code 5140}, {@code :5140}) for 127.0.0.1: whoever
+     * connects can send lines, so other hosts are let in only by naming an address that they can reach.
+     */
     static InetSocketAddress parseListen(String value) {
         int colon = value.lastIndexOf(':');
-        if (colon <= 0 || colon == value.length() - 1) {
-            throw new ShipException("--listen " + value + " is not HOST:PORT");
+        String host = colon < 0 ? "" : value.substring(0, colon);
+        String portText = value.substring(colon + 1);
+        if (portText.isEmpty()) {
+            throw new ShipException("--listen " + value + " is not [HOST:]PORT");
         }
-        String host = value.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
         try {
-            int port = Integer.parseInt(value.substring(colon + 1));
+            int port = Integer.parseInt(portText);
             if (port < 0 || port > 65535) {
                 throw new NumberFormatException();
             }
-            return new InetSocketAddress(host, port);
+            return new InetSocketAddress(host.isEmpty() ? LOOPBACK : host, port);
         } catch (NumberFormatException e) {
             throw new ShipException("--listen " + value + ": the port is not a number from 0 to 65535");
         }

@@ -9,19 +9,23 @@ import java.util.function.LongSupplier;
 /**
  * The shipper's counters, read by its progress line and, once bound to a registry, by Micrometer. Meter names
  * follow Micrometer's dotted convention; a Prometheus registry exposes them as
- * {@code caddy_ship_lines_total}, {@code caddy_ship_bytes_total}, {@code caddy_ship_dead_letters_total} and
- * {@code caddy_ship_lag_bytes}. Lines and bytes count what Kafka acknowledged on the access topic; bytes are
- * the lines' own bytes, without the newline.
+ * {@code caddy_ship_lines_total}, {@code caddy_ship_bytes_total}, {@code caddy_ship_dead_letters_total},
+ * {@code caddy_ship_lag_bytes} and {@code caddy_ship_connections_refused_total}. Lines and bytes count what Kafka
+ * acknowledged on the access topic; bytes are the lines' own bytes, without the newline.
  */
 public final class ShipMetrics {
     public static final String LINES = "caddy.ship.lines";
     public static final String BYTES = "caddy.ship.bytes";
     public static final String DEAD_LETTERS = "caddy.ship.dead.letters";
     public static final String LAG = "caddy.ship.lag";
+    /** Net mode, tagged {@code reason}: {@code max-connections} (refused at once) or {@code idle-timeout} (closed when idle). */
+    public static final String CONNECTIONS_REFUSED = "caddy.ship.connections.refused";
 
     private final LongAdder lines = new LongAdder();
     private final LongAdder bytes = new LongAdder();
     private final LongAdder deadLetters = new LongAdder();
+    private final LongAdder connectionsRefused = new LongAdder();
+    private final LongAdder connectionsTimedOut = new LongAdder();
     private volatile LongSupplier lag = () -> 0;
     private volatile String position = "-";
     private volatile LongSupplier connections;
@@ -38,6 +42,11 @@ public final class ShipMetrics {
                 .description("lines sent to the dead-letter topic instead (longer than --max-line-bytes)").register(registry);
         Gauge.builder(LAG, this, ShipMetrics::lagBytes).baseUnit("bytes")
                 .description("bytes of the log not yet acknowledged by Kafka: unread, or read and in flight").register(registry);
+        String refused = "net mode: connections the shipper closed, as soon as accepted past --max-connections or idle past --idle-timeout";
+        FunctionCounter.builder(CONNECTIONS_REFUSED, connectionsRefused, LongAdder::doubleValue).tag("reason", "max-connections")
+                .description(refused).register(registry);
+        FunctionCounter.builder(CONNECTIONS_REFUSED, connectionsTimedOut, LongAdder::doubleValue).tag("reason", "idle-timeout")
+                .description(refused).register(registry);
     }
 
     public long lines() {
@@ -52,6 +61,16 @@ public final class ShipMetrics {
         return deadLetters.sum();
     }
 
+    /** Net mode: connections closed as soon as accepted, because --max-connections were open. */
+    public long connectionsRefused() {
+        return connectionsRefused.sum();
+    }
+
+    /** Net mode: connections closed after sending nothing for --idle-timeout. */
+    public long connectionsTimedOut() {
+        return connectionsTimedOut.sum();
+    }
+
     public long lagBytes() {
         return lag.getAsLong();
     }
@@ -63,6 +82,14 @@ public final class ShipMetrics {
 
     void deadLettered() {
         deadLetters.increment();
+    }
+
+    void connectionRefused() {
+        connectionsRefused.increment();
+    }
+
+    void connectionTimedOut() {
+        connectionsTimedOut.increment();
     }
 
     void lag(LongSupplier supplier) {

@@ -2,7 +2,11 @@ package dev.caddylightstep.ship;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -18,15 +22,21 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
-/** Net mode takes Caddy's `net` log writer: several senders at once, lines cut anywhere by the writes. */
+/**
+ * Net mode takes Caddy's `net` log writer: several senders at once, lines cut anywhere by the writes; and, as
+ * anyone who reaches the port can connect, loopback unless told otherwise, a bounded number of connections, and
+ * idle ones closed.
+ */
 class ShipNetModeTest {
     private static EmbeddedKafka kafka;
 
     @BeforeAll
     static void startKafka() {
         kafka = EmbeddedKafka.builder().build().start();
-        kafka.createTopics(List.of(new NewTopic("net.access", 1, (short) 1), new NewTopic("net.dlq", 1, (short) 1)));
+        kafka.createTopics(List.of(new NewTopic("net.access", 1, (short) 1), new NewTopic("net.dlq", 1, (short) 1),
+                new NewTopic("limit.access", 1, (short) 1), new NewTopic("idle.access", 1, (short) 1)));
     }
 
     @AfterAll
@@ -57,6 +67,120 @@ class ShipNetModeTest {
             // one connection's lines keep their order
             assertThat(arrived.stream().filter(first::contains).toList()).containsExactlyElementsOf(first);
             assertThat(arrived.stream().filter(second::contains).toList()).containsExactlyElementsOf(second);
+        }
+    }
+
+    @Test
+    void aPortAloneListensOnLoopbackAndOtherAddressesMustBeNamed() throws Exception {
+        assertThat(ShipCommand.parseListen("5140")).isEqualTo(new InetSocketAddress("127.0.0.1", 5140));
+        assertThat(ShipCommand.parseListen(":5140")).isEqualTo(new InetSocketAddress("127.0.0.1", 5140));
+        assertThat(ShipCommand.parseListen("0.0.0.0:5140").getAddress().isAnyLocalAddress()).isTrue();
+        assertThat(ShipCommand.parseListen("[::]:5140").getAddress().isAnyLocalAddress()).isTrue();
+        try (InProcessShipper shipper = InProcessShipper.start("--listen", "0", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--topic", "net.access", "--set", "caddy.topic.access-dlq=net.dlq", "--progress-interval", "0")) {
+            assertThat(shipper.awaitListening(Duration.ofSeconds(30)).getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+            assertThat(shipper.stop()).isZero();
+        }
+    }
+
+    @Test
+    void aThousandConnectionsGetSixtyFourServedAndTheRestAreClosedAtOnceWithAWarning() throws Exception {
+        List<String> lines = NumberedLines.of(128, 70_000);
+        List<Socket> sockets = new ArrayList<>();
+        try (CapturedLog log = new CapturedLog();
+                InProcessShipper shipper = InProcessShipper.start("--listen", "127.0.0.1:0", "--bootstrap-servers", kafka.bootstrapServers(),
+                        "--topic", "limit.access", "--set", "caddy.topic.access-dlq=net.dlq", "--progress-interval", "0")) {
+            InetSocketAddress address = shipper.awaitListening(Duration.ofSeconds(30));
+            for (int i = 0; i < 64; i++) {
+                sockets.add(connect(address));
+                write(sockets.get(i), lines.get(i) + "\n");
+            }
+            // every one of the 64 accepted and served before the others connect
+            TopicReader.values(kafka.bootstrapServers(), "limit.access", 64, Duration.ofSeconds(60));
+            for (int i = 64; i < 1_000; i++) {
+                sockets.add(connect(address));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (shipper.command().metrics().connectionsRefused() < 936 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(shipper.command().metrics().connectionsRefused()).isEqualTo(936);
+            for (Socket refused : sockets.subList(64, 1_000)) {
+                assertThat(readUntilClosed(refused)).isEqualTo(-1);
+            }
+            for (int i = 0; i < 64; i++) {
+                write(sockets.get(i), lines.get(64 + i) + "\n");
+            }
+            List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "limit.access", 128, Duration.ofSeconds(60));
+            assertThat(shipper.stop()).isZero();
+
+            assertThat(arrived).containsExactlyInAnyOrderElementsOf(lines);
+            List<String> warnings = log.lines(Level.WARN);
+            assertThat(warnings.get(0)).isEqualTo("refused tcp://127.0.0.1:" + sockets.get(64).getLocalPort()
+                    + ": 64 connections are open, as many as --max-connections 64 allows; closed it at once");
+            assertThat(warnings).hasSizeLessThan(936);
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void aConnectionIdlePastTheTimeoutIsClosedAndCounted() throws Exception {
+        String line = NumberedLines.of(1, 90_000).get(0);
+        try (CapturedLog log = new CapturedLog();
+                InProcessShipper shipper = InProcessShipper.start("--listen", "127.0.0.1:0", "--idle-timeout", "1s",
+                        "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "idle.access", "--set", "caddy.topic.access-dlq=net.dlq",
+                        "--progress-interval", "0");
+                Socket socket = connect(shipper.awaitListening(Duration.ofSeconds(30)))) {
+            write(socket, line + "\n");
+
+            assertThat(readUntilClosed(socket)).isEqualTo(-1);
+            assertThat(TopicReader.values(kafka.bootstrapServers(), "idle.access", 1, Duration.ofSeconds(30))).containsExactly(line);
+            assertThat(shipper.command().metrics().connectionsTimedOut()).isEqualTo(1);
+            assertThat(log.lines(Level.INFO)).contains("closing tcp://127.0.0.1:" + socket.getLocalPort() + ": nothing received for 1s (--idle-timeout)");
+            assertThat(shipper.stop()).isZero();
+        }
+    }
+
+    private static Socket connect(InetSocketAddress address) throws Exception {
+        Socket socket = new Socket(address.getAddress(), address.getPort());
+        socket.setSoTimeout((int) Duration.ofSeconds(60).toMillis());
+        return socket;
+    }
+
+    private static void write(Socket socket, String text) throws Exception {
+        OutputStream out = socket.getOutputStream();
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** -1 once the shipper closed the connection; a connection it keeps open fails the read after a minute. */
+    private static int readUntilClosed(Socket socket) throws Exception {
+        InputStream in = socket.getInputStream();
+        return in.read();
+    }
+
+    /** The shipper's net-mode log lines, as an operator reads them. */
+    private static final class CapturedLog implements AutoCloseable {
+        private final ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(NetListener.class);
+        private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+        CapturedLog() {
+            appender.start();
+            logger.addAppender(appender);
+        }
+
+        List<String> lines(Level level) {
+            synchronized (appender.list) {
+                return appender.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
+            }
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(appender);
         }
     }
 
