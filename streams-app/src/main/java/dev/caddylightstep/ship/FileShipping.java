@@ -151,6 +151,11 @@ final class FileShipping {
             AckWindow.Entry entry = window.add(file, end, prefixLength);
             producer.sendTooLong(prefix, length, file.path().toString(), start, () -> window.acknowledged(entry));
         }
+
+        @Override
+        public void truncated(long lostBytes) {
+            metrics.truncated(lostBytes);
+        }
     }
 
     /** Unwinds a read that waits for room in the window when the shipper is asked to stop. */

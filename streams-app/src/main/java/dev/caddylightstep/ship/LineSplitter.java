@@ -34,6 +34,11 @@ final class LineSplitter {
         this.position = startOffset;
     }
 
+    /** The offset where the line not yet complete starts: after the last whole line. */
+    long lineStart() {
+        return lineStart;
+    }
+
     /** The offset after the last byte fed. */
     long position() {
         return position;

@@ -13,6 +13,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * faster than the follower (read from its .gz if Caddy already compressed it), otherwise the new live file.
  * Files are recognised by file key and {@link Fingerprint}, so a restart finds its checkpointed file under its
  * rotated name, or inside its .gz.
+ *
+ * <p>A live file truncated in place (logrotate's copytruncate) keeps its file key, and a busy writer may have
+ * refilled it past the read position before the next look, so its size does not tell either: after every read of
+ * the live file, its first bytes are compared with those read from it, and the bytes just read are used only if
+ * they are the same. Otherwise the file is read again from offset 0, and what of its old content was not read is
+ * said in a warning.
  */
 final class LogFollower implements Closeable {
     /** Receives the lines with the file they are in; the buffer is only valid during the call. */
@@ -32,6 +39,9 @@ final class LogFollower implements Closeable {
         void line(LogFile file, byte[] buffer, int offset, int length, long start, long end);
 
         void tooLong(LogFile file, byte[] buffer, int offset, int prefixLength, long length, long start, long end);
+
+        /** The live file was truncated in place and is read again from its start; at least {@code lostBytes} of its old content were not read. */
+        void truncated(long lostBytes);
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(LogFollower.class);
@@ -133,7 +143,14 @@ final class LogFollower implements Closeable {
             return 0;
         }
         forwarding.target = out;
+        long readFrom = current.position;
         int n = current.read(buffer);
+        // checked after the read and before its bytes are used: read from a file truncated and refilled meanwhile,
+        // they are the middle of its new content, starting with a torn line
+        if (current.live && current.truncatedInPlace()) {
+            restartTruncated(readFrom, out);
+            return 1;
+        }
         if (n > 0) {
             splitter.feed(buffer, 0, n, forwarding);
             publish();
@@ -142,9 +159,6 @@ final class LogFollower implements Closeable {
         if (current.live) {
             FileState now = FileState.of(live);
             if (now != null && now.fileKey.equals(current.fileKey)) {
-                if (now.size < current.position) {
-                    restartTruncated();
-                }
                 return 0;
             }
             // Caddy closes the file, then renames it: every line written before the rename is behind our handle
@@ -194,11 +208,19 @@ final class LogFollower implements Closeable {
         currentIsLive = current != null && current.live;
     }
 
-    private void restartTruncated() throws IOException {
-        LOG.warn("{} is shorter than the {} bytes already read: it was truncated; reading it again from the start", live, current.position);
+    /**
+     * @param readFrom where the read that found the truncation started: what was read from there on is not used
+     */
+    private void restartTruncated(long readFrom, Lines out) throws IOException {
+        long unreadFrom = splitter.lineStart();
+        long lost = Math.max(current.sizeSeen, readFrom) - unreadFrom;
+        LOG.warn("{} was truncated in place (copytruncate?) after {} of its bytes were read; reading it again from offset 0. "
+                + "Its old content from offset {} on was not shipped: {} bytes seen there, and whatever was written after them before the truncation",
+                live, readFrom, unreadFrom, lost);
         OpenLog reopened = OpenLog.live(live, 0);
         current.close();
         use(reopened);
+        out.truncated(lost);
     }
 
     private boolean openSuccessor() throws IOException {
@@ -336,12 +358,15 @@ final class LogFollower implements Closeable {
         final Instant openedAt = Instant.now();
         /** Its size when opened; 0 for a .gz, whose uncompressed size is unknown. */
         final long size;
+        /** Its size at the last look that found its first bytes unchanged: its old content was at least this long. */
+        long sizeSeen;
         boolean live;
         long position;
         private final FileChannel channel;
         private final InputStream gzipStream;
         private final byte[] head = new byte[Fingerprint.LENGTH];
         private int headLength;
+        private final ByteBuffer headNow = ByteBuffer.allocate(Fingerprint.LENGTH);
         private LogFile identity;
 
         private OpenLog(Path path, String fileKey, FileChannel channel, InputStream gzipStream, boolean live) throws IOException {
@@ -352,6 +377,7 @@ final class LogFollower implements Closeable {
             this.gzip = gzipStream != null;
             this.live = live;
             this.size = channel != null ? channel.size() : 0;
+            this.sizeSeen = size;
         }
 
         /** Opens the live file; a rename between the look and the open is noticed and the open retried. */
@@ -441,6 +467,28 @@ final class LogFollower implements Closeable {
             }
             position += n;
             return n;
+        }
+
+        /**
+         * Whether the file is no longer the one read: shorter than what was read of it, or starting with other bytes
+         * than those read (the same file key, so truncated in place, and maybe refilled further than was read).
+         */
+        boolean truncatedInPlace() throws IOException {
+            long sizeNow = channel.size();
+            if (sizeNow < position || !startsWithHead()) {
+                return true;
+            }
+            // looked at before the head: the head unchanged after it, the file had this much of its old content
+            sizeSeen = sizeNow;
+            return false;
+        }
+
+        private boolean startsWithHead() throws IOException {
+            headNow.clear().limit(headLength);
+            while (headNow.hasRemaining() && channel.read(headNow, headNow.position()) > 0) {
+                // positional reads until the head is in
+            }
+            return headNow.position() == headLength && Arrays.equals(head, 0, headLength, headNow.array(), 0, headLength);
         }
 
         LogFile identity() {

@@ -10,8 +10,9 @@ import java.util.function.LongSupplier;
  * The shipper's counters, read by its progress line and, once bound to a registry, by Micrometer. Meter names
  * follow Micrometer's dotted convention; a Prometheus registry exposes them as
  * {@code caddy_ship_lines_total}, {@code caddy_ship_bytes_total}, {@code caddy_ship_dead_letters_total},
- * {@code caddy_ship_lag_bytes} and {@code caddy_ship_connections_refused_total}. Lines and bytes count what Kafka
- * acknowledged on the access topic; bytes are the lines' own bytes, without the newline.
+ * {@code caddy_ship_lag_bytes}, {@code caddy_ship_truncations_total}, {@code caddy_ship_lost_bytes_total} and
+ * {@code caddy_ship_connections_refused_total}. Lines and bytes count what Kafka acknowledged on the access
+ * topic; bytes are the lines' own bytes, without the newline.
  */
 public final class ShipMetrics {
     public static final String LINES = "caddy.ship.lines";
@@ -20,12 +21,17 @@ public final class ShipMetrics {
     public static final String LAG = "caddy.ship.lag";
     /** Net mode, tagged {@code reason}: {@code max-connections} (refused at once) or {@code idle-timeout} (closed when idle). */
     public static final String CONNECTIONS_REFUSED = "caddy.ship.connections.refused";
+    /** File mode: the live file truncated in place (logrotate's copytruncate), and what of its old content was not read. */
+    public static final String TRUNCATIONS = "caddy.ship.truncations";
+    public static final String LOST_BYTES = "caddy.ship.lost.bytes";
 
     private final LongAdder lines = new LongAdder();
     private final LongAdder bytes = new LongAdder();
     private final LongAdder deadLetters = new LongAdder();
     private final LongAdder connectionsRefused = new LongAdder();
     private final LongAdder connectionsTimedOut = new LongAdder();
+    private final LongAdder truncations = new LongAdder();
+    private final LongAdder lostBytes = new LongAdder();
     private volatile LongSupplier lag = () -> 0;
     private volatile String position = "-";
     private volatile LongSupplier connections;
@@ -42,6 +48,10 @@ public final class ShipMetrics {
                 .description("lines sent to the dead-letter topic instead (longer than --max-line-bytes)").register(registry);
         Gauge.builder(LAG, this, ShipMetrics::lagBytes).baseUnit("bytes")
                 .description("bytes of the log not yet acknowledged by Kafka: unread, or read and in flight").register(registry);
+        FunctionCounter.builder(TRUNCATIONS, truncations, LongAdder::doubleValue)
+                .description("times the live file was truncated in place (copytruncate) and read again from offset 0").register(registry);
+        FunctionCounter.builder(LOST_BYTES, lostBytes, LongAdder::doubleValue).baseUnit("bytes")
+                .description("bytes of a file's old content not read before it was truncated in place, at least").register(registry);
         String refused = "net mode: connections the shipper closed, as soon as accepted past --max-connections or idle past --idle-timeout";
         FunctionCounter.builder(CONNECTIONS_REFUSED, connectionsRefused, LongAdder::doubleValue).tag("reason", "max-connections")
                 .description(refused).register(registry);
@@ -71,6 +81,16 @@ public final class ShipMetrics {
         return connectionsTimedOut.sum();
     }
 
+    /** File mode: how often the live file was truncated in place. */
+    public long truncations() {
+        return truncations.sum();
+    }
+
+    /** File mode: bytes of truncated files' old content that were not read, at least. */
+    public long lostBytes() {
+        return lostBytes.sum();
+    }
+
     public long lagBytes() {
         return lag.getAsLong();
     }
@@ -82,6 +102,11 @@ public final class ShipMetrics {
 
     void deadLettered() {
         deadLetters.increment();
+    }
+
+    void truncated(long lost) {
+        truncations.increment();
+        lostBytes.add(lost);
     }
 
     void connectionRefused() {

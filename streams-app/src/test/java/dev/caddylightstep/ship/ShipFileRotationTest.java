@@ -3,9 +3,14 @@ package dev.caddylightstep.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
@@ -13,7 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shipper follows a log through Caddy-style rolling while it runs, and every line arrives once, in order. */
+/**
+ * The shipper follows a log through Caddy-style rolling while it runs, and every line arrives once, in order; and
+ * through logrotate's copytruncate, from the start of the file's new content.
+ */
 class ShipFileRotationTest {
     private static EmbeddedKafka kafka;
 
@@ -24,7 +32,7 @@ class ShipFileRotationTest {
     static void startKafka() {
         kafka = EmbeddedKafka.builder().build().start();
         kafka.createTopics(List.of(new NewTopic("rotation.access", 1, (short) 1), new NewTopic("rotation.dlq", 1, (short) 1),
-                new NewTopic("burst.access", 1, (short) 1)));
+                new NewTopic("burst.access", 1, (short) 1), new NewTopic("truncate.access", 1, (short) 1)));
     }
 
     @AfterAll
@@ -93,5 +101,43 @@ class ShipFileRotationTest {
                 assertThat(arrived).containsExactlyElementsOf(lines);
             }
         }
+    }
+
+    @Test
+    void aFileTruncatedInPlaceAndRefilledPastTheReadPositionIsReadAgainFromItsStart() throws Exception {
+        List<String> before = NumberedLines.of(200, 100_000);
+        // more bytes than before: by the shipper's next look, the file is longer than what it had read
+        List<String> after = NumberedLines.of(400, 200_000);
+        Path live = dir.resolve("copied.log");
+        // Caddy keeps its log open in append mode: after the truncation its next write lands at the new end, offset 0
+        try (OutputStream caddy = Files.newOutputStream(live, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                InProcessShipper shipper = InProcessShipper.start("--file", live.toString(), "--from-beginning",
+                        "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "truncate.access",
+                        "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0")) {
+            shipper.awaitFollowing(live);
+            caddy.write(text(before));
+            caddy.flush();
+            TopicReader.values(kafka.bootstrapServers(), "truncate.access", before.size(), Duration.ofSeconds(30));
+            // logrotate's copytruncate: copy the file, then truncate it in place; a busy Caddy refills it at once
+            Files.copy(live, dir.resolve("copied.log.1"));
+            try (FileChannel logrotate = FileChannel.open(live, StandardOpenOption.WRITE)) {
+                logrotate.truncate(0);
+                caddy.write(text(after));
+                caddy.flush();
+            }
+            List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "truncate.access", before.size() + after.size(),
+                    Duration.ofSeconds(30));
+            assertThat(shipper.stop()).isZero();
+
+            List<String> expected = new ArrayList<>(before);
+            expected.addAll(after);
+            assertThat(arrived).containsExactlyElementsOf(expected);
+            assertThat(shipper.command().metrics().truncations()).isEqualTo(1);
+            assertThat(shipper.command().metrics().lostBytes()).isZero();
+        }
+    }
+
+    private static byte[] text(List<String> lines) {
+        return (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 }
