@@ -39,6 +39,11 @@ final class LineSplitter {
         return lineStart;
     }
 
+    /** Whether the bytes fed end in the middle of a line: a piece of one is held, or an over-long one is being skipped. */
+    boolean midLine() {
+        return partialLength > 0 || overLength >= 0;
+    }
+
     /** The offset after the last byte fed. */
     long position() {
         return position;

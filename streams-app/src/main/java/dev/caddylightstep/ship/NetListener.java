@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Anyone who reaches the port can connect, so what a connection can take is bounded: at most
  * {@code maxConnections} are served at once (one more is closed as soon as it is accepted), each holds at most
- * a line of {@code maxLineBytes} besides its read buffer, and one that sends nothing for {@code idleTimeout} is
- * closed. Refusals and closes are counted in {@link ShipMetrics} and logged at most once per
+ * a line of {@code maxLineBytes} besides its read buffer, and one that stops in the middle of a line for
+ * {@code idleTimeout} is closed (its piece goes on, and the pipeline dead-letters it as truncated). A connection
+ * idle between lines stays open: Caddy's net writer keeps one connection for as long as it runs, and Caddy 2.6.2
+ * loses the first line it writes after the shipper closed it (and those until 10 s after its last dial). Refusals and closes are counted in {@link ShipMetrics} and logged at most once per
  * {@link #LOG_INTERVAL_SECONDS} seconds each, so that a flood of connections cannot flood the log.
  */
 final class NetListener implements Closeable {
@@ -137,14 +139,22 @@ final class NetListener implements Closeable {
         byte[] buffer = new byte[CHUNK];
         try (socket; InputStream in = socket.getInputStream()) {
             socket.setSoTimeout(Math.toIntExact(idleTimeout.toMillis()));
-            try {
+            while (true) {
                 int n;
-                while ((n = in.read(buffer)) > 0) {
-                    splitter.feed(buffer, 0, n, sending);
+                try {
+                    n = in.read(buffer);
+                } catch (SocketTimeoutException e) {
+                    if (!splitter.midLine()) {
+                        continue;
+                    }
+                    timedOut(source);
+                    break;
                 }
-                LOG.info("{} disconnected after {} bytes", source, splitter.position());
-            } catch (SocketTimeoutException e) {
-                timedOut(source);
+                if (n <= 0) {
+                    LOG.info("{} disconnected after {} bytes", source, splitter.position());
+                    break;
+                }
+                splitter.feed(buffer, 0, n, sending);
             }
             // a sender that went away mid-line: the pipeline dead-letters the piece as truncated
             splitter.finish(sending);
@@ -163,7 +173,7 @@ final class NetListener implements Closeable {
         metrics.connectionTimedOut();
         long unlogged = idleLines.take();
         if (unlogged >= 0) {
-            LOG.info("closing {}: nothing received for {} (--idle-timeout){}", source, describe(idleTimeout),
+            LOG.info("closing {}: nothing received for {} in the middle of a line (--idle-timeout){}", source, describe(idleTimeout),
                     unloggedSince(unlogged, "closed as idle"));
         }
     }

@@ -64,10 +64,10 @@ public final class ShipCommand implements Callable<Integer> {
                     + "counted and logged (one warning every " + NetListener.LOG_INTERVAL_SECONDS + " s at most) (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "10m",
-            description = "Net mode: a connection that sends nothing for this long is closed, e.g. 30s, 10m, 1h. "
-                    + "Caddy's net writer dials again once a write fails, but Caddy 2.6.2 loses the first line it writes after the close, "
-                    + "and the next ones until 10 s have passed since it last dialled: choose more than Caddy's longest quiet time "
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1m",
+            description = "Net mode: a connection that stops in the middle of a line for this long is closed, e.g. 30s, 1m, 1h; "
+                    + "its piece is dead-lettered as truncated. A connection idle between lines stays open: Caddy's net writer "
+                    + "writes whole lines and keeps its connection, and Caddy 2.6.2 loses the first line it writes after a close "
                     + "(default: ${DEFAULT-VALUE}).")
     String idleTimeout;
 

@@ -36,7 +36,8 @@ class ShipNetModeTest {
     static void startKafka() {
         kafka = EmbeddedKafka.builder().build().start();
         kafka.createTopics(List.of(new NewTopic("net.access", 1, (short) 1), new NewTopic("net.dlq", 1, (short) 1),
-                new NewTopic("limit.access", 1, (short) 1), new NewTopic("idle.access", 1, (short) 1)));
+                new NewTopic("limit.access", 1, (short) 1), new NewTopic("idle.access", 1, (short) 1),
+                new NewTopic("quiet.access", 1, (short) 1)));
     }
 
     @AfterAll
@@ -126,20 +127,41 @@ class ShipNetModeTest {
         }
     }
 
+    /** A sender that stops mid-line holds up to a line's worth of the shipper's memory: it is closed, its piece goes on. */
     @Test
-    void aConnectionIdlePastTheTimeoutIsClosedAndCounted() throws Exception {
-        String line = NumberedLines.of(1, 90_000).get(0);
+    void aConnectionIdleInTheMiddleOfALineIsClosedAndCounted() throws Exception {
+        List<String> lines = NumberedLines.of(2, 90_000);
+        String piece = lines.get(1).substring(0, lines.get(1).length() / 2);
         try (CapturedLog log = new CapturedLog();
                 InProcessShipper shipper = InProcessShipper.start("--listen", "127.0.0.1:0", "--idle-timeout", "1s",
                         "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "idle.access", "--set", "caddy.topic.access-dlq=net.dlq",
                         "--progress-interval", "0");
                 Socket socket = connect(shipper.awaitListening(Duration.ofSeconds(30)))) {
-            write(socket, line + "\n");
+            write(socket, lines.get(0) + "\n" + piece);
 
             assertThat(readUntilClosed(socket)).isEqualTo(-1);
-            assertThat(TopicReader.values(kafka.bootstrapServers(), "idle.access", 1, Duration.ofSeconds(30))).containsExactly(line);
+            assertThat(TopicReader.values(kafka.bootstrapServers(), "idle.access", 2, Duration.ofSeconds(30))).containsExactly(lines.get(0), piece);
             assertThat(shipper.command().metrics().connectionsTimedOut()).isEqualTo(1);
-            assertThat(log.lines(Level.INFO)).contains("closing tcp://127.0.0.1:" + socket.getLocalPort() + ": nothing received for 1s (--idle-timeout)");
+            assertThat(log.lines(Level.INFO)).contains("closing tcp://127.0.0.1:" + socket.getLocalPort()
+                    + ": nothing received for 1s in the middle of a line (--idle-timeout)");
+            assertThat(shipper.stop()).isZero();
+        }
+    }
+
+    /** Caddy's net writer keeps its connection through quiet hours, and loses a line if the shipper closed it. */
+    @Test
+    void aConnectionIdleBetweenLinesStaysOpen() throws Exception {
+        List<String> lines = NumberedLines.of(2, 90_000);
+        try (InProcessShipper shipper = InProcessShipper.start("--listen", "127.0.0.1:0", "--idle-timeout", "1s",
+                        "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "quiet.access", "--set", "caddy.topic.access-dlq=net.dlq",
+                        "--progress-interval", "0");
+                Socket socket = connect(shipper.awaitListening(Duration.ofSeconds(30)))) {
+            write(socket, lines.get(0) + "\n");
+            Thread.sleep(2_500);
+            write(socket, lines.get(1) + "\n");
+
+            assertThat(TopicReader.values(kafka.bootstrapServers(), "quiet.access", 2, Duration.ofSeconds(30))).containsExactlyElementsOf(lines);
+            assertThat(shipper.command().metrics().connectionsTimedOut()).isZero();
             assertThat(shipper.stop()).isZero();
         }
     }
