@@ -101,6 +101,13 @@ public final class Demo {
                 Thread shipping = daemon(source, "demo-source");
                 printWelcome(kafka, app, target, source);
                 Summary summary = await(app, source, watch);
+                // where the summary's dead letters went, for the operator; scripts read the summary line
+                if (summary.deadLetters() > 0) {
+                    out.println("dead letters by reason: " + watch.lineDeadLettersByReason());
+                }
+                if (watch.unwindowedRequests() > 0) {
+                    out.println("requests in no window: " + watch.unwindowedRequests() + " (logged after their window closed: dead letters with reason late)");
+                }
                 shipping.interrupt();
                 watch.close();
                 watching.join(10_000);
@@ -161,17 +168,18 @@ public final class Demo {
         }
     }
 
-    /** Every line ended somewhere, every span was acknowledged, every request is in a window or dead-lettered as late. */
+    /** Every line ended somewhere, every span on the topic was acknowledged, every request is in a window or dead-lettered as late. */
     private static boolean isComplete(Application app, TopicWatch watch, Summary s) {
-        boolean processed = s.requests() + s.skipped() + watch.parseDeadLetters() == s.lines();
-        boolean exported = app.forwarder().map(f -> f.acknowledgedSpans() >= s.requests() && f.isIdle()).orElse(true);
-        boolean aggregated = watch.aggregatedRequests() + watch.lateLines() == s.requests();
+        boolean processed = s.requests() + s.skipped() + s.deadLetters() == s.lines();
+        boolean exported = app.forwarder().map(f -> f.acknowledgedSpans() >= watch.spans() && f.isIdle()).orElse(true);
+        boolean aggregated = watch.aggregatedRequests() + watch.unwindowedRequests() == s.requests();
         return processed && exported && aggregated;
     }
 
+    /** lines = requests + skipped + dead letters: a late request is a request (it has its span), not a dead letter. */
     private static Summary summary(Application app, LineSource source, TopicWatch watch) {
         long spans = app.forwarder().map(SpanForwarder::acknowledgedSpans).orElse(0L);
-        return new Summary(source.lines(), watch.spans(), skipped(app), watch.deadLetters(), spans, watch.windows());
+        return new Summary(source.lines(), watch.requests(), skipped(app), watch.lineDeadLetters(), spans, watch.windows());
     }
 
     private static long skipped(Application app) {

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -31,9 +32,13 @@ final class TopicWatch implements Runnable, AutoCloseable {
     private final Topics topics;
     private final BufferedWriter aggregatesOut;
     private final AtomicLong spans = new AtomicLong();
-    private final AtomicLong parseDeadLetters = new AtomicLong();
-    private final AtomicLong lateLines = new AtomicLong();
-    private final AtomicLong otherDeadLetters = new AtomicLong();
+    /** Dead letters of lines that never became a request: the shipper's, the parser's, the stages' before the span. */
+    private final AtomicLong lineDeadLetters = new AtomicLong();
+    /** Requests whose span is a dead letter (too large, or the span stage failed): they are in their windows. */
+    private final AtomicLong spanDeadLetters = new AtomicLong();
+    /** Requests in no window: late lines, and the requests of partials that came after their window was purged. */
+    private final AtomicLong unwindowedRequests = new AtomicLong();
+    private final Map<String, Long> deadLettersByReason = new ConcurrentHashMap<>();
     private final Map<String, Long> latestCounts = new ConcurrentHashMap<>();
     private volatile boolean running = true;
 
@@ -89,8 +94,7 @@ final class TopicWatch implements Runnable, AutoCloseable {
         if (record.topic().equals(topics.spans().name())) {
             spans.incrementAndGet();
         } else if (record.topic().equals(topics.accessDeadLetters().name())) {
-            String stage = DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.STAGE);
-            ("parse".equals(stage) ? parseDeadLetters : "aggregate".equals(stage) ? lateLines : otherDeadLetters).incrementAndGet();
+            deadLetter(record);
         } else {
             LatencyAggregateRecord window = topics.latencyByGroup().valueSerde().deserializer().deserialize(record.topic(), record.value());
             latestCounts.put(window.getGroup() + "@" + window.getWindowStartMs(), window.getCount());
@@ -101,22 +105,48 @@ final class TopicWatch implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * A dead letter is a line's, a span's or a window's, by the stage that wrote it: the windows are made beside the
+     * spans, so a request whose span failed is still in its window, and a late one still has its span.
+     */
+    private void deadLetter(ConsumerRecord<byte[], byte[]> record) throws IOException {
+        String stage = String.valueOf(DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.STAGE));
+        switch (stage) {
+            case "aggregate" -> unwindowedRequests.incrementAndGet();
+            // a partial after its window was purged: its dead letter says how many requests it held
+            case "merge" -> unwindowedRequests.addAndGet(AggregateJson.JSON.readTree(record.value()).path("requests").asLong());
+            case "span" -> spanDeadLetters.incrementAndGet();
+            default -> {
+                lineDeadLetters.incrementAndGet();
+                deadLettersByReason.merge(String.valueOf(DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.REASON)), 1L, Long::sum);
+            }
+        }
+    }
+
     long spans() {
         return spans.get();
     }
 
-    /** Every dead letter of the access topic: the shipper's, the parser's, late lines, and Kafka Streams' handlers'. */
-    long deadLetters() {
-        return parseDeadLetters.get() + lateLines.get() + otherDeadLetters.get();
+    /** Requests: those with a span on the spans topic, and those whose span is a dead letter. */
+    long requests() {
+        return spans.get() + spanDeadLetters.get();
     }
 
-    /** Lines that never became a request: dead-lettered by the shipper (too long), the parser or Kafka Streams' handlers. */
-    long parseDeadLetters() {
-        return parseDeadLetters.get() + otherDeadLetters.get();
+    /** Lines that never became a request: dead-lettered by the shipper (too long), the parser, or a stage before the span. */
+    long lineDeadLetters() {
+        return lineDeadLetters.get();
     }
 
-    long lateLines() {
-        return lateLines.get();
+    /** The line dead letters by reason, e.g. invalid-value=2 line-too-long=1, in the reasons' order. */
+    String lineDeadLettersByReason() {
+        StringBuilder text = new StringBuilder();
+        new TreeMap<>(deadLettersByReason).forEach((reason, count) -> text.append(text.length() == 0 ? "" : " ").append(reason).append('=').append(count));
+        return text.toString();
+    }
+
+    /** Requests in no window: late, or in a partial that came after its window was purged. */
+    long unwindowedRequests() {
+        return unwindowedRequests.get();
     }
 
     long windows() {

@@ -106,4 +106,104 @@ class DemoCommandTest {
         values.add(value);
         return CaddyCapture.write(node);
     }
+
+    private static long tsMillis(String line) {
+        return CaddyCapture.tree(line).get("ts").decimalValue().movePointRight(3).longValue();
+    }
+
+    private static String at(String line, long epochMillis) {
+        return CaddyCapture.withField(line, "ts", java.math.BigDecimal.valueOf(epochMillis).movePointLeft(3));
+    }
+
+    /** The group a line's request joins, as the identities file and the anonymous and unknown stand-ins make it. */
+    private static String groupOf(String line, Map<String, String> identities) {
+        String user = CaddyCapture.tree(line).path("user_id").asText("");
+        return user.isEmpty() ? "anonymous" : identities.getOrDefault(user, "unknown");
+    }
+
+    /**
+     * Every hostile line of issue 21 mixed into a real capture: the demo finishes by itself, dead-letters each bad line
+     * with its reason, gives the 150,000-segment request its span, and every other request its span and its window.
+     */
+    @Test
+    void hostileLinesInARealCaptureEachFindTheirPlaceAndTheDemoEnds() throws Exception {
+        List<String> capture = new ArrayList<>(CaddyCapture.lines("access.log"));
+        capture.addAll(CaddyCapture.lines("bulk.log"));
+        String anonymous = CaddyCapture.access(CaddyCapture.request("GET", "/health", 200));
+        long captureStart = tsMillis(capture.get(0));
+        String longPath = "/api/" + "a/".repeat(149_999) + "a";
+
+        List<String> requests = new ArrayList<>(capture);
+        List<String> lines = new ArrayList<>(capture);
+        String longPathLine = CaddyCapture.withRequestField(anonymous, "uri", longPath);
+        lines.add(50, longPathLine);
+        requests.add(longPathLine);
+        for (int at : new int[] {900, 500, 100}) {
+            String ahead = at(capture.get(at), tsMillis(capture.get(at)) + 30 * 60_000);
+            lines.add(at, ahead);
+            requests.add(ahead);
+        }
+        java.util.Random random = new java.util.Random(21);
+        for (int i = 0; i < 1_000; i++) {
+            String probe = at(CaddyCapture.withRequestField(anonymous, "uri", "/" + Long.toString(random.nextLong() & Long.MAX_VALUE, 36)),
+                    captureStart + 5_000 + i);
+            lines.add(1_000, probe);
+            requests.add(probe);
+        }
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put(anonymous.replaceFirst("\"ts\":[0-9.]+", "\"ts\":1e999999999"), "invalid-value");
+        bad.put(anonymous.replaceFirst("\"duration\":[0-9.]+", "\"duration\":1e999999999"), "invalid-value");
+        bad.put(at(anonymous, System.currentTimeMillis() + Duration.ofHours(2).toMillis()), "future");
+        bad.put(withRequestHeader(anonymous, "X-Quotes", "\"".repeat(1_100_000)), "line-too-long");
+        bad.put("{}", "missing-field");
+        int position = 200;
+        for (String line : bad.keySet()) {
+            lines.add(position, line);
+            position += 150;
+        }
+        Path log = Files.write(dir.resolve("access.log"), lines);
+        Map<String, String> identities = Map.of("alice", "engineering", "bob", "sales");
+        Path identitiesFile = Files.writeString(dir.resolve("identities.yaml"), "- {id: alice, group: engineering}\n- {id: bob, group: sales}\n");
+        Path policies = Files.writeString(dir.resolve("policies.yaml"),
+                "- {group: engineering, allow: [\"* /api/**\"], latency_slo_ms: 500}\n- {group: anonymous, allow: [\"GET /**\"], deny: [\"* /api/**\"]}\n");
+        Path aggregates = dir.resolve("aggregates.jsonl");
+
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
+            Map<String, String> env = new HashMap<>();
+            env.put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.baseEndpoint());
+            env.put("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+            ChildProcess demo = ChildProcess.start("demo-hostile", env, "demo", "--caddy-log", log.toString(), "--identities",
+                    identitiesFile.toString(), "--policies", policies.toString(), "--until-idle", "--idle-seconds", "2",
+                    "--aggregates-out", aggregates.toString(), "--http-port", "0");
+            int exit = demo.waitFor(Duration.ofSeconds(300));
+            String output = demo.output();
+            assertThat(exit).as(output).isZero();
+
+            Matcher summary = SUMMARY.matcher(output);
+            assertThat(summary.find()).as(output).isTrue();
+            assertThat(Long.parseLong(summary.group(1))).as("lines").isEqualTo(lines.size());
+            assertThat(Long.parseLong(summary.group(2))).as("requests").isEqualTo(requests.size());
+            assertThat(Long.parseLong(summary.group(3))).as("skipped").isZero();
+            assertThat(Long.parseLong(summary.group(4))).as("dead letters").isEqualTo(bad.size());
+            assertThat(output).contains("dead letters by reason: future=1 invalid-value=2 line-too-long=1 missing-field=1");
+            assertThat(receiver.spans()).hasSize(requests.size());
+            assertThat(receiver.spans()).filteredOn(span -> span.attribute("url.path").map(v -> v.getStringValue()).orElse("").equals(longPath))
+                    .singleElement().satisfies(span -> {
+                        assertThat(span.name()).isEqualTo("GET");
+                        assertThat(span.attribute("edge.policy.decision").orElseThrow().getStringValue()).isEqualTo("deny");
+                    });
+
+            Map<String, Long> expected = new HashMap<>();
+            for (String line : requests) {
+                long ts = tsMillis(line);
+                expected.merge(groupOf(line, identities) + "@" + (ts - Math.floorMod(ts, 60_000L)), 1L, Long::sum);
+            }
+            Map<String, Long> latest = new HashMap<>();
+            for (String json : Files.readAllLines(aggregates)) {
+                JsonNode window = AggregateJson.JSON.readTree(json);
+                latest.put(window.get("group").asText() + "@" + window.get("window_start_ms").asLong(), window.get("count").asLong());
+            }
+            assertThat(latest).as(output).isEqualTo(expected);
+        }
+    }
 }
