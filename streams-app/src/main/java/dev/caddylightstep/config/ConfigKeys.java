@@ -25,6 +25,7 @@ public final class ConfigKeys {
         key("caddy.topic.spans-dlq", "caddy.spans.dlq", "spans the backend rejected as malformed");
         key("caddy.topic.latency-by-group", "caddy.latency.by-group", "windowed aggregates per group");
         key("caddy.topic.latency-by-route", "caddy.latency.by-route", "windowed aggregates per group and route");
+        key("caddy.allow-at-least-once", "false", "true lets processing.guarantee=at_least_once start, although a crash or rebalance then counts requests twice in the windows");
         key("caddy.topics.partitions", "6", "partitions of the topics `topics create` makes");
         key("caddy.topics.replication-factor", "-1", "replication factor of the topics `topics create` makes; -1 = the broker's default");
         key("caddy.log.user-id-field", "user_id", "the field of the authenticated user, if the filter encoder renamed user_id");

@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.kafka.streams.StreamsConfig;
 
 /** Turns raw {@link Settings} into the typed, validated {@link PipelineConfig}. */
 public final class ConfigLoader {
@@ -27,6 +28,7 @@ public final class ConfigLoader {
     }
 
     public static PipelineConfig pipeline(Settings s) {
+        requireExactlyOnce(s);
         Redaction redaction = redaction(s);
         RecordLimit limit = RecordLimit.underRequestSize(maxRequestSize(s));
         return new PipelineConfig(
@@ -56,6 +58,21 @@ public final class ConfigLoader {
         } catch (NumberFormatException e) {
             throw Settings.invalid(key, requestSize.toString(), "a number of bytes");
         }
+    }
+
+    /**
+     * Partial windows travel to their group's task in each commit: only exactly_once_v2 makes a partial and the input
+     * it counts one transaction, so that a crash or a rebalance neither loses nor repeats it.
+     */
+    private static void requireExactlyOnce(Settings s) {
+        boolean allowed = s.flag("caddy.allow-at-least-once");
+        String guarantee = String.valueOf(s.kafka().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).trim();
+        if (allowed || guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
+            return;
+        }
+        throw new ConfigException(StreamsConfig.PROCESSING_GUARANTEE_CONFIG + "=" + guarantee + " is refused: partial windows are sent in each"
+                + " commit, and without exactly_once_v2 a crash or rebalance sends them again, so windows would count requests twice;"
+                + " keep exactly_once_v2, or set caddy.allow-at-least-once=true to accept that");
     }
 
     public static TopicNames topics(Settings s) {

@@ -209,6 +209,16 @@ public final class Settings {
         return parsed;
     }
 
+    /** true or false, in any case. */
+    public boolean flag(String key) {
+        String value = string(key);
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw invalid(key, value, "true or false");
+        };
+    }
+
     /** One of the allowed words, in any case; '-' and '_' are the same. */
     public String choice(String key, String... allowed) {
         String value = string(key);

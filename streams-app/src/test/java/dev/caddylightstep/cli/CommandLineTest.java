@@ -90,4 +90,10 @@ class CommandLineTest {
     void theForwarderRoleWithoutABackendIsRefused() {
         run("run", "--role", "forwarder", "--bootstrap-servers", "127.0.0.1:9").isAOneLineError("--role forwarder needs a backend");
     }
+
+    @Test
+    void atLeastOnceIsRefusedAtStartSayingWhy() {
+        run("run", "--bootstrap-servers", "127.0.0.1:9", "--set", "default.api.timeout.ms=2000", "--set", "processing.guarantee=at_least_once")
+                .isAOneLineError("processing.guarantee=at_least_once is refused", "count requests twice", "caddy.allow-at-least-once=true");
+    }
 }

@@ -105,4 +105,25 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.pipeline(settings).resourceAttributes())
                 .containsEntry("service.name", "edge").containsEntry("deployment.environment", "prod").containsEntry("team", "platform edge");
     }
+
+    @Test
+    void atLeastOnceIsRefusedBecauseWindowsWouldCountTwice() {
+        assertThatThrownBy(() -> ConfigLoader.pipeline(Settings.load(null, Map.of("KAFKA_PROCESSING_GUARANTEE", "at_least_once"), Map.of())))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("processing.guarantee=at_least_once is refused")
+                .hasMessageContaining("count requests twice").hasMessageContaining("caddy.allow-at-least-once=true");
+    }
+
+    @Test
+    void atLeastOnceStartsWhenExplicitlyAllowed() {
+        PipelineConfig config = ConfigLoader.pipeline(Settings.load(null, Map.of("CADDY_ALLOW_AT_LEAST_ONCE", "true"),
+                Map.of("processing.guarantee", "at_least_once")));
+        assertThat(config.kafka()).containsEntry("processing.guarantee", "at_least_once");
+    }
+
+    @Test
+    void allowingAtLeastOnceTakesOnlyTrueOrFalse() {
+        assertThatThrownBy(() -> ConfigLoader.pipeline(Settings.of(Map.of("caddy.allow-at-least-once", "yes"))))
+                .hasMessage("caddy.allow-at-least-once (CADDY_ALLOW_AT_LEAST_ONCE): 'yes' is not true or false");
+    }
 }
