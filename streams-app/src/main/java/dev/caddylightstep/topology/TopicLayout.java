@@ -41,11 +41,15 @@ public final class TopicLayout {
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
                 new NewTopic(names.spans(), p, rf).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                        // the buffer that carries spans through a backend outage
-                        TopicConfig.RETENTION_MS_CONFIG, DAY_MS)),
+                        // the buffer that carries spans through a backend outage: a day from when the span was written,
+                        // not from Caddy's time, which a backlog of lines replayed after an outage puts in the past
+                        TopicConfig.RETENTION_MS_CONFIG, DAY_MS,
+                        TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")),
                 new NewTopic(names.spanDeadLetters(), p, rf).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                        TopicConfig.RETENTION_MS_CONFIG, TWO_WEEKS_MS)),
+                        TopicConfig.RETENTION_MS_CONFIG, TWO_WEEKS_MS,
+                        // span records up to caddy.forward.max-export-bytes (2 MiB by default) plus headers
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, LARGE_RECORDS)),
                 aggregates(names.latencyByGroup(), p, rf),
                 aggregates(names.latencyByRoute(), p, rf));
     }

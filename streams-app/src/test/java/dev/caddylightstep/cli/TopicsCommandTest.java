@@ -1,0 +1,81 @@
+package dev.caddylightstep.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.Records;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code topics create} on a real broker: the topics as TopicLayout makes them, seen from the broker. */
+class TopicsCommandTest {
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void createTopics() {
+        kafka = EmbeddedKafka.builder().build().start();
+        PrintStream out = System.out;
+        try {
+            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            assertThat(Main.execute("topics", "create", "--bootstrap-servers", kafka.bootstrapServers(), "--set", "caddy.topics.partitions=2"))
+                    .isZero();
+        } finally {
+            System.setOut(out);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    private static Config configOf(String topic) throws Exception {
+        try (Admin admin = kafka.admin()) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            return admin.describeConfigs(List.of(resource)).all().get().get(resource);
+        }
+    }
+
+    /**
+     * A span written after a long outage carries the time Caddy logged its request, which may be older than the spans
+     * topic's day of retention: with the log's time, the broker could delete the span before the forwarder reads it.
+     */
+    @Test
+    void aSpanKeepsTheTimeItWasWrittenNotTheTimeCaddyLoggedItsRequest() throws Exception {
+        long weekAgo = System.currentTimeMillis() - Duration.ofDays(7).toMillis();
+        String line = CaddyCapture.withField(CaddyCapture.lines("access.log").get(0), "ts", BigDecimal.valueOf(weekAgo).movePointLeft(3));
+        long beforeWrite = System.currentTimeMillis();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("caddy.spans", null, weekAgo, null, line.getBytes(StandardCharsets.UTF_8))).get();
+        }
+        ConsumerRecord<byte[], byte[]> written = Records.readAtLeast(kafka.bootstrapServers(), "caddy.spans", 1, Duration.ofSeconds(30)).get(0);
+
+        assertThat(written.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
+        assertThat(written.timestamp()).isGreaterThanOrEqualTo(beforeWrite);
+        assertThat(configOf("caddy.spans").get("message.timestamp.type").value()).isEqualTo("LogAppendTime");
+    }
+
+    @Test
+    void theSpansDeadLetterTopicTakesRecordsOfFourMebibytes() throws Exception {
+        assertThat(configOf("caddy.spans.dlq").get("max.message.bytes").value()).isEqualTo(Integer.toString(4 * 1024 * 1024));
+    }
+}
