@@ -4,6 +4,7 @@ import dev.caddylightstep.config.ConfigException;
 import dev.caddylightstep.load.InvalidFileException;
 import dev.caddylightstep.ship.ShipCommand;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Command;
         description = "Caddy access logs to OpenTelemetry spans and per-group latency aggregates, on Kafka Streams.",
         subcommands = {DemoCommand.class, RunCommand.class, LoadCommand.class, TopicsCommand.class, ShipCommand.class})
 public final class Main {
+    private static final EnvironmentSecrets SECRETS = EnvironmentSecrets.of(System.getenv());
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -33,23 +35,29 @@ public final class Main {
     /** A mistyped command line: what is wrong and where to read more, in one line. */
     private static int oneLineUsageError(CommandLine.ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
-        command.getErr().println("error: " + e.getMessage() + " (see: " + command.getCommandSpec().qualifiedName() + " --help)");
+        command.getErr().println(SECRETS.hide("error: " + e.getMessage() + " (see: " + command.getCommandSpec().qualifiedName() + " --help)"));
         return 2;
     }
 
-    /** Errors users can fix are one line naming what and where; anything else is a bug and keeps its trace. */
+    /**
+     * Errors users can fix are one line naming what and where; anything else is a bug and keeps its trace. Whichever
+     * library wrote the message, no secret value of the environment is printed.
+     */
     private static int oneLineError(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
         if (e instanceof ConfigException || e instanceof InvalidFileException || e instanceof UserError) {
-            err.println("error: " + e.getMessage());
+            err.println(SECRETS.hide("error: " + e.getMessage()));
             return 2;
         }
         if (e instanceof org.apache.kafka.common.KafkaException || e instanceof org.apache.kafka.common.errors.ApiException) {
-            err.println("error: Kafka: " + e.getMessage());
+            err.println(SECRETS.hide("error: Kafka: " + e.getMessage()));
             return 3;
         }
-        err.println("error: " + e);
-        e.printStackTrace(err);
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        err.println(SECRETS.hide("error: " + e));
+        err.print(SECRETS.hide(trace.toString()));
+        err.flush();
         return 1;
     }
 

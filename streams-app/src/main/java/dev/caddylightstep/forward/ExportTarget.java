@@ -4,9 +4,13 @@ import dev.caddylightstep.config.ConfigException;
 import dev.caddylightstep.config.Settings;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -16,10 +20,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * Where spans go, from OpenTelemetry's own variables (OTEL_EXPORTER_OTLP_*: endpoint, protocol, headers,
  * compression, timeout, certificates) read by the SDK's autoconfiguration, and LS_ACCESS_TOKEN: when set, it
  * is sent as the lightstep-access-token header, and with no endpoint given the spans go to Lightstep's public
- * ingest. The token is never logged and never part of a message.
+ * ingest. The token and the other headers' values are never logged and never part of a message.
  */
 public final class ExportTarget implements AutoCloseable {
     static final String TOKEN_HEADER = "lightstep-access-token";
+    private static final List<String> HEADER_VARIABLES = List.of("OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
 
     private final AutoConfiguredOpenTelemetrySdk sdk;
     private final SpanExporter exporter;
@@ -51,6 +56,9 @@ public final class ExportTarget implements AutoCloseable {
             throw new ConfigException("OTEL_TRACES_EXPORTER: '" + exporters + "' is not otlp or none: spans are forwarded with OTLP");
         }
         String token = blankToNull(env.get(Settings.LIGHTSTEP_TOKEN));
+        for (String variable : HEADER_VARIABLES) {
+            requireHeaderList(variable, env.get(variable));
+        }
         String endpoint = props.getOrDefault("otel.exporter.otlp.traces.endpoint", props.get("otel.exporter.otlp.endpoint"));
         if (endpoint == null && token == null) {
             return Optional.empty();
@@ -83,7 +91,7 @@ public final class ExportTarget implements AutoCloseable {
                     .disableShutdownHook()
                     .build();
         } catch (RuntimeException e) {
-            throw new ConfigException("OpenTelemetry exporter settings (OTEL_EXPORTER_OTLP_*): " + withoutSecrets(e.getMessage(), token));
+            throw new ConfigException("OpenTelemetry exporter settings (OTEL_EXPORTER_OTLP_*): " + withoutSecrets(e.getMessage(), env, token));
         }
         String description = protocol + " to " + endpoint + (token != null ? " with a Lightstep access token" : "");
         return Optional.of(new ExportTarget(sdk, captured.get(), description));
@@ -94,9 +102,65 @@ public final class ExportTarget implements AutoCloseable {
         return protocol.startsWith("http") ? "https://" + host + "/v1/traces" : "https://" + host + ":443";
     }
 
-    private static String withoutSecrets(String message, String token) {
+    /**
+     * A list of headers as the SDK reads it: name=value entries, comma-separated, values URL-encoded. Checked here
+     * because the SDK's own error quotes the whole list, credentials included; this one names the entry and never shows
+     * a value, nor the text of an entry that has no '=' (it may be a credential pasted alone).
+     */
+    private static void requireHeaderList(String variable, String list) {
+        if (list == null) {
+            return;
+        }
+        int entry = 0;
+        for (String item : list.split(",")) {
+            if (item.isBlank()) {
+                continue;
+            }
+            entry++;
+            int eq = item.indexOf('=');
+            if (eq < 0 || item.substring(0, eq).isBlank() || item.substring(eq + 1).isBlank()) {
+                throw new ConfigException(variable + ": entry " + entry + " is not name=value (header values are never shown)");
+            }
+            try {
+                URLDecoder.decode(item.substring(eq + 1).trim(), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(variable + ": the value of header " + item.substring(0, eq).trim()
+                        + " is not URL-encoded (a '%' must start an escape such as %2C; header values are never shown)");
+            }
+        }
+    }
+
+    /** The SDK's message with the token and every header value, as given and as encoded or decoded, replaced. */
+    private static String withoutSecrets(String message, Map<String, String> env, String token) {
+        List<String> secrets = new ArrayList<>();
+        if (token != null) {
+            secrets.add(token);
+            secrets.add(URLEncoder.encode(token, StandardCharsets.UTF_8));
+        }
+        for (String variable : HEADER_VARIABLES) {
+            String list = env.get(variable);
+            if (list == null) {
+                continue;
+            }
+            secrets.add(list);
+            for (String item : list.split(",")) {
+                int eq = item.indexOf('=');
+                String value = (eq < 0 ? item : item.substring(eq + 1)).trim();
+                secrets.add(value);
+                try {
+                    secrets.add(URLDecoder.decode(value, StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                    // not decodable: only the form given can appear
+                }
+            }
+        }
+        secrets.removeIf(String::isBlank);
+        secrets.sort(Comparator.comparingInt(String::length).reversed());
         String m = String.valueOf(message);
-        return token == null ? m : m.replace(token, "(token)");
+        for (String secret : secrets) {
+            m = m.replace(secret, "(hidden)");
+        }
+        return m;
     }
 
     private static String blankToNull(String s) {
