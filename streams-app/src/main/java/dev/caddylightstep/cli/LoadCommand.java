@@ -14,11 +14,16 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code load identities|policies FILE}: validates a YAML file and writes it to its compacted topic, all or nothing. */
+/** {@code load identities|policies FILE}: validates a YAML file and makes its compacted topic equal it, all or nothing. */
 @Command(name = "load", mixinStandardHelpOptions = true,
-        description = "Load identities.yaml into edge.identities or policies.yaml into edge.policies (all entries or none).")
+        description = {"Make edge.identities equal identities.yaml, or edge.policies equal policies.yaml, in one transaction: "
+                + "entries new or changed are written, and entries the file no longer has are deleted (unless --merge).",
+                "Prints: loaded N, updated M, deleted K. N is the number of entries in the file, M how many were written because "
+                + "the table did not have them or had another value, K how many the table had and the file has not, deleted "
+                + "(always 0 with --merge)."})
 final class LoadCommand implements Callable<Integer> {
     enum Table { identities, policies }
 
@@ -27,6 +32,9 @@ final class LoadCommand implements Callable<Integer> {
 
     @Parameters(index = "1", paramLabel = "FILE", description = "The YAML file.")
     Path file;
+
+    @Option(names = "--merge", description = "Keep the entries of the table that the file does not have: only add and update.")
+    boolean merge;
 
     @Mixin
     SettingsOptions options;
@@ -37,17 +45,18 @@ final class LoadCommand implements Callable<Integer> {
         Settings settings = options.load();
         TopicNames names = ConfigLoader.topics(settings);
         Topics topics = Topics.of(names);
-        int written;
+        TableLoader.Absent absent = merge ? TableLoader.Absent.KEPT : TableLoader.Absent.DELETED;
+        TableLoader.Outcome outcome;
         if (table == Table.identities) {
             List<Identity> identities = IdentitiesFile.read(file);
             Brokers.requireReachable(settings.kafka());
-            written = TableLoader.load(settings.kafka(), topics.identities(), identities, Identity::id);
-            System.out.println("loaded " + written + " identities into " + names.identities());
+            outcome = TableLoader.load(settings.kafka(), topics.identities(), identities, Identity::id, absent);
+            System.out.println(outcome.summary() + " (identities, " + names.identities() + ")");
         } else {
             List<Policy> policies = PoliciesFile.read(file);
             Brokers.requireReachable(settings.kafka());
-            written = TableLoader.load(settings.kafka(), topics.policies(), policies, Policy::group);
-            System.out.println("loaded " + written + " policies into " + names.policies());
+            outcome = TableLoader.load(settings.kafka(), topics.policies(), policies, Policy::group, absent);
+            System.out.println(outcome.summary() + " (policies, " + names.policies() + ")");
         }
         return 0;
     }
