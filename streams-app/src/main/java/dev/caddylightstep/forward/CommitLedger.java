@@ -35,15 +35,24 @@ final class CommitLedger {
     void collectFinished(ToLongFunction<TopicPartition> idlePosition) {
         marks.forEach((partition, queue) -> {
             Mark last = null;
-            while (!queue.isEmpty() && queue.peek().batch().isFinished()) {
-                last = queue.poll();
+            int finished = 0;
+            for (Mark mark : queue) {
+                if (!mark.batch().isFinished()) {
+                    break;
+                }
+                last = mark;
+                finished++;
             }
             if (last == null) {
                 return;
             }
             long next = last.nextOffset();
-            if (queue.isEmpty()) {
+            if (finished == queue.size()) {
+                // may fail (a position Kafka has to be asked for): the marks stay until it is known
                 next = Math.max(next, idlePosition.applyAsLong(partition));
+            }
+            for (int i = 0; i < finished; i++) {
+                queue.poll();
             }
             uncommitted.put(partition, new OffsetAndMetadata(next));
         });

@@ -12,6 +12,7 @@ final class ForwarderMetrics {
     final Counter throttled;
     final Counter rateLimited;
     final Counter deadLettered;
+    final Counter kafkaRetries;
     final Timer exportLatency;
 
     ForwarderMetrics(MeterRegistry registry) {
@@ -21,6 +22,10 @@ final class ForwarderMetrics {
         throttled = Counter.builder("caddy.forward.throttled").description("Export requests the backend refused for its rate limit (429, RESOURCE_EXHAUSTED)").register(registry);
         rateLimited = Counter.builder("caddy.forward.rate.limited.seconds").description("Seconds spent waiting for caddy.forward.max-spans-per-second").register(registry);
         deadLettered = Counter.builder("caddy.forward.spans.dead.lettered").description("Spans sent to the spans dead-letter topic: rejected by the backend as malformed, or too large to export").register(registry);
+        kafkaRetries = Counter.builder("caddy.forward.kafka.retries").description("Kafka operations of the forwarder that failed for a "
+                + "reason that passes (a commit timing out while the group coordinator is away or moves, a broker restarting, a "
+                + "rebalance, a dead letter not yet acknowledged) and were retried after a backoff, or, for the offsets of partitions "
+                + "being revoked, left to their next owner").register(registry);
         exportLatency = Timer.builder("caddy.forward.export.latency").description("Time from sending an export request to its answer").register(registry);
     }
 }

@@ -20,7 +20,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +35,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -70,6 +76,12 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(100).toNanos();
     /** How often the group is heard from while no room is left to consume: rebalances proceed only in poll. */
     private static final long GROUP_POLL_NANOS = Duration.ofMillis(100).toNanos();
+    /** How long one wait for a dead letter's acknowledgement lasts before it counts as a retry (the producer goes on sending). */
+    private static final Duration DEAD_LETTER_WAIT = Duration.ofSeconds(30);
+    /** Room in a produce request for a dead letter's key and headers, as the streams' dead-letter handlers leave. */
+    private static final int DEAD_LETTER_HEADROOM = 64 * 1024;
+    /** caddy.spans.dlq takes records of 4 MiB (TopicLayout); a configured max.request.size wins. */
+    private static final int DEAD_LETTER_REQUEST_SIZE = 4 * 1024 * 1024;
 
     private final ForwarderSettings settings;
     private final SpanExporter exporter;
@@ -96,6 +108,15 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean idle = true;
     private final Map<ExportFailure, Long> lastLogged = new EnumMap<>(ExportFailure.class);
+    private final Map<Class<?>, Long> lastLoggedKafka = new HashMap<>();
+    private final int deadLetterValueLimit;
+    /** Counted down by close(), so that a backoff ends at once. */
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private Duration kafkaBackoff = FIRST_BACKOFF;
+    /** Set while a Kafka failure is being retried; readiness is false meanwhile. */
+    private volatile boolean retryingKafka;
+    /** Set once the group has assigned this forwarder its partitions (none, when there are more forwarders than partitions). */
+    private volatile boolean joined;
 
     public SpanForwarder(ForwarderSettings settings, Map<String, Object> kafka, SpanExporter exporter, String spansTopic,
                          String deadLetterTopic, MeterRegistry registry) {
@@ -115,6 +136,9 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         Map<String, Object> producerProps = new HashMap<>(KafkaClientProperties.producer(kafka));
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, DEAD_LETTER_REQUEST_SIZE);
+        this.deadLetterValueLimit = Math.max(0, Integer.parseInt(String.valueOf(producerProps.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).trim())
+                - DEAD_LETTER_HEADROOM);
         this.deadLetters = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
         this.metrics = new ForwarderMetrics(registry);
         // the consumer's per-partition lag appears once partitions are assigned: look for new metrics every few seconds
@@ -138,32 +162,53 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         return idle;
     }
 
+    /**
+     * Ready once the group has given this forwarder its share of the partitions, and while no Kafka failure is being
+     * retried. A backend that is down does not make it unready: the topic holds the spans meanwhile.
+     */
+    public boolean isReady() {
+        return running && joined && !retryingKafka;
+    }
+
+    /**
+     * Runs until {@link #close()}. A Kafka failure that passes by itself (a commit timing out while the group
+     * coordinator is away or moves, a broker restarting, a rebalance) is retried after a backoff and counted in
+     * caddy_forward_kafka_retries_total. Any other failure (an authorization refused, a bug) ends this method with the
+     * exception, having committed nothing more: whoever runs the forwarder ends the process, and the next one exports
+     * again what was not committed.
+     */
     @Override
     public void run() {
         consumer.subscribe(List.of(spansTopic), new Rebalance());
+        boolean failed = true;
         try {
             while (running) {
-                settleAnswered();
-                expireUnanswered();
-                sendDue();
-                collectFinished();
-                if (System.nanoTime() - lastCommitted >= COMMIT_INTERVAL_NANOS) {
-                    commitCollected();
-                }
-                idle = current.isEmpty() && pending.isEmpty() && inFlight.isEmpty();
-                if (pending.isEmpty() && inFlight.size() < settings.maxInFlight()) {
-                    consume();
-                } else {
-                    awaitRoom();
+                try {
+                    step();
+                } catch (WakeupException e) {
+                    // close() asked while the consumer was busy
+                } catch (KafkaException e) {
+                    if (!running) {
+                        // a dead letter given up on because the forwarder stops: its record stays uncommitted
+                        break;
+                    }
+                    if (!passes(e)) {
+                        throw e;
+                    }
+                    awaitKafka(e);
                 }
             }
-        } catch (WakeupException e) {
-            // close() asked while the consumer was busy
+            failed = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            failed = false;
         } finally {
+            // after a failure, the consumer's close revokes the partitions without committing
+            running = false;
             try {
-                finish();
+                if (!failed) {
+                    finish();
+                }
             } finally {
                 consumer.close(Duration.ofSeconds(10));
                 deadLetters.close(Duration.ofSeconds(10));
@@ -173,16 +218,81 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         }
     }
 
+    private void step() throws InterruptedException {
+        settleAnswered();
+        expireUnanswered();
+        sendDue();
+        collectFinished();
+        if (System.nanoTime() - lastCommitted >= COMMIT_INTERVAL_NANOS) {
+            commitCollected();
+        }
+        idle = current.isEmpty() && pending.isEmpty() && inFlight.isEmpty();
+        if (pending.isEmpty() && inFlight.size() < settings.maxInFlight()) {
+            consume();
+        } else {
+            awaitRoom();
+        }
+    }
+
+    /**
+     * A failure that passes by itself: the group coordinator away or moving, a broker restarting, a rebalance. The
+     * consumer wraps what a rebalance callback threw in a plain KafkaException: its cause decides.
+     */
+    private static boolean passes(Throwable e) {
+        if (e instanceof RetriableException || e instanceof CommitFailedException || e instanceof RebalanceInProgressException) {
+            return true;
+        }
+        return e.getClass() == KafkaException.class && e.getCause() != null && e.getCause() != e && passes(e.getCause());
+    }
+
+    /** Counts a Kafka failure that passes, says so (at most once a minute for each kind), and waits out a backoff. */
+    private void awaitKafka(Throwable failure) throws InterruptedException {
+        metrics.kafkaRetries.increment();
+        retryingKafka = true;
+        long jittered = ThreadLocalRandom.current().nextLong(kafkaBackoff.toMillis() / 2, kafkaBackoff.toMillis() + 1);
+        long now = System.currentTimeMillis();
+        if (now - lastLoggedKafka.getOrDefault(failure.getClass(), Long.MIN_VALUE / 2) >= 60_000) {
+            lastLoggedKafka.put(failure.getClass(), now);
+            LOG.warn("the forwarder's Kafka operation failed ({}: {}); retrying in about {} ms, nothing is lost",
+                    failure.getClass().getSimpleName(), failure.getMessage(), jittered);
+        }
+        kafkaBackoff = next(kafkaBackoff);
+        stopRequested.await(jittered, TimeUnit.MILLISECONDS);
+    }
+
+    /** Kafka answered again after failures that were retried. */
+    private void kafkaAnswered() {
+        if (retryingKafka) {
+            retryingKafka = false;
+            kafkaBackoff = FIRST_BACKOFF;
+            LOG.info("the forwarder's Kafka operations succeed again");
+        }
+    }
+
     private void consume() {
         consumer.resume(consumer.paused());
         var records = consumer.poll(inFlight.isEmpty() ? IDLE_POLL : BUSY_POLL);
         lastPolled = System.nanoTime();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            List<SpanData> spans = decode(record);
-            if (!current.isEmpty() && !current.fits(spans, record)) {
-                seal();
+        Map<TopicPartition, Long> handled = new HashMap<>();
+        try {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                List<SpanData> spans = decode(record);
+                if (!current.isEmpty() && !current.fits(spans, record)) {
+                    seal();
+                }
+                current.add(record, spans);
+                handled.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
             }
-            current.add(record, spans);
+        } catch (RuntimeException e) {
+            // the records not handled yet (from a dead letter that could not be written on) are polled again, so that no
+            // offset is committed past them
+            for (TopicPartition partition : records.partitions()) {
+                consumer.seek(partition, handled.getOrDefault(partition, records.records(partition).get(0).offset()));
+            }
+            throw e;
+        }
+        if (!records.isEmpty()) {
+            kafkaAnswered();
         }
         if (!current.isEmpty() && (current.spanCount() >= settings.batchSize() || current.age().compareTo(LINGER) >= 0 || records.isEmpty())) {
             seal();
@@ -341,9 +451,9 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             pending.addFirst(new Part(part.batch(), spans.subList(0, half), FIRST_BACKOFF, 0, Attempt.HALF));
             return;
         }
-        part.batch().partClosed();
         SpanData span = spans.get(0);
         if (part.batch().owned(spans).isEmpty()) {
+            part.batch().partClosed();
             return;
         }
         ConsumerRecord<byte[], byte[]> source = part.batch().sourceOf(span);
@@ -356,6 +466,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
                     source.topic(), source.partition(), source.offset());
         }
         metrics.deadLettered.increment();
+        // only once the dead letter is written may the batch be committed past the span
+        part.batch().partClosed();
     }
 
     private void logFailure(ExportFailure failure, String why, int spans, Duration backoff) {
@@ -407,13 +519,11 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         if (ledger.uncommitted().isEmpty()) {
             return;
         }
-        try {
-            consumer.commitSync(ledger.uncommitted());
-            ledger.committed();
-        } catch (RebalanceInProgressException | CommitFailedException e) {
-            // kept for the next commit; a partition revoked meanwhile is committed by its revocation or by no one
-            LOG.info("offsets not committed yet, the group is rebalancing: {}", e.getMessage());
-        }
+        // a commit that fails (the group rebalancing, its coordinator away) keeps the offsets for the next one; a
+        // partition revoked meanwhile is committed by its revocation or by no one
+        consumer.commitSync(ledger.uncommitted());
+        ledger.committed();
+        kafkaAnswered();
     }
 
     /**
@@ -433,10 +543,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            commitFinished();
+            commitAtStop();
         } catch (WakeupException e) {
             // the wakeup of close() had not been taken by a poll yet
-            commitFinished();
+            commitAtStop();
         }
         long unexported = current.spanCount() + pending.stream().mapToLong(p -> p.spans().size()).sum()
                 + inFlight.keySet().stream().mapToLong(p -> p.spans().size()).sum();
@@ -445,23 +555,81 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         }
     }
 
-    private void deadLetter(byte[] key, byte[] value, DeadLetterReason reason, String message, String topic, int partition, long offset) {
-        Headers headers = DeadLetterHeaders.of(reason.code(), "export", message, topic, partition, offset);
+    /** A clean stop's last commit; offsets Kafka cannot take now are committed by the next start's revocations or exported again. */
+    private void commitAtStop() {
         try {
-            deadLetters.send(new ProducerRecord<>(deadLetterTopic, null, null, key, value, headers)).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot write to " + deadLetterTopic + ": " + e.getMessage(), e);
+            commitFinished();
+        } catch (KafkaException e) {
+            if (e instanceof WakeupException) {
+                throw e;
+            }
+            LOG.warn("offsets not committed at stop ({}): the next forwarder exports again what was acknowledged since the last commit",
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * Writes a dead letter, whole when it fits. A span record larger than a produce request may carry, or than the
+     * topic takes (one made before it took 4 MiB), goes without its value, with its size in a header, as the streams'
+     * dead letters do. While Kafka cannot take it, it is retried in place: the record it stands for must not be passed
+     * over. Any other failure ends the forwarder.
+     */
+    private void deadLetter(byte[] key, byte[] value, DeadLetterReason reason, String message, String topic, int partition, long offset) {
+        boolean whole = value == null || value.length <= deadLetterValueLimit;
+        Future<RecordMetadata> sent = deadLetters.send(deadLetterRecord(key, value, whole, reason, message, topic, partition, offset));
+        while (true) {
+            try {
+                sent.get(DEAD_LETTER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                break;
+            } catch (java.util.concurrent.TimeoutException e) {
+                // the producer goes on sending until its delivery timeout: waiting on is the retry, and writes no second copy
+                awaitKafkaForDeadLetter(new org.apache.kafka.common.errors.TimeoutException("no acknowledgement from " + deadLetterTopic
+                        + " within " + DEAD_LETTER_WAIT.toSeconds() + " s"));
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RecordTooLargeException && whole && value != null) {
+                    whole = false;
+                } else if (!(cause instanceof RetriableException)) {
+                    throw new KafkaException("cannot write to " + deadLetterTopic + ": " + cause.getMessage(), cause);
+                } else {
+                    awaitKafkaForDeadLetter(cause);
+                }
+                sent = deadLetters.send(deadLetterRecord(key, value, whole, reason, message, topic, partition, offset));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("interrupted writing to " + deadLetterTopic, e);
+            }
+            if (!running) {
+                throw new KafkaException("stopped before a dead letter could be written to " + deadLetterTopic);
+            }
+        }
+        LOG.warn("dead-lettered a span record of {} partition {} offset {}{}: {}", topic, partition, offset,
+                whole ? "" : " without its " + value.length + " bytes", message);
+    }
+
+    private void awaitKafkaForDeadLetter(Throwable failure) {
+        try {
+            awaitKafka(failure);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted writing to " + deadLetterTopic, e);
+            throw new KafkaException("interrupted writing to " + deadLetterTopic, e);
         }
-        LOG.warn("dead-lettered a span record of {} partition {} offset {}: {}", topic, partition, offset, message);
+    }
+
+    private ProducerRecord<byte[], byte[]> deadLetterRecord(byte[] key, byte[] value, boolean whole, DeadLetterReason reason, String message,
+                                                            String topic, int partition, long offset) {
+        Headers headers = DeadLetterHeaders.of(reason.code(), "export", message, topic, partition, offset);
+        if (!whole) {
+            DeadLetterHeaders.add(headers, DeadLetterHeaders.ORIGINAL_BYTES, Integer.toString(value.length));
+        }
+        return new ProducerRecord<>(deadLetterTopic, null, null, key, whole ? value : null, headers);
     }
 
     /** Stops consuming; the requests in flight are answered and committed first, the rest stays on the topic, nothing is lost. */
     @Override
     public void close() {
         running = false;
+        stopRequested.countDown();
         consumer.wakeup();
     }
 
@@ -479,7 +647,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             // when stopping, finish() has waited and committed already, and the consumer's close is what revokes
             if (running) {
                 awaitInFlightOf(partitions);
-                commitFinished();
+                commitBeforeRevocation();
             }
             forget(partitions);
         }
@@ -493,8 +661,24 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             forget(partitions);
         }
 
+        /** Called after every rebalance, with no partitions too. */
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            joined = true;
+        }
+
+        /** Offsets Kafka cannot take now (its coordinator moving, say) are not worth failing the rebalance for. */
+        private void commitBeforeRevocation() {
+            try {
+                commitFinished();
+            } catch (KafkaException e) {
+                if (!passes(e)) {
+                    throw e;
+                }
+                metrics.kafkaRetries.increment();
+                LOG.warn("offsets of revoked partitions not committed ({}): their next owner exports again what was acknowledged "
+                        + "since the last commit", e.getMessage());
+            }
         }
 
         private void awaitInFlightOf(Collection<TopicPartition> partitions) {

@@ -334,6 +334,36 @@ class SpanForwarderTest {
         }
     }
 
+    /**
+     * A dead-letter topic made with a smaller record limit than the span records it may get (the broker's default of 1
+     * MiB where caddy.spans takes more, or as here): the dead letter goes without its value, saying how large it was.
+     */
+    @Test
+    void aDeadLetterTooLargeForItsTopicIsWrittenWithoutItsValue() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        Topics topics = new Topics("spans-" + id, "spans-dlq-" + id, "forwarder-" + id);
+        kafka.createTopics(List.of(new NewTopic(topics.spans, 1, (short) 1),
+                new NewTopic(topics.deadLetters, 1, (short) 1).configs(Map.of("max.message.bytes", "100000"))));
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
+            List<byte[]> records = new ArrayList<>(spanRecords.subList(0, 10));
+            byte[] large = spanWithQueryOf(300_000);
+            records.add(3, large);
+            Records.produce(kafka.bootstrapServers(), topics.spans, records);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(),
+                    Map.of("caddy.forward.max-export-bytes", Integer.toString(SIZE_LIMIT)), new SimpleMeterRegistry())) {
+                var dead = Records.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
+                assertThat(dead).singleElement().satisfies(r -> {
+                    assertThat(r.value()).isNull();
+                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.ORIGINAL_BYTES)).isEqualTo(Integer.toString(large.length));
+                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON)).isEqualTo("too-large");
+                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.OFFSET)).isEqualTo("3");
+                });
+                receiver.awaitSpans(10, Duration.ofSeconds(30));
+                await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(OtlpTransport.class)
     void aSpanTheBackendRefusesAsTooLargeOnItsOwnIsDeadLettered(OtlpTransport transport) throws Exception {
