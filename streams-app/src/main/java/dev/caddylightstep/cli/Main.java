@@ -49,6 +49,10 @@ public final class Main {
             err.println(SECRETS.hide("error: " + e.getMessage()));
             return 2;
         }
+        if (e instanceof RunFailure) {
+            err.println(SECRETS.hide("error: " + e.getMessage()));
+            return 1;
+        }
         if (e instanceof org.apache.kafka.common.KafkaException || e instanceof org.apache.kafka.common.errors.ApiException) {
             err.println(SECRETS.hide("error: Kafka: " + e.getMessage()));
             return 3;

@@ -7,14 +7,19 @@ import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.http.HttpSettings;
 import dev.caddylightstep.run.Application;
+import dev.caddylightstep.run.FatalFailure;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code run}: the production application against an existing Kafka cluster, until SIGTERM or Ctrl-C. */
+/**
+ * {@code run}: the production application against an existing Kafka cluster, until SIGTERM or Ctrl-C (exit 0), or until
+ * a role fails for good (exit 1, with one line saying why).
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the application against an existing Kafka cluster: the topology, the span forwarder, or both.")
 final class RunCommand implements Callable<Integer> {
@@ -43,8 +48,17 @@ final class RunCommand implements Callable<Integer> {
         Brokers.requireReachable(settings.kafka());
         CountDownLatch stop = new CountDownLatch(1);
         Shutdown.onSignal(stop::countDown);
-        try (Application app = new Application(chosen, config, forwarding, target, HttpSettings.from(settings)).start()) {
+        // a role that failed for good stops the process as SIGTERM would, and it exits 1 saying why
+        AtomicReference<String> failure = new AtomicReference<>();
+        FatalFailure fatal = (reason, cause) -> {
+            failure.compareAndSet(null, reason);
+            stop.countDown();
+        };
+        try (Application app = new Application(chosen, config, forwarding, target, HttpSettings.from(settings), fatal).start()) {
             stop.await();
+        }
+        if (failure.get() != null) {
+            throw new RunFailure(failure.get());
         }
         return 0;
     }

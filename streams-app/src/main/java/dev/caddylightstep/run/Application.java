@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
@@ -31,7 +32,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running process of caddy-lightstep: the streams role, the forwarder role, or both, with the HTTP side.
- * Built from typed settings; started and closed as a whole.
+ * Built from typed settings; started and closed as a whole. Supervised: when a role fails for good (the forwarder's
+ * thread ends with an exception, the streams stop in state ERROR), the process is told through its
+ * {@link FatalFailure}, and its liveness probe fails from then on.
  */
 public final class Application implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Application.class);
@@ -51,9 +54,25 @@ public final class Application implements AutoCloseable {
     private final ExportTarget target;
     private final Thread forwarderThread;
     private final OpsServer http;
+    private final FatalFailure fatal;
+    private final AtomicBoolean failed = new AtomicBoolean();
+    private volatile boolean closing;
 
+    /**
+     * An application that ends the JVM when a role fails for good: one line on stderr, exit status 1. For callers that
+     * have nothing to close first; {@code run} passes its own {@link FatalFailure}, which closes the application.
+     */
     public Application(Role role, PipelineConfig config, ForwarderSettings forwarding, Optional<ExportTarget> exportTarget,
                        HttpSettings httpSettings) {
+        this(role, config, forwarding, exportTarget, httpSettings, (reason, cause) -> {
+            System.err.println("error: " + reason);
+            System.exit(1);
+        });
+    }
+
+    public Application(Role role, PipelineConfig config, ForwarderSettings forwarding, Optional<ExportTarget> exportTarget,
+                       HttpSettings httpSettings, FatalFailure fatal) {
+        this.fatal = fatal;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -67,7 +86,7 @@ public final class Application implements AutoCloseable {
         dashboard.put("trace_url_template", httpSettings.traceUrlTemplate());
         dashboard.put("window_size_ms", config.windows().size().toMillis());
         try {
-            this.http = new OpsServer(httpSettings, registry, () -> true, this::isReady, dashboard);
+            this.http = new OpsServer(httpSettings, registry, this::isLive, this::isReady, dashboard);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + httpSettings.host() + ":" + httpSettings.port() + ": " + e.getMessage(), e);
         }
@@ -76,7 +95,7 @@ public final class Application implements AutoCloseable {
             HostInfo self = new HostInfo(httpSettings.advertisedHost(), http.port());
             Properties props = StreamsProperties.of(config);
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-            this.streams = new PipelineStreams(config, props);
+            this.streams = new PipelineStreams(config, props, this::fail);
             // the pipeline's own sensors appear once tasks start: look for new metrics every few seconds
             this.streamsMetrics = new KafkaStreamsMetrics(streams.streams(), java.util.List.of(), metricsRefresh, Duration.ofSeconds(5));
             streamsMetrics.bindTo(registry);
@@ -88,7 +107,7 @@ public final class Application implements AutoCloseable {
         this.target = runForwarder ? exportTarget.get() : null;
         this.forwarder = runForwarder ? new SpanForwarder(forwarding, config.kafka(), target.exporter(),
                 config.topics().spans(), config.topics().spanDeadLetters(), registry) : null;
-        this.forwarderThread = runForwarder ? new Thread(forwarder, "span-forwarder") : null;
+        this.forwarderThread = runForwarder ? new Thread(this::superviseForwarder, "span-forwarder") : null;
         if (role != Role.STREAMS && exportTarget.isEmpty()) {
             LOG.warn("no OTLP endpoint and no LS_ACCESS_TOKEN: spans stay on {} (set OTEL_EXPORTER_OTLP_ENDPOINT or LS_ACCESS_TOKEN to forward them)",
                     config.topics().spans());
@@ -107,9 +126,39 @@ public final class Application implements AutoCloseable {
         return this;
     }
 
-    /** Ready when the streams role is processing; a forwarder-only process is ready once started. */
+    /** Runs the forwarder; its end, other than by {@link #close()}, is the process's. */
+    private void superviseForwarder() {
+        try {
+            forwarder.run();
+        } catch (Throwable failure) {
+            // an Error too: a forwarder that is dead is a process that is dead
+            fail("the span forwarder failed: " + FatalFailure.oneLine(failure), failure);
+            return;
+        }
+        if (!closing) {
+            fail("the span forwarder stopped by itself", null);
+        }
+    }
+
+    /** The first failure for good is reported, once; liveness fails from then on. */
+    private void fail(String reason, Throwable cause) {
+        if (failed.compareAndSet(false, true)) {
+            LOG.debug("{}", reason, cause);
+            fatal.occurred(reason, cause);
+        }
+    }
+
+    /** Live until a role has failed for good: the forwarder's thread ended, or the streams stopped in state ERROR. */
+    public boolean isLive() {
+        return !failed.get() && (streams == null || streams.isAlive());
+    }
+
+    /**
+     * Ready when every role this process runs is: the streams RUNNING (not while stores restore or a rebalance goes
+     * on), the forwarder in its group and not retrying a Kafka failure.
+     */
     public boolean isReady() {
-        return streams == null || streams.isRunning();
+        return isLive() && (streams == null || streams.isRunning()) && (forwarder == null || forwarder.isReady());
     }
 
     public Optional<PipelineStreams> streams() {
@@ -131,6 +180,7 @@ public final class Application implements AutoCloseable {
     /** Closes the streams (committing their last transaction), lets the forwarder finish its batch, then the rest. */
     @Override
     public void close() {
+        closing = true;
         if (streams != null) {
             streams.close();
             streamsMetrics.close();

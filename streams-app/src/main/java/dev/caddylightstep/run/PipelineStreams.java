@@ -7,8 +7,11 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,25 +24,61 @@ public final class PipelineStreams implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
+    /** What made a stream thread shut the client down, for the line that says why. */
+    private final AtomicReference<Throwable> fatalCause = new AtomicReference<>();
+    private volatile boolean closing;
 
     public PipelineStreams(PipelineConfig config) {
         this(config, StreamsProperties.of(config));
     }
 
+    /** Streams whose failure for good is only logged: they end in state ERROR, and {@link #isAlive()} says so. */
     public PipelineStreams(PipelineConfig config, Properties properties) {
+        this(config, properties, (reason, cause) -> LOG.error("{}", reason));
+    }
+
+    /** Streams that report to {@code fatal} when they fail for good (once they are in state ERROR). */
+    public PipelineStreams(PipelineConfig config, Properties properties, FatalFailure fatal) {
         this.streams = new KafkaStreams(PipelineTopology.build(config), properties);
         streams.setStateListener((now, before) -> {
             LOG.info("streams {} -> {}", before, now);
             if (now == KafkaStreams.State.RUNNING) {
                 running.countDown();
             }
+            if (now == KafkaStreams.State.ERROR) {
+                Throwable cause = fatalCause.get();
+                fatal.occurred("Kafka Streams stopped: " + (cause == null ? "its last stream thread failed (the log says why)"
+                        : "a stream thread failed with " + FatalFailure.oneLine(decisive(cause))), cause);
+            }
         });
-        // an exception that escaped the dead-letter handlers is a bug or a broker fault: a fresh thread
-        // resumes from the last committed transaction, so nothing is lost and nothing counted twice
         streams.setUncaughtExceptionHandler(e -> {
+            if (isFatal(e)) {
+                // an Error (out of memory) or a credential Kafka refuses: a fresh thread would read the same offsets and fail
+                // the same way, forever, while the process looks alive
+                fatalCause.compareAndSet(null, e);
+                LOG.debug("a stream thread failed for good", e);
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
+            // an exception that escaped the dead-letter handlers is a bug or a broker fault: a fresh thread resumes from
+            // the last committed transaction, so nothing is lost and nothing counted twice
             LOG.error("a stream thread failed; replacing it: {}", e.toString(), e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+    }
+
+    private static boolean isFatal(Throwable e) {
+        Throwable decisive = decisive(e);
+        return decisive instanceof Error || decisive instanceof AuthorizationException || decisive instanceof AuthenticationException;
+    }
+
+    /** The cause that decides: an Error or a security failure anywhere in the chain, else the exception itself. */
+    private static Throwable decisive(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof Error || t instanceof AuthorizationException || t instanceof AuthenticationException) {
+                return t;
+            }
+        }
+        return e;
     }
 
     public PipelineStreams start() {
@@ -60,8 +99,21 @@ public final class PipelineStreams implements AutoCloseable {
         return streams.state() == KafkaStreams.State.RUNNING;
     }
 
+    /**
+     * False once the streams have failed for good (state ERROR, or on the way there) or stopped without being closed.
+     * A stream thread replaced after an exception is not a failure.
+     */
+    public boolean isAlive() {
+        KafkaStreams.State state = streams.state();
+        if (state == KafkaStreams.State.PENDING_ERROR || state == KafkaStreams.State.ERROR) {
+            return false;
+        }
+        return closing || (state != KafkaStreams.State.PENDING_SHUTDOWN && state != KafkaStreams.State.NOT_RUNNING);
+    }
+
     @Override
     public void close() {
+        closing = true;
         streams.close(Duration.ofSeconds(30));
     }
 }
