@@ -53,6 +53,8 @@ public final class ConfigKeys {
         key("caddy.client-address.hash-key", "", "secret HMAC key for hash; set it from the environment");
         key("caddy.http.host", "127.0.0.1", "address of the health, metrics, query and dashboard server");
         key("caddy.http.port", "8080", "port of that server; 0 picks a free one");
+        key("caddy.http.token", "", "when set, required as Authorization: Bearer TOKEN by /api/* and the dashboard (probes and /metrics stay open); set it from the environment, at least 16 characters");
+        key("caddy.http.max-queries", "4", "window queries (/api/windows...) answered at once; more are answered 503");
         key("caddy.http.advertised-host", "", "host other instances reach this one at, for interactive queries (default: caddy.http.host)");
         key("caddy.dashboard.trace-url", "", "link from an exemplar to its trace, {trace_id} is replaced, e.g. https://app.lightstep.com/PROJECT/trace?trace_id={trace_id}");
         key("caddy.forward.group-id", "caddy-lightstep-forwarder", "consumer group of the span forwarder");

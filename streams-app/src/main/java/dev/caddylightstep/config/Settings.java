@@ -243,7 +243,7 @@ public final class Settings {
     }
 
     public static ConfigException invalid(String key, String value, String allowed) {
-        boolean secret = key.endsWith("key") || key.contains("password") || key.contains("secret");
+        boolean secret = key.endsWith("key") || key.contains("password") || key.contains("secret") || key.contains("token");
         String shown = secret ? "(hidden)" : "'" + value + "'";
         return new ConfigException(key + " (" + ConfigKeys.environmentVariable(key) + "): " + shown + " is not " + allowed);
     }

@@ -2,6 +2,7 @@ package dev.caddylightstep.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.caddylightstep.access.PercentDecoding;
 import dev.caddylightstep.aggregate.AggregateJson;
@@ -14,9 +15,16 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,41 +32,91 @@ import org.slf4j.LoggerFactory;
 /**
  * The application's HTTP side: health for the orchestrator, Prometheus metrics, the interactive queries over
  * the latency windows, and the dashboard. JDK's built-in server: a handful of small endpoints need no framework.
+ *
+ * <p>The server's own threads read every request and answer the probes, and nothing else waits on them: the queries
+ * (which may wait seconds on another instance), the dashboard's files and /metrics each run on threads of their own,
+ * a few at a time, and a request past what its lane takes is answered 503 at once. When CADDY_HTTP_TOKEN is set, /api/*
+ * and the dashboard require it as a bearer token; the probes and /metrics stay open, as Kubernetes and Prometheus
+ * expect. On loopback, a request that names a host other than a loopback one is refused: a web page whose name an
+ * attacker pointed at 127.0.0.1 (DNS rebinding) cannot read the windows.
  */
 public final class OpsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OpsServer.class);
     private static final Map<String, String> CONTENT_TYPES = Map.of(
             "html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8",
             "png", "image/png", "svg", "image/svg+xml");
+    private static final String TEXT = "text/plain; charset=utf-8";
+    private static final Pattern LOOPBACK_HOST = Pattern.compile("(localhost|127\\.0\\.0\\.1|\\[::1])(:[0-9]{1,5})?", Pattern.CASE_INSENSITIVE);
+    /** Threads that read requests and answer the probes. */
+    private static final int SERVER_THREADS = 4;
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final Lane queryLane;
+    private final Lane pageLane;
+    private final Lane metricsLane;
+    private final BearerToken token;
+    private final boolean loopback;
     private volatile WindowQueries queries;
 
     /** Binds the port at once, so that its number is known (for application.server) before anything starts. */
     public OpsServer(HttpSettings settings, PrometheusMeterRegistry registry, BooleanSupplier live, BooleanSupplier ready,
                      ObjectNode dashboardConfig) throws IOException {
         this.server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
-        this.executor = Executors.newFixedThreadPool(4, runnable -> {
-            Thread thread = new Thread(runnable, "ops-http");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.executor = Executors.newFixedThreadPool(SERVER_THREADS, daemon("ops-http"));
+        this.queryLane = new Lane("ops-query", settings.maxQueries(), 0);
+        this.pageLane = new Lane("ops-page", 2, 32);
+        this.metricsLane = new Lane("ops-metrics", 1, 4);
+        this.token = settings.token();
+        this.loopback = server.getAddress().getAddress().isLoopbackAddress();
         server.setExecutor(executor);
-        server.createContext("/health/live", exchange -> health(exchange, live.getAsBoolean()));
-        server.createContext("/health/ready", exchange -> health(exchange, ready.getAsBoolean()));
-        server.createContext("/metrics", exchange -> {
+        server.createContext("/health/live", open(exchange -> health(exchange, live.getAsBoolean())));
+        server.createContext("/health/ready", open(exchange -> health(exchange, ready.getAsBoolean())));
+        server.createContext("/metrics", open(metricsLane.of(exchange -> {
             if (isGet(exchange)) {
                 send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape().getBytes(StandardCharsets.UTF_8));
             }
-        });
-        server.createContext("/api/dashboard-config", exchange -> {
+        })));
+        server.createContext("/api/dashboard-config", guarded(exchange -> {
             if (isGet(exchange)) {
                 json(exchange, 200, dashboardConfig.toString());
             }
+        }));
+        server.createContext("/api/windows", guarded(queryLane.of(exchange -> windows(exchange, queries))));
+        server.createContext("/", guarded(pageLane.of(this::dashboard)));
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Every path: on loopback, only requests that name a loopback host are answered. */
+    private HttpHandler open(HttpHandler handler) {
+        return exchange -> {
+            String host = exchange.getRequestHeaders().getFirst("Host");
+            if (loopback && (host == null || !LOOPBACK_HOST.matcher(host.strip()).matches())) {
+                send(exchange, 403, TEXT, "this server listens on loopback and answers requests for localhost, 127.0.0.1 or [::1] only\n"
+                        .getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            handler.handle(exchange);
+        };
+    }
+
+    /** The queries and the dashboard: the bearer token too, when one is set. */
+    private HttpHandler guarded(HttpHandler handler) {
+        return open(exchange -> {
+            if (!token.admits(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"caddy-lightstep\"");
+                send(exchange, 401, TEXT, "a bearer token is required: Authorization: Bearer <CADDY_HTTP_TOKEN>\n".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            handler.handle(exchange);
         });
-        server.createContext("/api/windows", exchange -> windows(exchange, queries));
-        server.createContext("/", this::dashboard);
     }
 
     /** Answers the window queries with these; until then (and in a forwarder-only process) they answer 404. */
@@ -69,6 +127,10 @@ public final class OpsServer implements AutoCloseable {
     public OpsServer start() {
         server.start();
         LOG.info("HTTP on http://{}:{}/ (health, metrics, queries, dashboard)", server.getAddress().getHostString(), port());
+        if (!loopback && !token.isRequired()) {
+            LOG.warn("HTTP on {} without CADDY_HTTP_TOKEN: the queries and the dashboard answer anyone who reaches this port",
+                    server.getAddress().getHostString());
+        }
         return this;
     }
 
@@ -78,7 +140,7 @@ public final class OpsServer implements AutoCloseable {
 
     private static void health(HttpExchange exchange, boolean ok) throws IOException {
         if (isGet(exchange)) {
-            send(exchange, ok ? 200 : 503, "text/plain; charset=utf-8", (ok ? "ok\n" : "not ready\n").getBytes(StandardCharsets.UTF_8));
+            send(exchange, ok ? 200 : 503, TEXT, (ok ? "ok\n" : "not ready\n").getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -122,12 +184,12 @@ public final class OpsServer implements AutoCloseable {
         String path = exchange.getRequestURI().getPath();
         String file = path.equals("/") ? "index.html" : path.substring(1);
         if (file.contains("..") || file.contains("/")) {
-            send(exchange, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.UTF_8));
+            send(exchange, 404, TEXT, "not found\n".getBytes(StandardCharsets.UTF_8));
             return;
         }
         try (InputStream in = OpsServer.class.getResourceAsStream("/dashboard/" + file)) {
             if (in == null) {
-                send(exchange, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.UTF_8));
+                send(exchange, 404, TEXT, "not found\n".getBytes(StandardCharsets.UTF_8));
                 return;
             }
             String extension = file.substring(file.lastIndexOf('.') + 1);
@@ -140,7 +202,7 @@ public final class OpsServer implements AutoCloseable {
             return true;
         }
         exchange.getResponseHeaders().add("Allow", "GET, HEAD");
-        send(exchange, 405, "text/plain; charset=utf-8", "method not allowed\n".getBytes(StandardCharsets.UTF_8));
+        send(exchange, 405, TEXT, "method not allowed\n".getBytes(StandardCharsets.UTF_8));
         return false;
     }
 
@@ -172,5 +234,45 @@ public final class OpsServer implements AutoCloseable {
     public void close() {
         server.stop(1);
         executor.shutdownNow();
+        queryLane.close();
+        pageLane.close();
+        metricsLane.close();
+    }
+
+    /**
+     * Work handed off the server's threads: at most {@code threads} requests at once and {@code waiting} more in line;
+     * past that, 503 at once, with Retry-After.
+     */
+    private static final class Lane {
+        private final String name;
+        private final ThreadPoolExecutor executor;
+
+        Lane(String name, int threads, int waiting) {
+            this.name = name;
+            this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                    waiting == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(waiting), daemon(name));
+        }
+
+        HttpHandler of(HttpHandler handler) {
+            return exchange -> {
+                try {
+                    executor.execute(() -> {
+                        try {
+                            handler.handle(exchange);
+                        } catch (IOException | RuntimeException e) {
+                            LOG.debug("{}: {} {} failed: {}", name, exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), e.toString());
+                            exchange.close();
+                        }
+                    });
+                } catch (RejectedExecutionException e) {
+                    exchange.getResponseHeaders().set("Retry-After", "1");
+                    json(exchange, 503, error("busy: as many requests as this server answers at once are under way; try again"));
+                }
+            };
+        }
+
+        void close() {
+            executor.shutdownNow();
+        }
     }
 }

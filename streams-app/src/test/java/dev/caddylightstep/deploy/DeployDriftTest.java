@@ -63,7 +63,7 @@ class DeployDriftTest {
 
     @BeforeAll
     static void startHttp() throws Exception {
-        http = new OpsServer(new HttpSettings("127.0.0.1", 0, "127.0.0.1", ""), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        http = new OpsServer(HttpSettings.from(Settings.of(Map.of("caddy.http.port", "0"))), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 () -> true, () -> true, AggregateJson.JSON.createObjectNode()).start();
     }
 
