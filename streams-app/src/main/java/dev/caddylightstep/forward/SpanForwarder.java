@@ -580,6 +580,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         while (true) {
             try {
                 sent.get(DEAD_LETTER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                kafkaAnswered();
                 break;
             } catch (java.util.concurrent.TimeoutException e) {
                 // the producer goes on sending until its delivery timeout: waiting on is the retry, and writes no second copy

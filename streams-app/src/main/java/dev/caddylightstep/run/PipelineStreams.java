@@ -24,8 +24,11 @@ public final class PipelineStreams implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
-    /** What made a stream thread shut the client down, for the line that says why. */
-    private final AtomicReference<Throwable> fatalCause = new AtomicReference<>();
+    /**
+     * What a stream thread (or the global one) died of, the first fatal failure before any later exception, for the line
+     * that says why the streams stopped.
+     */
+    private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
     private volatile boolean closing;
 
     public PipelineStreams(PipelineConfig config) {
@@ -46,16 +49,16 @@ public final class PipelineStreams implements AutoCloseable {
                 running.countDown();
             }
             if (now == KafkaStreams.State.ERROR) {
-                Throwable cause = fatalCause.get();
+                Throwable cause = lastFailure.get();
                 fatal.occurred("Kafka Streams stopped: " + (cause == null ? "its last stream thread failed (the log says why)"
                         : "a stream thread failed with " + FatalFailure.oneLine(decisive(cause))), cause);
             }
         });
         streams.setUncaughtExceptionHandler(e -> {
+            lastFailure.updateAndGet(before -> before != null && isFatal(before) ? before : e);
             if (isFatal(e)) {
                 // an Error (out of memory) or a credential Kafka refuses: a fresh thread would read the same offsets and fail
                 // the same way, forever, while the process looks alive
-                fatalCause.compareAndSet(null, e);
                 LOG.debug("a stream thread failed for good", e);
                 return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             }
