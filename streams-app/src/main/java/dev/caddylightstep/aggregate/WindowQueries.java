@@ -16,6 +16,8 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -30,18 +32,23 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * Interactive queries over the latency windows of every instance of the application: a group's windows
  * live in the instance that owns the group's partition, found through the streams metadata and fetched
- * from it over HTTP when it is not this one.
+ * from it over HTTP when it is not this one (all of them at once, when every group is asked for).
  */
 public final class WindowQueries {
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
+
     private final KafkaStreams streams;
     private final HostInfo self;
     private final WindowSettings windows;
+    /** The Authorization header the other instances require (CADDY_HTTP_TOKEN), or null. */
+    private final String authorization;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
-    public WindowQueries(KafkaStreams streams, HostInfo self, WindowSettings windows) {
+    public WindowQueries(KafkaStreams streams, HostInfo self, WindowSettings windows, String authorization) {
         this.streams = streams;
         this.self = self;
         this.windows = windows;
+        this.authorization = authorization;
     }
 
     /** The windows of every group, newest first per group. */
@@ -57,8 +64,10 @@ public final class WindowQueries {
                 others.add(metadata.hostInfo());
             }
         }
+        List<CompletableFuture<HttpResponse<String>>> answers = others.stream().map(host -> ask(host, "/api/windows?scope=local")).toList();
+        int i = 0;
         for (HostInfo host : others) {
-            remote(host, "/api/windows?scope=local").forEach(out::add);
+            windowsOf(host, answers.get(i++)).forEach(out::add);
         }
         return out;
     }
@@ -112,17 +121,28 @@ public final class WindowQueries {
     }
 
     private ArrayNode remote(HostInfo host, String path) {
-        URI uri = URI.create("http://" + host.host() + ":" + host.port() + path);
+        return windowsOf(host, ask(host, path));
+    }
+
+    private CompletableFuture<HttpResponse<String>> ask(HostInfo host, String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
+                .timeout(ANSWER_TIMEOUT).GET();
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static ArrayNode windowsOf(HostInfo host, CompletableFuture<HttpResponse<String>> answer) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = answer.get();
             if (response.statusCode() != 200) {
                 throw new UnavailableException("instance " + host.host() + ":" + host.port() + " answered " + response.statusCode());
             }
-            JsonNode body = AggregateJson.JSON.readTree(response.body());
-            return (ArrayNode) body;
-        } catch (IOException e) {
-            throw new UnavailableException("instance " + host.host() + ":" + host.port() + " did not answer: " + e.getMessage());
+            return (ArrayNode) AggregateJson.JSON.readTree(response.body());
+        } catch (ExecutionException | IOException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new UnavailableException("instance " + host.host() + ":" + host.port() + " did not answer: " + cause.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnavailableException("interrupted asking " + host.host() + ":" + host.port());

@@ -14,6 +14,7 @@ import dev.caddylightstep.load.PoliciesFile;
 import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.run.Application;
+import dev.caddylightstep.run.FatalFailure;
 import dev.caddylightstep.topology.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.io.IOException;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.StreamsConfig;
@@ -63,6 +65,7 @@ public final class Demo {
     private final PrintStream out;
     private final PrintStream err;
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final AtomicReference<String> failure = new AtomicReference<>();
 
     public Demo(Options options, PrintStream out, PrintStream err) {
         this.options = options;
@@ -94,7 +97,12 @@ public final class Demo {
 
             ForwarderSettings forwarding = ForwarderSettings.from(settings);
             Optional<ExportTarget> target = ExportTarget.from(settings, forwarding);
-            try (Application app = new Application(Application.Role.ALL, config, forwarding, target, HttpSettings.from(settings)).start();
+            // a role that failed for good ends the demo as Ctrl-C would, and the demo says why
+            FatalFailure fatal = (reason, cause) -> {
+                failure.compareAndSet(null, reason);
+                stop.countDown();
+            };
+            try (Application app = new Application(Application.Role.ALL, config, forwarding, target, HttpSettings.from(settings), fatal).start();
                  LineSource source = source(kafka, topics, work);
                  TopicWatch watch = new TopicWatch(kafka.bootstrapServers(), topics, options.aggregatesOut())) {
                 Thread watching = daemon(watch, "demo-watch");
@@ -141,6 +149,9 @@ public final class Demo {
                         && isComplete(app, watch, now)) {
                     return now;
                 }
+            }
+            if (failure.get() != null) {
+                throw new IllegalStateException(failure.get());
             }
             return summary(app, source, watch);
         }

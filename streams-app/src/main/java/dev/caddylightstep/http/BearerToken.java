@@ -15,14 +15,22 @@ public final class BearerToken {
     private static final String SCHEME = "bearer ";
 
     private final byte[] digest;
+    /** Kept to present to the other instances, whose windows a query gathers: they require the same token. */
+    private final String token;
 
-    private BearerToken(byte[] digest) {
-        this.digest = digest;
+    private BearerToken(String token) {
+        this.token = token;
+        this.digest = token == null ? null : sha256(token);
     }
 
     /** The token, or {@link #NONE} for an empty one. */
     public static BearerToken of(String token) {
-        return token == null || token.isEmpty() ? NONE : new BearerToken(sha256(token));
+        return token == null || token.isEmpty() ? NONE : new BearerToken(token);
+    }
+
+    /** The Authorization header this instance presents to the others, or null when none is required. */
+    public String authorization() {
+        return token == null ? null : "Bearer " + token;
     }
 
     public boolean isRequired() {

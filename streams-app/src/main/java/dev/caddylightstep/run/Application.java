@@ -63,14 +63,6 @@ public final class Application implements AutoCloseable {
      * have nothing to close first; {@code run} passes its own {@link FatalFailure}, which closes the application.
      */
     public Application(Role role, PipelineConfig config, ForwarderSettings forwarding, Optional<ExportTarget> exportTarget,
-                       HttpSettings httpSettings) {
-        this(role, config, forwarding, exportTarget, httpSettings, (reason, cause) -> {
-            System.err.println("error: " + reason);
-            System.exit(1);
-        });
-    }
-
-    public Application(Role role, PipelineConfig config, ForwarderSettings forwarding, Optional<ExportTarget> exportTarget,
                        HttpSettings httpSettings, FatalFailure fatal) {
         this.fatal = fatal;
         new JvmMemoryMetrics().bindTo(registry);
@@ -99,7 +91,7 @@ public final class Application implements AutoCloseable {
             // the pipeline's own sensors appear once tasks start: look for new metrics every few seconds
             this.streamsMetrics = new KafkaStreamsMetrics(streams.streams(), java.util.List.of(), metricsRefresh, Duration.ofSeconds(5));
             streamsMetrics.bindTo(registry);
-            http.serve(new WindowQueries(streams.streams(), self, config.windows()));
+            http.serve(new WindowQueries(streams.streams(), self, config.windows(), httpSettings.token().authorization()));
         } else {
             this.streams = null;
             this.streamsMetrics = null;

@@ -44,7 +44,10 @@ public final class TopicLayout {
                         // the buffer that carries spans through a backend outage: a day from when the span was written,
                         // not from Caddy's time, which a backlog of lines replayed after an outage puts in the past
                         TopicConfig.RETENTION_MS_CONFIG, DAY_MS,
-                        TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")),
+                        TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
+                        // a span carries the client's path and query: it may be as large as the application writes
+                        // (RecordLimit), and one the broker refused would fail the exactly-once transaction
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, LARGE_RECORDS)),
                 new NewTopic(names.spanDeadLetters(), p, rf).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                         TopicConfig.RETENTION_MS_CONFIG, TWO_WEEKS_MS,

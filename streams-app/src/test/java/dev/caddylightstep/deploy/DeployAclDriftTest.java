@@ -1,5 +1,6 @@
 package dev.caddylightstep.deploy;
 
+import dev.caddylightstep.testing.FatalFailures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -121,13 +122,13 @@ class DeployAclDriftTest {
                 "repartition.purge.interval.ms", "500", "caddy.window.grace", "10m"));
         PipelineConfig config = ConfigLoader.pipeline(streamsSettings);
         streams = new Application(Application.Role.STREAMS, config, ForwarderSettings.from(streamsSettings), java.util.Optional.empty(),
-                HttpSettings.from(streamsSettings)).start();
+                HttpSettings.from(streamsSettings), FatalFailures.END_THE_FORK).start();
 
         Settings forwarderSettings = Settings.load(null, Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint(),
                 "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"), settingsMap(user("forwarder"), Map.of()));
         ForwarderSettings forwarding = ForwarderSettings.from(forwarderSettings);
         forwarder = new Application(Application.Role.FORWARDER, ConfigLoader.pipeline(forwarderSettings), forwarding,
-                ExportTarget.from(forwarderSettings, forwarding), HttpSettings.from(forwarderSettings)).start();
+                ExportTarget.from(forwarderSettings, forwarding), HttpSettings.from(forwarderSettings), FatalFailures.END_THE_FORK).start();
         // a record on the spans topic that is not OTLP: the forwarder dead-letters it
         Records.produce(kafka.bootstrapServers(), topics.spans().name(), List.of("not an OTLP request".getBytes(StandardCharsets.UTF_8)));
 

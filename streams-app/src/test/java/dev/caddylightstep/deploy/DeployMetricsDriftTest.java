@@ -1,5 +1,6 @@
 package dev.caddylightstep.deploy;
 
+import dev.caddylightstep.testing.FatalFailures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -70,7 +71,7 @@ class DeployMetricsDriftTest {
         kafka.createTopics(TopicLayout.topics(config.topics(), 2, (short) 1));
         TableLoader.load(config.kafka(), topics.identities(), List.of(new Identity("alice", "engineering", "acme", List.of())), Identity::id);
         ForwarderSettings forwarding = ForwarderSettings.from(settings);
-        app = new Application(Application.Role.ALL, config, forwarding, ExportTarget.from(settings, forwarding), HttpSettings.from(settings)).start();
+        app = new Application(Application.Role.ALL, config, forwarding, ExportTarget.from(settings, forwarding), HttpSettings.from(settings), FatalFailures.END_THE_FORK).start();
         long now = System.currentTimeMillis();
         List<String> lines = CaddyCapture.lines("access.log");
         List<String> sent = new ArrayList<>(lines.stream().map(l -> CaddyCapture.withField(l, "ts", BigDecimal.valueOf(now).movePointLeft(3))).toList());

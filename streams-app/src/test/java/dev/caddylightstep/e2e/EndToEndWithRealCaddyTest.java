@@ -1,5 +1,6 @@
 package dev.caddylightstep.e2e;
 
+import dev.caddylightstep.testing.FatalFailures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -133,7 +134,7 @@ class EndToEndWithRealCaddyTest {
                     "CADDY_UPSTREAM", upstream.address(), "CADDY_STORAGE", dir.resolve("storage").toString());
             List<Sent> sent = traffic();
             try (Application app = new Application(Application.Role.ALL, config, ForwarderSettings.from(settings),
-                    ExportTarget.from(settings, ForwarderSettings.from(settings)), HttpSettings.from(settings)).start();
+                    ExportTarget.from(settings, ForwarderSettings.from(settings)), HttpSettings.from(settings), FatalFailures.END_THE_FORK).start();
                  CaddyProcess caddy = CaddyProcess.start(dir.resolve("caddy"), RecipeFiles.read("caddy/edge.Caddyfile"), caddyEnv,
                          List.of(httpPort, httpsPort))) {
                 HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -1,5 +1,6 @@
 package dev.caddylightstep.http;
 
+import dev.caddylightstep.testing.FatalFailures;
 import static dev.caddylightstep.testing.DumpedDom.cellText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -66,7 +67,7 @@ class ApplicationHttpTest {
         // bob's group is named as an attacker would name it: the dashboard must show it as text
         TableLoader.load(config.kafka(), topics.identities(), List.of(
                 new Identity("alice", "engineering", "acme", List.of()), new Identity("bob", HOSTILE_GROUP, null, List.of())), Identity::id);
-        app = new Application(Application.Role.STREAMS, config, ForwarderSettings.from(settings), Optional.empty(), HttpSettings.from(settings));
+        app = new Application(Application.Role.STREAMS, config, ForwarderSettings.from(settings), Optional.empty(), HttpSettings.from(settings), FatalFailures.END_THE_FORK);
         app.start();
         minute = System.currentTimeMillis() / 60_000 * 60_000;
         List<String> lines = new java.util.ArrayList<>(CaddyCapture.lines("access.log"));

@@ -1,5 +1,6 @@
 package dev.caddylightstep.http;
 
+import dev.caddylightstep.testing.FatalFailures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -59,7 +60,7 @@ class HealthUnderLoadTest {
         Settings settings = settings("answering");
         PipelineConfig config = ConfigLoader.pipeline(settings);
         kafka.createTopics(TopicLayout.topics(config.topics(), 4, (short) 1));
-        app = new Application(Application.Role.STREAMS, config, ForwarderSettings.from(settings), Optional.empty(), HttpSettings.from(settings));
+        app = new Application(Application.Role.STREAMS, config, ForwarderSettings.from(settings), Optional.empty(), HttpSettings.from(settings), FatalFailures.END_THE_FORK);
         app.start();
         PipelineConfig silentConfig = ConfigLoader.pipeline(settings("silent"));
         Properties props = StreamsProperties.of(silentConfig);
