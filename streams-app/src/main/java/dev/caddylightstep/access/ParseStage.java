@@ -5,6 +5,7 @@ import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.deadletter.RecordFailure;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
@@ -41,8 +42,12 @@ public final class ParseStage {
         // a line longer than the limit keeps its first max-line-bytes: a dead letter must fit the topic, or
         // under exactly-once the failed send would abort the transaction and the line would come back forever
         int limit = format.maxLineBytes();
+        // the line as it was read, with the redaction its span would have had: no topic the application writes keeps a credential
         branches.get("parsed-rejected")
-                .mapValues(line -> line.raw().length > limit ? java.util.Arrays.copyOf(line.raw(), limit) : line.raw(), Named.as("rejected-line"))
+                .mapValues(line -> {
+                    byte[] redacted = redaction.redactLine(line.raw());
+                    return redacted.length > limit ? Arrays.copyOf(redacted, limit) : redacted;
+                }, Named.as("rejected-line"))
                 .to(deadLetters.name(), deadLetters.producedBy("parse"));
         return branches.get("parsed-access")
                 .mapValues(line -> ((ParseOutcome.Parsed) line.outcome()).event(), Named.as("access-event"));

@@ -79,11 +79,22 @@ public final class Redaction {
     }
 
     private boolean isSensitive(String query, int from, int to) {
-        String name = query.substring(from, to);
-        if (name.indexOf('%') >= 0 || name.indexOf('+') >= 0) {
-            name = PercentDecoding.formComponent(name);
-        }
-        return sensitiveParameters.contains(name.toLowerCase(Locale.ROOT));
+        return isSensitiveParameter(query.substring(from, to));
+    }
+
+    /** Whether a query parameter, by its name as written (percent-encoded or not), carries a secret. */
+    boolean isSensitiveParameter(String name) {
+        String decoded = name.indexOf('%') >= 0 || name.indexOf('+') >= 0 ? PercentDecoding.formComponent(name) : name;
+        return sensitiveParameters.contains(decoded.toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * A line as it was read, for its dead letter, with the redaction a span gets: credential and configured headers
+     * removed, sensitive query values in its uri replaced; every other byte as it was. The same array when nothing
+     * was redacted.
+     */
+    public byte[] redactLine(byte[] line) {
+        return line == null ? null : RawLineRedaction.of(this, line);
     }
 
     private static Set<String> lowerCaseUnion(Set<String> builtIn, Set<String> extra) {

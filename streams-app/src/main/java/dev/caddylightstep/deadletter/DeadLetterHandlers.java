@@ -2,6 +2,7 @@ package dev.caddylightstep.deadletter;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -22,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * and processing resumes. Nothing is dropped silently and no bad record stops the application.
  */
 public final class DeadLetterHandlers {
+    /**
+     * The Streams property that hands the handlers the application's redaction of a line (a {@code UnaryOperator<byte[]>}):
+     * the line a dead letter copies may hold credentials, which no topic the application writes may keep.
+     */
+    public static final String LINE_REDACTION = "caddy.dead-letter.line-redaction";
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandlers.class);
 
     private DeadLetterHandlers() {
@@ -71,11 +77,24 @@ public final class DeadLetterHandlers {
     abstract static class Target implements org.apache.kafka.common.Configurable {
         String dlqTopic;
         int valueLimit;
+        /** The redaction of a source line for its dead letter, as the parse stage applies it to its own (LINE_REDACTION). */
+        UnaryOperator<byte[]> redaction = UnaryOperator.identity();
 
         @Override
+        @SuppressWarnings("unchecked")
         public void configure(Map<String, ?> configs) {
             dlqTopic = topicOf(configs);
             valueLimit = valueLimit(configs);
+            Object configured = configs.get(LINE_REDACTION);
+            if (configured instanceof UnaryOperator<?> operator) {
+                redaction = (UnaryOperator<byte[]>) operator;
+            }
+        }
+
+        /** The dead letter of a source record: its value redacted, cut to the topic's size when it must be. */
+        ProducerRecord<byte[], byte[]> letter(DeadLetterReason reason, String stage, ErrorHandlerContext context, byte[] key, byte[] value,
+                                             Exception exception) {
+            return deadLetter(dlqTopic, valueLimit, reason, stage, context, key, value == null ? null : redaction.apply(value), exception);
         }
     }
 
@@ -84,7 +103,7 @@ public final class DeadLetterHandlers {
 
         @Override
         public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, DeadLetterReason.EXCEPTION, "deserialization", context,
+            return Response.resume(List.of(letter(DeadLetterReason.EXCEPTION, "deserialization", context,
                     record.key(), record.value(), exception)));
         }
     }
@@ -95,7 +114,7 @@ public final class DeadLetterHandlers {
         @Override
         public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
             String stage = exception instanceof RecordFailure failure ? failure.stage() : context.processorNodeId();
-            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, DeadLetterReason.EXCEPTION, stage, context,
+            return Response.resume(List.of(letter(DeadLetterReason.EXCEPTION, stage, context,
                     context.sourceRawKey(), context.sourceRawValue(), exception)));
         }
     }
@@ -112,11 +131,11 @@ public final class DeadLetterHandlers {
                 return Response.fail();
             }
             if (record.topic().equals(dlqTopic)) {
-                ProducerRecord<byte[], byte[]> headersOnly = deadLetter(dlqTopic, valueLimit, DeadLetterReason.TOO_LARGE, "production", context,
+                ProducerRecord<byte[], byte[]> headersOnly = letter(DeadLetterReason.TOO_LARGE, "production", context,
                         null, null, exception);
                 return Response.resume(List.of(headersOnly));
             }
-            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, DeadLetterReason.TOO_LARGE, "production", context,
+            return Response.resume(List.of(letter(DeadLetterReason.TOO_LARGE, "production", context,
                     context.sourceRawKey(), context.sourceRawValue(), exception)));
         }
 
@@ -129,7 +148,7 @@ public final class DeadLetterHandlers {
         public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
                                                  SerializationExceptionOrigin origin) {
             DeadLetterReason reason = exception instanceof RecordTooLargeException ? DeadLetterReason.TOO_LARGE : DeadLetterReason.EXCEPTION;
-            return Response.resume(List.of(deadLetter(dlqTopic, valueLimit, reason, stageOfSink(context.processorNodeId()), context,
+            return Response.resume(List.of(letter(reason, stageOfSink(context.processorNodeId()), context,
                     context.sourceRawKey(), context.sourceRawValue(), exception)));
         }
 

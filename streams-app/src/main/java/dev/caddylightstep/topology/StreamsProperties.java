@@ -4,6 +4,7 @@ import dev.caddylightstep.config.PipelineConfig;
 import dev.caddylightstep.deadletter.DeadLetterHandlers;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -23,6 +24,7 @@ public final class StreamsProperties {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Deserialization.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Processing.class.getName());
         props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Production.class.getName());
+        props.put(DeadLetterHandlers.LINE_REDACTION, (UnaryOperator<byte[]>) config.redaction()::redactLine);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         // two transactions a second: a span is readable about 0.3 s after its request at p50 and 0.6 s at p99, a window
         // within about a second of its last request (two commits: the partials', then the merge's); 1 s doubled both, and
