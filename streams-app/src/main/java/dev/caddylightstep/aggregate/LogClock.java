@@ -4,10 +4,11 @@ import java.util.Arrays;
 
 /**
  * The log time that decides, in one task, which windows have closed: the {@value #DEPTH}th latest time its
- * requests were logged at, never ahead of the instance's clock. Following the latest time instead, three lines from
+ * records were logged at, never ahead of the instance's clock. Following the latest time instead, three lines from
  * a host whose clock runs half an hour fast would close every window of the half hour before them, and the real
  * lines after them would all be late. A real jump (traffic resuming after a quiet hour) still moves it, once
- * {@value #DEPTH} lines have come from the new time.
+ * {@value #DEPTH} lines have come from the new time. Before {@value #DEPTH} records it closes nothing: the first lines a
+ * task reads may be the skewed ones.
  *
  * <p>Keeps the {@value #DEPTH} latest times seen as a min-heap: a time later than the heap's least replaces it. Not
  * thread-safe; one per processor.
@@ -41,26 +42,12 @@ final class LogClock {
     }
 
     /**
-     * The time as of the lines seen, or Long.MIN_VALUE before the first. Until {@value #DEPTH} lines have come it is
-     * the earliest of them: a task that just started has seen too little to close anything early.
+     * The time as of the records seen, or Long.MIN_VALUE until {@value #DEPTH} have come.
      *
      * @param nowMs the instance's clock: a log time past it is a clock running fast, and closes nothing
      */
     long time(long nowMs) {
-        if (seen == 0) {
-            return Long.MIN_VALUE;
-        }
-        return Math.min(seen < DEPTH ? earliestSeen() : latest[0], nowMs);
-    }
-
-    private long earliestSeen() {
-        long earliest = Long.MAX_VALUE;
-        for (long time : latest) {
-            if (time != Long.MIN_VALUE) {
-                earliest = Math.min(earliest, time);
-            }
-        }
-        return earliest;
+        return seen < DEPTH ? Long.MIN_VALUE : Math.min(latest[0], nowMs);
     }
 
     private void siftDown() {

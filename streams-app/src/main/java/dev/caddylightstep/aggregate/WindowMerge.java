@@ -55,6 +55,11 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private KeyValueStore<String, Long> streamTimes;
     /** The routes each group window holds, by the group window's key: read when a partial brings a new route. */
     private KeyValueStore<String, Long> routeCounts;
+    /**
+     * The log time that closes and purges windows here, from the partials' record times: robust like each task's (a
+     * task's first partials carry their window's end, which a few skewed lines put ahead of the rest).
+     */
+    private final LogClock clock = new LogClock();
     private long streamTime = Long.MIN_VALUE;
 
     /** What leaves the merge: a window to write, or the dead letter of a partial that came after its window was purged. */
@@ -82,6 +87,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         // as the stores, from the last commit: a revived task's processor is initialized again
         Long stored = streamTimes.get(STREAM_TIME);
         streamTime = stored != null ? stored : Long.MIN_VALUE;
+        clock.restore(streamTime);
     }
 
     @Override
@@ -188,11 +194,13 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
 
     /** Once another window closes: in final mode, write the windows that just closed; drop windows past retention. */
     private void advance(long timestamp) {
-        if (timestamp <= streamTime) {
+        clock.observe(timestamp);
+        long time = clock.time(context.currentSystemTimeMs());
+        if (time <= streamTime) {
             return;
         }
         long before = streamTime;
-        streamTime = timestamp;
+        streamTime = time;
         if (before != Long.MIN_VALUE && Math.floorDiv(before - graceMs, sizeMs) == Math.floorDiv(streamTime - graceMs, sizeMs)) {
             return;
         }

@@ -38,9 +38,12 @@ class AggregateStageTest {
         return CaddyCapture.withField(line, "ts", BigDecimal.valueOf(epochMillis).movePointLeft(3));
     }
 
-    /** The log moving on to a time: as many lines logged then as the clock that decides lateness follows. */
+    /**
+     * The log moving on to a time: as many lines logged then as the clock that decides lateness in the task follows, and
+     * as many more as make the partials carry it to the clock of the group's task (one partial per line and commit).
+     */
     private static String[] logMovesOnTo(long epochMillis) {
-        String[] lines = new String[LogClock.DEPTH];
+        String[] lines = new String[2 * LogClock.DEPTH];
         java.util.Arrays.fill(lines, at(HEALTH, epochMillis));
         return lines;
     }
@@ -80,7 +83,7 @@ class AggregateStageTest {
             p.send(logMovesOnTo(WINDOW + 60_000 + 30_000));
             p.send(at(HEALTH, WINDOW + 5_000));
             assertThat(p.latestByGroup().get("anonymous@" + WINDOW).getCount()).isEqualTo(1);
-            assertThat(p.spans()).hasSize(LogClock.DEPTH + 2);
+            assertThat(p.spans()).hasSize(2 * LogClock.DEPTH + 2);
             var dead = p.deadLetters();
             assertThat(dead).hasSize(1);
             assertThat(DeadLetterHeaders.text(dead.get(0).headers(), DeadLetterHeaders.REASON)).isEqualTo("late");
@@ -320,6 +323,18 @@ class AggregateStageTest {
             Map<Long, Long> windowed = new java.util.TreeMap<>();
             p.latestByGroup().values().forEach(w -> windowed.merge(w.getWindowStartMs(), w.getCount(), Long::sum));
             assertThat(windowed).isEqualTo(expected);
+        }
+    }
+
+    /** The first line a task reads may be the skewed one: it closes nothing, whatever comes after it. */
+    @Test
+    void aFirstLineFromAFastClockClosesNoWindow() {
+        List<String> capture = CaddyCapture.lines("access.log");
+        try (PipelineHarness p = PipelineHarness.start()) {
+            p.send(at(capture.get(0), tsOf(capture.get(0)) + 30 * 60_000));
+            p.sendAll(capture);
+            assertThat(p.deadLetters()).isEmpty();
+            assertThat(p.latestByGroup().values().stream().mapToLong(LatencyAggregateRecord::getCount).sum()).isEqualTo(capture.size() + 1);
         }
     }
 

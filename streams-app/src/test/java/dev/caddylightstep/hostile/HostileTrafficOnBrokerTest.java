@@ -173,16 +173,19 @@ class HostileTrafficOnBrokerTest {
         for (int i = 0; i < 20; i++) {
             first.add(at(health, start + 1_000 + i));
         }
+        // a route each: the partials carry the task's time on to the group's task, whose clock follows their 16th latest
         List<String> twoHoursOn = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            twoHoursOn.add(at(health, start + Duration.ofHours(2).toMillis() + i));
+        for (int i = 0; i < 60; i++) {
+            // letters past f: a segment of digits or hex would become the one route /later/{id}
+            String route = "/later/" + "ghijklmnopqrstuvwxyz".charAt(i / 20) + "ghijklmnopqrstuvwxyz".charAt(i % 20);
+            twoHoursOn.add(at(CaddyCapture.withRequestField(health, "uri", route), start + Duration.ofHours(2).toMillis() + i));
         }
         Topics topics = Topics.of(config.topics());
         try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
             produce(config, 0, utf8(first));
             awaitWindow(topics, config, start, 20);
             produce(config, 0, utf8(twoHoursOn));
-            awaitWindow(topics, config, start + Duration.ofHours(2).toMillis(), 20);
+            awaitWindow(topics, config, start + Duration.ofHours(2).toMillis(), 60);
             produce(config, 1, utf8(List.of(at(health, start + 2_000))));
             List<ConsumerRecord<byte[], byte[]>> dead = Records.readAtLeast(kafka.bootstrapServers(), config.topics().accessDeadLetters(), 1,
                     Duration.ofSeconds(60));
