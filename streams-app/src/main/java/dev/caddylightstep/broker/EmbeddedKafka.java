@@ -74,7 +74,25 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.extraProperties = Map.copyOf(builder.properties);
         this.extraListenerProtocols = Map.copyOf(builder.listeners);
         this.scramArguments = List.copyOf(builder.scramArguments);
-        this.clusterId = Uuid.randomUuid().toString();
+        this.clusterId = formattedClusterId(dataDir.resolve("log")).orElseGet(() -> Uuid.randomUuid().toString());
+    }
+
+    /**
+     * The cluster id a kept data directory was formatted with: a broker refuses a directory of another cluster
+     * ("Invalid cluster.id"), so a new broker on it must take that id, not a new one.
+     */
+    private static java.util.Optional<String> formattedClusterId(Path metadataLogDir) {
+        Path meta = metadataLogDir.resolve("meta.properties");
+        if (!Files.isRegularFile(meta)) {
+            return java.util.Optional.empty();
+        }
+        Properties properties = new Properties();
+        try (var in = Files.newInputStream(meta)) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + meta, e);
+        }
+        return java.util.Optional.ofNullable(properties.getProperty("cluster.id"));
     }
 
     public static Builder builder() {

@@ -6,6 +6,7 @@ import dev.caddylightstep.config.TopicNames;
 import dev.caddylightstep.testing.Records;
 import dev.caddylightstep.topology.TopicLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,11 +18,33 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The broker of a session (the demo's, the tests'): what it keeps of a replayed log. */
 class EmbeddedKafkaTest {
     /** The log cleaner's pass interval on a broker with Kafka's defaults (log.cleaner.backoff.ms). */
     private static final Duration DEFAULT_CLEANER_PASS = Duration.ofSeconds(15);
+
+    @Test
+    void aNewBrokerResumesTheDataDirectoryOfAStoppedOne(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("broker");
+        String topic = "resumed";
+        try (EmbeddedKafka first = EmbeddedKafka.builder().dataDir(data).build().start()) {
+            first.createTopics(List.of(new NewTopic(topic, 1, (short) 1)));
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, first.bootstrapServers());
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(topic, "kept".getBytes(StandardCharsets.UTF_8))).get();
+            }
+        }
+
+        // another process's broker, as after a restart: a new object on the same directory
+        try (EmbeddedKafka second = EmbeddedKafka.builder().dataDir(data).build().start()) {
+            assertThat(Records.readAtLeast(second.bootstrapServers(), topic, 1, Duration.ofSeconds(10)))
+                    .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
+                    .containsExactly("kept");
+        }
+    }
 
     @Test
     void windowsOfALogOlderThanTheAggregatesRetentionOutliveTheLogCleanersPass() throws Exception {
