@@ -3,6 +3,7 @@ package dev.caddylightstep.loadtest.bench;
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.loadtest.GeneratorSettings;
 import dev.caddylightstep.loadtest.micro.JmhCommand;
+import dev.caddylightstep.loadtest.soak.SoakCommand;
 import dev.caddylightstep.topology.StreamsProperties;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Option;
  * the other; a table of both, and the ratio of their throughputs as the last line.
  */
 @Command(name = "bench", sortOptions = false,
-        subcommands = {ForwarderBenchCommand.class, JmhCommand.class, JfrSummaryCommand.class},
+        subcommands = {ForwarderBenchCommand.class, JmhCommand.class, JfrSummaryCommand.class, SoakCommand.class},
         description = {
             "Drains the same generated Caddy 2.6.2 lines through a plain consumer -> producer pass-through and through the whole "
                     + "pipeline (exactly_once_v2), on one embedded broker in this JVM, measured from the first record consumed to the "
