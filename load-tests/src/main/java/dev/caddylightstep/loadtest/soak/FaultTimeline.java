@@ -16,9 +16,15 @@ final class FaultTimeline implements Runnable {
     private final PrintStream console;
     private final List<String> done = new ArrayList<>();
     private final List<String> failed = new ArrayList<>();
+    private final List<Begun> begun = new ArrayList<>();
     private final long startNanos;
 
-    private record Step(Duration at, String what, Action action) {
+    /** @param begins the fault's name when this step starts it (its stall is measured from here), else null */
+    private record Step(Duration at, String what, String begins, Action action) {
+    }
+
+    /** A fault as it was carried out: when it began, from the start of the input. */
+    record Begun(Duration at, String fault) {
     }
 
     @FunctionalInterface
@@ -31,15 +37,15 @@ final class FaultTimeline implements Runnable {
         this.startNanos = startNanos;
         for (FaultSchedule.Fault fault : schedule.faults()) {
             if (fault instanceof FaultSchedule.InstanceKill kill) {
-                steps.add(new Step(kill.at(), "instance-" + (kill.instance() + 1) + " killed (SIGKILL) and started again",
+                String instance = "instance-" + (kill.instance() + 1);
+                steps.add(new Step(kill.at(), instance + " killed (SIGKILL) and started again", instance + " kill",
                         () -> cluster.killAndRestartInstance(kill.instance())));
             } else if (fault instanceof FaultSchedule.BrokerRestart restart) {
                 steps.add(new Step(restart.at(), "broker stopped (SIGTERM), started again " + restart.down().toSeconds() + " s later",
-                        () -> cluster.restartBroker(restart.down())));
+                        "broker restart", () -> cluster.restartBroker(restart.down())));
             } else if (fault instanceof FaultSchedule.ReceiverOutage outage) {
-                steps.add(new Step(outage.at(), "receiver killed (SIGKILL)", cluster::stopReceiver));
-                steps.add(new Step(outage.at().plus(outage.down()), "receiver started again",
-                        cluster::startReceiver));
+                steps.add(new Step(outage.at(), "receiver killed (SIGKILL)", "receiver outage", cluster::stopReceiver));
+                steps.add(new Step(outage.at().plus(outage.down()), "receiver started again", null, cluster::startReceiver));
             }
         }
         steps.sort(Comparator.comparing(Step::at));
@@ -53,7 +59,13 @@ final class FaultTimeline implements Runnable {
                 if (wait > 0) {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                 }
-                String when = clock(Duration.ofNanos(System.nanoTime() - startNanos));
+                Duration began = Duration.ofNanos(System.nanoTime() - startNanos);
+                String when = clock(began);
+                if (step.begins() != null) {
+                    synchronized (done) {
+                        begun.add(new Begun(began, step.begins()));
+                    }
+                }
                 try {
                     step.action().run();
                 } catch (RuntimeException e) {
@@ -80,6 +92,13 @@ final class FaultTimeline implements Runnable {
     List<String> done() {
         synchronized (done) {
             return List.copyOf(done);
+        }
+    }
+
+    /** Each fault, when it began. */
+    List<Begun> begun() {
+        synchronized (done) {
+            return List.copyOf(begun);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.loadtest.GeneratedCounts;
 import dev.caddylightstep.loadtest.GeneratorSettings;
 import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.forward.ForwarderSettings;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -116,7 +118,8 @@ public final class SoakCommand implements Callable<Integer> {
     }
 
     private SoakReport run(SoakCluster cluster, FaultSchedule schedule, Instant started, PrintStream console) throws Exception {
-        long windowMs = ConfigLoader.pipeline(Settings.of(Map.of("bootstrap.servers", cluster.bootstrapServers()))).windows().size().toMillis();
+        Settings defaults = Settings.of(Map.of("bootstrap.servers", cluster.bootstrapServers()));
+        long windowMs = ConfigLoader.pipeline(defaults).windows().size().toMillis();
         InputLedger ledger = new InputLedger(windowMs);
         GeneratorSettings generator = GeneratorSettings.defaults().withSeed(seed).withLinesPerSecond(rate);
         PacedLog log = new PacedLog(cluster.accessLog(), generator, Duration.ofMinutes(minutes), ledger);
@@ -126,6 +129,12 @@ public final class SoakCommand implements Callable<Integer> {
         writer.setUncaughtExceptionHandler((thread, e) -> writeFailure.set(e));
         long start = System.nanoTime();
         FaultTimeline timeline = new FaultTimeline(schedule, cluster, console, start);
+        CommitWatch commits = new CommitWatch(cluster.bootstrapServers(), List.of(
+                new CommitWatch.Watched("streams", defaults.kafka().get(StreamsConfig.APPLICATION_ID_CONFIG).toString(), TopicNames.DEFAULTS.access()),
+                new CommitWatch.Watched("forwarder", ForwarderSettings.from(defaults).groupId(), TopicNames.DEFAULTS.spans())), start);
+        Thread watching = new Thread(commits, "soak-commits");
+        watching.setDaemon(true);
+        watching.start();
         Thread faults = new Thread(timeline, "soak-faults");
         faults.setDaemon(true);
         writer.start();
@@ -147,12 +156,14 @@ public final class SoakCommand implements Callable<Integer> {
         GeneratedCounts counts = log.counts();
         console.printf(Locale.ROOT, "soak: %s input stopped after %,d lines; draining%n",
                 FaultTimeline.clock(Duration.ofNanos(System.nanoTime() - start)), counts.lines());
-        return drain(cluster, ledger, counts, received, timeline, started, console);
+        try (commits) {
+            return drain(cluster, ledger, counts, received, timeline, commits, started, console);
+        }
     }
 
     /** Reads the outputs until they are complete or the drain times out, then takes the figures. */
     private SoakReport drain(SoakCluster cluster, InputLedger ledger, GeneratedCounts counts, ReceivedSpans received,
-                             FaultTimeline timeline, Instant started, PrintStream console) throws InterruptedException {
+                             FaultTimeline timeline, CommitWatch commits, Instant started, PrintStream console) throws InterruptedException {
         long drainStart = System.nanoTime();
         long deadline = drainStart + Duration.ofSeconds(drainTimeoutSeconds).toNanos();
         long[] expectedIds = ledger.spanIds();
@@ -180,13 +191,21 @@ public final class SoakCommand implements Callable<Integer> {
                     return new SoakReport(started, settings(), counts.lines(), counts.accessLines(), counts.nonAccessLines(),
                             counts.malformedLines(), tally.accessRecords(), tally.spanRecords(), tally.deadLetters(),
                             tally.deadLettersByReason(), spans, ledger.recount().windows().size(), windowDifferences, processFailures,
-                            cluster.errorLines(), rss, timeline.done(), drainSeconds, complete);
+                            cluster.errorLines(), rss, timeline.done(), stalls(timeline, commits), drainSeconds, complete);
                 }
                 console.printf(Locale.ROOT, "soak: draining: %,d of %,d span records, %,d of %,d spans at the receiver, %,d windows differ%n",
                         tally.spanRecords(), counts.accessLines(), spans.expected() - spans.missing(), spans.expected(), windowDifferences.size());
                 Thread.sleep(DRAIN_CHECK_EVERY.toMillis());
             }
         }
+    }
+
+    private static Map<String, Map<String, CommitWatch.Stall>> stalls(FaultTimeline timeline, CommitWatch commits) {
+        Map<String, Map<String, CommitWatch.Stall>> stalls = new LinkedHashMap<>();
+        for (FaultTimeline.Begun fault : timeline.begun()) {
+            stalls.put(FaultTimeline.clock(fault.at()) + " " + fault.fault(), commits.stallsAfter(fault.at()));
+        }
+        return stalls;
     }
 
     private FaultSchedule schedule() {

@@ -26,16 +26,18 @@ import java.util.stream.Collectors;
  * @param windowDifferences one line per window that differs from its recount
  * @param processFailures exits nobody asked for and threads that died, one line each
  * @param faults what was done, one line each, with its time from the start of the input
+ * @param stalls per fault (its time and name), how long each watched consumer group took to commit on every partition again
  * @param drainSeconds from the end of the input until every check held, or until the drain gave up
  */
 record SoakReport(Instant started, Map<String, Object> settings, long lines, long requests, long skipped, long malformed,
                   long shipped, long spanRecords, long deadLetters, Map<String, Long> deadLettersByReason,
                   SpanComparison spans, int windows, List<String> windowDifferences, List<String> processFailures,
-                  Map<String, Long> errorLogLines, Map<String, Long> peakRssKb, List<String> faults, double drainSeconds,
+                  Map<String, Long> errorLogLines, Map<String, Long> peakRssKb, List<String> faults,
+                  Map<String, Map<String, CommitWatch.Stall>> stalls, double drainSeconds,
                   boolean drained) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
-    private static final int SHOWN_DIFFERENCES = 3;
+    private static final int SHOWN_DIFFERENCES = 1;
 
     boolean linesReconcile() {
         return lines == spanRecords + skipped + deadLetters && spanRecords == requests && deadLetters == malformed;
@@ -73,8 +75,8 @@ record SoakReport(Instant started, Map<String, Object> settings, long lines, lon
             out.println("FAILED " + failure);
         }
         out.printf(Locale.ROOT, "soak %s: %s%n", failures().isEmpty() ? "passed" : "FAILED", settings.get("summary"));
-        out.printf(Locale.ROOT, "  lines in      %,d = requests %,d + skipped %,d + dead letters %,d%s%n", lines, spanRecords, skipped,
-                deadLetters, deadLettersByReason.isEmpty() ? "" : " (" + reasons() + ")");
+        out.printf(Locale.ROOT, "  lines in      %,d %s requests %,d + skipped %,d + dead letters %,d%s%n", lines, linesReconcile() ? "=" : "!=",
+                spanRecords, skipped, deadLetters, deadLettersByReason.isEmpty() ? "" : " (" + reasons() + ")");
         out.printf(Locale.ROOT, "  spans         %,d of %,d requests at the receiver, %,d missing, %,d duplicates, %,d other spans%n",
                 spans.expected() - spans.missing(), spans.expected(), spans.missing(), spans.duplicates(), spans.others());
         out.printf(Locale.ROOT, "  windows       %,d of %,d equal to the recount%n", windows - windowDifferences.size(), windows);
@@ -83,6 +85,7 @@ record SoakReport(Instant started, Map<String, Object> settings, long lines, lon
         out.printf(Locale.ROOT, "  error lines   %s%n", joined(errorLogLines, v -> String.format(Locale.ROOT, "%,d", v)));
         out.printf(Locale.ROOT, "  peak RSS MB   %s%n", joined(peakRssKb, kb -> String.format(Locale.ROOT, "%,d", Math.round(kb / 1024.0))));
         out.printf(Locale.ROOT, "  faults        %s%n", String.join("; ", faults));
+        out.printf(Locale.ROOT, "  stalls        %s%n", stallFigures());
         out.printf(Locale.ROOT, "  drain         %.1f s after the input stopped%n", drainSeconds);
         out.printf(Locale.ROOT, "  json          %s%n", json);
     }
@@ -108,8 +111,28 @@ record SoakReport(Instant started, Map<String, Object> settings, long lines, lon
         root.put("error_log_lines", errorLogLines);
         root.put("peak_rss_kb", peakRssKb);
         root.put("faults", faults);
+        Map<String, Object> stallSeconds = new LinkedHashMap<>();
+        stalls.forEach((fault, byGroup) -> {
+            Map<String, Object> groups = new LinkedHashMap<>();
+            byGroup.forEach((group, stall) -> groups.put(group, Map.of("seconds", stall.length().toMillis() / 1e3,
+                    "partition", stall.partition(), "resumed", stall.resumed())));
+            stallSeconds.put(fault, groups);
+        });
+        root.put("stalls", stallSeconds);
         root.put("drain_seconds", drainSeconds);
         JSON.writeValue(json.toFile(), root);
+    }
+
+    /** "02:00 instance-1 kill: streams 46.2 s, forwarder 45.0 s; ..."; a group that never committed again says so. */
+    private String stallFigures() {
+        if (stalls.isEmpty()) {
+            return "none measured";
+        }
+        return stalls.entrySet().stream().map(fault -> fault.getKey() + ": " + fault.getValue().entrySet().stream()
+                        .map(g -> String.format(Locale.ROOT, "%s %.1f s%s", g.getKey(), g.getValue().length().toMillis() / 1e3,
+                                g.getValue().resumed() ? "" : " (not resumed)"))
+                        .collect(Collectors.joining(", ")))
+                .collect(Collectors.joining("; "));
     }
 
     private String reasons() {

@@ -44,7 +44,9 @@ class SoakReportTest {
                                      List<String> processFailures) {
         return new SoakReport(Instant.EPOCH, Map.of("summary", "test"), 1_006, 1_000, 4, 2, 1_006, spanRecords, deadLetters,
                 Map.of("not-json", deadLetters), spans, 20, windowDifferences, processFailures, Map.of("broker", 0L),
-                Map.of("broker", 512_000L), List.of("02:00 instance-1 killed"), 12.5, true);
+                Map.of("broker", 512_000L), List.of("02:00 instance-1 killed"),
+                Map.of("02:00 instance-1 kill", Map.of("streams", new CommitWatch.Stall(java.time.Duration.ofSeconds(46), "caddy.access-3", true))),
+                12.5, true);
     }
 
     private static String printed(SoakReport report) {
