@@ -24,9 +24,17 @@ final class CommitWatch implements Runnable, AutoCloseable {
     private final List<Watched> watched;
     private final long startNanos;
     private final Map<String, Map<TopicPartition, Long>> lastOffsets = new HashMap<>();
-    /** Per label and partition, the times (nanoseconds from the start) at which its committed offset moved. */
-    private final Map<String, Map<TopicPartition, List<Long>>> advances = new HashMap<>();
+    /** Per label and partition, when its committed offset was seen to have moved. */
+    private final Map<String, Map<TopicPartition, List<Advance>>> advances = new HashMap<>();
+    private final Map<String, Long> lastRead = new HashMap<>();
     private volatile boolean running = true;
+
+    /**
+     * A committed offset seen to have moved between two reads: the commit happened after {@code sinceNanos} (the read
+     * before) and by {@code atNanos} (nanoseconds from the start).
+     */
+    record Advance(long sinceNanos, long atNanos) {
+    }
 
     /** A consumer group whose commits on a topic are watched, under a short label for the report. */
     record Watched(String label, String group, String topic) {
@@ -69,12 +77,13 @@ final class CommitWatch implements Runnable, AutoCloseable {
     }
 
     /**
-     * The longest wait, over the partitions, from {@code faultNanos} to the partition's first commit after it; a
-     * partition that has not committed since is waiting still, counted until {@code nowNanos}.
+     * The longest wait, over the partitions, from {@code faultNanos} to the partition's first commit after it (as
+     * seen by the first read that shows it: at most half a second late); a partition that has not committed since is
+     * waiting still, counted until {@code nowNanos}.
      */
-    static Stall stall(Map<TopicPartition, List<Long>> advances, long faultNanos, long nowNanos) {
+    static Stall stall(Map<TopicPartition, List<Advance>> advances, long faultNanos, long nowNanos) {
         Stall longest = new Stall(Duration.ZERO, "", true);
-        for (Map.Entry<TopicPartition, List<Long>> entry : advances.entrySet()) {
+        for (Map.Entry<TopicPartition, List<Advance>> entry : advances.entrySet()) {
             long next = firstAfter(entry.getValue(), faultNanos);
             boolean resumed = next >= 0;
             Duration wait = Duration.ofNanos((resumed ? next : nowNanos) - faultNanos);
@@ -85,10 +94,11 @@ final class CommitWatch implements Runnable, AutoCloseable {
         return longest;
     }
 
-    private static long firstAfter(List<Long> times, long t) {
-        for (long time : times) {
-            if (time > t) {
-                return time;
+    /** When the first commit surely made after {@code t} was seen: a move seen by a read, since a read at or after t. */
+    private static long firstAfter(List<Advance> advances, long t) {
+        for (Advance advance : advances) {
+            if (advance.sinceNanos() >= t) {
+                return advance.atNanos();
             }
         }
         return -1;
@@ -105,15 +115,16 @@ final class CommitWatch implements Runnable, AutoCloseable {
         long now = System.nanoTime() - startNanos;
         synchronized (this) {
             Map<TopicPartition, Long> last = lastOffsets.computeIfAbsent(w.label(), g -> new HashMap<>());
-            Map<TopicPartition, List<Long>> moved = advances.computeIfAbsent(w.label(), g -> new HashMap<>());
+            Map<TopicPartition, List<Advance>> moved = advances.computeIfAbsent(w.label(), g -> new HashMap<>());
+            Long since = lastRead.put(w.label(), now);
             offsets.forEach((partition, offset) -> {
                 if (offset == null || !partition.topic().equals(w.topic())) {
                     return;
                 }
                 Long before = last.put(partition, offset.offset());
-                List<Long> times = moved.computeIfAbsent(partition, p -> new ArrayList<>());
-                if (before != null && offset.offset() > before) {
-                    times.add(now);
+                List<Advance> times = moved.computeIfAbsent(partition, p -> new ArrayList<>());
+                if (before != null && since != null && offset.offset() > before) {
+                    times.add(new Advance(since, now));
                 }
             });
         }

@@ -11,12 +11,14 @@ import org.junit.jupiter.api.Test;
 class CommitWatchTest {
     private static final long SECOND = 1_000_000_000L;
 
+    private static final long HALF = SECOND / 2;
+
     @Test
     void theStallIsTheLongestWaitOfAPartitionForItsNextCommit() {
-        // partition 0 went on committing every half second; partition 1, the killed instance's, waited 46 s
-        Map<TopicPartition, List<Long>> advances = Map.of(
-                new TopicPartition("caddy.access", 0), List.of(99 * SECOND, 100 * SECOND + SECOND / 2, 101 * SECOND),
-                new TopicPartition("caddy.access", 1), List.of(99 * SECOND, 146 * SECOND));
+        // reads every half second; partition 0 went on committing, partition 1, the killed instance's, waited 46 s
+        Map<TopicPartition, List<CommitWatch.Advance>> advances = Map.of(
+                new TopicPartition("caddy.access", 0), List.of(moved(99 * SECOND), moved(100 * SECOND + HALF), moved(101 * SECOND)),
+                new TopicPartition("caddy.access", 1), List.of(moved(99 * SECOND), moved(146 * SECOND)));
 
         CommitWatch.Stall stall = CommitWatch.stall(advances, 100 * SECOND, 200 * SECOND);
 
@@ -26,12 +28,28 @@ class CommitWatchTest {
     }
 
     @Test
+    void aMoveSeenJustAfterTheFaultMayBeACommitFromBeforeItAndDoesNotEndTheStall() {
+        // the fault at 100.2 s; the read at 100.5 s sees a commit made at any time since the read at 100.0 s
+        Map<TopicPartition, List<CommitWatch.Advance>> advances = Map.of(
+                new TopicPartition("caddy.spans", 0), List.of(moved(100 * SECOND + HALF), moved(145 * SECOND)));
+
+        CommitWatch.Stall stall = CommitWatch.stall(advances, 100 * SECOND + SECOND / 5, 200 * SECOND);
+
+        assertThat(stall.length()).isEqualTo(Duration.ofMillis(44_800));
+    }
+
+    @Test
     void aPartitionThatNeverCommittedAgainStallsUntilNow() {
-        Map<TopicPartition, List<Long>> advances = Map.of(new TopicPartition("caddy.spans", 2), List.of(10 * SECOND));
+        Map<TopicPartition, List<CommitWatch.Advance>> advances = Map.of(new TopicPartition("caddy.spans", 2), List.of(moved(10 * SECOND)));
 
         CommitWatch.Stall stall = CommitWatch.stall(advances, 30 * SECOND, 330 * SECOND);
 
         assertThat(stall.length()).isEqualTo(Duration.ofMinutes(5));
         assertThat(stall.resumed()).isFalse();
+    }
+
+    /** A move seen by the read at {@code atNanos}, half a second after the read before it. */
+    private static CommitWatch.Advance moved(long atNanos) {
+        return new CommitWatch.Advance(atNanos - HALF, atNanos);
     }
 }
