@@ -116,10 +116,6 @@ final class ChildProcess {
         return process != null && process.isAlive();
     }
 
-    synchronized long pid() {
-        return process == null ? -1 : process.pid();
-    }
-
     /** Reads the running process's peak resident set (VmHWM), which the kernel keeps until the process ends. */
     synchronized void sampleMemory() {
         if (process != null && process.isAlive()) {

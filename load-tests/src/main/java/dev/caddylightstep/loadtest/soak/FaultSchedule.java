@@ -99,8 +99,4 @@ record FaultSchedule(Duration length, List<Fault> faults) {
         }
         return t.compareTo(to) > 0 ? t.minus(to).toMillis() : 0;
     }
-
-    long instanceKills() {
-        return faults.stream().filter(InstanceKill.class::isInstance).count();
-    }
 }

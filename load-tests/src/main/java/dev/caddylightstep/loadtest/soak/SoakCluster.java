@@ -90,10 +90,6 @@ final class SoakCluster implements AutoCloseable {
         return receivedSpans;
     }
 
-    int instanceCount() {
-        return instances.size();
-    }
-
     /** Broker, topics (`topics create`), tables, receiver, instances (until ready), shipper: the order a deployment starts in. */
     void start() {
         startBroker();
@@ -159,13 +155,6 @@ final class SoakCluster implements AutoCloseable {
 
     List<String> unexpectedExits() {
         return children().stream().flatMap(c -> c.unexpectedExits().stream()).toList();
-    }
-
-    /** Every log file of every incarnation, by process name. */
-    Map<String, List<Path>> logs() {
-        Map<String, List<Path>> logs = new LinkedHashMap<>();
-        children().forEach(child -> logs.put(child.name(), child.logs()));
-        return logs;
     }
 
     /**
@@ -262,10 +251,6 @@ final class SoakCluster implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
-    }
-
-    Path runDir() {
-        return runDir;
     }
 
     private static List<String> lines(Path log) {

@@ -28,7 +28,7 @@ public final class SoakReceiver {
     static final String READY = "soak receiver listening";
     /** A trace id (16 bytes) and a span id (8), per span received. */
     static final int RECORD_BYTES = 24;
-    /** The OpenTelemetry Collector's own limit is 4 MiB; the forwarder keeps its exports under its max-export-bytes. */
+    /** Lightstep's limit, about 16 MB: the soak's backend refuses nothing for its size (the forwarder's exports stay under 2 MiB). */
     private static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     private SoakReceiver() {
