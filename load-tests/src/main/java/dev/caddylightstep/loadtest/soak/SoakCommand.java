@@ -2,10 +2,10 @@ package dev.caddylightstep.loadtest.soak;
 
 import dev.caddylightstep.config.ConfigLoader;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.loadtest.GeneratedCounts;
-import dev.caddylightstep.loadtest.GeneratorSettings;
 import dev.caddylightstep.config.TopicNames;
 import dev.caddylightstep.forward.ForwarderSettings;
+import dev.caddylightstep.loadtest.GeneratedCounts;
+import dev.caddylightstep.loadtest.GeneratorSettings;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
