@@ -25,6 +25,8 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Produces log lines to the access topic with an idempotent producer (acks=all), so that retries inside one
@@ -40,6 +42,7 @@ final class LineProducer implements AutoCloseable {
         void delivered();
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(LineProducer.class);
     static final String SOURCE_FILE = "caddy.dlq.source.file";
     static final String SOURCE_OFFSET = "caddy.dlq.source.offset";
     static final String SOURCE_LENGTH = "caddy.dlq.source.length";
@@ -54,13 +57,15 @@ final class LineProducer implements AutoCloseable {
     private final int maxLineBytes;
     private final long maxClockSkewMs;
     private final ShipMetrics metrics;
-    /** Re-sends, off the producer's thread, the lines the broker found too large. */
-    private final ExecutorService rerouting = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "ship-dead-letters");
+    /** Sends again, off the producer's thread: a line the broker found too large as a dead letter, a line Kafka was away for. */
+    private final ExecutorService resending = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "ship-resend");
         thread.setDaemon(true);
         return thread;
     });
     private final AtomicReference<String> failure = new AtomicReference<>();
+    private volatile boolean closing;
+    private static final long RESEND_PAUSE_MS = 1_000;
 
     LineProducer(Map<String, Object> kafka, String topic, String deadLetterTopic, String keyField, int maxLineBytes, Duration maxClockSkew,
                  ShipMetrics metrics) {
@@ -88,6 +93,9 @@ final class LineProducer implements AutoCloseable {
         config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1024 * 1024, maxLineBytes + RECORD_OVERHEAD));
+        // a batch Kafka has not acknowledged is retried until it is (unless configured otherwise): expired after the
+        // default two minutes of an outage, its lines would be lost from a checkpoint that has moved past them
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
         config.putAll(clientProperties(kafka, ProducerConfig.configNames(), "producer."));
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -158,7 +166,11 @@ final class LineProducer implements AutoCloseable {
      */
     void send(byte[] line, String source, long offset, Delivery delivery) {
         LineFields fields = LineFields.read(line, 0, line.length, keyPath, System.currentTimeMillis(), maxClockSkewMs);
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, fields.timestampMs(), fields.key(), line);
+        send(new ProducerRecord<>(topic, null, fields.timestampMs(), fields.key(), line), source, offset, delivery, System.nanoTime());
+    }
+
+    private void send(ProducerRecord<byte[], byte[]> record, String source, long offset, Delivery delivery, long firstTry) {
+        byte[] line = record.value();
         try {
             producer.send(record, (metadata, exception) -> {
                 if (exception == null) {
@@ -168,13 +180,34 @@ final class LineProducer implements AutoCloseable {
                     String why = "Kafka refused the line of " + line.length + " bytes at " + source + ":" + offset + " as too large: "
                             + exception.getMessage();
                     byte[] prefix = Arrays.copyOf(line, Math.min(line.length, LineSplitter.DEAD_LETTER_PREFIX));
-                    rerouting.execute(() -> sendDeadLetter(prefix, line.length, source, offset, why, delivery));
+                    resending.execute(() -> sendDeadLetter(prefix, line.length, source, offset, why, delivery));
+                } else if (exception instanceof org.apache.kafka.common.errors.TimeoutException && !closing) {
+                    resending.execute(() -> {
+                        waitForKafka(source + ":" + offset, firstTry, exception);
+                        send(record, source, offset, delivery, firstTry);
+                    });
                 } else {
                     fail("Kafka did not acknowledge the line at " + source + ":" + offset + ": " + rootMessage(exception));
                 }
             });
         } catch (KafkaException | IllegalStateException e) {
             fail("cannot send the line at " + source + ":" + offset + " to Kafka: " + rootMessage(e));
+        }
+    }
+
+    /**
+     * Kafka is away (a broker restarting, or down longer than max.block.ms, a minute by default, which the producer waits
+     * for a topic's metadata): the line waits for it and is sent again. Stopping instead, the shipper would ship again,
+     * when restarted, every line after its last checkpoint. The wait holds the reading: the file waits on disk, and
+     * Caddy's net writer on its socket.
+     */
+    private void waitForKafka(String where, long firstTry, Exception exception) {
+        LOG.warn("Kafka has not taken the line at {} for {} s ({}); sending it again", where,
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - firstTry), rootMessage(exception));
+        try {
+            Thread.sleep(RESEND_PAUSE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -229,9 +262,10 @@ final class LineProducer implements AutoCloseable {
     }
 
     void close(Duration timeout) {
-        rerouting.shutdown();
+        closing = true;
+        resending.shutdown();
         try {
-            rerouting.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            resending.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
