@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * run never repeat a line; lz4 and large batches for throughput. The record timestamp is the line's {@code ts}
  * (the shipper's clock for a line logged more than caddy.log.max-clock-skew ahead of it) and the key is the
  * configured field's value, or none. A line too long to ship, by the shipper's limit or
- * the broker's, goes to the dead-letter topic with its position instead. Any other failure to deliver is
- * fatal: it is kept and the shipper stops, so that nothing after the failed line is checkpointed.
+ * the broker's, goes to the dead-letter topic with its position instead; a line Kafka was away for is sent again.
+ * Any other failure to deliver is fatal: it is kept and the shipper stops, so that nothing after the failed line is
+ * checkpointed.
  */
 final class LineProducer implements AutoCloseable {
     /** Called on the producer's thread once Kafka acknowledged a line (or its dead letter). */
