@@ -1,7 +1,7 @@
 package dev.caddylightstep.aggregate;
 
 import dev.caddylightstep.loadtest.InMemoryStages;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.serialization.Serde;

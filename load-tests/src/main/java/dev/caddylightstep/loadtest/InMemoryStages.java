@@ -11,7 +11,7 @@ import dev.caddylightstep.identity.IdentitySource;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.route.RouteTemplates;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
-import dev.caddylightstep.topology.Topic;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
@@ -31,8 +30,12 @@ public final class ParseStage {
     private ParseStage() {
     }
 
-    public static KStream<byte[], AccessEvent> apply(KStream<byte[], byte[]> lines, LogFormat format, Redaction redaction,
-                                                     Set<String> extraHeaders, CapturedHeaders captured, Topic<byte[], byte[]> deadLetters) {
+    /** The requests of the lines, and the dead letters of the lines that are none. */
+    public record ParsedLines(KStream<byte[], AccessEvent> requests, KStream<byte[], byte[]> deadLetters) {
+    }
+
+    public static ParsedLines apply(KStream<byte[], byte[]> lines, LogFormat format, Redaction redaction, Set<String> extraHeaders,
+                                    CapturedHeaders captured) {
         var branches = lines
                 .processValues(() -> new LineParser(new CaddyLogParser(format, redaction, extraHeaders, captured), format.maxClockSkew()),
                         Named.as("parse"))
@@ -43,14 +46,14 @@ public final class ParseStage {
         // under exactly-once the failed send would abort the transaction and the line would come back forever
         int limit = format.maxLineBytes();
         // the line as it was read, with the redaction its span would have had: no topic the application writes keeps a credential
-        branches.get("parsed-rejected")
+        KStream<byte[], byte[]> deadLetters = branches.get("parsed-rejected")
                 .mapValues(line -> {
                     byte[] redacted = redaction.redactLine(line.raw());
                     return redacted.length > limit ? Arrays.copyOf(redacted, limit) : redacted;
-                }, Named.as("rejected-line"))
-                .to(deadLetters.name(), deadLetters.producedBy("parse"));
-        return branches.get("parsed-access")
+                }, Named.as("rejected-line"));
+        KStream<byte[], AccessEvent> requests = branches.get("parsed-access")
                 .mapValues(line -> ((ParseOutcome.Parsed) line.outcome()).event(), Named.as("access-event"));
+        return new ParsedLines(requests, deadLetters);
     }
 
     /** A line with what the parser made of it. */

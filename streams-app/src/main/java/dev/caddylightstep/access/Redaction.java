@@ -1,5 +1,7 @@
 package dev.caddylightstep.access;
 
+import dev.caddylightstep.config.Settings;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -27,6 +29,11 @@ public final class Redaction {
         lookup.addAll(droppedHeaders);
         this.droppedHeaderLookup = java.util.Collections.unmodifiableSet(lookup);
         this.sensitiveParameters = lowerCaseUnion(DEFAULT_SENSITIVE_QUERY_PARAMETERS, extraQueryParameters);
+    }
+
+    /** The built-in lists and caddy.redact.headers, caddy.redact.query-parameters. */
+    public static Redaction from(Settings s) {
+        return new Redaction(new LinkedHashSet<>(s.list("caddy.redact.headers")), new LinkedHashSet<>(s.list("caddy.redact.query-parameters")));
     }
 
     public static Redaction defaults() {

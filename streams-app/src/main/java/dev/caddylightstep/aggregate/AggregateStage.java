@@ -2,8 +2,7 @@ package dev.caddylightstep.aggregate;
 
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.schema.LatencyKeyRecord;
-import dev.caddylightstep.topology.EnrichedRequest;
-import dev.caddylightstep.topology.Topic;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -35,10 +34,15 @@ public final class AggregateStage {
     private AggregateStage() {
     }
 
-    public static <K> void apply(StreamsBuilder builder, KStream<K, EnrichedRequest> requests, WindowSettings windows,
-                             Topic<LatencyKeyRecord, LatencyAggregateRecord> byGroup,
-                             Topic<LatencyKeyRecord, LatencyAggregateRecord> byRoute,
-                             Topic<byte[], byte[]> deadLetters) {
+    /**
+     * What the stage writes: the windows of the groups and of their routes, as their topics have them, and the dead
+     * letters of late lines and of partials that came after their window was purged.
+     */
+    public record Windows(KStream<LatencyKeyRecord, LatencyAggregateRecord> byGroup, KStream<LatencyKeyRecord, LatencyAggregateRecord> byRoute,
+                          KStream<byte[], byte[]> lateLines, KStream<byte[], byte[]> latePartials) {
+    }
+
+    public static <K> Windows apply(StreamsBuilder builder, KStream<K, EnrichedRequest> requests, WindowSettings windows) {
         Serde<LatencyWindow> windowSerde = LatencyWindowSerde.create();
         // partial windows are written once a commit, each once (see PartialWindows): nothing for a record cache to save
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PARTIALS_STORE), Serdes.String(), windowSerde)
@@ -53,15 +57,14 @@ public final class AggregateStage {
         }
 
         var partials = requests
-                .process(() -> new PartialWindows<K>(PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE, windows, byGroup.name()),
+                .process(() -> new PartialWindows<K>(PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE, windows),
                         Named.as("partial-windows"), PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE)
                 .split(Named.as("window-"))
                 .branch((key, out) -> out.lateLine() != null, Branched.as("late"))
                 .defaultBranch(Branched.as("partial"));
 
-        partials.get("window-late")
-                .map((group, out) -> KeyValue.pair(group.getBytes(StandardCharsets.UTF_8), out.lateLine()), Named.as("late-line"))
-                .to(deadLetters.name(), deadLetters.producedBy("late-lines"));
+        KStream<byte[], byte[]> lateLines = partials.get("window-late")
+                .map((group, out) -> KeyValue.pair(group.getBytes(StandardCharsets.UTF_8), out.lateLine()), Named.as("late-line"));
 
         var merged = partials.get("window-partial")
                 .mapValues(PartialWindows.Output::partial, Named.as("partial"))
@@ -74,14 +77,13 @@ public final class AggregateStage {
                 .branch((key, out) -> key.route() == null, Branched.as("group"))
                 .defaultBranch(Branched.as("route"));
 
-        merged.get("merged-late")
-                .map((key, out) -> KeyValue.pair(key.group().getBytes(StandardCharsets.UTF_8), out.latePartial()), Named.as("late-partial"))
-                .to(deadLetters.name(), deadLetters.producedBy("late-partials"));
         long sizeMs = windows.size().toMillis();
-        merged.get("merged-group").map((key, out) -> toTopic(key, out.window(), sizeMs), Named.as("by-group-record"))
-                .to(byGroup.name(), byGroup.producedBy("by-group"));
-        merged.get("merged-route").map((key, out) -> toTopic(key, out.window(), sizeMs), Named.as("by-route-record"))
-                .to(byRoute.name(), byRoute.producedBy("by-route"));
+        return new Windows(
+                merged.get("merged-group").map((key, out) -> toTopic(key, out.window(), sizeMs), Named.as("by-group-record")),
+                merged.get("merged-route").map((key, out) -> toTopic(key, out.window(), sizeMs), Named.as("by-route-record")),
+                lateLines,
+                merged.get("merged-late").map((key, out) -> KeyValue.pair(key.group().getBytes(StandardCharsets.UTF_8), out.latePartial()),
+                        Named.as("late-partial")));
     }
 
     static KeyValue<LatencyKeyRecord, LatencyAggregateRecord> toTopic(WindowKey key, LatencyWindow window, long sizeMs) {

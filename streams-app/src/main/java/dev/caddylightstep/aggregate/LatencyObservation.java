@@ -1,7 +1,7 @@
 package dev.caddylightstep.aggregate;
 
 import dev.caddylightstep.policy.Misfire;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 
 /**
  * What one request contributes to the latency windows: the few fields the aggregates need, so that the

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,7 +45,6 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     private final WindowSettings windows;
     private final long sizeMs;
     private final long graceMs;
-    private final String aggregates;
     private ProcessorContext<String, Output> context;
     /** The partial windows as of the last commit. */
     private KeyValueStore<String, LatencyWindow> partials;
@@ -82,14 +81,13 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     record Output(LatencyWindow partial, byte[] lateLine) {
     }
 
-    PartialWindows(String partialsStore, String streamTimeStore, String beforeCommitStore, WindowSettings windows, String aggregates) {
+    PartialWindows(String partialsStore, String streamTimeStore, String beforeCommitStore, WindowSettings windows) {
         this.partialsStore = partialsStore;
         this.streamTimeStore = streamTimeStore;
         this.beforeCommitStore = beforeCommitStore;
         this.windows = windows;
         this.sizeMs = windows.size().toMillis();
         this.graceMs = windows.grace().toMillis();
-        this.aggregates = aggregates;
     }
 
     @Override
@@ -210,7 +208,7 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
 
     private void late(Record<K, EnrichedRequest> record, LatencyObservation o, long windowStart) {
         long windowEnd = windowStart + sizeMs;
-        String detail = "logged at " + record.timestamp() + " for window [" + windowStart + ", " + windowEnd + ") of " + aggregates
+        String detail = "logged at " + record.timestamp() + " for window [" + windowStart + ", " + windowEnd + ")"
                 + ", which closed when stream time reached " + (windowEnd + graceMs) + " (now " + streamTime + ")";
         var source = context.recordMetadata().orElse(null);
         var headers = DeadLetterHeaders.of(DeadLetterReason.LATE.code(), "aggregate", detail,

@@ -1,7 +1,7 @@
 package dev.caddylightstep.aggregate;
 
 import dev.caddylightstep.deadletter.RecordFailure;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;

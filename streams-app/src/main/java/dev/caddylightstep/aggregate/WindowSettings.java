@@ -1,5 +1,6 @@
 package dev.caddylightstep.aggregate;
 
+import dev.caddylightstep.config.Settings;
 import java.time.Duration;
 
 /**
@@ -18,6 +19,20 @@ public record WindowSettings(Duration size, Duration grace, Duration retention, 
 
     public static final WindowSettings DEFAULTS = new WindowSettings(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofHours(1),
             EmitMode.UPDATES, 5, 500);
+
+    /** caddy.window.*: a window is retained at least as long as it may still change. */
+    public static WindowSettings from(Settings s) {
+        Duration size = s.duration("caddy.window.size", Duration.ofSeconds(1));
+        Duration grace = s.duration("caddy.window.grace", Duration.ZERO);
+        Duration retention = s.duration("caddy.window.retention", Duration.ofSeconds(1));
+        if (retention.compareTo(size.plus(grace)) < 0) {
+            throw Settings.invalid("caddy.window.retention", s.string("caddy.window.retention"),
+                    "at least caddy.window.size + caddy.window.grace (" + size.plus(grace).toSeconds() + "s)");
+        }
+        EmitMode emit = s.choice("caddy.window.emit", "updates", "final").equals("final") ? EmitMode.FINAL : EmitMode.UPDATES;
+        return new WindowSettings(size, grace, retention, emit, s.integer("caddy.window.exemplars", 0, 100),
+                s.integer("caddy.window.max-routes", 1, 100_000));
+    }
 
     /** When a window's aggregate is written to its topic. */
     public enum EmitMode {

@@ -1,8 +1,8 @@
 package dev.caddylightstep.cli;
 
-import dev.caddylightstep.config.ConfigLoader;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.topics.TopicNames;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.load.IdentitiesFile;
 import dev.caddylightstep.load.PoliciesFile;
@@ -43,7 +43,7 @@ final class LoadCommand implements Callable<Integer> {
     public Integer call() {
         OneShotLogging.silenceKafkaClients();
         Settings settings = options.load();
-        TopicNames names = ConfigLoader.topics(settings);
+        TopicNames names = settings.topicNames();
         Topics topics = Topics.of(names);
         TableLoader.Absent absent = merge ? TableLoader.Absent.KEPT : TableLoader.Absent.DELETED;
         TableLoader.Outcome outcome;

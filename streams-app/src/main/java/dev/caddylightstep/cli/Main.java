@@ -2,7 +2,6 @@ package dev.caddylightstep.cli;
 
 import dev.caddylightstep.config.ConfigException;
 import dev.caddylightstep.load.InvalidFileException;
-import dev.caddylightstep.ship.ShipCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.slf4j.bridge.SLF4JBridgeHandler;

@@ -1,7 +1,6 @@
 package dev.caddylightstep.cli;
 
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
@@ -39,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new UserError("--role: '" + role + "' is not streams, forwarder or all");
         };
         Settings settings = options.load();
-        PipelineConfig config = ConfigLoader.pipeline(settings);
+        PipelineConfig config = PipelineConfig.from(settings);
         ForwarderSettings forwarding = ForwarderSettings.from(settings);
         var target = ExportTarget.from(settings, forwarding);
         if (chosen == Application.Role.FORWARDER && target.isEmpty()) {

@@ -1,9 +1,9 @@
 package dev.caddylightstep.cli;
 
-import dev.caddylightstep.config.ConfigLoader;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.KafkaClientProperties;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -31,7 +31,7 @@ final class TopicsCommand implements Callable<Integer> {
         }
         OneShotLogging.silenceKafkaClients();
         Settings settings = options.load();
-        List<NewTopic> topics = TopicLayout.topics(ConfigLoader.topics(settings),
+        List<NewTopic> topics = TopicLayout.topics(settings.topicNames(),
                 settings.integer("caddy.topics.partitions", 1, 10_000),
                 (short) settings.integer("caddy.topics.replication-factor", -1, Short.MAX_VALUE));
         Brokers.requireReachable(settings.kafka());

@@ -1,5 +1,6 @@
 package dev.caddylightstep.config;
 
+import dev.caddylightstep.topics.TopicSpec;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -17,14 +18,9 @@ public final class ConfigKeys {
     private static final Map<String, String[]> KEYS = new LinkedHashMap<>();
 
     static {
-        key("caddy.topic.access", "caddy.access", "raw Caddy JSON access-log lines, one per record");
-        key("caddy.topic.access-dlq", "caddy.access.dlq", "lines that are not well-formed access entries, with the reason in headers");
-        key("caddy.topic.identities", "edge.identities", "compacted: identity id -> group, tenant, roles");
-        key("caddy.topic.policies", "edge.policies", "compacted: group -> allow/deny rules and latency objective");
-        key("caddy.topic.spans", "caddy.spans", "one OTLP ExportTraceServiceRequest per request, key = trace id");
-        key("caddy.topic.spans-dlq", "caddy.spans.dlq", "spans the backend rejected as malformed");
-        key("caddy.topic.latency-by-group", "caddy.latency.by-group", "windowed aggregates per group");
-        key("caddy.topic.latency-by-route", "caddy.latency.by-route", "windowed aggregates per group and route");
+        for (TopicSpec topic : TopicSpec.values()) {
+            key(topic.configKey(), topic.defaultName(), topic.description());
+        }
         key("caddy.allow-at-least-once", "false", "true lets processing.guarantee=at_least_once start, although a crash or rebalance then counts requests twice in the windows");
         key("caddy.topics.partitions", "6", "partitions of the topics `topics create` makes");
         key("caddy.topics.replication-factor", "-1", "replication factor of the topics `topics create` makes; -1 = the broker's default");

@@ -1,5 +1,6 @@
 package dev.caddylightstep.config;
 
+import dev.caddylightstep.topics.TopicNames;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -181,6 +182,32 @@ public final class Settings {
 
     public String string(String key) {
         return app.getOrDefault(key, ConfigKeys.defaultOf(key)).trim();
+    }
+
+    /** The topics' names as set (caddy.topic.SUFFIX), each checked. */
+    public TopicNames topicNames() {
+        try {
+            return TopicNames.of(spec -> string(spec.configKey()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
+    /**
+     * The application's producer's max.request.size: Streams' producer-prefixed key wins over the plain one, 4 MiB by
+     * default (the default the application sets, StreamsProperties).
+     */
+    public int producerMaxRequestSize() {
+        String key = kafka.containsKey("producer.max.request.size") ? "producer.max.request.size" : "max.request.size";
+        Object size = kafka.get(key);
+        if (size == null) {
+            return 4 * 1024 * 1024;
+        }
+        try {
+            return Integer.parseInt(size.toString().trim());
+        } catch (NumberFormatException e) {
+            throw invalid(key, size.toString(), "a number of bytes");
+        }
     }
 
     public boolean isSet(String key) {

@@ -1,8 +1,7 @@
 package dev.caddylightstep.demo;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
@@ -15,7 +14,7 @@ import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.run.Application;
 import dev.caddylightstep.run.FatalFailure;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -89,7 +88,7 @@ public final class Demo {
             raw.putIfAbsent("caddy.http.port", Integer.toString(options.httpPort()));
             Settings settings = Settings.load(null, System.getenv(), raw);
             settings = withFreePortIfTaken(settings, raw);
-            PipelineConfig config = ConfigLoader.pipeline(settings);
+            PipelineConfig config = PipelineConfig.from(settings);
             Topics topics = Topics.of(config.topics());
             kafka.createTopics(TopicLayout.topics(config.topics(), PARTITIONS, (short) 1));
             TableLoader.load(config.kafka(), topics.identities(), identities, Identity::id);
@@ -103,7 +102,7 @@ public final class Demo {
                 stop.countDown();
             };
             try (Application app = new Application(Application.Role.ALL, config, forwarding, target, HttpSettings.from(settings), fatal).start();
-                 LineSource source = source(kafka, topics, work);
+                 LineSource source = source(kafka, config, topics, work);
                  TopicWatch watch = new TopicWatch(kafka.bootstrapServers(), topics, options.aggregatesOut())) {
                 Thread watching = daemon(watch, "demo-watch");
                 Thread shipping = daemon(source, "demo-source");
@@ -128,12 +127,12 @@ public final class Demo {
         }
     }
 
-    private LineSource source(EmbeddedKafka kafka, Topics topics, Path work) {
+    private LineSource source(EmbeddedKafka kafka, PipelineConfig config, Topics topics, Path work) {
         if (options.caddyLog() == null) {
             return new SampleReplay(kafka.bootstrapServers(), topics.access().name(), !options.untilIdle());
         }
-        return new FollowedLog(options.caddyLog().toAbsolutePath(), work.resolve("ship.checkpoint"), kafka.bootstrapServers(),
-                Map.of("caddy.topic.access", topics.access().name(), "caddy.topic.access-dlq", topics.accessDeadLetters().name()));
+        return new FollowedLog(options.caddyLog().toAbsolutePath(), work.resolve("ship.checkpoint"), config.kafka(), config.topics(),
+                config.logFormat().maxClockSkew());
     }
 
     private Summary await(Application app, LineSource source, TopicWatch watch) throws InterruptedException {

@@ -1,11 +1,14 @@
 package dev.caddylightstep.demo;
 
-import dev.caddylightstep.ship.ShipCommand;
+import dev.caddylightstep.ship.ShipException;
+import dev.caddylightstep.ship.ShipOptions;
+import dev.caddylightstep.ship.Shipper;
+import dev.caddylightstep.topics.TopicNames;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
-import picocli.CommandLine;
 
 /**
  * A Caddy log file followed like tail -F by the built-in shipper, from its first line, through Caddy's
@@ -13,24 +16,28 @@ import picocli.CommandLine;
  */
 final class FollowedLog implements LineSource {
     private final Path log;
-    private final ShipCommand ship = new ShipCommand();
-    private final CommandLine command = new CommandLine(ship);
-    private final String[] args;
+    private final Shipper shipper;
     private volatile long lastLines;
     private volatile long lastLineNanos = System.nanoTime();
-    private volatile Integer exitCode;
+    private volatile boolean finished;
+    private volatile String failure;
 
-    FollowedLog(Path log, Path checkpoint, String bootstrapServers, Map<String, String> topics) {
+    FollowedLog(Path log, Path checkpoint, Map<String, Object> kafka, TopicNames topics, Duration maxClockSkew) {
         this.log = log;
-        List<String> arguments = new ArrayList<>(List.of("--file", log.toString(), "--from-beginning",
-                "--checkpoint", checkpoint.toString(), "--bootstrap-servers", bootstrapServers, "--progress-interval", "0"));
-        topics.forEach((key, value) -> arguments.addAll(List.of("--set", key + "=" + value)));
-        this.args = arguments.toArray(String[]::new);
+        this.shipper = new Shipper(new ShipOptions(kafka, topics.access(), topics.accessDeadLetters(), log, null, checkpoint, null,
+                ShipOptions.DEFAULT_MAX_LINE_BYTES, true, ShipOptions.DEFAULT_MAX_PENDING_LINES, 1, Duration.ofMinutes(1), Duration.ZERO,
+                maxClockSkew));
     }
 
     @Override
     public void run() {
-        exitCode = command.execute(args);
+        try {
+            shipper.run(new PrintWriter(Writer.nullWriter()));
+        } catch (ShipException e) {
+            failure = "the shipper of " + log + " stopped: " + e.getMessage();
+        } finally {
+            finished = true;
+        }
     }
 
     /** Lines Kafka acknowledged: on the access topic, or (longer than the shipper's limit) on the dead-letter topic. */
@@ -38,7 +45,7 @@ final class FollowedLog implements LineSource {
     public long lines() {
         // a line too long to ship is still a line of the log, and its dead letter is its place: counted in the
         // summary's dead_letters, so it must be in lines= too, or the reconciliation is short by one for each
-        long lines = ship.metrics().lines() + ship.metrics().deadLetters();
+        long lines = shipper.metrics().lines() + shipper.metrics().deadLetters();
         if (lines != lastLines) {
             lastLines = lines;
             lastLineNanos = System.nanoTime();
@@ -49,7 +56,7 @@ final class FollowedLog implements LineSource {
     @Override
     public boolean caughtUp() {
         lines();
-        return exitCode == null && ship.metrics().lagBytes() == 0;
+        return !finished && shipper.metrics().lagBytes() == 0;
     }
 
     @Override
@@ -65,12 +72,11 @@ final class FollowedLog implements LineSource {
 
     @Override
     public String failure() {
-        Integer code = exitCode;
-        return code != null && code != 0 ? "the shipper of " + log + " stopped (exit code " + code + ", its error is above)" : null;
+        return failure;
     }
 
     @Override
     public void close() {
-        ship.stop();
+        shipper.stop();
     }
 }

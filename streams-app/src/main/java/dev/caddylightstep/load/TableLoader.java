@@ -1,7 +1,7 @@
 package dev.caddylightstep.load;
 
 import dev.caddylightstep.config.KafkaClientProperties;
-import dev.caddylightstep.topology.Topic;
+import dev.caddylightstep.topics.Topic;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;

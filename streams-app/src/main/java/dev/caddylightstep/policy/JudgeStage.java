@@ -3,7 +3,7 @@ package dev.caddylightstep.policy;
 import dev.caddylightstep.deadletter.RecordFailure;
 import dev.caddylightstep.identity.IdentifiedRequest;
 import dev.caddylightstep.route.RouteTemplates;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;

@@ -1,5 +1,8 @@
 package dev.caddylightstep.route;
 
+import dev.caddylightstep.config.ConfigException;
+import dev.caddylightstep.config.Settings;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -16,6 +19,19 @@ public final class RouteTemplates {
 
     public RouteTemplates(List<RoutePattern> patterns) {
         this.patterns = List.copyOf(patterns);
+    }
+
+    /** caddy.route.patterns, each checked. */
+    public static RouteTemplates from(Settings s) {
+        List<RoutePattern> patterns = new ArrayList<>();
+        for (String template : s.list("caddy.route.patterns")) {
+            try {
+                patterns.add(RoutePattern.parse(template));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("caddy.route.patterns (CADDY_ROUTE_PATTERNS): " + e.getMessage());
+            }
+        }
+        return new RouteTemplates(patterns);
     }
 
     /** The path's route, or null when it has none a template could name. */

@@ -3,7 +3,7 @@ package dev.caddylightstep.run;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.aggregate.WindowQueries;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.forward.SpanForwarder;

@@ -1,6 +1,6 @@
 package dev.caddylightstep.run;
 
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.topology.PipelineTopology;
 import dev.caddylightstep.topology.StreamsProperties;
 import java.time.Duration;

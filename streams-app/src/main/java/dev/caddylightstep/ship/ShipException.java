@@ -1,8 +1,8 @@
 package dev.caddylightstep.ship;
 
 /** Why the shipper cannot start or cannot go on; the message is one line that names what and where. */
-final class ShipException extends RuntimeException {
-    ShipException(String message) {
+public final class ShipException extends RuntimeException {
+    public ShipException(String message) {
         super(message);
     }
 

@@ -1,11 +1,14 @@
 package dev.caddylightstep.span;
 
+import dev.caddylightstep.config.ConfigException;
+import dev.caddylightstep.config.Settings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -21,6 +24,19 @@ public record ClientAddressMasking(Mode mode, int ipv4Prefix, int ipv6Prefix, by
 
     /** The three treatments of an address. */
     public enum Mode { KEEP, TRUNCATE, HASH }
+
+    /** caddy.client-address and its prefixes; the hash key comes from the environment. */
+    public static ClientAddressMasking from(Settings s) {
+        String mode = s.choice("caddy.client-address", "keep", "truncate", "hash");
+        int v4 = s.integer("caddy.client-address.ipv4-prefix", 0, 32);
+        int v6 = s.integer("caddy.client-address.ipv6-prefix", 0, 128);
+        byte[] key = s.string("caddy.client-address.hash-key").getBytes(StandardCharsets.UTF_8);
+        if (mode.equals("hash") && key.length < 16) {
+            throw new ConfigException("caddy.client-address.hash-key (CADDY_CLIENT_ADDRESS_HASH_KEY): "
+                    + "caddy.client-address=hash needs a secret key of at least 16 bytes");
+        }
+        return new ClientAddressMasking(Mode.valueOf(mode.toUpperCase(Locale.ROOT)), v4, v6, key);
+    }
 
     public String apply(String address) {
         if (address == null || address.isEmpty() || mode == Mode.KEEP) {

@@ -5,7 +5,7 @@ import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.access.TraceContext;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.policy.PolicyVerdict;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.SpanFlags;
 import io.opentelemetry.proto.trace.v1.Status;

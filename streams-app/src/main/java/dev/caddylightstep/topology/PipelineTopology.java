@@ -5,16 +5,17 @@ import dev.caddylightstep.access.AccessEventSerde;
 import dev.caddylightstep.access.ParseStage;
 import dev.caddylightstep.aggregate.AggregateStage;
 import dev.caddylightstep.aggregate.RouteCap;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.identity.EnrichStage;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.identity.IdentifiedRequest;
 import dev.caddylightstep.identity.IdentityJoin;
+import dev.caddylightstep.policy.EnrichedRequest;
 import dev.caddylightstep.policy.JudgeStage;
 import dev.caddylightstep.policy.Policy;
-import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.span.SpanStage;
+import dev.caddylightstep.topics.Topic;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -45,8 +46,10 @@ public final class PipelineTopology {
                 inMemoryGlobal(POLICIES_STORE, topics.policies()));
 
         KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
-        KStream<byte[], AccessEvent> parsed = ParseStage.apply(lines, config.logFormat(), config.redaction(),
-                config.identitySource().requestHeaders(), config.capturedHeaders(), topics.accessDeadLetters());
+        ParseStage.ParsedLines parsedLines = ParseStage.apply(lines, config.logFormat(), config.redaction(),
+                config.identitySource().requestHeaders(), config.capturedHeaders());
+        parsedLines.deadLetters().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("parse"));
+        KStream<byte[], AccessEvent> parsed = parsedLines.requests();
         if (config.identityJoin() == IdentityJoin.GLOBAL) {
             judged(builder, config, topics, policies, EnrichStage.global(parsed, config.identitySource(), identitiesGlobal(builder, topics)));
         } else {
@@ -58,12 +61,18 @@ public final class PipelineTopology {
     /** Judge, then spans and windows: the same whichever key the join left the requests with. */
     private static <K> void judged(StreamsBuilder builder, PipelineConfig config, Topics topics, GlobalKTable<String, Policy> policies,
                                    KStream<K, IdentifiedRequest> identified) {
-        KStream<K, EnrichedRequest> judged = JudgeStage.apply(identified, policies, new RouteTemplates(config.routePatterns()));
+        KStream<K, EnrichedRequest> judged = JudgeStage.apply(identified, policies, config.routes());
         KStream<K, EnrichedRequest> enriched = RouteCap.apply(judged, config.windows());
-        SpanStage.apply(enriched, new SpanMapper(config.resourceAttributes(), config.clientAddress(), config.capturedHeaders()), topics.spans(),
-                config.recordLimit());
-        AggregateStage.apply(builder, enriched, config.windows(), topics.latencyByGroup(), topics.latencyByRoute(),
-                topics.accessDeadLetters());
+
+        // a span carries the client's path and query: one larger than the application writes is a dead letter as it is serialized
+        SpanStage.apply(enriched, new SpanMapper(config.resource().attributes(), config.clientAddress(), config.capturedHeaders()))
+                .to(topics.spans().name(), topics.spans().limitedTo(config.recordLimit()).producedBy("span"));
+
+        AggregateStage.Windows windows = AggregateStage.apply(builder, enriched, config.windows());
+        windows.byGroup().to(topics.latencyByGroup().name(), topics.latencyByGroup().producedBy("by-group"));
+        windows.byRoute().to(topics.latencyByRoute().name(), topics.latencyByRoute().producedBy("by-route"));
+        windows.lateLines().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("late-lines"));
+        windows.latePartials().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("late-partials"));
     }
 
     private static GlobalKTable<String, Identity> identitiesGlobal(StreamsBuilder builder, Topics topics) {

@@ -1,6 +1,6 @@
 package dev.caddylightstep.topology;
 
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.deadletter.DeadLetterHandlers;
 import java.util.Map;
 import java.util.Properties;

@@ -1,16 +1,18 @@
 package dev.caddylightstep.topology;
 
-import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.avro.AvroSerde;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.identity.IdentitySerde;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.policy.PolicySerde;
-import dev.caddylightstep.avro.AvroSerde;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.schema.LatencyKeyRecord;
+import dev.caddylightstep.topics.Topic;
+import dev.caddylightstep.topics.TopicNames;
+import dev.caddylightstep.topics.TopicSpec;
 import org.apache.kafka.common.serialization.Serdes;
 
-/** Every topic the application touches, each with the serdes of its keys and values. */
+/** Every topic the application touches, as named in this deployment, each bound once to the serdes of its keys and values. */
 public record Topics(
         Topic<byte[], byte[]> access,
         Topic<byte[], byte[]> accessDeadLetters,
@@ -23,13 +25,15 @@ public record Topics(
 
     public static Topics of(TopicNames names) {
         return new Topics(
-                new Topic<>(names.access(), Serdes.ByteArray(), Serdes.ByteArray()),
-                new Topic<>(names.accessDeadLetters(), Serdes.ByteArray(), Serdes.ByteArray()),
-                new Topic<>(names.identities(), Serdes.String(), IdentitySerde.create()),
-                new Topic<>(names.policies(), Serdes.String(), PolicySerde.create()),
-                new Topic<>(names.spans(), Serdes.String(), Serdes.ByteArray()),
-                new Topic<>(names.spanDeadLetters(), Serdes.ByteArray(), Serdes.ByteArray()),
-                new Topic<>(names.latencyByGroup(), AvroSerde.of(LatencyKeyRecord.getClassSchema()), AvroSerde.of(LatencyAggregateRecord.getClassSchema())),
-                new Topic<>(names.latencyByRoute(), AvroSerde.of(LatencyKeyRecord.getClassSchema()), AvroSerde.of(LatencyAggregateRecord.getClassSchema())));
+                new Topic<>(names.name(TopicSpec.ACCESS), Serdes.ByteArray(), Serdes.ByteArray()),
+                new Topic<>(names.name(TopicSpec.ACCESS_DLQ), Serdes.ByteArray(), Serdes.ByteArray()),
+                new Topic<>(names.name(TopicSpec.IDENTITIES), Serdes.String(), IdentitySerde.create()),
+                new Topic<>(names.name(TopicSpec.POLICIES), Serdes.String(), PolicySerde.create()),
+                new Topic<>(names.name(TopicSpec.SPANS), Serdes.String(), Serdes.ByteArray()),
+                new Topic<>(names.name(TopicSpec.SPANS_DLQ), Serdes.ByteArray(), Serdes.ByteArray()),
+                new Topic<>(names.name(TopicSpec.LATENCY_BY_GROUP), AvroSerde.of(LatencyKeyRecord.getClassSchema()),
+                        AvroSerde.of(LatencyAggregateRecord.getClassSchema())),
+                new Topic<>(names.name(TopicSpec.LATENCY_BY_ROUTE), AvroSerde.of(LatencyKeyRecord.getClassSchema()),
+                        AvroSerde.of(LatencyAggregateRecord.getClassSchema())));
     }
 }

@@ -8,7 +8,7 @@ import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.span.ClientAddressMasking;
 import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.testing.CaddyCapture;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;

@@ -385,7 +385,7 @@ class AggregateStageTest {
             var byRoute = p.driver().createOutputTopic("caddy.latency.by-route", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
             var byGroup = p.driver().createOutputTopic("caddy.latency.by-group", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
             var routeWindows = new java.util.HashMap<String, LatencyAggregateRecord>();
-            var deserializer = dev.caddylightstep.topology.Topics.of(dev.caddylightstep.config.TopicNames.DEFAULTS).latencyByRoute().valueSerde().deserializer();
+            var deserializer = dev.caddylightstep.topology.Topics.of(dev.caddylightstep.topics.TopicNames.DEFAULTS).latencyByRoute().valueSerde().deserializer();
             long heapAfterTenThousand = 0;
             for (int batch = 0; batch < 100; batch++) {
                 String[] lines = new String[1_000];

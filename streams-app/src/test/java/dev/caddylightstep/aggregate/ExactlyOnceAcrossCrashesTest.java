@@ -6,14 +6,15 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.broker.LoopbackPorts;
-import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.topics.TopicNames;
+import dev.caddylightstep.topics.TopicSpec;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.ChildProcess;
 import dev.caddylightstep.testing.ReplayedCapture;
 import dev.caddylightstep.testing.Records;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -68,10 +69,10 @@ class ExactlyOnceAcrossCrashesTest {
         final Topics topics;
 
         Deployment() {
-            for (Map.Entry<String, String> topic : TopicNames.DEFAULTS_BY_KEY.entrySet()) {
-                settings.put("caddy.topic." + topic.getKey(), topic.getValue() + "." + id);
+            for (TopicSpec topic : TopicSpec.values()) {
+                settings.put(topic.configKey(), topic.defaultName() + "." + id);
             }
-            TopicNames names = dev.caddylightstep.config.ConfigLoader.topics(dev.caddylightstep.config.Settings.of(settings));
+            TopicNames names = dev.caddylightstep.config.Settings.of(settings).topicNames();
             topics = Topics.of(names);
             kafka.createTopics(TopicLayout.topics(names, 6, (short) 1));
             TableLoader.load(Records.kafka(kafka.bootstrapServers()), topics.identities(), ReplayedCapture.identities(), Identity::id);

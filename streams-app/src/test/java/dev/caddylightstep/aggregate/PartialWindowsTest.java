@@ -11,7 +11,7 @@ import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.testing.CaddyCapture;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,7 @@ class PartialWindowsTest {
     private final KeyValueStore<String, LatencyWindow> partials = store(PARTIALS, LatencyWindowSerde.create());
     private final KeyValueStore<String, Long> streamTimes = store(STREAM_TIME, Serdes.Long());
     private final BeforeCommit beforeCommit = beforeCommit();
-    private final PartialWindows<String> processor = new PartialWindows<>(PARTIALS, STREAM_TIME, BEFORE_COMMIT, WindowSettings.DEFAULTS, "latency-by-group");
+    private final PartialWindows<String> processor = new PartialWindows<>(PARTIALS, STREAM_TIME, BEFORE_COMMIT, WindowSettings.DEFAULTS);
 
     private static MockProcessorContext<String, PartialWindows.Output> contextAtTimeZero() {
         Properties props = new Properties();

@@ -8,8 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.broker.LoopbackPorts;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
@@ -20,7 +19,7 @@ import dev.caddylightstep.load.PoliciesFile;
 import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.run.Application;
-import dev.caddylightstep.ship.ShipCommand;
+import dev.caddylightstep.cli.ShipCommand;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.OtlpReceiver;
 import dev.caddylightstep.testing.OtlpTransport;
@@ -97,7 +96,7 @@ class DeployAclDriftTest {
         Path log = work.resolve("access.log");
         Files.write(log, logLines());
         Settings loader = settingsFor(user("loader"), Map.of());
-        Topics topics = Topics.of(ConfigLoader.topics(loader));
+        Topics topics = Topics.of(loader.topicNames());
         Path demo = Path.of("src", "main", "resources", "demo");
         // twice, as the Jobs run again when a file changes: the second load reads the table the first one wrote
         for (int run = 0; run < 2; run++) {
@@ -120,14 +119,14 @@ class DeployAclDriftTest {
                 "state.dir", work.resolve("state").toString(), "commit.interval.ms", "200",
                 // purge processed repartition records soon, so that the run deletes records as a long one does
                 "repartition.purge.interval.ms", "500", "caddy.window.grace", "10m"));
-        PipelineConfig config = ConfigLoader.pipeline(streamsSettings);
+        PipelineConfig config = PipelineConfig.from(streamsSettings);
         streams = new Application(Application.Role.STREAMS, config, ForwarderSettings.from(streamsSettings), java.util.Optional.empty(),
                 HttpSettings.from(streamsSettings), FatalFailures.END_THE_FORK).start();
 
         Settings forwarderSettings = Settings.load(null, Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint(),
                 "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"), settingsMap(user("forwarder"), Map.of()));
         ForwarderSettings forwarding = ForwarderSettings.from(forwarderSettings);
-        forwarder = new Application(Application.Role.FORWARDER, ConfigLoader.pipeline(forwarderSettings), forwarding,
+        forwarder = new Application(Application.Role.FORWARDER, PipelineConfig.from(forwarderSettings), forwarding,
                 ExportTarget.from(forwarderSettings, forwarding), HttpSettings.from(forwarderSettings), FatalFailures.END_THE_FORK).start();
         // a record on the spans topic that is not OTLP: the forwarder dead-letters it
         Records.produce(kafka.bootstrapServers(), topics.spans().name(), List.of("not an OTLP request".getBytes(StandardCharsets.UTF_8)));
@@ -357,7 +356,7 @@ class DeployAclDriftTest {
         }
         assertThat(internal).isNotEmpty().allSatisfy(t -> assertThat(t).startsWith(group("streams") + "-"));
         assertThat(internal).containsExactlyInAnyOrderElementsOf(DeployDriftTest.streamsInternalTopics(
-                ConfigLoader.pipeline(settingsFor(user("streams"), Map.of())), group("streams")));
+                PipelineConfig.from(settingsFor(user("streams"), Map.of())), group("streams")));
         for (String topic : internal) {
             assertThat(RecordingAuthorizer.DECISIONS).as(topic + " created by the streams user")
                     .anyMatch(d -> d.allowed() && d.principal().equals(user("streams")) && topic.equals(d.name()) && d.operation() == AclOperation.CREATE);

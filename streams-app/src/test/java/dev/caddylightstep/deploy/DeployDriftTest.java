@@ -7,16 +7,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.aggregate.AggregateStage;
 import dev.caddylightstep.config.ConfigKeys;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.topics.TopicNames;
 import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.http.HttpSettings;
 import dev.caddylightstep.http.OpsServer;
 import dev.caddylightstep.topology.PipelineTopology;
 import dev.caddylightstep.topology.StreamsProperties;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -49,7 +48,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DeployDriftTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    /** Only these OpenTelemetry variables are documented and read (ConfigLoader, ExportTarget, the SDK's exporter). */
+    /** Only these OpenTelemetry variables are documented and read (SpanResource, ExportTarget, the SDK's exporter). */
     static final Set<String> OTEL_VARIABLES = otelVariables();
     private static OpsServer http;
 
@@ -161,7 +160,7 @@ class DeployDriftTest {
     @MethodSource("kustomizations")
     void everyTopicTheApplicationUsesIsAStrimziTopic(String kustomization) {
         List<ObjectNode> objects = render(kustomization);
-        PipelineConfig config = ConfigLoader.pipeline(Workloads.runContainer(objects, "streams").settings());
+        PipelineConfig config = PipelineConfig.from(Workloads.runContainer(objects, "streams").settings());
         assertThat(strimziTopics(objects).keySet()).containsAll(topicsTheApplicationUses(config));
     }
 
@@ -169,7 +168,7 @@ class DeployDriftTest {
     @MethodSource("kustomizations")
     void theStrimziTopicsAreThoseOfTopicLayoutWithTheirPartitionsAndConfigs(String kustomization) {
         List<ObjectNode> objects = render(kustomization);
-        TopicNames names = ConfigLoader.topics(Workloads.runContainer(objects, "streams").settings());
+        TopicNames names = Workloads.runContainer(objects, "streams").settings().topicNames();
         Map<String, JsonNode> topics = strimziTopics(objects);
         JsonNode access = topics.get(names.access());
         int partitions = access.path("spec").path("partitions").asInt();
@@ -267,7 +266,7 @@ class DeployDriftTest {
     static Set<Acl> expectedAcls(List<ObjectNode> objects, Path jobs) {
         Workloads.Container streams = Workloads.runContainer(objects, "streams");
         Settings settings = streams.settings();
-        PipelineConfig config = ConfigLoader.pipeline(settings);
+        PipelineConfig config = PipelineConfig.from(settings);
         String s = userOf(streams);
         Set<Acl> expected = new TreeSet<>();
         TopologyDescription d = PipelineTopology.build(config).describe();
@@ -294,13 +293,13 @@ class DeployDriftTest {
         Workloads.Container forwarder = Workloads.runContainer(objects, "forwarder");
         Settings fs = forwarder.settings();
         String f = userOf(forwarder);
-        expected.add(new Acl(f, "topic", ConfigLoader.topics(fs).spans(), "literal", "Read"));
+        expected.add(new Acl(f, "topic", fs.topicNames().spans(), "literal", "Read"));
         expected.add(new Acl(f, "group", ForwarderSettings.from(fs).groupId(), "literal", "Read"));
-        expected.add(new Acl(f, "topic", ConfigLoader.topics(fs).spanDeadLetters(), "literal", "Write"));
+        expected.add(new Acl(f, "topic", fs.topicNames().spanDeadLetters(), "literal", "Write"));
 
         for (Workloads.Container load : Workloads.containers(loaderJobs(jobs))) {
             String l = userOf(load);
-            TopicNames names = ConfigLoader.topics(load.settings());
+            TopicNames names = load.settings().topicNames();
             String table = load.commandLine().subcommand().matchedPositionalValue(0, null).toString();
             String topic = table.equals("identities") ? names.identities() : names.policies();
             // it reads the table to delete what the file no longer has
@@ -346,7 +345,7 @@ class DeployDriftTest {
         Workloads.Container streams = Workloads.runContainer(objects, "streams");
         Settings settings = streams.settings();
         String applicationId = String.valueOf(settings.kafka().get(StreamsConfig.APPLICATION_ID_CONFIG));
-        Set<String> internal = streamsInternalTopics(ConfigLoader.pipeline(settings), applicationId);
+        Set<String> internal = streamsInternalTopics(PipelineConfig.from(settings), applicationId);
         assertThat(internal).anyMatch(t -> t.endsWith("-repartition")).anyMatch(t -> t.endsWith("-changelog"));
         Set<Acl> acls = aclsOf(objects);
         for (String topic : internal) {
@@ -384,7 +383,7 @@ class DeployDriftTest {
         for (Workloads.Container c : containers) {
             c.environment().keySet().forEach(name -> assertReadByTheConfiguration(name, c.where()));
             // and the whole configuration loads: unknown caddy.* keys and bad values stop the start
-            ConfigLoader.pipeline(c.settings());
+            PipelineConfig.from(c.settings());
             ForwarderSettings.from(c.settings());
         }
     }
@@ -506,7 +505,7 @@ class DeployDriftTest {
             Settings settings = target.settings();
             String group = target.role().equals("streams")
                     ? String.valueOf(settings.kafka().get(StreamsConfig.APPLICATION_ID_CONFIG)) : ForwarderSettings.from(settings).groupId();
-            String topic = target.role().equals("streams") ? ConfigLoader.topics(settings).access() : ConfigLoader.topics(settings).spans();
+            String topic = target.role().equals("streams") ? settings.topicNames().access() : settings.topicNames().spans();
             assertThat(spec.path("triggers")).hasSize(1);
             JsonNode trigger = spec.path("triggers").get(0);
             assertThat(trigger.path("type").asText()).isEqualTo("kafka");

@@ -6,8 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
@@ -19,7 +18,7 @@ import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.OtlpReceiver;
 import dev.caddylightstep.testing.OtlpTransport;
 import dev.caddylightstep.testing.Records;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -66,7 +65,7 @@ class DeployMetricsDriftTest {
         raw.put("caddy.window.grace", "10m");
         Settings settings = Settings.load(null, Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint(),
                 "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"), raw);
-        PipelineConfig config = ConfigLoader.pipeline(settings);
+        PipelineConfig config = PipelineConfig.from(settings);
         Topics topics = Topics.of(config.topics());
         kafka.createTopics(TopicLayout.topics(config.topics(), 2, (short) 1));
         TableLoader.load(config.kafka(), topics.identities(), List.of(new Identity("alice", "engineering", "acme", List.of())), Identity::id);

@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.broker.LoopbackPorts;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.connectors.CaddyProcess;
 import dev.caddylightstep.connectors.RecipeFiles;
@@ -22,12 +21,12 @@ import dev.caddylightstep.policy.AccessRule;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.run.Application;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
-import dev.caddylightstep.ship.ShipCommand;
+import dev.caddylightstep.cli.ShipCommand;
 import dev.caddylightstep.testing.OtlpReceiver;
 import dev.caddylightstep.testing.OtlpTransport;
 import dev.caddylightstep.testing.ReceivedSpan;
 import dev.caddylightstep.testing.Records;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import java.io.InputStream;
@@ -115,7 +114,7 @@ class EndToEndWithRealCaddyTest {
             raw.put("caddy.http.port", "0");
             Settings settings = Settings.load(null, Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint(),
                     "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"), raw);
-            PipelineConfig config = ConfigLoader.pipeline(settings);
+            PipelineConfig config = PipelineConfig.from(settings);
             Topics topics = Topics.of(config.topics());
             kafka.createTopics(TopicLayout.topics(config.topics(), 3, (short) 1));
             TableLoader.load(config.kafka(), topics.identities(), GROUPS.entrySet().stream()

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.load.TableLoader;
@@ -13,7 +12,7 @@ import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.Records;
 import dev.caddylightstep.testing.ReplayedCapture;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +58,7 @@ class FaultsTest {
         raw.put("heartbeat.interval.ms", "1000");
         raw.put("caddy.window.grace", "3h");
         raw.put("caddy.window.retention", "4h");
-        return ConfigLoader.pipeline(Settings.of(raw));
+        return PipelineConfig.from(Settings.of(raw));
     }
 
     private static Topics prepare(EmbeddedKafka kafka, PipelineConfig config) {

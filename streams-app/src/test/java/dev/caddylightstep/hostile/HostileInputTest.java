@@ -3,8 +3,7 @@ package dev.caddylightstep.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
@@ -12,7 +11,7 @@ import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.testing.Records;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
@@ -135,7 +134,7 @@ class HostileInputTest {
             raw.put("bootstrap.servers", kafka.bootstrapServers());
             raw.put("state.dir", dir.toString());
             raw.put("commit.interval.ms", "200");
-            PipelineConfig config = ConfigLoader.pipeline(Settings.of(raw));
+            PipelineConfig config = PipelineConfig.from(Settings.of(raw));
             Topics topics = Topics.of(config.topics());
             List<NewTopic> layout = new ArrayList<>(TopicLayout.topics(config.topics(), 2, (short) 1));
             // an operator who let 16 MB records into caddy.access, so that the 10 MB line reaches the application

@@ -3,15 +3,14 @@ package dev.caddylightstep.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.Records;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
@@ -67,7 +66,7 @@ class HostileTrafficOnBrokerTest {
         for (String key : List.of("access", "access-dlq", "identities", "policies", "spans", "spans-dlq", "latency-by-group", "latency-by-route")) {
             raw.put("caddy.topic." + key, prefix + key);
         }
-        PipelineConfig config = ConfigLoader.pipeline(Settings.of(raw));
+        PipelineConfig config = PipelineConfig.from(Settings.of(raw));
         kafka.createTopics(TopicLayout.topics(config.topics(), 2, (short) 1));
         return config;
     }

@@ -8,8 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.identity.Identity;
@@ -19,7 +18,7 @@ import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.DumpedDom;
 import dev.caddylightstep.testing.HeadlessChromium;
 import dev.caddylightstep.testing.Records;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -61,7 +60,7 @@ class ApplicationHttpTest {
         raw.put("caddy.window.grace", "10m");
         raw.put("caddy.dashboard.trace-url", "https://app.lightstep.com/demo/trace?trace_id={trace_id}");
         Settings settings = Settings.of(raw);
-        PipelineConfig config = ConfigLoader.pipeline(settings);
+        PipelineConfig config = PipelineConfig.from(settings);
         topics = Topics.of(config.topics());
         kafka.createTopics(TopicLayout.topics(config.topics(), 2, (short) 1));
         // bob's group is named as an attacker would name it: the dashboard must show it as text

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.config.ConfigLoader;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.topics.TopicNames;
 import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.http.HttpSettings;
@@ -16,7 +16,7 @@ import dev.caddylightstep.testing.OtlpReceiver;
 import dev.caddylightstep.testing.OtlpTransport;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.testing.Records;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -149,7 +149,7 @@ class SupervisionTest {
                 "caddy.forward.group-id", DENIED_GROUP, "caddy.http.port", "0"));
         ForwarderSettings forwarding = ForwarderSettings.from(settings);
         List<String> reported = new CopyOnWriteArrayList<>();
-        try (Application app = new Application(Application.Role.FORWARDER, ConfigLoader.pipeline(settings), forwarding,
+        try (Application app = new Application(Application.Role.FORWARDER, PipelineConfig.from(settings), forwarding,
                 ExportTarget.from(settings, forwarding), HttpSettings.from(settings), (reason, cause) -> reported.add(reason)).start()) {
             await().atMost(Duration.ofSeconds(60)).until(() -> !reported.isEmpty());
 
@@ -166,7 +166,7 @@ class SupervisionTest {
                 "caddy.forward.group-id", "allowed-forwarder-" + UUID.randomUUID(), "caddy.http.port", "0"));
         ForwarderSettings forwarding = ForwarderSettings.from(settings);
         List<String> reported = new CopyOnWriteArrayList<>();
-        try (Application app = new Application(Application.Role.FORWARDER, ConfigLoader.pipeline(settings), forwarding,
+        try (Application app = new Application(Application.Role.FORWARDER, PipelineConfig.from(settings), forwarding,
                 ExportTarget.from(settings, forwarding), HttpSettings.from(settings), (reason, cause) -> reported.add(reason)).start()) {
             await().atMost(Duration.ofSeconds(60)).until(() -> status(app.httpPort(), "/health/ready") == 200);
             assertThat(status(app.httpPort(), "/health/live")).isEqualTo(200);

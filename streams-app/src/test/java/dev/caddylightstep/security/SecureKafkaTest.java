@@ -123,7 +123,7 @@ class SecureKafkaTest {
     void theApplicationRunsOverTlsAndScramAndNoSecretLeaks() throws Exception {
         Properties client = secureClient();
         try (Admin admin = Admin.create(client)) {
-            admin.createTopics(dev.caddylightstep.topology.TopicLayout.topics(dev.caddylightstep.config.TopicNames.DEFAULTS, 2, (short) 1)).all().get();
+            admin.createTopics(dev.caddylightstep.topics.TopicLayout.topics(dev.caddylightstep.topics.TopicNames.DEFAULTS, 2, (short) 1)).all().get();
         }
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 20; i++) {

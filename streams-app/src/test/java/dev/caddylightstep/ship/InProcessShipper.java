@@ -1,5 +1,6 @@
 package dev.caddylightstep.ship;
 
+import dev.caddylightstep.cli.ShipCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;

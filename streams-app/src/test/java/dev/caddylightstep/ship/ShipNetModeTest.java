@@ -73,10 +73,10 @@ class ShipNetModeTest {
 
     @Test
     void aPortAloneListensOnLoopbackAndOtherAddressesMustBeNamed() throws Exception {
-        assertThat(ShipCommand.parseListen("5140")).isEqualTo(new InetSocketAddress("127.0.0.1", 5140));
-        assertThat(ShipCommand.parseListen(":5140")).isEqualTo(new InetSocketAddress("127.0.0.1", 5140));
-        assertThat(ShipCommand.parseListen("0.0.0.0:5140").getAddress().isAnyLocalAddress()).isTrue();
-        assertThat(ShipCommand.parseListen("[::]:5140").getAddress().isAnyLocalAddress()).isTrue();
+        assertThat(ShipOptions.listenAddress("5140")).isEqualTo(new InetSocketAddress("127.0.0.1", 5140));
+        assertThat(ShipOptions.listenAddress(":5140")).isEqualTo(new InetSocketAddress("127.0.0.1", 5140));
+        assertThat(ShipOptions.listenAddress("0.0.0.0:5140").getAddress().isAnyLocalAddress()).isTrue();
+        assertThat(ShipOptions.listenAddress("[::]:5140").getAddress().isAnyLocalAddress()).isTrue();
         try (InProcessShipper shipper = InProcessShipper.start("--listen", "0", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--topic", "net.access", "--set", "caddy.topic.access-dlq=net.dlq", "--progress-interval", "0")) {
             assertThat(shipper.awaitListening(Duration.ofSeconds(30)).getAddress().getHostAddress()).isEqualTo("127.0.0.1");

@@ -1,5 +1,6 @@
 package dev.caddylightstep.ship;
 
+import dev.caddylightstep.cli.ShipCommand;
 import picocli.CommandLine;
 
 /** {@code ship} as its own JVM, for tests that kill it with SIGKILL. */

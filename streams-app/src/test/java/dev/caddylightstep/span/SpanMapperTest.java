@@ -5,7 +5,7 @@ import static dev.caddylightstep.testing.CaddyCapture.request;
 import static dev.caddylightstep.testing.PipelineHarness.attributes;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caddylightstep.config.ConfigLoader;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
@@ -177,7 +177,7 @@ class SpanMapperTest {
         try (PipelineHarness p = PipelineHarness.start(settings)) {
             Object hashed = attributes(p.send(line).onlySpan()).get("client.address");
             assertThat(hashed).asString().hasSize(32).doesNotContain("203.0.113");
-            assertThat(hashed).isEqualTo(ConfigLoader.pipeline(Settings.of(settings)).clientAddress().apply("203.0.113.77"));
+            assertThat(hashed).isEqualTo(PipelineConfig.from(Settings.of(settings)).clientAddress().apply("203.0.113.77"));
         }
     }
 

@@ -18,7 +18,7 @@ import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;

@@ -1,8 +1,7 @@
 package dev.caddylightstep.testing;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.policy.AccessRule;
@@ -86,14 +85,14 @@ public final class PipelineHarness implements AutoCloseable {
 
     /** The pipeline with these settings (keyed as in a properties file) over the defaults. */
     public static PipelineHarness start(Map<String, String> settings) {
-        return new PipelineHarness(ConfigLoader.pipeline(Settings.of(settings)));
+        return new PipelineHarness(PipelineConfig.from(Settings.of(settings)));
     }
 
-    private <K, V> TestInputTopic<K, V> input(dev.caddylightstep.topology.Topic<K, V> topic) {
+    private <K, V> TestInputTopic<K, V> input(dev.caddylightstep.topics.Topic<K, V> topic) {
         return driver.createInputTopic(topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer());
     }
 
-    private <K, V> TestOutputTopic<K, V> output(dev.caddylightstep.topology.Topic<K, V> topic) {
+    private <K, V> TestOutputTopic<K, V> output(dev.caddylightstep.topics.Topic<K, V> topic) {
         return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
     }
 

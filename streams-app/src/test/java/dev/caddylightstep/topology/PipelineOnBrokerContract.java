@@ -3,10 +3,11 @@ package dev.caddylightstep.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.topics.Topic;
+import dev.caddylightstep.topics.TopicLayout;
+import dev.caddylightstep.topics.TopicSpec;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.identity.IdentityJoin;
@@ -101,8 +102,8 @@ abstract class PipelineOnBrokerContract {
     void realLinesReconcileExactlyUnderExactlyOnce(IdentityJoin join) throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> settings = new HashMap<>();
-        for (Map.Entry<String, String> topic : TopicNames.DEFAULTS_BY_KEY.entrySet()) {
-            settings.put("caddy.topic." + topic.getKey(), topic.getValue() + "." + suffix);
+        for (TopicSpec topic : TopicSpec.values()) {
+            settings.put(topic.configKey(), topic.defaultName() + "." + suffix);
         }
         settings.put("bootstrap.servers", bootstrapServers());
         settings.put(StreamsConfig.APPLICATION_ID_CONFIG, "pipeline-it-" + suffix);
@@ -113,7 +114,7 @@ abstract class PipelineOnBrokerContract {
         // every line in its window, so that the aggregates reconcile exactly too
         settings.put("caddy.window.grace", "3h");
         settings.put("caddy.window.retention", "4h");
-        PipelineConfig config = ConfigLoader.pipeline(Settings.of(settings));
+        PipelineConfig config = PipelineConfig.from(Settings.of(settings));
         Topics topics = Topics.of(config.topics());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
             admin.createTopics(TopicLayout.topics(config.topics(), 3, (short) 1)).all().get();

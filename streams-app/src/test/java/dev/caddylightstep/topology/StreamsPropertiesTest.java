@@ -2,7 +2,7 @@ package dev.caddylightstep.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caddylightstep.config.ConfigLoader;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.testing.Repository;
 import java.io.IOException;
@@ -22,7 +22,7 @@ class StreamsPropertiesTest {
     @Test
     void theDefaultsTheReadmeGivesAreTheOnesTheApplicationSets() throws IOException {
         Map<String, String> documented = readmeDefaults();
-        Properties applied = StreamsProperties.of(ConfigLoader.pipeline(Settings.of(Map.of("bootstrap.servers", "localhost:9092"))));
+        Properties applied = StreamsProperties.of(PipelineConfig.from(Settings.of(Map.of("bootstrap.servers", "localhost:9092"))));
 
         assertThat(documented).containsKeys("processing.guarantee", "commit.interval.ms", "producer.compression.type");
         documented.forEach((key, value) -> assertThat(String.valueOf(applied.get(key))).as(key).isEqualTo(value));
@@ -30,7 +30,7 @@ class StreamsPropertiesTest {
 
     @Test
     void aConfiguredKeyOverridesTheApplicationsDefault() {
-        Properties applied = StreamsProperties.of(ConfigLoader.pipeline(Settings.of(Map.of(
+        Properties applied = StreamsProperties.of(PipelineConfig.from(Settings.of(Map.of(
                 "bootstrap.servers", "localhost:9092", "commit.interval.ms", "100", "producer.compression.type", "zstd"))));
 
         assertThat(applied.get("commit.interval.ms")).hasToString("100");

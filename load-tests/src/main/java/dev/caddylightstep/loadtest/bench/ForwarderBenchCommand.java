@@ -16,7 +16,7 @@ import dev.caddylightstep.span.ClientAddressMasking;
 import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.testing.OtlpReceiver;
 import dev.caddylightstep.testing.OtlpTransport;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

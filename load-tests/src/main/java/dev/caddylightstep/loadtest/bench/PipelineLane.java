@@ -1,16 +1,15 @@
 package dev.caddylightstep.loadtest.bench;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.config.ConfigLoader;
-import dev.caddylightstep.config.PipelineConfig;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.topics.TopicSpec;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.loadtest.SiteTables;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.run.PipelineStreams;
-import dev.caddylightstep.topology.TopicLayout;
+import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,7 +52,9 @@ final class PipelineLane implements Lane {
             throw new UncheckedIOException(e);
         }
         Map<String, String> raw = new LinkedHashMap<>();
-        TopicNames.DEFAULTS.byKey().forEach((key, name) -> raw.put("caddy.topic." + key, prefix + name));
+        for (TopicSpec topic : TopicSpec.values()) {
+            raw.put(topic.configKey(), prefix + topic.defaultName());
+        }
         raw.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         raw.put(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "caddy-lightstep");
         raw.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
@@ -64,7 +65,7 @@ final class PipelineLane implements Lane {
         raw.put("caddy.window.grace", "10m");
         raw.put("caddy.window.retention", "1h");
         raw.putAll(overrides);
-        this.config = ConfigLoader.pipeline(Settings.of(raw));
+        this.config = PipelineConfig.from(Settings.of(raw));
         this.topics = Topics.of(config.topics());
         kafka.createTopics(TopicLayout.topics(config.topics(), partitions, (short) 1));
         TableLoader.load(config.kafka(), topics.identities(), SiteTables.identities(), Identity::id);

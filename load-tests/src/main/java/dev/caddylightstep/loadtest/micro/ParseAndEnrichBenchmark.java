@@ -1,7 +1,7 @@
 package dev.caddylightstep.loadtest.micro;
 
 import dev.caddylightstep.loadtest.InMemoryStages;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

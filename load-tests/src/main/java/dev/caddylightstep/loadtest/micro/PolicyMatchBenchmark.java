@@ -5,7 +5,7 @@ import dev.caddylightstep.policy.AccessRule;
 import dev.caddylightstep.policy.Decision;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.policy.PolicyVerdict;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -2,7 +2,7 @@ package dev.caddylightstep.loadtest.micro;
 
 import dev.caddylightstep.route.RoutePattern;
 import dev.caddylightstep.route.RouteTemplates;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,7 +1,7 @@
 package dev.caddylightstep.loadtest.micro;
 
 import dev.caddylightstep.loadtest.InMemoryStages;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.List;
 
 /** The inputs every micro-benchmark cycles through: 1,024 generated access lines (seed 1), and their requests. */

@@ -2,7 +2,7 @@ package dev.caddylightstep.loadtest.micro;
 
 import dev.caddylightstep.aggregate.LatencyObservation;
 import dev.caddylightstep.aggregate.LatencyWindow;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

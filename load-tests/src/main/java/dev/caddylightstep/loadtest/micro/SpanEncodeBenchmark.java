@@ -3,7 +3,7 @@ package dev.caddylightstep.loadtest.micro;
 import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.span.ClientAddressMasking;
 import dev.caddylightstep.span.SpanMapper;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,7 +1,7 @@
 package dev.caddylightstep.loadtest.soak;
 
 import dev.caddylightstep.loadtest.InMemoryStages;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.Arrays;
 import java.util.HexFormat;
 

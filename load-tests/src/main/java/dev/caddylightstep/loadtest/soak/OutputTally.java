@@ -1,7 +1,7 @@
 package dev.caddylightstep.loadtest.soak;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.topics.TopicNames;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.topology.Topics;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;

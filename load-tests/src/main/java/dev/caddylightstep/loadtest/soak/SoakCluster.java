@@ -1,7 +1,7 @@
 package dev.caddylightstep.loadtest.soak;
 
 import dev.caddylightstep.broker.LoopbackPorts;
-import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.topics.TopicNames;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.loadtest.SiteTables;

@@ -1,8 +1,8 @@
 package dev.caddylightstep.loadtest.soak;
 
-import dev.caddylightstep.config.ConfigLoader;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.config.TopicNames;
+import dev.caddylightstep.topics.TopicNames;
 import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.loadtest.GeneratedCounts;
 import dev.caddylightstep.loadtest.GeneratorSettings;
@@ -119,7 +119,7 @@ public final class SoakCommand implements Callable<Integer> {
 
     private SoakReport run(SoakCluster cluster, FaultSchedule schedule, Instant started, PrintStream console) throws Exception {
         Settings defaults = Settings.of(Map.of("bootstrap.servers", cluster.bootstrapServers()));
-        long windowMs = ConfigLoader.pipeline(defaults).windows().size().toMillis();
+        long windowMs = PipelineConfig.from(defaults).windows().size().toMillis();
         InputLedger ledger = new InputLedger(windowMs);
         GeneratorSettings generator = GeneratorSettings.defaults().withSeed(seed).withLinesPerSecond(rate);
         PacedLog log = new PacedLog(cluster.accessLog(), generator, Duration.ofMinutes(minutes), ledger);

@@ -1,7 +1,7 @@
 package dev.caddylightstep.loadtest.soak;
 
 import dev.caddylightstep.policy.Misfire;
-import dev.caddylightstep.topology.EnrichedRequest;
+import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.caddylightstep.topology;
+package dev.caddylightstep.topics;
 
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.kstream.Consumed;

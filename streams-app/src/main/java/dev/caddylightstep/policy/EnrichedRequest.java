@@ -1,4 +1,4 @@
-package dev.caddylightstep.topology;
+package dev.caddylightstep.policy;
 
 import dev.caddylightstep.access.AccessEvent;
 import dev.caddylightstep.identity.Identity;

@@ -1,4 +1,4 @@
-package dev.caddylightstep.topology;
+package dev.caddylightstep.topics;
 
 import java.util.Map;
 import org.apache.kafka.common.errors.RecordTooLargeException;

@@ -1,0 +1,67 @@
+package dev.caddylightstep.topology;
+
+import dev.caddylightstep.access.CapturedHeaders;
+import dev.caddylightstep.access.LogFormat;
+import dev.caddylightstep.access.Redaction;
+import dev.caddylightstep.aggregate.WindowSettings;
+import dev.caddylightstep.config.ConfigException;
+import dev.caddylightstep.config.Settings;
+import dev.caddylightstep.identity.IdentityJoin;
+import dev.caddylightstep.identity.IdentitySource;
+import dev.caddylightstep.route.RouteTemplates;
+import dev.caddylightstep.span.ClientAddressMasking;
+import dev.caddylightstep.span.SpanResource;
+import dev.caddylightstep.topics.RecordLimit;
+import dev.caddylightstep.topics.TopicNames;
+import java.util.Map;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Everything the topology is built from, validated: each part read from the settings by its own package
+ * ({@code X.from(Settings)}); the topology reads nothing else.
+ *
+ * @param kafka Kafka client and Streams properties, passed through untouched (TLS and SASL included)
+ * @param recordLimit the largest value the topology writes in one record
+ */
+public record PipelineConfig(
+        Map<String, Object> kafka,
+        TopicNames topics,
+        LogFormat logFormat,
+        Redaction redaction,
+        CapturedHeaders capturedHeaders,
+        IdentitySource identitySource,
+        IdentityJoin identityJoin,
+        RouteTemplates routes,
+        WindowSettings windows,
+        ClientAddressMasking clientAddress,
+        SpanResource resource,
+        RecordLimit recordLimit) {
+
+    public PipelineConfig {
+        kafka = Map.copyOf(kafka);
+    }
+
+    public static PipelineConfig from(Settings s) {
+        requireExactlyOnce(s);
+        Redaction redaction = Redaction.from(s);
+        RecordLimit limit = RecordLimit.underRequestSize(s.producerMaxRequestSize());
+        return new PipelineConfig(s.kafka(), s.topicNames(), LogFormat.from(s, limit), redaction, CapturedHeaders.from(s, redaction),
+                IdentitySource.from(s), IdentityJoin.from(s), RouteTemplates.from(s), WindowSettings.from(s), ClientAddressMasking.from(s),
+                SpanResource.from(s), limit);
+    }
+
+    /**
+     * Partial windows travel to their group's task in each commit: only exactly_once_v2 makes a partial and the input
+     * it counts one transaction, so that a crash or a rebalance neither loses nor repeats it.
+     */
+    private static void requireExactlyOnce(Settings s) {
+        boolean allowed = s.flag("caddy.allow-at-least-once");
+        String guarantee = String.valueOf(s.kafka().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).trim();
+        if (allowed || guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
+            return;
+        }
+        throw new ConfigException(StreamsConfig.PROCESSING_GUARANTEE_CONFIG + "=" + guarantee + " is refused: partial windows are sent in each"
+                + " commit, and without exactly_once_v2 a crash or rebalance sends them again, so windows would count requests twice;"
+                + " keep exactly_once_v2, or set caddy.allow-at-least-once=true to accept that");
+    }
+}
