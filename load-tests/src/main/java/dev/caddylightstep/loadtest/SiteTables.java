@@ -47,6 +47,6 @@ public final class SiteTables {
     }
 
     private static Policy policy(String group, long sloMs, List<String> allow, List<String> deny) {
-        return new Policy(group, allow.stream().map(AccessRule::parse).toList(), deny.stream().map(AccessRule::parse).toList(), sloMs);
+        return Policy.of(group, allow.stream().map(AccessRule::parse).toList(), deny.stream().map(AccessRule::parse).toList(), sloMs);
     }
 }

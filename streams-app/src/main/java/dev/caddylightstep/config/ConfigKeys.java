@@ -43,6 +43,8 @@ public final class ConfigKeys {
         key("caddy.window.emit", "updates", "updates (as windows fill) or final (once, when a window closes)");
         key("caddy.window.exemplars", "5", "slowest requests kept per window");
         key("caddy.window.max-routes", "500", "distinct routes per group and window; requests past it count under the route {other} and their spans carry no http.route");
+        key("caddy.sample.ratio", "1", "probability of exporting a span no keep rule keeps (a group's policy may set its own sample_ratio)");
+        key("caddy.sample.keep", "errors,denials,misfires,slo-breaches,exemplars", "spans exported whatever the ratio, comma-separated");
         key("caddy.client-address", "keep", "client.address in spans: keep, truncate or hash");
         key("caddy.client-address.ipv4-prefix", "24", "bits of an IPv4 address kept by truncate");
         key("caddy.client-address.ipv6-prefix", "48", "bits of an IPv6 address kept by truncate");

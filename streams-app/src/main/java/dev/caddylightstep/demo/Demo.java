@@ -14,6 +14,7 @@ import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.run.Application;
 import dev.caddylightstep.run.FatalFailure;
+import dev.caddylightstep.span.SpanStage;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.io.IOException;
@@ -52,11 +53,11 @@ public final class Demo {
     }
 
     /** The counts of the summary line. */
-    public record Summary(long lines, long requests, long skipped, long deadLetters, long spans, long windows) {
+    public record Summary(long lines, long requests, long skipped, long deadLetters, long spans, long windows, long sampledOut) {
         @Override
         public String toString() {
             return "summary: lines=" + lines + " requests=" + requests + " skipped=" + skipped + " dead_letters=" + deadLetters
-                    + " spans=" + spans + " windows=" + windows;
+                    + " spans=" + spans + " windows=" + windows + " sampled_out=" + sampledOut;
         }
     }
 
@@ -189,13 +190,18 @@ public final class Demo {
     /** lines = requests + skipped + dead letters: a late request is a request (it has its span), not a dead letter. */
     private static Summary summary(Application app, LineSource source, TopicWatch watch) {
         long spans = app.forwarder().map(SpanForwarder::acknowledgedSpans).orElse(0L);
-        return new Summary(source.lines(), watch.requests(), skipped(app), watch.lineDeadLetters(), spans, watch.windows());
+        long sampledOut = streamsMetric(app, "spans-sampled-total", SpanStage.samplingMetricEntity("dropped", "ratio"));
+        return new Summary(source.lines(), watch.requests() + sampledOut, streamsMetric(app, "lines-skipped-total", null),
+                watch.lineDeadLetters(), spans, watch.windows(), sampledOut);
     }
 
-    private static long skipped(Application app) {
+    /** A counter of the pipeline's own Streams metrics, summed over tasks; of one entity, or of all when null. */
+    private static long streamsMetric(Application app, String name, String entity) {
         double sum = 0;
         for (Map.Entry<MetricName, ? extends Metric> m : app.streams().orElseThrow().streams().metrics().entrySet()) {
-            if (m.getKey().group().equals("stream-caddy-lightstep-metrics") && m.getKey().name().equals("lines-skipped-total")) {
+            MetricName key = m.getKey();
+            if (key.group().equals("stream-caddy-lightstep-metrics") && key.name().equals(name)
+                    && (entity == null || entity.equals(key.tags().get("caddy-lightstep-id")))) {
                 sum += ((Number) m.getValue().metricValue()).doubleValue();
             }
         }

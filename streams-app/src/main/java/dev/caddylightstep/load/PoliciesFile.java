@@ -10,11 +10,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * policies.yaml: a list of {@code {group, allow: ["METHOD /glob", ..], deny: [..], latency_slo_ms}}. Read whole
- * and validated, every rule compiled, before anything is written.
+ * policies.yaml: a list of {@code {group, allow: ["METHOD /glob", ..], deny: [..], latency_slo_ms, latency_target,
+ * availability_target, sample_ratio}}. Read whole and validated, every rule compiled, before anything is written.
  */
 public final class PoliciesFile {
-    private static final Set<String> FIELDS = Set.of("group", "allow", "deny", "latency_slo_ms");
+    private static final Set<String> FIELDS = Set.of("group", "allow", "deny", "latency_slo_ms", "latency_target", "availability_target",
+            "sample_ratio");
 
     private PoliciesFile() {
     }
@@ -28,7 +29,13 @@ public final class PoliciesFile {
             if (before != null) {
                 throw entry.error("group", "'" + group + "' is already entry " + before);
             }
-            return new Policy(group, rules(entry, "allow"), rules(entry, "deny"), entry.optionalPositiveLong("latency_slo_ms"));
+            Long sloMs = entry.optionalPositiveLong("latency_slo_ms");
+            Double latencyTarget = entry.optionalShare("latency_target", false);
+            if (latencyTarget != null && sloMs == null) {
+                throw entry.error("latency_target", "needs latency_slo_ms: the share of requests faster than what?");
+            }
+            return new Policy(group, rules(entry, "allow"), rules(entry, "deny"), sloMs, latencyTarget,
+                    entry.optionalShare("availability_target", false), entry.optionalShare("sample_ratio", true));
         }).toList();
     }
 

@@ -95,6 +95,23 @@ final class YamlEntries {
             return value.asLong();
         }
 
+        /**
+         * A share strictly between 0 and 1 (a target such as 0.99), or up to 1 included when {@code oneAllowed} (a
+         * ratio); null when absent.
+         */
+        Double optionalShare(String field, boolean oneAllowed) {
+            JsonNode value = node.get(field);
+            if (value == null || value.isNull()) {
+                return null;
+            }
+            double share = value.isNumber() ? value.asDouble() : Double.NaN;
+            if (!(share > 0) || share > 1 || (!oneAllowed && share == 1)) {
+                throw error(field, "expected a number greater than 0 and less than " + (oneAllowed ? "or equal to 1" : "1")
+                        + ", got " + describe(value));
+            }
+            return share;
+        }
+
         private static String describe(JsonNode value) {
             if (value.isTextual()) {
                 return "'" + value.asText() + "'";

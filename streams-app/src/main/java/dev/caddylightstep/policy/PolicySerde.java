@@ -24,13 +24,14 @@ public final class PolicySerde {
     }
 
     static PolicyRecord toAvro(Policy policy) {
-        return new PolicyRecord(policy.group(), texts(policy.allow()), texts(policy.deny()), policy.latencySloMs());
+        return new PolicyRecord(policy.group(), texts(policy.allow()), texts(policy.deny()), policy.latencySloMs(), policy.latencyTarget(),
+                policy.availabilityTarget(), policy.sampleRatio());
     }
 
     /** Throws IllegalArgumentException naming the invalid rule. */
     static Policy fromAvro(PolicyRecord r) {
         return new Policy(r.getGroup(), rules(r.getGroup(), "allow", r.getAllow()), rules(r.getGroup(), "deny", r.getDeny()),
-                r.getLatencySloMs());
+                r.getLatencySloMs(), r.getLatencyTarget(), r.getAvailabilityTarget(), r.getSampleRatio());
     }
 
     private static List<String> texts(List<AccessRule> rules) {

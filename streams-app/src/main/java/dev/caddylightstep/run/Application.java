@@ -91,6 +91,7 @@ public final class Application implements AutoCloseable {
             // the pipeline's own sensors appear once tasks start: look for new metrics every few seconds
             this.streamsMetrics = new KafkaStreamsMetrics(streams.streams(), java.util.List.of(), metricsRefresh, Duration.ofSeconds(5));
             streamsMetrics.bindTo(registry);
+            SamplingMetrics.bind(streams.streams(), registry);
             http.serve(new WindowQueries(streams.streams(), self, config.windows(), httpSettings.token().authorization()));
         } else {
             this.streams = null;

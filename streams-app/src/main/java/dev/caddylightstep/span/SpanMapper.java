@@ -69,16 +69,22 @@ public final class SpanMapper {
 
     /**
      * One request as a spans-topic record: the bytes of the OTLP export request (ExportTraceServiceRequest) an
-     * OpenTelemetry Collector's Kafka receiver (otlp_proto) reads, holding the request's span.
+     * OpenTelemetry Collector's Kafka receiver (otlp_proto) reads, holding the request's span, with the tracestate the
+     * request came with.
      */
     public byte[] toRecord(EnrichedRequest request) {
+        return toRecord(request, request.event().trace().traceState());
+    }
+
+    /** The record, with the tracestate its sampling decided (the incoming one with the sampling threshold in it). */
+    public byte[] toRecord(EnrichedRequest request, String traceState) {
         AccessEvent event = request.event();
         TraceContext trace = event.trace();
         SpanRecordEncoder span = encoders.get();
         // without a route (past its window's cap, or none a template could name) the name is the method alone, as
         // OpenTelemetry's HTTP conventions name a span whose route is unknown
         String name = request.route() == null ? event.method() : event.method() + " " + request.route();
-        span.begin(trace.traceId(), trace.spanId(), trace.traceState(), trace.parentSpanId(), name,
+        span.begin(trace.traceId(), trace.spanId(), traceState, trace.parentSpanId(), name,
                 Span.SpanKind.SPAN_KIND_SERVER, event.startEpochNanos(), event.endEpochNanos());
         attributes(request, span);
         Status.StatusCode status = event.status() >= 500 ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET;

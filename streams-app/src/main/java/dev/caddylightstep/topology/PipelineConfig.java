@@ -10,6 +10,7 @@ import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.identity.IdentitySource;
 import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.span.ClientAddressMasking;
+import dev.caddylightstep.span.SamplingSettings;
 import dev.caddylightstep.span.SpanResource;
 import dev.caddylightstep.topics.RecordLimit;
 import dev.caddylightstep.topics.TopicNames;
@@ -35,6 +36,7 @@ public record PipelineConfig(
         WindowSettings windows,
         ClientAddressMasking clientAddress,
         SpanResource resource,
+        SamplingSettings sampling,
         RecordLimit recordLimit) {
 
     public PipelineConfig {
@@ -47,7 +49,7 @@ public record PipelineConfig(
         RecordLimit limit = RecordLimit.underRequestSize(s.producerMaxRequestSize());
         return new PipelineConfig(s.kafka(), s.topicNames(), LogFormat.from(s, limit), redaction, CapturedHeaders.from(s, redaction),
                 IdentitySource.from(s), IdentityJoin.from(s), RouteTemplates.from(s), WindowSettings.from(s), ClientAddressMasking.from(s),
-                SpanResource.from(s), limit);
+                SpanResource.from(s), SamplingSettings.from(s), limit);
     }
 
     /**

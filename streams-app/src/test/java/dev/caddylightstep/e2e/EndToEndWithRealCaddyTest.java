@@ -120,7 +120,7 @@ class EndToEndWithRealCaddyTest {
             TableLoader.load(config.kafka(), topics.identities(), GROUPS.entrySet().stream()
                     .map(e -> new Identity(e.getKey(), e.getValue(), "acme", List.of())).toList(), Identity::id);
             TableLoader.load(config.kafka(), topics.policies(), List.of(
-                    new Policy("engineering", List.of(AccessRule.parse("GET /api/**")), List.of(), 100L)), Policy::group);
+                    Policy.of("engineering", List.of(AccessRule.parse("GET /api/**")), List.of(), 100L)), Policy::group);
 
             ShipCommand ship = new ShipCommand();
             Thread shipping = new Thread(() -> new CommandLine(ship).execute("--file", accessLog.toString(), "--from-beginning",

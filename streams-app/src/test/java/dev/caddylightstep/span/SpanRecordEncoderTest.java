@@ -106,7 +106,7 @@ class SpanRecordEncoderTest {
         CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), captured);
         RouteTemplates routes = new RouteTemplates(List.of());
         Identity alice = new Identity("alice", "engineering", "acme", List.of("admin", "dev"));
-        Policy policy = new Policy("engineering", List.of(AccessRule.parse("GET /api/**")), List.of(), 100L);
+        Policy policy = Policy.of("engineering", List.of(AccessRule.parse("GET /api/**")), List.of(), 100L);
         List<EnrichedRequest> requests = new ArrayList<>();
         for (String line : CaddyCapture.lines("access.log")) {
             if (parser.parse(line.getBytes(StandardCharsets.UTF_8)) instanceof ParseOutcome.Parsed parsed) {

@@ -131,8 +131,11 @@ public final class PipelineHarness implements AutoCloseable {
 
     /** A policy; rules written as in policies.yaml ("GET /api/**"). */
     public PipelineHarness policy(String group, Long latencySloMs, List<String> allow, List<String> deny) {
-        Policy policy = new Policy(group, allow.stream().map(AccessRule::parse).toList(), deny.stream().map(AccessRule::parse).toList(), latencySloMs);
-        input(topics.policies()).pipeInput(group, policy, 0L);
+        return policy(Policy.of(group, allow.stream().map(AccessRule::parse).toList(), deny.stream().map(AccessRule::parse).toList(), latencySloMs));
+    }
+
+    public PipelineHarness policy(Policy policy) {
+        input(topics.policies()).pipeInput(policy.group(), policy, 0L);
         return this;
     }
 

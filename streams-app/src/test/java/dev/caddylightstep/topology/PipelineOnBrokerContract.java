@@ -124,7 +124,7 @@ abstract class PipelineOnBrokerContract {
                 new Identity("bob", "sales", "acme", List.of()),
                 new Identity("carol", "support", "globex", List.of())), Identity::id);
         TableLoader.load(config.kafka(), topics.policies(), List.of(
-                new Policy("engineering", List.of(AccessRule.parse("* /api/**"), AccessRule.parse("GET /admin/**")), List.of(), 1000L)),
+                Policy.of("engineering", List.of(AccessRule.parse("* /api/**"), AccessRule.parse("GET /admin/**")), List.of(), 1000L)),
                 Policy::group);
 
         List<String> lines = input();

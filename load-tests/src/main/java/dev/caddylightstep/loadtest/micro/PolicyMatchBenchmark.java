@@ -45,7 +45,7 @@ public class PolicyMatchBenchmark {
         requests = SampleTraffic.requests();
         policy = SiteTables.anonymous();
         // the first allow rule looks for a d in every segment and finds none, the second finds its c at the very end
-        doubleStars = new Policy("anonymous", List.of(AccessRule.parse("GET /**/a/**/d/**/b"), AccessRule.parse("GET /**/a/**/c/**/b")),
+        doubleStars = Policy.of("anonymous", List.of(AccessRule.parse("GET /**/a/**/d/**/b"), AccessRule.parse("GET /**/a/**/c/**/b")),
                 List.of(AccessRule.parse("* /api/**/admin")), null);
         StringBuilder path = new StringBuilder(TWO_MEBIBYTES).append("/api/");
         while (path.length() < TWO_MEBIBYTES - 3) {

@@ -1,0 +1,82 @@
+package dev.caddylightstep.span;
+
+/**
+ * OpenTelemetry's consistent probability sampling threshold: a span is kept when the randomness of its trace id (its
+ * lower 56 bits) is at least the threshold, so that every service that samples a trace at the same probability keeps
+ * the same traces; written to tracestate as {@code ot=th:HEX}, from which a backend computes the span's adjusted count.
+ *
+ * @param value the rejection threshold, 0 (keep all) to 2^56 (keep none)
+ */
+public record SamplingThreshold(long value) {
+    static final long MAX = 1L << 56;
+    /** Probability 1: what a span kept by a rule carries, adjusted count 1. */
+    public static final SamplingThreshold ALWAYS = new SamplingThreshold(0);
+
+    /**
+     * The threshold of a probability, to four hex digits as OpenTelemetry's samplers write it by default (10% is
+     * {@code th:e666}): a double has 53 bits, so the low digits of a 56-bit threshold computed from one are noise. A
+     * probability too small for four digits keeps all fourteen.
+     */
+    public static SamplingThreshold ofProbability(double probability) {
+        if (probability >= 1) {
+            return ALWAYS;
+        }
+        if (probability <= 0) {
+            return new SamplingThreshold(MAX);
+        }
+        long fourDigits = Math.round((1 - probability) * (1 << 16));
+        if (fourDigits < 1 << 16) {
+            return new SamplingThreshold(fourDigits << 40);
+        }
+        return new SamplingThreshold(Math.min(MAX - 1, Math.round((1 - probability) * MAX)));
+    }
+
+    /** Whether a trace of this id is kept: its lower 56 bits (the last 14 hex digits) against the threshold. */
+    public boolean keeps(String traceIdHex) {
+        return randomness(traceIdHex) >= value;
+    }
+
+    static long randomness(String traceIdHex) {
+        return Long.parseUnsignedLong(traceIdHex.substring(traceIdHex.length() - 14), 16);
+    }
+
+    /** The th value: 14 hex digits with the trailing zeros left out, "0" for probability 1. */
+    public String encoded() {
+        if (value == 0) {
+            return "0";
+        }
+        String hex = String.format("%014x", value);
+        int end = hex.length();
+        while (hex.charAt(end - 1) == '0') {
+            end--;
+        }
+        return hex.substring(0, end);
+    }
+
+    /**
+     * The incoming W3C tracestate with this threshold in its {@code ot} entry: the entry is written first (the one this
+     * hop changed), any other of its sub-keys ({@code rv}...) kept, every other vendor's entry kept as it came.
+     */
+    public String inTraceState(String incoming) {
+        StringBuilder ot = new StringBuilder("ot=th:").append(encoded());
+        StringBuilder others = new StringBuilder();
+        if (incoming != null) {
+            for (String entry : incoming.split(",")) {
+                String trimmed = entry.trim();
+                if (trimmed.isEmpty()) {
+                    continue;
+                }
+                if (trimmed.startsWith("ot=")) {
+                    for (String field : trimmed.substring(3).split(";")) {
+                        if (!field.isEmpty() && !field.startsWith("th:")) {
+                            ot.append(';').append(field);
+                        }
+                    }
+                } else {
+                    others.append(',').append(trimmed);
+                }
+            }
+        }
+        return ot.append(others).toString();
+    }
+}

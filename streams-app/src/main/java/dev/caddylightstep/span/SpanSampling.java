@@ -1,0 +1,152 @@
+package dev.caddylightstep.span;
+
+import dev.caddylightstep.access.AccessEvent;
+import dev.caddylightstep.access.ParseStage;
+import dev.caddylightstep.aggregate.WindowSettings;
+import dev.caddylightstep.deadletter.RecordFailure;
+import dev.caddylightstep.policy.EnrichedRequest;
+import dev.caddylightstep.span.SamplingSettings.KeepRule;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+
+/**
+ * Decides, before a span is written, whether it is exported: a span a keep rule keeps always is, the others with their
+ * group's probability, decided on the trace id (so every instance, and a replay, decides the same). A span sampled out
+ * costs neither the spans topic nor the forwarder; the windows count every request all the same, being made beside.
+ *
+ * <p>The exemplar rule keeps a request that is, when it comes, among the slowest of its group's window and of its
+ * route's window in this task (ties included): a request among the slowest of the whole window was among the slowest of
+ * its own task's share when it came, so every exemplar a window links to is an exported trace. Those trackers are kept
+ * in memory for the windows still open; one lost with a restart only makes the task keep more.
+ */
+final class SpanSampling<K> implements FixedKeyProcessor<K, EnrichedRequest, SpanSampling.Sampled> {
+    private final SamplingSettings settings;
+    private final long sizeMs;
+    /** Windows further back than this from the newest are closed: their trackers go. */
+    private final long openMs;
+    private final int slowest;
+    /** Window start → (group, or group and route) → the durations of the slowest requests so far. */
+    private final TreeMap<Long, Map<String, PriorityQueue<Long>>> trackers = new TreeMap<>();
+    private final Map<KeepRule, Sensor> kept = new EnumMap<>(KeepRule.class);
+    private Sensor keptAtRandom;
+    private Sensor dropped;
+    private FixedKeyProcessorContext<K, Sampled> context;
+
+    /** A request whose span is exported, with the tracestate it is exported with. */
+    record Sampled(EnrichedRequest request, String traceState) {
+    }
+
+    SpanSampling(SamplingSettings settings, WindowSettings windows) {
+        this.settings = settings;
+        this.sizeMs = windows.size().toMillis();
+        this.openMs = windows.grace().toMillis() + 2 * sizeMs;
+        this.slowest = windows.exemplars();
+    }
+
+    @Override
+    public void init(FixedKeyProcessorContext<K, Sampled> context) {
+        this.context = context;
+        for (KeepRule rule : KeepRule.values()) {
+            kept.put(rule, sensor("kept", rule.code()));
+        }
+        keptAtRandom = sensor("kept", "ratio");
+        dropped = sensor("dropped", "ratio");
+    }
+
+    /** Shown by the application as caddy_spans_sampled_total{decision,reason}. */
+    private Sensor sensor(String decision, String reason) {
+        return context.metrics().addRateTotalSensor(ParseStage.METRICS_SCOPE, SpanStage.samplingMetricEntity(decision, reason),
+                "spans-sampled", Sensor.RecordingLevel.INFO);
+    }
+
+    @Override
+    public void process(FixedKeyRecord<K, EnrichedRequest> record) {
+        EnrichedRequest request = record.value();
+        String traceState = RecordFailure.guard("sample", () -> decide(record.timestamp(), request));
+        if (traceState != null) {
+            context.forward(record.withValue(new Sampled(request, traceState.isEmpty() ? request.event().trace().traceState() : traceState)));
+        }
+    }
+
+    /** The tracestate to export the span with ("" for the incoming one, unchanged), or null when it is sampled out. */
+    private String decide(long timestamp, EnrichedRequest request) {
+        KeepRule rule = keepRule(timestamp, request);
+        Double groupRatio = request.verdict().sampleRatio();
+        double ratio = groupRatio != null ? groupRatio : settings.ratio();
+        String incoming = request.event().trace().traceState();
+        if (rule != null) {
+            kept.get(rule).record();
+            return ratio >= 1 ? "" : SamplingThreshold.ALWAYS.inTraceState(incoming);
+        }
+        if (ratio >= 1) {
+            keptAtRandom.record();
+            return "";
+        }
+        SamplingThreshold threshold = SamplingThreshold.ofProbability(ratio);
+        if (threshold.keeps(request.event().trace().traceId())) {
+            keptAtRandom.record();
+            return threshold.inTraceState(incoming);
+        }
+        dropped.record();
+        return null;
+    }
+
+    /** The first rule that keeps the request, or null; the slowest are tracked, while that rule is on, whatever keeps the request. */
+    private KeepRule keepRule(long timestamp, EnrichedRequest request) {
+        AccessEvent event = request.event();
+        boolean slow = settings.keep().contains(KeepRule.EXEMPLARS) && amongTheSlowest(timestamp, request);
+        if (settings.keep().contains(KeepRule.ERRORS) && event.status() >= 500) {
+            return KeepRule.ERRORS;
+        }
+        if (settings.keep().contains(KeepRule.DENIALS) && (event.status() == 401 || event.status() == 403)) {
+            return KeepRule.DENIALS;
+        }
+        if (settings.keep().contains(KeepRule.MISFIRES) && request.verdict().misfire() != null) {
+            return KeepRule.MISFIRES;
+        }
+        if (settings.keep().contains(KeepRule.SLO_BREACHES) && request.verdict().sloBreached()) {
+            return KeepRule.SLO_BREACHES;
+        }
+        return settings.keep().contains(KeepRule.EXEMPLARS) && slow ? KeepRule.EXEMPLARS : null;
+    }
+
+    /** Whether the request is among the slowest of its group's window or of its route's window so far; both remember it. */
+    private boolean amongTheSlowest(long timestamp, EnrichedRequest request) {
+        long windowStart = timestamp - Math.floorMod(timestamp, sizeMs);
+        Map.Entry<Long, Map<String, PriorityQueue<Long>>> newest = trackers.lastEntry();
+        if (newest != null && windowStart > newest.getKey()) {
+            trackers.headMap(windowStart - openMs).clear();
+        }
+        Map<String, PriorityQueue<Long>> window = trackers.computeIfAbsent(windowStart, start -> new HashMap<>());
+        String group = request.identity().group();
+        String route = group + '\u0000' + (request.route() == null ? WindowSettings.OTHER_ROUTE : request.route());
+        long duration = request.event().durationNanos();
+        boolean inGroup = enters(window.computeIfAbsent(group, key -> new PriorityQueue<>()), duration);
+        boolean inRoute = enters(window.computeIfAbsent(route, key -> new PriorityQueue<>()), duration);
+        return inGroup || inRoute;
+    }
+
+    /** Adds the duration to the slowest kept (a min-heap of at most {@code slowest}) if it is at least the least of them. */
+    private boolean enters(PriorityQueue<Long> slowestSoFar, long duration) {
+        if (slowest == 0) {
+            return false;
+        }
+        if (slowestSoFar.size() < slowest) {
+            slowestSoFar.add(duration);
+            return true;
+        }
+        if (duration < slowestSoFar.peek()) {
+            return false;
+        }
+        slowestSoFar.poll();
+        slowestSoFar.add(duration);
+        return true;
+    }
+}
