@@ -36,7 +36,8 @@ public final class CaddyLogGenerator {
 
     private final GeneratorSettings settings;
     private final Sampling sampling;
-    private final AccessLines accessLines;
+    private final SiteTraffic site;
+    private final AccessLineEncoder encoder;
     private final OtherLoggerLines otherLoggerLines;
     private final LineBuffer line = new LineBuffer(2_048);
     private final double meanGapNanos;
@@ -53,7 +54,8 @@ public final class CaddyLogGenerator {
     public CaddyLogGenerator(GeneratorSettings settings) {
         this.settings = settings;
         this.sampling = new Sampling(settings.seed());
-        this.accessLines = new AccessLines(settings.mix(), sampling);
+        this.site = new SiteTraffic(settings.mix(), sampling);
+        this.encoder = new AccessLineEncoder(sampling);
         this.otherLoggerLines = new OtherLoggerLines(sampling);
         this.meanGapNanos = 1e9 / settings.linesPerSecond();
         this.nextEpochNanos = Math.addExact(Math.multiplyExact(settings.start().getEpochSecond(), 1_000_000_000L),
@@ -126,7 +128,7 @@ public final class CaddyLogGenerator {
             otherLoggerLines.write(line, epochNanos);
         } else {
             lastKind = LineKind.ACCESS;
-            accessLines.write(line, epochNanos, LineKind.ACCESS);
+            writeAccess(epochNanos, LineKind.ACCESS);
             countAccess();
         }
         linesByKind[lastKind.ordinal()]++;
@@ -136,11 +138,16 @@ public final class CaddyLogGenerator {
         switch (lastKind) {
             case NOT_JSON -> writeNotJson(epochNanos);
             case TRUNCATED -> {
-                accessLines.write(line, epochNanos, LineKind.ACCESS);
+                writeAccess(epochNanos, LineKind.ACCESS);
                 truncate();
             }
-            default -> accessLines.write(line, epochNanos, lastKind);
+            default -> writeAccess(epochNanos, lastKind);
         }
+    }
+
+    private void writeAccess(long epochNanos, LineKind kind) {
+        site.drawNext(epochNanos);
+        encoder.write(line, site, epochNanos, kind);
     }
 
     /** Cuts the line short, as a crash mid-write does, but between characters so that it stays UTF-8. */
@@ -166,16 +173,16 @@ public final class CaddyLogGenerator {
     }
 
     private void countAccess() {
-        accessByStatus[accessLines.status()]++;
-        switch (accessLines.client()) {
-            case AUTHENTICATED -> accessByUser[accessLines.userIndex()]++;
+        accessByStatus[site.status()]++;
+        switch (site.client()) {
+            case AUTHENTICATED -> accessByUser[site.userIndex()]++;
             case ANONYMOUS -> anonymous++;
             case UNKNOWN_USER -> unknownUser++;
         }
-        if (accessLines.withTraceparent()) {
+        if (site.withTraceparent()) {
             withTraceparent++;
         }
-        if (accessLines.overTls()) {
+        if (site.overTls()) {
             overTls++;
         }
     }

@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Draws one request of the site and writes its access line as Caddy 2.6.2 does: the field order of the
- * capture, request and response headers in Go's random map order, numbers as zap prints them, level
- * "error" from status 400 up. Not thread-safe.
+ * The generated site, modelled on the capture's Caddyfile: draws each request it handles (who sent it, the route,
+ * its URI and headers, what Caddy or the upstream answered and how long it took) for {@link AccessLineEncoder} to
+ * write. Not thread-safe.
  */
-final class AccessLines {
+final class SiteTraffic {
     /** Who sent the request, which decides the routes it asks for and whether basicauth lets it through. */
     enum Client {
         AUTHENTICATED,
@@ -18,37 +18,7 @@ final class AccessLines {
         UNKNOWN_USER
     }
 
-    private static final byte[] OPEN_INFO = utf8("{\"level\":\"info\",\"ts\":");
-    private static final byte[] OPEN_ERROR = utf8("{\"level\":\"error\",\"ts\":");
-    private static final byte[] LOGGER = utf8(",\"logger\":\"");
-    private static final byte[] MSG_AND_REMOTE_IP = utf8("\",\"msg\":\"handled request\",\"request\":{\"remote_ip\":\"");
-    private static final byte[] REMOTE_PORT = utf8("\",\"remote_port\":\"");
-    private static final byte[] PROTO = utf8("\",\"proto\":\"");
-    private static final byte[] METHOD = utf8("\",\"method\":\"");
-    private static final byte[] HOST = utf8("\",\"host\":\"");
-    private static final byte[] URI = utf8("\",\"uri\":\"");
-    private static final byte[] HEADERS = utf8("\",\"headers\":");
-    private static final byte[] TLS_RESUMED = utf8(",\"tls\":{\"resumed\":");
-    private static final byte[] TLS_VERSION = utf8(",\"version\":");
-    private static final byte[] TLS_CIPHER_SUITE = utf8(",\"cipher_suite\":");
-    private static final byte[] TLS_PROTO = utf8(",\"proto\":\"");
-    private static final byte[] TLS_SERVER_NAME = utf8("\",\"server_name\":\"");
-    private static final byte[] USER_ID = utf8("},\"user_id\":\"");
-    private static final byte[] DURATION = utf8("\",\"duration\":");
-    private static final byte[] SIZE = utf8(",\"size\":");
-    private static final byte[] STATUS = utf8(",\"status\":");
-    private static final byte[] RESP_HEADERS = utf8(",\"resp_headers\":");
-    private static final byte[] TRUE = utf8("true");
-    private static final byte[] FALSE = utf8("false");
-
-    private static final byte[] HTTP_1_1 = utf8("HTTP/1.1");
-    private static final byte[] HTTP_2_0 = utf8("HTTP/2.0");
-    private static final byte[] ALPN_H2 = utf8("h2");
-    private static final byte[] ALPN_HTTP_1_1 = utf8("http/1.1");
-    private static final int TLS_1_3 = 772;
-    private static final int TLS_1_2 = 771;
-    private static final int[] TLS_1_3_SUITES = {4865, 4865, 4865, 4865, 4865, 4865, 4865, 4866, 4866, 4867};
-    private static final int[] TLS_1_2_SUITES = {49199, 49195, 52392};
+    /** The access log of each site block: static files over HTTPS have a host and a log of their own. */
     private static final byte[] SITE_LOGGER = utf8("http.log.access.log0");
     private static final byte[] STATIC_SITE_LOGGER = utf8("http.log.access.log1");
     private static final byte[] SITE_HOST = utf8("shop.example.com");
@@ -190,6 +160,7 @@ final class AccessLines {
             + "Cert=\\\"-----BEGIN%20CERTIFICATE-----%0A");
     private static final byte[] CERT_END = utf8("%0A-----END%20CERTIFICATE-----%0A\\\"\"");
     private static final byte[] CERT_BODY = base64Blob(6_000);
+    private static final byte[] NO_USER = new byte[0];
 
     private final RequestMix mix;
     private final Sampling sampling;
@@ -205,7 +176,7 @@ final class AccessLines {
     private final HeaderSet requestHeaders = new HeaderSet();
     private final HeaderSet responseHeaders = new HeaderSet();
 
-    // the request being written, read by the generator afterwards to count it
+    // the request drawn last, read by the encoder to write it and by the generator to count it
     private Client client;
     private Route route;
     private int userIndex;
@@ -221,7 +192,7 @@ final class AccessLines {
     private long size;
     private long durationNanos;
 
-    AccessLines(RequestMix mix, Sampling sampling) {
+    SiteTraffic(RequestMix mix, Sampling sampling) {
         this.mix = mix;
         this.sampling = sampling;
         this.random = sampling.random();
@@ -259,14 +230,62 @@ final class AccessLines {
         return traceparent;
     }
 
-    /** Draws the next request and writes its line; {@code kind} breaks it the way a malformed kind says. */
-    void write(LineBuffer out, long endEpochNanos, LineKind kind) {
+    boolean http2() {
+        return http2;
+    }
+
+    byte[] host() {
+        return servedByStaticSite() ? STATIC_HOST : tls ? SITE_HOST : INTERNAL_HOST;
+    }
+
+    byte[] logger() {
+        return servedByStaticSite() ? STATIC_SITE_LOGGER : SITE_LOGGER;
+    }
+
+    LineBuffer remoteIp() {
+        return remoteIp;
+    }
+
+    byte[] method() {
+        return route.method;
+    }
+
+    LineBuffer uri() {
+        return uri;
+    }
+
+    HeaderSet requestHeaders() {
+        return requestHeaders;
+    }
+
+    /** The name basicauth let through, empty when it let nobody through. */
+    byte[] userId() {
+        return client == Client.AUTHENTICATED ? userNames[userIndex] : NO_USER;
+    }
+
+    long durationNanos() {
+        return durationNanos;
+    }
+
+    long size() {
+        return size;
+    }
+
+    HeaderSet responseHeaders() {
+        return responseHeaders;
+    }
+
+    /** Draws the next request, answered at {@code endEpochNanos} (the time its {@code Date} header gives). */
+    void drawNext(long endEpochNanos) {
         drawRequest();
         decideOutcome();
         writeUri();
         writeRequestHeaders();
         writeResponseHeaders(endEpochNanos);
-        compose(out, endEpochNanos, kind);
+    }
+
+    private boolean servedByStaticSite() {
+        return route == Route.STATIC && tls;
     }
 
     private void drawRequest() {
@@ -662,50 +681,6 @@ final class AccessLines {
     private void addContentLength(HeaderSet h) {
         h.begin(CONTENT_LENGTH).append('"').appendDecimal(size).append('"');
         h.end();
-    }
-
-    private void compose(LineBuffer out, long endEpochNanos, LineKind kind) {
-        out.append(status >= 400 ? OPEN_ERROR : OPEN_INFO);
-        ZapFloats.appendEpochSeconds(out, endEpochNanos);
-        boolean staticSite = route == Route.STATIC && tls;
-        byte[] host = staticSite ? STATIC_HOST : tls ? SITE_HOST : INTERNAL_HOST;
-        out.append(LOGGER).append(staticSite ? STATIC_SITE_LOGGER : SITE_LOGGER)
-                .append(MSG_AND_REMOTE_IP).append(remoteIp, 0, remoteIp.length())
-                .append(REMOTE_PORT).appendDecimal(32_768 + sampling.below(28_232))
-                .append(PROTO).append(http2 ? HTTP_2_0 : HTTP_1_1);
-        if (kind != LineKind.MISSING_METHOD) {
-            out.append(METHOD).append(route.method);
-        }
-        out.append(HOST).append(host).append(URI).append(uri, 0, uri.length()).append(HEADERS);
-        requestHeaders.writeShuffled(out, random);
-        if (tls) {
-            writeTls(out, host);
-        }
-        out.append(USER_ID);
-        if (client == Client.AUTHENTICATED) {
-            out.append(userNames[userIndex]);
-        }
-        out.append(DURATION);
-        ZapFloats.appendSeconds(out, kind == LineKind.NEGATIVE_DURATION ? -durationNanos : durationNanos);
-        out.append(SIZE).appendDecimal(size).append(STATUS);
-        if (kind == LineKind.STATUS_AS_STRING) {
-            out.append('"').appendDecimal(status).append('"');
-        } else {
-            out.appendDecimal(status);
-        }
-        out.append(RESP_HEADERS);
-        responseHeaders.writeShuffled(out, random);
-        out.append('}');
-    }
-
-    private void writeTls(LineBuffer out, byte[] serverName) {
-        boolean tls13 = sampling.chance(0.9);
-        int suite = tls13 ? TLS_1_3_SUITES[sampling.below(TLS_1_3_SUITES.length)] : TLS_1_2_SUITES[sampling.below(TLS_1_2_SUITES.length)];
-        out.append(TLS_RESUMED).append(sampling.chance(0.25) ? TRUE : FALSE)
-                .append(TLS_VERSION).appendDecimal(tls13 ? TLS_1_3 : TLS_1_2)
-                .append(TLS_CIPHER_SUITE).appendDecimal(suite)
-                .append(TLS_PROTO).append(http2 ? ALPN_H2 : ALPN_HTTP_1_1)
-                .append(TLS_SERVER_NAME).append(serverName).append('"').append('}');
     }
 
     private static byte[] base64Blob(int length) {
