@@ -76,21 +76,14 @@ final class SiteTraffic {
     private static final byte[] BYTES = utf8("bytes");
     private static final byte[] LAST_DEPLOY = utf8("Mon, 23 Nov 2026 09:12:44 GMT");
 
-    private static final byte[] CURL = utf8("curl/7.88.1");
-    private static final byte[] PYTHON_REQUESTS = utf8("python-requests/2.31.0");
-    private static final byte[] OKHTTP = utf8("okhttp/4.12.0");
     private static final byte[] KUBE_PROBE = utf8("kube-probe/1.28");
-    private static final int BROWSERS = 3;
-    /** The first {@link #BROWSERS} are browsers. */
-    private static final byte[][] USER_AGENTS = {
-        utf8("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"),
-        utf8("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36"),
-        utf8("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 "
-                + "Mobile/15E148 Safari/604.1"),
-        CURL, PYTHON_REQUESTS, OKHTTP};
+    private static final UserAgent[] AGENTS = UserAgent.values();
+    /** In the order of {@link #AGENTS}. */
     private static final double[] ANONYMOUS_AGENT_WEIGHTS = Sampling.cumulative(25, 30, 20, 10, 10, 5);
-    /** Each known user keeps one client, as people do: an index into {@link #USER_AGENTS}. */
-    private static final int[] AGENT_OF_USER = {1, 3, 4, 0, 5, 1, 2, 4, 3, 0};
+    /** Each known user keeps one client, as people do. */
+    private static final UserAgent[] AGENT_OF_USER = {
+        UserAgent.CHROME, UserAgent.CURL, UserAgent.PYTHON_REQUESTS, UserAgent.FIREFOX, UserAgent.OKHTTP,
+        UserAgent.CHROME, UserAgent.SAFARI_IPHONE, UserAgent.PYTHON_REQUESTS, UserAgent.CURL, UserAgent.FIREFOX};
     private static final double[] USER_WEIGHTS = Sampling.cumulative(30, 20, 14, 10, 8, 6, 5, 3, 2, 2);
 
     private static final Route[] API_ROUTES = {
@@ -181,7 +174,7 @@ final class SiteTraffic {
     private Route route;
     private int userIndex;
     private int unknownUserIndex;
-    private int agent;
+    private UserAgent agent;
     private StaticAsset asset;
     private boolean tls;
     private boolean http2;
@@ -305,10 +298,9 @@ final class SiteTraffic {
                     ? API_ROUTES[sampling.weighted(API_WEIGHTS)]
                     : PUBLIC_ROUTES[sampling.weighted(PUBLIC_WEIGHTS)];
         };
-        agent = client == Client.AUTHENTICATED ? AGENT_OF_USER[userIndex] : sampling.weighted(ANONYMOUS_AGENT_WEIGHTS);
+        agent = client == Client.AUTHENTICATED ? AGENT_OF_USER[userIndex] : AGENTS[sampling.weighted(ANONYMOUS_AGENT_WEIGHTS)];
         tls = route != Route.HEALTH && sampling.chance(mix.tlsShare());
-        // python-requests speaks HTTP/1.1 only
-        http2 = tls && USER_AGENTS[agent] != PYTHON_REQUESTS && sampling.chance(0.85);
+        http2 = tls && agent.speaksHttp2() && sampling.chance(0.85);
         asset = route == Route.STATIC ? ASSETS.get(sampling.below(ASSETS.size())) : null;
         remoteIp.clear();
         if (client == Client.AUTHENTICATED) {
@@ -415,7 +407,7 @@ final class SiteTraffic {
             return sampling.logNormal(0.0001, 0.4);
         }
         status = 200;
-        gzipped = asset.compressible && USER_AGENTS[agent] != CURL;
+        gzipped = asset.compressible && agent.acceptsGzip();
         size = gzipped ? asset.size / 4 : asset.size;
         return latency() + asset.size * 2e-9;
     }
@@ -526,7 +518,7 @@ final class SiteTraffic {
             h.add(CONNECTION, CLOSE);
             return;
         }
-        h.add(USER_AGENT, USER_AGENTS[agent]);
+        h.add(USER_AGENT, agent.header);
         writeClientHeaders(h);
         if (client != Client.ANONYMOUS) {
             h.addRedacted(AUTHORIZATION);
@@ -549,7 +541,7 @@ final class SiteTraffic {
     }
 
     private void writeClientHeaders(HeaderSet h) {
-        if (agent < BROWSERS) {
+        if (agent.browser) {
             h.add(ACCEPT, route == Route.PUBLIC_PAGE ? HTML_FIRST : route == Route.STATIC ? ANY : JSON_FIRST);
             h.add(ACCEPT_ENCODING, BROWSER_ENCODINGS);
             h.add(ACCEPT_LANGUAGE, ENGLISH);
@@ -558,14 +550,13 @@ final class SiteTraffic {
             }
             return;
         }
-        byte[] name = USER_AGENTS[agent];
-        if (name == PYTHON_REQUESTS) {
+        if (agent == UserAgent.PYTHON_REQUESTS) {
             h.add(ACCEPT, ANY);
             h.add(ACCEPT_ENCODING, GZIP_DEFLATE);
             if (!http2) {
                 h.add(CONNECTION, KEEP_ALIVE);
             }
-        } else if (name == OKHTTP) {
+        } else if (agent == UserAgent.OKHTTP) {
             h.add(ACCEPT_ENCODING, GZIP);
         } else {
             h.add(ACCEPT, ANY);
