@@ -49,8 +49,11 @@ final class AccessLineEncoder {
         this.sampling = sampling;
     }
 
-    /** Writes the line of the request {@code site} drew last; {@code kind} breaks it the way a malformed kind says. */
-    void write(LineBuffer out, SiteTraffic site, long endEpochNanos, LineKind kind) {
+    /**
+     * Writes the line of the request {@code site} drew last, with the headers {@code headers} drew for it;
+     * {@code kind} breaks it the way a malformed kind says.
+     */
+    void write(LineBuffer out, SiteTraffic site, SiteHeaders headers, long endEpochNanos, LineKind kind) {
         out.append(site.status() >= 400 ? OPEN_ERROR : OPEN_INFO);
         ZapFloats.appendEpochSeconds(out, endEpochNanos);
         LineBuffer remoteIp = site.remoteIp();
@@ -63,7 +66,7 @@ final class AccessLineEncoder {
         }
         LineBuffer uri = site.uri();
         out.append(HOST).append(site.host()).append(URI).append(uri, 0, uri.length()).append(HEADERS);
-        site.requestHeaders().writeShuffled(out, sampling.random());
+        headers.request().writeShuffled(out, sampling.random());
         if (site.overTls()) {
             writeTls(out, site.http2(), site.host());
         }
@@ -76,7 +79,7 @@ final class AccessLineEncoder {
             out.appendDecimal(site.status());
         }
         out.append(RESP_HEADERS);
-        site.responseHeaders().writeShuffled(out, sampling.random());
+        headers.response().writeShuffled(out, sampling.random());
         out.append('}');
     }
 

@@ -37,6 +37,7 @@ public final class CaddyLogGenerator {
     private final GeneratorSettings settings;
     private final Sampling sampling;
     private final SiteTraffic site;
+    private final SiteHeaders headers;
     private final AccessLineEncoder encoder;
     private final OtherLoggerLines otherLoggerLines;
     private final LineBuffer line = new LineBuffer(2_048);
@@ -55,6 +56,7 @@ public final class CaddyLogGenerator {
         this.settings = settings;
         this.sampling = new Sampling(settings.seed());
         this.site = new SiteTraffic(settings.mix(), sampling);
+        this.headers = new SiteHeaders(settings.mix(), sampling);
         this.encoder = new AccessLineEncoder(sampling);
         this.otherLoggerLines = new OtherLoggerLines(sampling);
         this.meanGapNanos = 1e9 / settings.linesPerSecond();
@@ -146,8 +148,10 @@ public final class CaddyLogGenerator {
     }
 
     private void writeAccess(long epochNanos, LineKind kind) {
-        site.drawNext(epochNanos);
-        encoder.write(line, site, epochNanos, kind);
+        // the three draw from one Sampling: this order of their draws is what gives a seed its bytes
+        site.drawNext();
+        headers.draw(site, epochNanos);
+        encoder.write(line, site, headers, epochNanos, kind);
     }
 
     /** Cuts the line short, as a crash mid-write does, but between characters so that it stays UTF-8. */
@@ -179,7 +183,7 @@ public final class CaddyLogGenerator {
             case ANONYMOUS -> anonymous++;
             case UNKNOWN_USER -> unknownUser++;
         }
-        if (site.withTraceparent()) {
+        if (headers.withTraceparent()) {
             withTraceparent++;
         }
         if (site.overTls()) {
