@@ -10,6 +10,7 @@ import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.ChildProcess;
 import dev.caddylightstep.testing.OtlpReceiver;
 import dev.caddylightstep.testing.OtlpTransport;
+import dev.caddylightstep.testing.ReceivedSpan;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +19,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -205,5 +208,55 @@ class DemoCommandTest {
             }
             assertThat(latest).as(output).isEqualTo(expected);
         }
+    }
+
+    /** The last line written for each window: its whole count. */
+    private static Map<String, String> latestWindows(Path aggregates) throws Exception {
+        Map<String, String> latest = new HashMap<>();
+        for (String json : Files.readAllLines(aggregates)) {
+            JsonNode window = AggregateJson.JSON.readTree(json);
+            latest.put(window.get("group").asText() + "@" + window.get("window_start_ms").asLong(), json);
+        }
+        return latest;
+    }
+
+    private record Sampled(List<ReceivedSpan> spans, Map<String, String> windows, String output) {
+    }
+
+    private Sampled demoAt(String ratio, Path log, Path identities, Path policies) throws Exception {
+        Path aggregates = dir.resolve("aggregates-" + ratio + ".jsonl");
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
+            Map<String, String> env = new HashMap<>();
+            env.put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.baseEndpoint());
+            env.put("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+            env.put("CADDY_SAMPLE_RATIO", ratio);
+            ChildProcess demo = ChildProcess.start("demo-sampled-" + ratio, env, "demo", "--caddy-log", log.toString(), "--identities",
+                    identities.toString(), "--policies", policies.toString(), "--until-idle", "--idle-seconds", "2",
+                    "--aggregates-out", aggregates.toString(), "--http-port", "0");
+            int exit = demo.waitFor(Duration.ofSeconds(180));
+            assertThat(exit).as(demo.output()).isZero();
+            return new Sampled(receiver.spans(), latestWindows(aggregates), demo.output());
+        }
+    }
+
+    /** Issue 24's demo: at 10% the spans worth seeing are all exported, each with its threshold, and the windows do not change. */
+    @Test
+    void atATenthTheWindowsAreTheSameAndEverySpanCarriesItsThreshold() throws Exception {
+        Path log = Files.write(dir.resolve("access.log"), CaddyCapture.lines("access.log"));
+        Path identities = Files.writeString(dir.resolve("identities.yaml"), "- {id: alice, group: engineering}\n- {id: bob, group: sales}\n");
+        Path policies = Files.writeString(dir.resolve("policies.yaml"), "- {group: engineering, allow: [\"* /api/**\"], latency_slo_ms: 500}\n");
+        Sampled all = demoAt("1", log, identities, policies);
+        Sampled tenth = demoAt("0.1", log, identities, policies);
+
+        assertThat(tenth.windows()).isEqualTo(all.windows());
+        assertThat(tenth.spans()).isNotEmpty().allSatisfy(span -> assertThat(span.span().getTraceState()).startsWith("ot=th:"));
+        Set<String> exported = tenth.spans().stream().map(ReceivedSpan::traceIdHex).collect(Collectors.toSet());
+        assertThat(all.spans()).filteredOn(span -> span.attribute("http.response.status_code").orElseThrow().getIntValue() >= 500)
+                .isNotEmpty().allSatisfy(span -> assertThat(exported).contains(span.traceIdHex()));
+        Matcher summary = SUMMARY.matcher(tenth.output());
+        assertThat(summary.find()).isTrue();
+        Matcher sampledOut = Pattern.compile("sampled_out=(\\d+)").matcher(tenth.output());
+        assertThat(sampledOut.find()).isTrue();
+        assertThat(Long.parseLong(summary.group(2))).isEqualTo(tenth.spans().size() + Long.parseLong(sampledOut.group(1)));
     }
 }
