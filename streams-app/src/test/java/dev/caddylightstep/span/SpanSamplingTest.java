@@ -3,12 +3,14 @@ package dev.caddylightstep.span;
 import static dev.caddylightstep.testing.PipelineHarness.attributes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.schema.Exemplar;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +78,7 @@ class SpanSamplingTest {
         assertThat(worthSeeing).hasSizeGreaterThan(50);
         assertThat(exported).containsAll(worthSeeing.stream().map(SpanSamplingTest::traceId).toList());
 
-        Set<String> exemplars = new java.util.HashSet<>();
+        Set<String> exemplars = new HashSet<>();
         for (Map<String, LatencyAggregateRecord> windows : List.of(tenth.groups(), tenth.routes())) {
             windows.values().forEach(w -> w.getExemplars().stream().map(Exemplar::getTraceId).forEach(exemplars::add));
         }
@@ -108,7 +110,7 @@ class SpanSamplingTest {
     void aGroupsPolicyRatioWinsOverTheDefault() {
         try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.sample.ratio", "1", "caddy.sample.keep", ""))) {
             p.identity("alice", "engineering", "acme");
-            p.policy(new dev.caddylightstep.policy.Policy("engineering", List.of(), List.of(), null, null, null, 0.0));
+            p.policy(new Policy("engineering", List.of(), List.of(), null, null, null, 0.0));
             p.sendAll(CaddyCapture.lines("access.log"));
             assertThat(p.spans()).isNotEmpty().allSatisfy(span -> assertThat(attributes(span).get("edge.group")).isNotEqualTo("engineering"));
         }
