@@ -33,7 +33,8 @@ final class TopicsCommand implements Callable<Integer> {
         Settings settings = options.load();
         List<NewTopic> topics = TopicLayout.topics(settings.topicNames(),
                 settings.integer("caddy.topics.partitions", 1, 10_000),
-                (short) settings.integer("caddy.topics.replication-factor", -1, Short.MAX_VALUE));
+                (short) settings.integer("caddy.topics.replication-factor", -1, Short.MAX_VALUE),
+                settings.integer("caddy.topics.min-insync-replicas", -1, Short.MAX_VALUE));
         Brokers.requireReachable(settings.kafka());
         try (Admin admin = Admin.create(KafkaClientProperties.admin(settings.kafka()))) {
             Set<String> existing = admin.listTopics().names().get();

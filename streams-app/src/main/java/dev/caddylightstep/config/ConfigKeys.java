@@ -24,6 +24,7 @@ public final class ConfigKeys {
         key("caddy.allow-at-least-once", "false", "true lets processing.guarantee=at_least_once start, although a crash or rebalance then counts requests twice in the windows");
         key("caddy.topics.partitions", "6", "partitions of the topics `topics create` makes");
         key("caddy.topics.replication-factor", "-1", "replication factor of the topics `topics create` makes; -1 = the broker's default");
+        key("caddy.topics.min-insync-replicas", "-1", "min.insync.replicas of the topics `topics create` makes (replicas that must have a write before it is acknowledged); -1 = the broker's default");
         key("caddy.log.user-id-field", "user_id", "the field of the authenticated user, if the filter encoder renamed user_id");
         key("caddy.log.duration-format", "auto", "Caddy's duration_format: auto, seconds, nano, ms or string");
         key("caddy.log.access-logger", "http.log.access", "lines of other loggers are counted and skipped");

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -35,7 +36,8 @@ class TopicsCommandTest {
         PrintStream out = System.out;
         try {
             System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            assertThat(Main.execute("topics", "create", "--bootstrap-servers", kafka.bootstrapServers(), "--set", "caddy.topics.partitions=2"))
+            assertThat(Main.execute("topics", "create", "--bootstrap-servers", kafka.bootstrapServers(), "--set", "caddy.topics.partitions=2",
+                    "--set", "caddy.topics.min-insync-replicas=1"))
                     .isZero();
         } finally {
             System.setOut(out);
@@ -72,6 +74,17 @@ class TopicsCommandTest {
         assertThat(written.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
         assertThat(written.timestamp()).isGreaterThanOrEqualTo(beforeWrite);
         assertThat(configOf("caddy.spans").get("message.timestamp.type").value()).isEqualTo("LogAppendTime");
+    }
+
+    /** The broker's default is 1 as well: only the source of the value tells that topics create set it. */
+    @Test
+    void everyTopicGetsTheMinInsyncReplicasAskedForAsATopicSetting() throws Exception {
+        for (String topic : List.of("caddy.access", "caddy.access.dlq", "edge.identities", "edge.policies", "caddy.spans", "caddy.spans.dlq",
+                "caddy.latency.by-group", "caddy.latency.by-route")) {
+            ConfigEntry minInsync = configOf(topic).get("min.insync.replicas");
+            assertThat(minInsync.value()).as(topic).isEqualTo("1");
+            assertThat(minInsync.source()).as(topic).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        }
     }
 
     @Test
