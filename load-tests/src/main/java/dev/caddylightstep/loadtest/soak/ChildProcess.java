@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * One process of the soak (the broker, an instance, the shipper, the receiver) through its restarts: each start is a
@@ -58,30 +59,41 @@ final class ChildProcess {
     }
 
     /** SIGKILL, as a crash or an OOM killer would: no shutdown hook, no commit, no flush. */
-    synchronized void kill() {
-        down = true;
-        if (process == null || !process.isAlive()) {
+    void kill() {
+        Process stopping = markDown();
+        if (stopping == null) {
             return;
         }
-        sampleMemory();
-        process.destroyForcibly();
-        awaitExit(Duration.ofSeconds(30));
+        stopping.destroyForcibly();
+        awaitExit(stopping, Duration.ofSeconds(30));
     }
 
-    /** SIGTERM, a clean stop; SIGKILL if it has not ended after {@code grace}. Returns whether it stopped in time. */
-    synchronized boolean stop(Duration grace) {
+    /**
+     * SIGTERM, a clean stop; SIGKILL if it has not ended after {@code grace}. Returns whether it stopped in time. The
+     * wait holds no lock: a broker's controlled shutdown may take a minute, in which the soak still samples and supervises.
+     */
+    boolean stop(Duration grace) {
+        Process stopping = markDown();
+        if (stopping == null) {
+            return true;
+        }
+        stopping.destroy();
+        if (awaitExit(stopping, grace)) {
+            return true;
+        }
+        stopping.destroyForcibly();
+        awaitExit(stopping, Duration.ofSeconds(30));
+        return false;
+    }
+
+    /** Marks the process as stopped on purpose and returns it if it runs, its memory sampled a last time. */
+    private synchronized Process markDown() {
         down = true;
         if (process == null || !process.isAlive()) {
-            return true;
+            return null;
         }
         sampleMemory();
-        process.destroy();
-        if (awaitExit(grace)) {
-            return true;
-        }
-        process.destroyForcibly();
-        awaitExit(Duration.ofSeconds(30));
-        return false;
+        return process;
     }
 
     /** Starts the process again if it ended while nobody had stopped it, and says so in {@link #unexpectedExits()}. */
@@ -110,6 +122,34 @@ final class ChildProcess {
                 down = true;
             }
         }
+    }
+
+    /** Waits until {@code condition} holds; throws if the process ends first or {@code timeout} passes. */
+    void await(BooleanSupplier condition, String what, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (!isAlive()) {
+                throw new IllegalStateException(name + " ended before " + what + "; its log: " + lastLog());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " not " + what + " after " + timeout.toSeconds() + " s; its log: " + lastLog());
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + name);
+            }
+        }
+    }
+
+    /** Waits until the current incarnation has written {@code marker}. */
+    void awaitOutput(String marker, String what, Duration timeout) {
+        await(() -> currentOutput().contains(marker), what, timeout);
+    }
+
+    private synchronized Path lastLog() {
+        return logs.get(logs.size() - 1);
     }
 
     synchronized boolean isAlive() {
@@ -147,7 +187,7 @@ final class ChildProcess {
         }
     }
 
-    private boolean awaitExit(Duration timeout) {
+    private static boolean awaitExit(Process process, Duration timeout) {
         try {
             return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

@@ -20,12 +20,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /**
- * The processes of one soak, each in a JVM of its own: the broker on a data directory that survives its restarts, the
- * OTLP receiver, the application instances (one application.id, both roles, a state directory and an HTTP port each)
- * and the shipper following the soak's log file. Everything lives under the run's directory, logs in {@code logs/}.
+ * The processes of one soak, each in a JVM of its own: Kafka ({@link SoakKafka}: a broker, or a controller and three
+ * brokers) on data directories that survive their restarts, the OTLP receiver, the application instances (one
+ * application.id, both roles, a state directory and an HTTP port each) and the shipper following the soak's log file.
+ * Everything lives under the run's directory, logs in {@code logs/}.
  */
 final class SoakCluster implements AutoCloseable {
     /** The instances' heap: a pod of about 2 GB would give them this much. */
@@ -35,9 +35,8 @@ final class SoakCluster implements AutoCloseable {
     private final Path runDir;
     private final Path logDir;
     private final Path appJar;
-    private final int brokerPort;
+    private final SoakKafka kafka;
     private final int receiverPort;
-    private final ChildProcess broker;
     private final ChildProcess receiver;
     private final List<ChildProcess> instances = new ArrayList<>();
     private final ChildProcess shipper;
@@ -45,7 +44,7 @@ final class SoakCluster implements AutoCloseable {
     private final Path receivedSpans;
     private final List<Integer> httpPorts;
 
-    SoakCluster(Path runDir, Path appJar, int instanceCount) {
+    SoakCluster(Path runDir, Path appJar, int instanceCount, int brokers) {
         this.runDir = runDir;
         this.logDir = runDir.resolve("logs");
         this.appJar = appJar;
@@ -54,24 +53,28 @@ final class SoakCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        List<Integer> ports = LoopbackPorts.free(2 + instanceCount);
-        this.brokerPort = ports.get(0);
-        this.receiverPort = ports.get(1);
-        this.httpPorts = List.copyOf(ports.subList(2, ports.size()));
+        this.kafka = SoakKafka.of(brokers, runDir, logDir);
+        List<Integer> ports = LoopbackPorts.free(1 + instanceCount);
+        this.receiverPort = ports.get(0);
+        this.httpPorts = List.copyOf(ports.subList(1, ports.size()));
         this.accessLog = runDir.resolve("access.log");
         this.receivedSpans = runDir.resolve("received-spans.bin");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String benchClasspath = System.getProperty("java.class.path");
-        this.broker = new ChildProcess("broker", List.of(java, "-XX:+UseG1GC", "-Xmx1g", "-cp", benchClasspath,
-                SoakBroker.class.getName(), runDir.resolve("broker").toString(), Integer.toString(brokerPort)), Map.of(), logDir);
         this.receiver = new ChildProcess("receiver", List.of(java, "-XX:+UseG1GC", "-Xmx512m", "-cp", benchClasspath,
                 SoakReceiver.class.getName(), Integer.toString(receiverPort), receivedSpans.toString()), Map.of(), logDir);
         Map<String, String> otlp = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + receiverPort,
                 "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
         for (int i = 0; i < instanceCount; i++) {
-            instances.add(new ChildProcess("instance-" + (i + 1), List.of(java, "-XX:+UseG1GC", INSTANCE_HEAP, "-jar", appJar.toString(),
+            List<String> command = new ArrayList<>(List.of(java, "-XX:+UseG1GC", INSTANCE_HEAP, "-jar", appJar.toString(),
                     "run", "--bootstrap-servers", bootstrapServers(), "--set", "caddy.http.port=" + httpPorts.get(i),
-                    "--set", "state.dir=" + runDir.resolve("state-" + (i + 1))), otlp, logDir));
+                    "--set", "state.dir=" + runDir.resolve("state-" + (i + 1))));
+            if (kafka.replicas() > 1) {
+                // Kafka Streams' changelog and repartition topics replicated as the application's own are, whatever the cluster's defaults
+                command.addAll(List.of("--set", "replication.factor=" + kafka.replicas(),
+                        "--set", "topic.min.insync.replicas=" + kafka.minInsyncReplicas()));
+            }
+            instances.add(new ChildProcess("instance-" + (i + 1), command, otlp, logDir));
         }
         this.shipper = new ChildProcess("shipper", List.of(java, "-XX:+UseG1GC", "-Xmx256m", "-jar", appJar.toString(),
                 "ship", "--file", accessLog.toString(), "--from-beginning", "--checkpoint", runDir.resolve("ship.checkpoint").toString(),
@@ -79,7 +82,11 @@ final class SoakCluster implements AutoCloseable {
     }
 
     String bootstrapServers() {
-        return "127.0.0.1:" + brokerPort;
+        return kafka.bootstrapServers();
+    }
+
+    SoakKafka kafka() {
+        return kafka;
     }
 
     Path accessLog() {
@@ -92,7 +99,7 @@ final class SoakCluster implements AutoCloseable {
 
     /** Broker, topics (`topics create`), tables, receiver, instances (until ready), shipper: the order a deployment starts in. */
     void start() {
-        startBroker();
+        kafka.start();
         createTopics();
         TableLoader.load(Map.of("bootstrap.servers", bootstrapServers()), Topics.of(TopicNames.DEFAULTS).identities(),
                 SiteTables.identities(), Identity::id);
@@ -103,7 +110,7 @@ final class SoakCluster implements AutoCloseable {
         for (int i = 0; i < instances.size(); i++) {
             int port = httpPorts.get(i);
             ChildProcess instance = instances.get(i);
-            await(instance, () -> isReady(port), "answering 200 on /health/ready");
+            instance.await(() -> isReady(port), "answering 200 on /health/ready", READY_TIMEOUT);
         }
         try {
             Files.createFile(accessLog);
@@ -111,7 +118,7 @@ final class SoakCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         shipper.start();
-        await(shipper, () -> shipper.currentOutput().contains("shipping "), "shipping");
+        shipper.awaitOutput("shipping ", "shipping", READY_TIMEOUT);
     }
 
     void killAndRestartInstance(int instance) {
@@ -119,11 +126,11 @@ final class SoakCluster implements AutoCloseable {
         instances.get(instance).start();
     }
 
-    /** A clean stop (SIGTERM), {@code down} without a broker, and a start on the same data directory and port. */
+    /** A clean stop (SIGTERM) of the first broker, {@code down} without it, and a start on the same data directory and port. */
     void restartBroker(Duration down) throws InterruptedException {
-        broker.stop(Duration.ofMinutes(1));
+        kafka.stop(0);
         Thread.sleep(down.toMillis());
-        startBroker();
+        kafka.start(0);
     }
 
     void stopReceiver() {
@@ -132,7 +139,7 @@ final class SoakCluster implements AutoCloseable {
 
     void startReceiver() {
         receiver.start();
-        await(receiver, () -> receiver.currentOutput().contains(SoakReceiver.READY), "listening");
+        receiver.awaitOutput(SoakReceiver.READY, "listening", READY_TIMEOUT);
     }
 
     /** Samples each process's peak memory and starts again any that ended by itself (see {@link #unexpectedExits()}). */
@@ -197,45 +204,24 @@ final class SoakCluster implements AutoCloseable {
     }
 
     private List<ChildProcess> children() {
-        List<ChildProcess> all = new ArrayList<>();
-        all.add(broker);
+        List<ChildProcess> all = new ArrayList<>(kafka.processes());
         all.add(receiver);
         all.addAll(instances);
         all.add(shipper);
         return all;
     }
 
-    private void startBroker() {
-        broker.start();
-        await(broker, () -> broker.currentOutput().contains(SoakBroker.READY), "ready");
-    }
-
     private void createTopics() {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ChildProcess topics = new ChildProcess("topics-create", List.of(java, "-jar", appJar.toString(), "topics", "create",
-                "--bootstrap-servers", bootstrapServers()), Map.of(), logDir).start();
+        List<String> command = new ArrayList<>(List.of(java, "-jar", appJar.toString(), "topics", "create", "--bootstrap-servers", bootstrapServers()));
+        if (kafka.replicas() > 1) {
+            command.addAll(List.of("--set", "caddy.topics.replication-factor=" + kafka.replicas(),
+                    "--set", "caddy.topics.min-insync-replicas=" + kafka.minInsyncReplicas()));
+        }
+        ChildProcess topics = new ChildProcess("topics-create", command, Map.of(), logDir).start();
         int code = topics.awaitExitCode(Duration.ofMinutes(2));
         if (code != 0) {
             throw new IllegalStateException("topics create ended with " + code + ": " + topics.currentOutput().strip());
-        }
-    }
-
-    private static void await(ChildProcess child, BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (!child.isAlive()) {
-                throw new IllegalStateException(child.name() + " ended before " + what + "; its log: " + child.logs().get(child.logs().size() - 1));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(child.name() + " not " + what + " after " + READY_TIMEOUT.toSeconds() + " s; its log: "
-                        + child.logs().get(child.logs().size() - 1));
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + child.name());
-            }
         }
     }
 

@@ -63,10 +63,17 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--rate", paramLabel = "R", description = "Lines a second written to the log (default: ${DEFAULT-VALUE}).")
     double rate = 2_000;
 
+    @Option(names = "--brokers", paramLabel = "N",
+            description = "1 (one node, broker and controller; the default) or 3: a controller and three brokers, each a process, every "
+                    + "topic replicated three times with min.insync.replicas=2; the leader of most access partitions and the application's "
+                    + "transaction coordinator are then killed (SIGKILL) and the brokers restarted one at a time as well.")
+    int brokers = 1;
+
     @Option(names = "--kill-every", paramLabel = "SECONDS", description = "An instance is killed this often, the two in turn (default: ${DEFAULT-VALUE}).")
     int killEverySeconds = 120;
 
-    @Option(names = "--broker-down", paramLabel = "SECONDS", description = "How long the broker stays stopped at its restart (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--broker-down", paramLabel = "SECONDS",
+            description = "How long the broker stays stopped at its restart, and a killed broker of a cluster (default: ${DEFAULT-VALUE}).")
     int brokerDownSeconds = 20;
 
     @Option(names = "--receiver-down", paramLabel = "SECONDS", description = "How long the OTLP receiver is down (default: ${DEFAULT-VALUE}).")
@@ -95,7 +102,7 @@ public final class SoakCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), appJar + " is missing: run ./caddy-lightstep bench soak, which builds it");
         }
         Path runDir = root.resolve("load-tests/target/soak-" + FILE_TIME.format(started));
-        SoakCluster cluster = new SoakCluster(runDir, appJar, INSTANCES);
+        SoakCluster cluster = new SoakCluster(runDir, appJar, INSTANCES, brokers);
         // Ctrl-C, or any end of this JVM: no child outlives the soak
         Thread hook = new Thread(cluster::close, "soak-children");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -108,7 +115,7 @@ public final class SoakCommand implements Callable<Integer> {
             report.print(out, root.relativize(json));
             if (report.failures().isEmpty() && !keepData) {
                 cluster.close();
-                deleteData(runDir);
+                deleteData(runDir, cluster.kafka().dataDirs());
             }
             return report.failures().isEmpty() ? 0 : 1;
         } finally {
@@ -124,13 +131,24 @@ public final class SoakCommand implements Callable<Integer> {
         GeneratorSettings generator = GeneratorSettings.defaults().withSeed(seed).withLinesPerSecond(rate);
         PacedLog log = new PacedLog(cluster.accessLog(), generator, Duration.ofMinutes(minutes), ledger);
         ReceivedSpans received = new ReceivedSpans(cluster.receivedSpans());
+        long start = System.nanoTime();
+        String applicationId = defaults.kafka().get(StreamsConfig.APPLICATION_ID_CONFIG).toString();
+        try (ClusterQueries queries = new ClusterQueries(cluster.bootstrapServers())) {
+            BrokerFaults brokerFaults = new BrokerFaults(cluster.kafka(), queries, TopicNames.DEFAULTS.access(), applicationId, start);
+            FaultTimeline timeline = new FaultTimeline(schedule, cluster, brokerFaults, console, start);
+            return underFaults(cluster, timeline, queries, log, ledger, received, applicationId, defaults, start, console, started);
+        }
+    }
+
+    /** Writes the log while the faults happen, then drains and takes the figures. */
+    private SoakReport underFaults(SoakCluster cluster, FaultTimeline timeline, ClusterQueries queries, PacedLog log, InputLedger ledger,
+                                   ReceivedSpans received, String applicationId, Settings defaults, long start, PrintStream console,
+                                   Instant started) throws Exception {
         AtomicReference<Throwable> writeFailure = new AtomicReference<>();
         Thread writer = new Thread(log, "soak-log");
         writer.setUncaughtExceptionHandler((thread, e) -> writeFailure.set(e));
-        long start = System.nanoTime();
-        FaultTimeline timeline = new FaultTimeline(schedule, cluster, console, start);
         CommitWatch commits = new CommitWatch(cluster.bootstrapServers(), List.of(
-                new CommitWatch.Watched("streams", defaults.kafka().get(StreamsConfig.APPLICATION_ID_CONFIG).toString(), TopicNames.DEFAULTS.access()),
+                new CommitWatch.Watched("streams", applicationId, TopicNames.DEFAULTS.access()),
                 new CommitWatch.Watched("forwarder", ForwarderSettings.from(defaults).groupId(), TopicNames.DEFAULTS.spans())), start);
         Thread watching = new Thread(commits, "soak-commits");
         watching.setDaemon(true);
@@ -157,12 +175,12 @@ public final class SoakCommand implements Callable<Integer> {
         console.printf(Locale.ROOT, "soak: %s input stopped after %,d lines; draining%n",
                 FaultTimeline.clock(Duration.ofNanos(System.nanoTime() - start)), counts.lines());
         try (commits) {
-            return drain(cluster, ledger, counts, received, timeline, commits, started, console);
+            return drain(cluster, queries, ledger, counts, received, timeline, commits, started, console);
         }
     }
 
     /** Reads the outputs until they are complete or the drain times out, then takes the figures. */
-    private SoakReport drain(SoakCluster cluster, InputLedger ledger, GeneratedCounts counts, ReceivedSpans received,
+    private SoakReport drain(SoakCluster cluster, ClusterQueries queries, InputLedger ledger, GeneratedCounts counts, ReceivedSpans received,
                              FaultTimeline timeline, CommitWatch commits, Instant started, PrintStream console) throws InterruptedException {
         long drainStart = System.nanoTime();
         long deadline = drainStart + Duration.ofSeconds(drainTimeoutSeconds).toNanos();
@@ -186,12 +204,19 @@ public final class SoakCommand implements Callable<Integer> {
                     if (ledger.requests() != counts.accessLines()) {
                         processFailures.add("the soak parsed " + ledger.requests() + " requests of " + counts.accessLines() + " access lines written");
                     }
+                    List<TopicReplication> replication = List.of();
+                    try {
+                        replication = queries.replication();
+                    } catch (IllegalStateException e) {
+                        processFailures.add("the topics' replication could not be read: " + e.getMessage());
+                    }
                     Map<String, Long> rss = new LinkedHashMap<>(cluster.peakRssKb());
                     rss.put("soak", ResidentMemory.peakKb(ProcessHandle.current().pid()));
                     return new SoakReport(started, settings(), counts.lines(), counts.accessLines(), counts.nonAccessLines(),
                             counts.malformedLines(), tally.accessRecords(), tally.spanRecords(), tally.deadLetters(),
                             tally.deadLettersByReason(), spans, ledger.recount().windows().size(), windowDifferences, processFailures,
-                            cluster.errorLines(), rss, timeline.done(), stalls(timeline, commits), drainSeconds, complete);
+                            cluster.errorLines(), rss, timeline.done(), stalls(timeline, commits), replication, cluster.kafka().replicas(),
+                            cluster.kafka().minInsyncReplicas(), drainSeconds, complete);
                 }
                 console.printf(Locale.ROOT, "soak: draining: %,d of %,d span records, %,d of %,d spans at the receiver, %,d windows differ%n",
                         tally.spanRecords(), counts.accessLines(), spans.expected() - spans.missing(), spans.expected(), windowDifferences.size());
@@ -213,8 +238,11 @@ public final class SoakCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--minutes, --rate, --kill-every and --drain-timeout must be positive; --broker-down and --receiver-down at least 0");
         }
+        if (brokers != 1 && brokers != KraftNodeConfig.REPLICAS) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--brokers: 1 or " + KraftNodeConfig.REPLICAS + ", not " + brokers);
+        }
         try {
-            return FaultSchedule.plan(Duration.ofMinutes(minutes), Duration.ofSeconds(killEverySeconds), INSTANCES,
+            return FaultSchedule.plan(Duration.ofMinutes(minutes), Duration.ofSeconds(killEverySeconds), INSTANCES, brokers,
                     Duration.ofSeconds(brokerDownSeconds), Duration.ofSeconds(receiverDownSeconds));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage() + ": give more --minutes");
@@ -222,7 +250,9 @@ public final class SoakCommand implements Callable<Integer> {
     }
 
     private String summary() {
-        return String.format(Locale.ROOT, "%d min at %,.0f lines/s, %d instances, 1 broker", minutes, rate, INSTANCES);
+        String kafka = brokers == 1 ? "1 broker" : String.format(Locale.ROOT, "%d brokers and a controller, replication %d, min.insync.replicas %d",
+                brokers, KraftNodeConfig.REPLICAS, KraftNodeConfig.MIN_INSYNC_REPLICAS);
+        return String.format(Locale.ROOT, "%d min at %,.0f lines/s, %d instances, %s", minutes, rate, INSTANCES, kafka);
     }
 
     private static String describe(FaultSchedule schedule) {
@@ -234,6 +264,10 @@ public final class SoakCommand implements Callable<Integer> {
                 kills.add(at + " instance-" + (kill.instance() + 1));
             } else if (fault instanceof FaultSchedule.BrokerRestart restart) {
                 parts.add("broker restart at " + at + " (" + restart.down().toSeconds() + " s down)");
+            } else if (fault instanceof FaultSchedule.BrokerKill kill) {
+                parts.add(kill.target().name().toLowerCase(Locale.ROOT).replace('_', ' ') + " killed at " + at + " (" + kill.down().toSeconds() + " s down)");
+            } else if (fault instanceof FaultSchedule.RollingRestart) {
+                parts.add("rolling restart from " + at);
             } else {
                 parts.add("receiver down at " + at + " for " + fault.lasts().toSeconds() + " s");
             }
@@ -248,7 +282,7 @@ public final class SoakCommand implements Callable<Integer> {
         s.put("minutes", minutes);
         s.put("lines_per_second", rate);
         s.put("instances", INSTANCES);
-        s.put("brokers", 1);
+        s.put("brokers", brokers);
         s.put("kill_every_seconds", killEverySeconds);
         s.put("broker_down_seconds", brokerDownSeconds);
         s.put("receiver_down_seconds", receiverDownSeconds);
@@ -258,8 +292,9 @@ public final class SoakCommand implements Callable<Integer> {
     }
 
     /** The broker's data, the instances' state and the log: gigabytes after ten minutes, and of no use once the soak passed. */
-    private static void deleteData(Path runDir) throws IOException {
-        List<Path> data = new ArrayList<>(List.of(runDir.resolve("broker"), runDir.resolve("access.log"), runDir.resolve("received-spans.bin")));
+    private static void deleteData(Path runDir, List<Path> kafkaData) throws IOException {
+        List<Path> data = new ArrayList<>(kafkaData);
+        data.addAll(List.of(runDir.resolve("access.log"), runDir.resolve("received-spans.bin")));
         for (int i = 1; i <= INSTANCES; i++) {
             data.add(runDir.resolve("state-" + i));
         }

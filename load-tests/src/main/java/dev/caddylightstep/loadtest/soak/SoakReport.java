@@ -27,14 +27,16 @@ import java.util.stream.Collectors;
  * @param processFailures exits nobody asked for and threads that died, one line each
  * @param faults what was done, one line each, with its time from the start of the input
  * @param stalls per fault (its time and name), how long each watched consumer group took to commit on every partition again
+ * @param replication every topic's replication at the end, Kafka's and Kafka Streams' own included
+ * @param replicas what every topic should have: {@code replicas} replicas and {@code minInsyncReplicas}
  * @param drainSeconds from the end of the input until every check held, or until the drain gave up
  */
 record SoakReport(Instant started, Map<String, Object> settings, long lines, long requests, long skipped, long malformed,
                   long shipped, long spanRecords, long deadLetters, Map<String, Long> deadLettersByReason,
                   SpanComparison spans, int windows, List<String> windowDifferences, List<String> processFailures,
                   Map<String, Long> errorLogLines, Map<String, Long> peakRssKb, List<String> faults,
-                  Map<String, Map<String, CommitWatch.Stall>> stalls, double drainSeconds,
-                  boolean drained) {
+                  Map<String, Map<String, CommitWatch.Stall>> stalls, List<TopicReplication> replication, int replicas,
+                  int minInsyncReplicas, double drainSeconds, boolean drained) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final int SHOWN_DIFFERENCES = 1;
@@ -64,6 +66,9 @@ record SoakReport(Instant started, Map<String, Object> settings, long lines, lon
         for (String failure : processFailures) {
             failures.add("process: " + failure);
         }
+        for (String deviation : TopicReplication.deviations(replication, replicas, minInsyncReplicas)) {
+            failures.add("replication: " + deviation);
+        }
         if (!drained) {
             failures.add(String.format(Locale.ROOT, "outputs still incomplete %.0f s after the input stopped", drainSeconds));
         }
@@ -82,6 +87,10 @@ record SoakReport(Instant started, Map<String, Object> settings, long lines, lon
         out.printf(Locale.ROOT, "  windows       %,d of %,d equal to the recount%n", windows - windowDifferences.size(), windows);
         out.printf(Locale.ROOT, "  processes     %s%n", processFailures.isEmpty() ? "none ended or lost a thread by itself"
                 : processFailures.size() + " failures");
+        out.printf(Locale.ROOT, "  replication   %d topics (Kafka's and Kafka Streams' own included), %s%n", replication.size(),
+                TopicReplication.deviations(replication, replicas, minInsyncReplicas).isEmpty()
+                        ? "each " + replicas + " replicas, min.insync.replicas " + minInsyncReplicas
+                        : "not all " + replicas + " replicas with min.insync.replicas " + minInsyncReplicas);
         out.printf(Locale.ROOT, "  error lines   %s%n", joined(errorLogLines, v -> String.format(Locale.ROOT, "%,d", v)));
         out.printf(Locale.ROOT, "  peak RSS MB   %s%n", joined(peakRssKb, kb -> String.format(Locale.ROOT, "%,d", Math.round(kb / 1024.0))));
         out.printf(Locale.ROOT, "  faults        %s%n", String.join("; ", faults));
@@ -119,6 +128,7 @@ record SoakReport(Instant started, Map<String, Object> settings, long lines, lon
             stallSeconds.put(fault, groups);
         });
         root.put("stalls", stallSeconds);
+        root.put("replication", replication);
         root.put("drain_seconds", drainSeconds);
         JSON.writeValue(json.toFile(), root);
     }

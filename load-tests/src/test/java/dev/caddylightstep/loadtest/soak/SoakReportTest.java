@@ -40,13 +40,29 @@ class SoakReportTest {
         assertThat(lines.get(4)).startsWith("soak FAILED");
     }
 
+    @Test
+    void aTopicWithFewerReplicasThanTheClusterGivesFailsTheSoak() {
+        List<TopicReplication> replication = List.of(new TopicReplication("caddy.access", 3, 2),
+                new TopicReplication("caddy-lightstep-partial-windows-changelog", 1, 2), new TopicReplication("__consumer_offsets", 3, 2));
+        SoakReport report = report(1_000, 2, ALL_SPANS, List.of(), List.of(), replication);
+
+        assertThat(report.failures()).containsExactly(
+                "replication: caddy-lightstep-partial-windows-changelog has 1 replicas and min.insync.replicas 2, not 3 and 2");
+        assertThat(printed(report)).contains("replication   3 topics (Kafka's and Kafka Streams' own included), not all 3 replicas");
+    }
+
     private static SoakReport report(long spanRecords, long deadLetters, SpanComparison spans, List<String> windowDifferences,
                                      List<String> processFailures) {
+        return report(spanRecords, deadLetters, spans, windowDifferences, processFailures, List.of(new TopicReplication("caddy.access", 3, 2)));
+    }
+
+    private static SoakReport report(long spanRecords, long deadLetters, SpanComparison spans, List<String> windowDifferences,
+                                     List<String> processFailures, List<TopicReplication> replication) {
         return new SoakReport(Instant.EPOCH, Map.of("summary", "test"), 1_006, 1_000, 4, 2, 1_006, spanRecords, deadLetters,
                 Map.of("not-json", deadLetters), spans, 20, windowDifferences, processFailures, Map.of("broker", 0L),
                 Map.of("broker", 512_000L), List.of("02:00 instance-1 killed"),
                 Map.of("02:00 instance-1 kill", Map.of("streams", new CommitWatch.Stall(java.time.Duration.ofSeconds(46), "caddy.access-3", true))),
-                12.5, true);
+                replication, 3, 2, 12.5, true);
     }
 
     private static String printed(SoakReport report) {
