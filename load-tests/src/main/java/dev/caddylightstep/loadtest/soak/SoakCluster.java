@@ -70,9 +70,9 @@ final class SoakCluster implements AutoCloseable {
                     "run", "--bootstrap-servers", bootstrapServers(), "--set", "caddy.http.port=" + httpPorts.get(i),
                     "--set", "state.dir=" + runDir.resolve("state-" + (i + 1))));
             if (kafka.replicas() > 1) {
-                // Kafka Streams' changelog and repartition topics replicated as the application's own are, whatever the cluster's defaults
-                command.addAll(List.of("--set", "replication.factor=" + kafka.replicas(),
-                        "--set", "topic.min.insync.replicas=" + kafka.minInsyncReplicas()));
+                // as the production overlay: Kafka Streams' changelog and repartition topics with as many replicas as the
+                // application's own, whatever the cluster's default; their min.insync.replicas is the cluster's
+                command.addAll(List.of("--set", "replication.factor=" + kafka.replicas()));
             }
             instances.add(new ChildProcess("instance-" + (i + 1), command, otlp, logDir));
         }
