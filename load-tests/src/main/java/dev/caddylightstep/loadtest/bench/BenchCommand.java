@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,9 +35,11 @@ import picocli.CommandLine.Option;
             "Drains the same generated Caddy 2.6.2 lines through a plain consumer -> producer pass-through and through the whole "
                     + "pipeline (exactly_once_v2), on one embedded broker in this JVM, measured from the first record consumed to the "
                     + "last output read back committed; then produces lines at a steady rate to measure end-to-end latency.",
-            "Prints a table and, last, 'ratio R' (pipeline lines/s over pass-through lines/s); writes JSON and an SVG chart to "
-                    + "the results directory."})
+            "Prints a table and, last, 'ratio R' (pipeline lines/s over pass-through lines/s); writes bench.json and an SVG "
+                    + "chart, bench.svg, to load-tests/target/bench-TIME/ or --out."})
 public final class BenchCommand implements Callable<Integer> {
+    private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -87,8 +91,9 @@ public final class BenchCommand implements Callable<Integer> {
                     + "producer.linger.ms=5, caddy.window.exemplars=0, ...")
     Map<String, String> overrides = new LinkedHashMap<>();
 
-    @Option(names = "--results", paramLabel = "DIR", description = "Where the JSON and SVG go (default: load-tests/results).")
-    Path results;
+    @Option(names = {"--out", "--results"}, paramLabel = "DIR",
+            description = "Where bench.json and bench.svg go (default: load-tests/target/bench-TIME/, TIME the start in UTC).")
+    Path directory;
 
     @Option(names = "--profile", paramLabel = "FILE",
             description = "Record the pipeline's drain with JDK Flight Recorder ('profile' settings) into FILE; "
@@ -167,8 +172,8 @@ public final class BenchCommand implements Callable<Integer> {
             RunFigures pipelineFigures = runner.run(pipeline, backlog, profile);
 
             BenchReport report = new BenchReport(now, machine, settings(pipeline), passThroughFigures, pipelineFigures);
-            Path written = report.write(results != null ? results : defaultResults());
-            log.println("figures written to " + written + " (and latest.json, latest.svg)");
+            Path written = report.write(outputDirectory(directory, "bench", now));
+            log.println("figures written to " + written + " (and bench.svg beside it)");
             log.printf(java.util.Locale.ROOT, "cpu ratio %.3f (pass-through CPU per line over pipeline CPU per line)%n", report.cpuRatio());
             report.printTable(out);
             out.printf(java.util.Locale.ROOT, "ratio %.3f%n", report.ratio());
@@ -196,9 +201,16 @@ public final class BenchCommand implements Callable<Integer> {
         return s;
     }
 
-    /** load-tests/results, found from where this class was loaded (load-tests/target/the jar, or its classes). */
-    static Path defaultResults() throws URISyntaxException {
+    /**
+     * {@code out} when given, else load-tests/target/NAME-TIME, found from where this class was loaded (load-tests/target/the
+     * jar, or its classes): a run's figures are a measurement, not a source file, and the figures the README quotes are
+     * committed by hand as load-tests/results/baseline.json.
+     */
+    static Path outputDirectory(Path out, String name, Instant started) throws URISyntaxException {
+        if (out != null) {
+            return out;
+        }
         Path location = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        return location.getParent().getParent().resolve("results");
+        return location.getParent().resolve(name + "-" + RUN_TIME.format(started));
     }
 }

@@ -7,18 +7,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The figures of one bench run: the table on stdout, and JSON and an SVG chart under the results directory. */
+/** The figures of one bench run: the table on stdout, and JSON and an SVG chart in the run's directory. */
 final class BenchReport {
-    private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Instant when;
@@ -54,16 +50,12 @@ final class BenchReport {
         }
     }
 
-    /** Writes bench-TIME.json and .svg, and copies them to latest.json and latest.svg; returns the JSON file. */
+    /** Writes bench.json and bench.svg into the directory; returns the JSON file. */
     Path write(Path directory) throws IOException {
         Files.createDirectories(directory);
-        String stem = "bench-" + FILE_TIME.format(when);
-        Path json = directory.resolve(stem + ".json");
-        Path svg = directory.resolve(stem + ".svg");
+        Path json = directory.resolve("bench.json");
         JSON.writeValue(json.toFile(), toJson());
-        Files.writeString(svg, svg(), StandardCharsets.UTF_8);
-        Files.copy(json, directory.resolve("latest.json"), StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(svg, directory.resolve("latest.svg"), StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(directory.resolve("bench.svg"), svg(), StandardCharsets.UTF_8);
         return json;
     }
 

@@ -24,11 +24,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -57,8 +54,6 @@ import picocli.CommandLine.Option;
                 + "receiver that decodes them, until the receiver acknowledged every span. Spans are the pipeline's own, made "
                 + "from generated Caddy lines by its span mapper."})
 public final class ForwarderBenchCommand implements Callable<Integer> {
-    private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -100,8 +95,9 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the generated lines (default: ${DEFAULT-VALUE}).")
     long seed = 1;
 
-    @Option(names = "--results", paramLabel = "DIR", description = "Where the JSON goes (default: load-tests/results).")
-    Path results;
+    @Option(names = {"--out", "--results"}, paramLabel = "DIR",
+            description = "Where forwarder.json goes (default: load-tests/target/forwarder-TIME/, TIME the start in UTC).")
+    Path directory;
 
     /**
      * One protocol's figures.
@@ -273,11 +269,10 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
             runs.add(run);
         }
         root.put("runs", runs);
-        Path directory = results != null ? results : BenchCommand.defaultResults();
-        Files.createDirectories(directory);
-        Path json = directory.resolve("forwarder-" + FILE_TIME.format(now) + ".json");
+        Path runDirectory = BenchCommand.outputDirectory(directory, "forwarder", now);
+        Files.createDirectories(runDirectory);
+        Path json = runDirectory.resolve("forwarder.json");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
-        Files.copy(json, directory.resolve("forwarder-latest.json"), StandardCopyOption.REPLACE_EXISTING);
-        log.println("figures written to " + json + " (and forwarder-latest.json)");
+        log.println("figures written to " + json);
     }
 }
