@@ -4,6 +4,7 @@ import dev.caddylightstep.access.AccessEvent;
 import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.access.TraceContext;
 import dev.caddylightstep.identity.Identity;
+import dev.caddylightstep.otlp.SpanRecordEncoder;
 import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.policy.EnrichedRequest;
 import io.opentelemetry.proto.trace.v1.Span;

@@ -1,4 +1,4 @@
-package dev.caddylightstep.forward;
+package dev.caddylightstep.otlp;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
@@ -37,7 +37,7 @@ import java.util.Map;
  * string, a boolean, an integer, a double nor an array of strings makes the record unexportable. Not thread-safe: each
  * forwarder has its own.
  */
-final class SpanRecordDecoder {
+public final class SpanRecordDecoder {
     // field numbers of the OTLP messages read here
     private static final int REQUEST_RESOURCE_SPANS = 1;
     private static final int RESOURCE_SPANS_RESOURCE = 1;
@@ -96,7 +96,7 @@ final class SpanRecordDecoder {
      * @throws InvalidProtocolBufferException when the bytes are not an OTLP trace export, or carry what an export of
      *                                        this forwarder cannot (the message says which field)
      */
-    List<SpanData> decode(byte[] record) throws InvalidProtocolBufferException {
+    public List<SpanData> decode(byte[] record) throws InvalidProtocolBufferException {
         CodedInputStream in = CodedInputStream.newInstance(record);
         // nested messages read later are views of the record's bytes, not copies
         in.enableAliasing(true);

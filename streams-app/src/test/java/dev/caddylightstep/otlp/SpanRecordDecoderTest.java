@@ -1,4 +1,4 @@
-package dev.caddylightstep.forward;
+package dev.caddylightstep.otlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.caddylightstep.span;
+package dev.caddylightstep.otlp;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
@@ -29,7 +29,7 @@ import java.util.Map;
  * static methods and copied. The span is written into a scratch buffer, because the framing around it starts with
  * its length, then copied into a record of its exact size. Not thread-safe: one per thread.
  */
-final class SpanRecordEncoder {
+public final class SpanRecordEncoder {
     private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
     private static final int SCRATCH_BYTES = 2048;
     /** A scratch buffer grown past this for a huge line is let go after it: a thread keeps no megabytes for one line. */
@@ -42,7 +42,7 @@ final class SpanRecordEncoder {
     private int spanStart;
 
     /** The resource as the field of a ResourceSpans, string attributes in this order. */
-    static byte[] encodedResource(List<Map.Entry<String, String>> attributes) {
+    public static byte[] encodedResource(List<Map.Entry<String, String>> attributes) {
         int size = 0;
         for (Map.Entry<String, String> attribute : attributes) {
             size += fieldSize(Resource.ATTRIBUTES_FIELD_NUMBER, keyValueSize(attribute.getKey(), stringValueSize(attribute.getValue())));
@@ -59,7 +59,7 @@ final class SpanRecordEncoder {
     }
 
     /** The instrumentation scope as the field of a ScopeSpans. */
-    static byte[] encodedScope(String name, String version) {
+    public static byte[] encodedScope(String name, String version) {
         int size = stringSize(InstrumentationScope.NAME_FIELD_NUMBER, name) + stringSize(InstrumentationScope.VERSION_FIELD_NUMBER, version);
         return encoded(fieldSize(ScopeSpans.SCOPE_FIELD_NUMBER, size), out -> {
             out.writeTag(ScopeSpans.SCOPE_FIELD_NUMBER, LENGTH_DELIMITED);
@@ -70,14 +70,14 @@ final class SpanRecordEncoder {
     }
 
     /** A string attribute as the whole attributes field of a span (tag, length, KeyValue), to be copied by {@link #attribute(byte[])}. */
-    static byte[] encodedAttribute(String key, String value) {
+    public static byte[] encodedAttribute(String key, String value) {
         int valueSize = stringValueSize(value);
         return encoded(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)),
                 out -> writeStringAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, value, valueSize));
     }
 
     /** An integer attribute as the whole attributes field of a span. */
-    static byte[] encodedAttribute(String key, long value) {
+    public static byte[] encodedAttribute(String key, long value) {
         int valueSize = intValueSize(value);
         return encoded(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)),
                 out -> writeIntAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, value, valueSize));
@@ -105,7 +105,7 @@ final class SpanRecordEncoder {
      * Starts a span with the fields that precede its attributes. Ids are hex; a trace state or parent span id that is
      * null or empty is left out, as protobuf-java leaves out an empty field.
      */
-    void begin(String traceId, String spanId, String traceState, String parentSpanId, String name, Span.SpanKind kind,
+    public void begin(String traceId, String spanId, String traceState, String parentSpanId, String name, Span.SpanKind kind,
                long startEpochNanos, long endEpochNanos) {
         span = CodedOutputStream.newInstance(scratch);
         spanStart = 0;
@@ -135,7 +135,7 @@ final class SpanRecordEncoder {
     }
 
     /** An attribute encoded by {@link #encodedAttribute}. */
-    void attribute(byte[] encoded) {
+    public void attribute(byte[] encoded) {
         try {
             room(encoded.length).writeRawBytes(encoded);
         } catch (IOException e) {
@@ -143,7 +143,7 @@ final class SpanRecordEncoder {
         }
     }
 
-    void attribute(String key, String value) {
+    public void attribute(String key, String value) {
         int valueSize = stringValueSize(value);
         CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
         try {
@@ -153,7 +153,7 @@ final class SpanRecordEncoder {
         }
     }
 
-    void attribute(String key, long value) {
+    public void attribute(String key, long value) {
         int valueSize = intValueSize(value);
         CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
         try {
@@ -163,7 +163,7 @@ final class SpanRecordEncoder {
         }
     }
 
-    void attribute(String key, boolean value) {
+    public void attribute(String key, boolean value) {
         int valueSize = CodedOutputStream.computeBoolSize(AnyValue.BOOL_VALUE_FIELD_NUMBER, value);
         CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
         try {
@@ -175,7 +175,7 @@ final class SpanRecordEncoder {
     }
 
     /** A string array attribute. */
-    void attribute(String key, List<String> values) {
+    public void attribute(String key, List<String> values) {
         int arraySize = 0;
         for (String value : values) {
             arraySize += fieldSize(ArrayValue.VALUES_FIELD_NUMBER, stringValueSize(value));
@@ -203,7 +203,7 @@ final class SpanRecordEncoder {
      * @param resource from {@link #encodedResource}
      * @param scope from {@link #encodedScope}
      */
-    byte[] finish(Status.StatusCode status, int flags, byte[] resource, byte[] scope) {
+    public byte[] finish(Status.StatusCode status, int flags, byte[] resource, byte[] scope) {
         CodedOutputStream out = room(STATUS_AND_FLAGS_BYTES);
         try {
             if (status != Status.StatusCode.STATUS_CODE_UNSET) {

@@ -1,4 +1,4 @@
-package dev.caddylightstep.forward;
+package dev.caddylightstep.otlp;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;

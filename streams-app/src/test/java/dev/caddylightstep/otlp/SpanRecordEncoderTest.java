@@ -1,4 +1,4 @@
-package dev.caddylightstep.span;
+package dev.caddylightstep.otlp;
 
 import static dev.caddylightstep.testing.CaddyCapture.access;
 import static dev.caddylightstep.testing.CaddyCapture.request;
@@ -16,6 +16,8 @@ import dev.caddylightstep.policy.AccessRule;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.route.RouteTemplates;
+import dev.caddylightstep.span.ClientAddressMasking;
+import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.testing.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.policy.EnrichedRequest;
