@@ -13,6 +13,16 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.TraceStateBuilder;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.SpanFlags;
+import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -28,7 +38,8 @@ import java.util.Map;
  * Reads a spans-topic record, an OTLP {@code ExportTraceServiceRequest}, field by field into the SDK's span data
  * that OpenTelemetry's exporter sends. Building protobuf-java's message objects first, only to copy them again,
  * was most of the forwarder's own work; this reads each field once, in the wire format of
- * opentelemetry-proto's trace.proto, common.proto and resource.proto.
+ * opentelemetry-proto's trace.proto, common.proto and resource.proto, by the field numbers its generated classes
+ * declare, as {@link SpanRecordEncoder} writes them.
  *
  * <p>One SDK resource and one instrumentation scope are kept per distinct encoding. OpenTelemetry's exporter groups
  * the spans of a request by resource and scope identity, and caches their encoding by identity: spans that each
@@ -38,44 +49,10 @@ import java.util.Map;
  * forwarder has its own.
  */
 public final class SpanRecordDecoder {
-    // field numbers of the OTLP messages read here
-    private static final int REQUEST_RESOURCE_SPANS = 1;
-    private static final int RESOURCE_SPANS_RESOURCE = 1;
-    private static final int RESOURCE_SPANS_SCOPE_SPANS = 2;
-    private static final int SCOPE_SPANS_SCOPE = 1;
-    private static final int SCOPE_SPANS_SPANS = 2;
-    private static final int RESOURCE_ATTRIBUTES = 1;
-    private static final int SCOPE_NAME = 1;
-    private static final int SCOPE_VERSION = 2;
-    private static final int SPAN_TRACE_ID = 1;
-    private static final int SPAN_SPAN_ID = 2;
-    private static final int SPAN_TRACE_STATE = 3;
-    private static final int SPAN_PARENT_SPAN_ID = 4;
-    private static final int SPAN_NAME = 5;
-    private static final int SPAN_KIND = 6;
-    private static final int SPAN_START_TIME = 7;
-    private static final int SPAN_END_TIME = 8;
-    private static final int SPAN_ATTRIBUTES = 9;
-    private static final int SPAN_STATUS = 15;
-    private static final int SPAN_FLAGS = 16;
-    private static final int STATUS_MESSAGE = 2;
-    private static final int STATUS_CODE = 3;
-    private static final int KEY_VALUE_KEY = 1;
-    private static final int KEY_VALUE_VALUE = 2;
-    private static final int ANY_STRING = 1;
-    private static final int ANY_BOOL = 2;
-    private static final int ANY_INT = 3;
-    private static final int ANY_DOUBLE = 4;
-    private static final int ANY_ARRAY = 5;
-    private static final int ARRAY_VALUES = 1;
-    private static final int SPAN_KIND_SERVER = 2;
-    private static final int SPAN_KIND_CLIENT = 3;
-    private static final int SPAN_KIND_PRODUCER = 4;
-    private static final int SPAN_KIND_CONSUMER = 5;
-    /** The W3C trace flags in the span's flags field (SpanFlags.SPAN_FLAGS_TRACE_FLAGS_MASK). */
-    private static final int TRACE_FLAGS_MASK = 0xff;
-    private static final int STATUS_CODE_OK = 1;
-    private static final int STATUS_CODE_ERROR = 2;
+    private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    private static final int VARINT = WireFormat.WIRETYPE_VARINT;
+    private static final int FIXED64 = WireFormat.WIRETYPE_FIXED64;
+    private static final int FIXED32 = WireFormat.WIRETYPE_FIXED32;
     private static final byte[] EMPTY = new byte[0];
     private static final HexFormat HEX = HexFormat.of();
 
@@ -104,7 +81,7 @@ public final class SpanRecordDecoder {
         try {
             int tag;
             while ((tag = in.readTag()) != 0) {
-                if (isMessage(tag, REQUEST_RESOURCE_SPANS)) {
+                if (isMessage(tag, ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER)) {
                     int limit = in.pushLimit(in.readRawVarint32());
                     resourceSpans(in, spans);
                     in.popLimit(limit);
@@ -126,9 +103,9 @@ public final class SpanRecordDecoder {
         List<ByteString> scopeSpans = new ArrayList<>(1);
         int tag;
         while ((tag = in.readTag()) != 0) {
-            if (isMessage(tag, RESOURCE_SPANS_RESOURCE)) {
+            if (isMessage(tag, ResourceSpans.RESOURCE_FIELD_NUMBER)) {
                 resource = kept(resources, in.readBytes(), SpanRecordDecoder::resource);
-            } else if (isMessage(tag, RESOURCE_SPANS_SCOPE_SPANS)) {
+            } else if (isMessage(tag, ResourceSpans.SCOPE_SPANS_FIELD_NUMBER)) {
                 // the resource may come after its spans on the wire: read them once it is known
                 scopeSpans.add(in.readBytes());
             } else {
@@ -145,9 +122,9 @@ public final class SpanRecordDecoder {
         List<ByteString> encoded = new ArrayList<>();
         int tag;
         while ((tag = in.readTag()) != 0) {
-            if (isMessage(tag, SCOPE_SPANS_SCOPE)) {
+            if (isMessage(tag, ScopeSpans.SCOPE_FIELD_NUMBER)) {
                 scope = kept(scopes, in.readBytes(), SpanRecordDecoder::scope);
-            } else if (isMessage(tag, SCOPE_SPANS_SPANS)) {
+            } else if (isMessage(tag, ScopeSpans.SPANS_FIELD_NUMBER)) {
                 encoded.add(in.readBytes());
             } else {
                 in.skipField(tag);
@@ -173,21 +150,21 @@ public final class SpanRecordDecoder {
         int tag;
         while ((tag = in.readTag()) != 0) {
             switch (tag) {
-                case (SPAN_TRACE_ID << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> traceId = in.readByteArray();
-                case (SPAN_SPAN_ID << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> spanId = in.readByteArray();
-                case (SPAN_TRACE_STATE << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> traceState = in.readStringRequireUtf8();
-                case (SPAN_PARENT_SPAN_ID << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> parentSpanId = in.readByteArray();
-                case (SPAN_NAME << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> name = in.readStringRequireUtf8();
-                case (SPAN_KIND << 3) | WireFormat.WIRETYPE_VARINT -> kind = in.readEnum();
-                case (SPAN_START_TIME << 3) | WireFormat.WIRETYPE_FIXED64 -> start = in.readFixed64();
-                case (SPAN_END_TIME << 3) | WireFormat.WIRETYPE_FIXED64 -> end = in.readFixed64();
-                case (SPAN_ATTRIBUTES << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> keyValue(in, attributes);
-                case (SPAN_STATUS << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> status = status(in);
-                case (SPAN_FLAGS << 3) | WireFormat.WIRETYPE_FIXED32 -> flags = in.readFixed32();
+                case (Span.TRACE_ID_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> traceId = in.readByteArray();
+                case (Span.SPAN_ID_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> spanId = in.readByteArray();
+                case (Span.TRACE_STATE_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> traceState = in.readStringRequireUtf8();
+                case (Span.PARENT_SPAN_ID_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> parentSpanId = in.readByteArray();
+                case (Span.NAME_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> name = in.readStringRequireUtf8();
+                case (Span.KIND_FIELD_NUMBER << 3) | VARINT -> kind = in.readEnum();
+                case (Span.START_TIME_UNIX_NANO_FIELD_NUMBER << 3) | FIXED64 -> start = in.readFixed64();
+                case (Span.END_TIME_UNIX_NANO_FIELD_NUMBER << 3) | FIXED64 -> end = in.readFixed64();
+                case (Span.ATTRIBUTES_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> keyValue(in, attributes);
+                case (Span.STATUS_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> status = status(in);
+                case (Span.FLAGS_FIELD_NUMBER << 3) | FIXED32 -> flags = in.readFixed32();
                 default -> in.skipField(tag);
             }
         }
-        TraceFlags traceFlags = TraceFlags.fromByte((byte) (flags & TRACE_FLAGS_MASK));
+        TraceFlags traceFlags = TraceFlags.fromByte((byte) (flags & SpanFlags.SPAN_FLAGS_TRACE_FLAGS_MASK_VALUE));
         String traceIdHex = HEX.formatHex(traceId);
         SpanContext context = SpanContext.create(traceIdHex, HEX.formatHex(spanId), traceFlags, traceState(traceState));
         SpanContext parent = parentSpanId.length == 0 ? SpanContext.getInvalid()
@@ -197,10 +174,10 @@ public final class SpanRecordDecoder {
 
     private static SpanKind spanKind(int kind) {
         return switch (kind) {
-            case SPAN_KIND_SERVER -> SpanKind.SERVER;
-            case SPAN_KIND_CLIENT -> SpanKind.CLIENT;
-            case SPAN_KIND_PRODUCER -> SpanKind.PRODUCER;
-            case SPAN_KIND_CONSUMER -> SpanKind.CONSUMER;
+            case Span.SpanKind.SPAN_KIND_SERVER_VALUE -> SpanKind.SERVER;
+            case Span.SpanKind.SPAN_KIND_CLIENT_VALUE -> SpanKind.CLIENT;
+            case Span.SpanKind.SPAN_KIND_PRODUCER_VALUE -> SpanKind.PRODUCER;
+            case Span.SpanKind.SPAN_KIND_CONSUMER_VALUE -> SpanKind.CONSUMER;
             default -> SpanKind.INTERNAL;
         };
     }
@@ -228,15 +205,15 @@ public final class SpanRecordDecoder {
         int tag;
         while ((tag = in.readTag()) != 0) {
             switch (tag) {
-                case (STATUS_MESSAGE << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> message = in.readStringRequireUtf8();
-                case (STATUS_CODE << 3) | WireFormat.WIRETYPE_VARINT -> code = in.readEnum();
+                case (Status.MESSAGE_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> message = in.readStringRequireUtf8();
+                case (Status.CODE_FIELD_NUMBER << 3) | VARINT -> code = in.readEnum();
                 default -> in.skipField(tag);
             }
         }
         in.popLimit(limit);
         return switch (code) {
-            case STATUS_CODE_OK -> StatusData.ok();
-            case STATUS_CODE_ERROR -> StatusData.create(StatusCode.ERROR, message);
+            case Status.StatusCode.STATUS_CODE_OK_VALUE -> StatusData.ok();
+            case Status.StatusCode.STATUS_CODE_ERROR_VALUE -> StatusData.create(StatusCode.ERROR, message);
             default -> StatusData.unset();
         };
     }
@@ -246,7 +223,8 @@ public final class SpanRecordDecoder {
         AttributesBuilder attributes = Attributes.builder();
         int tag;
         while ((tag = in.readTag()) != 0) {
-            if (isMessage(tag, RESOURCE_ATTRIBUTES)) {
+            // the SDK's Resource has the short name here
+            if (isMessage(tag, io.opentelemetry.proto.resource.v1.Resource.ATTRIBUTES_FIELD_NUMBER)) {
                 keyValue(in, attributes);
             } else {
                 in.skipField(tag);
@@ -261,9 +239,9 @@ public final class SpanRecordDecoder {
         String version = "";
         int tag;
         while ((tag = in.readTag()) != 0) {
-            if (isMessage(tag, SCOPE_NAME)) {
+            if (isMessage(tag, InstrumentationScope.NAME_FIELD_NUMBER)) {
                 name = in.readStringRequireUtf8();
-            } else if (isMessage(tag, SCOPE_VERSION)) {
+            } else if (isMessage(tag, InstrumentationScope.VERSION_FIELD_NUMBER)) {
                 version = in.readStringRequireUtf8();
             } else {
                 in.skipField(tag);
@@ -280,14 +258,14 @@ public final class SpanRecordDecoder {
         boolean valued = false;
         int tag;
         while ((tag = in.readTag()) != 0) {
-            if (isMessage(tag, KEY_VALUE_KEY)) {
+            if (isMessage(tag, KeyValue.KEY_FIELD_NUMBER)) {
                 key = in.readStringRequireUtf8();
-            } else if (isMessage(tag, KEY_VALUE_VALUE) && key != null) {
+            } else if (isMessage(tag, KeyValue.VALUE_FIELD_NUMBER) && key != null) {
                 int valueLimit = in.pushLimit(in.readRawVarint32());
                 anyValue(in, key, attributes);
                 in.popLimit(valueLimit);
                 valued = true;
-            } else if (isMessage(tag, KEY_VALUE_VALUE)) {
+            } else if (isMessage(tag, KeyValue.VALUE_FIELD_NUMBER)) {
                 // allowed on the wire, though no encoder writes the value first
                 valueBeforeKey = in.readBytes();
             } else {
@@ -306,11 +284,11 @@ public final class SpanRecordDecoder {
     private static void anyValue(CodedInputStream in, String key, AttributesBuilder attributes) throws IOException {
         int tag = in.readTag();
         switch (tag) {
-            case (ANY_STRING << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> attributes.put(key, in.readStringRequireUtf8());
-            case (ANY_BOOL << 3) | WireFormat.WIRETYPE_VARINT -> attributes.put(key, in.readBool());
-            case (ANY_INT << 3) | WireFormat.WIRETYPE_VARINT -> attributes.put(key, in.readInt64());
-            case (ANY_DOUBLE << 3) | WireFormat.WIRETYPE_FIXED64 -> attributes.put(key, in.readDouble());
-            case (ANY_ARRAY << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> attributes.put(AttributeKey.stringArrayKey(key), strings(in));
+            case (AnyValue.STRING_VALUE_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> attributes.put(key, in.readStringRequireUtf8());
+            case (AnyValue.BOOL_VALUE_FIELD_NUMBER << 3) | VARINT -> attributes.put(key, in.readBool());
+            case (AnyValue.INT_VALUE_FIELD_NUMBER << 3) | VARINT -> attributes.put(key, in.readInt64());
+            case (AnyValue.DOUBLE_VALUE_FIELD_NUMBER << 3) | FIXED64 -> attributes.put(key, in.readDouble());
+            case (AnyValue.ARRAY_VALUE_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> attributes.put(AttributeKey.stringArrayKey(key), strings(in));
             case 0 -> throw new InvalidProtocolBufferException("attribute " + key + " has no value");
             default -> throw new InvalidProtocolBufferException("attribute " + key + " has a value this forwarder does not carry (field "
                     + WireFormat.getTagFieldNumber(tag) + " of AnyValue)");
@@ -324,10 +302,10 @@ public final class SpanRecordDecoder {
         List<String> values = new ArrayList<>();
         int tag;
         while ((tag = in.readTag()) != 0) {
-            if (isMessage(tag, ARRAY_VALUES)) {
+            if (isMessage(tag, ArrayValue.VALUES_FIELD_NUMBER)) {
                 int valueLimit = in.pushLimit(in.readRawVarint32());
                 int valueTag = in.readTag();
-                if (valueTag == ((ANY_STRING << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
+                if (valueTag == ((AnyValue.STRING_VALUE_FIELD_NUMBER << 3) | LENGTH_DELIMITED)) {
                     values.add(in.readStringRequireUtf8());
                 } else {
                     // the SDK's array attributes hold one type: as protobuf-java reads them, another value is ""
@@ -367,6 +345,6 @@ public final class SpanRecordDecoder {
     }
 
     private static boolean isMessage(int tag, int field) {
-        return tag == ((field << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        return tag == ((field << 3) | LENGTH_DELIMITED);
     }
 }
