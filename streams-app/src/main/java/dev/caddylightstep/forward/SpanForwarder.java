@@ -15,20 +15,16 @@ import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,7 +35,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -64,7 +59,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpanForwarder.class);
     /** OpenTelemetry's exporters answer within their own timeout (10 s unless set); this is the last resort. */
     private static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
     private static final Duration LINGER = Duration.ofMillis(200);
     private static final Duration IDLE_POLL = Duration.ofMillis(100);
     /** With answers to come, a poll must not keep them waiting long when the topic has nothing new. */
@@ -108,14 +102,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private long lastCommitted = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean idle = true;
-    private final Map<ExportFailure, Long> lastLogged = new EnumMap<>(ExportFailure.class);
-    private final Map<Class<?>, Long> lastLoggedKafka = new HashMap<>();
+    private final LogLimit<ExportFailure> logLimit = new LogLimit<>();
     private final int deadLetterValueLimit;
-    /** Counted down by close(), so that a backoff ends at once. */
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private Duration kafkaBackoff = FIRST_BACKOFF;
-    /** Set while a Kafka failure is being retried; readiness is false meanwhile. */
-    private volatile boolean retryingKafka;
+    private final Backoff backoff;
+    private final KafkaRetry kafkaRetry;
     /** Set once the group has assigned this forwarder its partitions (none, when there are more forwarders than partitions). */
     private volatile boolean joined;
 
@@ -142,6 +132,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
                 - DEAD_LETTER_HEADROOM);
         this.deadLetters = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
         this.metrics = new ForwarderMetrics(registry);
+        this.backoff = new Backoff(settings.maxBackoff());
+        this.kafkaRetry = new KafkaRetry(backoff, metrics.kafkaRetries);
         // the consumer's per-partition lag appears once partitions are assigned: look for new metrics every few seconds
         this.metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "forwarder-metrics-refresh");
@@ -168,7 +160,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
      * retried. A backend that is down does not make it unready: the topic holds the spans meanwhile.
      */
     public boolean isReady() {
-        return running && joined && !retryingKafka;
+        return running && joined && !kafkaRetry.isRetrying();
     }
 
     /**
@@ -193,10 +185,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
                         // a dead letter given up on because the forwarder stops: its record stays uncommitted
                         break;
                     }
-                    if (!passes(e)) {
+                    if (!KafkaRetry.passes(e)) {
                         throw e;
                     }
-                    awaitKafka(e);
+                    kafkaRetry.await(e);
                 }
             }
             failed = false;
@@ -235,41 +227,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         }
     }
 
-    /**
-     * A failure that passes by itself: the group coordinator away or moving, a broker restarting, a rebalance. The
-     * consumer wraps what a rebalance callback threw in a plain KafkaException: its cause decides.
-     */
-    private static boolean passes(Throwable e) {
-        if (e instanceof RetriableException || e instanceof CommitFailedException || e instanceof RebalanceInProgressException) {
-            return true;
-        }
-        return e.getClass() == KafkaException.class && e.getCause() != null && e.getCause() != e && passes(e.getCause());
-    }
-
-    /** Counts a Kafka failure that passes, says so (at most once a minute for each kind), and waits out a backoff. */
-    private void awaitKafka(Throwable failure) throws InterruptedException {
-        metrics.kafkaRetries.increment();
-        retryingKafka = true;
-        long jittered = ThreadLocalRandom.current().nextLong(kafkaBackoff.toMillis() / 2, kafkaBackoff.toMillis() + 1);
-        long now = System.currentTimeMillis();
-        if (now - lastLoggedKafka.getOrDefault(failure.getClass(), Long.MIN_VALUE / 2) >= 60_000) {
-            lastLoggedKafka.put(failure.getClass(), now);
-            LOG.warn("the forwarder's Kafka operation failed ({}: {}); retrying in about {} ms, nothing is lost",
-                    failure.getClass().getSimpleName(), failure.getMessage(), jittered);
-        }
-        kafkaBackoff = next(kafkaBackoff);
-        stopRequested.await(jittered, TimeUnit.MILLISECONDS);
-    }
-
-    /** Kafka answered again after failures that were retried. */
-    private void kafkaAnswered() {
-        if (retryingKafka) {
-            retryingKafka = false;
-            kafkaBackoff = FIRST_BACKOFF;
-            LOG.info("the forwarder's Kafka operations succeed again");
-        }
-    }
-
     private void consume() {
         consumer.resume(consumer.paused());
         var records = consumer.poll(inFlight.isEmpty() ? IDLE_POLL : BUSY_POLL);
@@ -293,7 +250,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             throw e;
         }
         if (!records.isEmpty()) {
-            kafkaAnswered();
+            kafkaRetry.answered();
         }
         if (!current.isEmpty() && (current.spanCount() >= settings.batchSize() || current.age().compareTo(LINGER) >= 0 || records.isEmpty())) {
             seal();
@@ -361,7 +318,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         ledger.add(batch);
         if (!batch.spans().isEmpty()) {
             batch.partOpened();
-            pending.add(new Part(batch, batch.spans(), FIRST_BACKOFF, 0, Attempt.FIRST));
+            pending.add(new Part(batch, batch.spans(), Backoff.FIRST, 0, Attempt.FIRST));
         }
     }
 
@@ -438,8 +395,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         if (failure == ExportFailure.THROTTLED) {
             metrics.throttled.increment();
         }
-        long jittered = ThreadLocalRandom.current().nextLong(part.backoff().toMillis() / 2, part.backoff().toMillis() + 1);
-        pending.addFirst(new Part(part.batch(), part.spans(), next(part.backoff()), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(jittered),
+        long jittered = Backoff.jitteredMillis(part.backoff());
+        pending.addFirst(new Part(part.batch(), part.spans(), backoff.next(part.backoff()), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(jittered),
                 Attempt.RETRY));
     }
 
@@ -448,8 +405,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         if (spans.size() > 1) {
             int half = spans.size() / 2;
             part.batch().partOpened();
-            pending.addFirst(new Part(part.batch(), spans.subList(half, spans.size()), FIRST_BACKOFF, 0, Attempt.HALF));
-            pending.addFirst(new Part(part.batch(), spans.subList(0, half), FIRST_BACKOFF, 0, Attempt.HALF));
+            pending.addFirst(new Part(part.batch(), spans.subList(half, spans.size()), Backoff.FIRST, 0, Attempt.HALF));
+            pending.addFirst(new Part(part.batch(), spans.subList(0, half), Backoff.FIRST, 0, Attempt.HALF));
             return;
         }
         SpanData span = spans.get(0);
@@ -474,12 +431,12 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private void logFailure(ExportFailure failure, String why, int spans, Duration backoff) {
         switch (failure) {
             case REFUSED -> {
-                if (!loggedRecently(failure)) {
+                if (logLimit.allows(failure)) {
                     LOG.error("the backend refuses the export ({}): check the endpoint and LS_ACCESS_TOKEN; retrying, nothing is dropped", why);
                 }
             }
             case TOO_LARGE -> {
-                if (!loggedRecently(failure)) {
+                if (logLimit.allows(failure)) {
                     LOG.warn("the backend refused an export of {} spans as too large ({}); sending it in halves. Set "
                             + "caddy.forward.max-export-bytes under the backend's limit to save the refused requests", spans, why);
                 }
@@ -488,21 +445,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             case MALFORMED -> { }
             default -> LOG.warn("export of {} spans failed ({}); retrying in about {} ms", spans, why, backoff.toMillis());
         }
-    }
-
-    /** At most one line a minute for a failure that repeats on every batch until an operator acts. */
-    private boolean loggedRecently(ExportFailure failure) {
-        long now = System.currentTimeMillis();
-        if (now - lastLogged.getOrDefault(failure, Long.MIN_VALUE / 2) < 60_000) {
-            return true;
-        }
-        lastLogged.put(failure, now);
-        return false;
-    }
-
-    private Duration next(Duration backoff) {
-        Duration doubled = backoff.multipliedBy(2);
-        return doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
     }
 
     private void commitFinished() {
@@ -524,7 +466,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         // partition revoked meanwhile is committed by its revocation or by no one
         consumer.commitSync(ledger.uncommitted());
         ledger.committed();
-        kafkaAnswered();
+        kafkaRetry.answered();
     }
 
     /**
@@ -581,7 +523,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         while (true) {
             try {
                 sent.get(DEAD_LETTER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                kafkaAnswered();
+                kafkaRetry.answered();
                 break;
             } catch (java.util.concurrent.TimeoutException e) {
                 // the producer goes on sending until its delivery timeout: waiting on is the retry, and writes no second copy
@@ -611,7 +553,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
 
     private void awaitKafkaForDeadLetter(Throwable failure) {
         try {
-            awaitKafka(failure);
+            kafkaRetry.await(failure);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("interrupted writing to " + deadLetterTopic, e);
@@ -631,7 +573,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     @Override
     public void close() {
         running = false;
-        stopRequested.countDown();
+        kafkaRetry.stop();
         consumer.wakeup();
     }
 
@@ -674,7 +616,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             try {
                 commitFinished();
             } catch (KafkaException e) {
-                if (!passes(e)) {
+                if (!KafkaRetry.passes(e)) {
                     throw e;
                 }
                 metrics.kafkaRetries.increment();
