@@ -2,7 +2,6 @@ package dev.caddylightstep.forward;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.caddylightstep.config.KafkaClientProperties;
-import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.otlp.SpanRecordDecoder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,8 +19,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,18 +26,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,19 +60,12 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(100).toNanos();
     /** How often the group is heard from while no room is left to consume: rebalances proceed only in poll. */
     private static final long GROUP_POLL_NANOS = Duration.ofMillis(100).toNanos();
-    /** How long one wait for a dead letter's acknowledgement lasts before it counts as a retry (the producer goes on sending). */
-    private static final Duration DEAD_LETTER_WAIT = Duration.ofSeconds(30);
-    /** Room in a produce request for a dead letter's key and headers, as the streams' dead-letter handlers leave. */
-    private static final int DEAD_LETTER_HEADROOM = 64 * 1024;
-    /** caddy.spans.dlq takes records of 4 MiB (TopicLayout); a configured max.request.size wins. */
-    private static final int DEAD_LETTER_REQUEST_SIZE = 4 * 1024 * 1024;
 
     private final ForwarderSettings settings;
     private final SpanExporter exporter;
     private final String spansTopic;
-    private final String deadLetterTopic;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final KafkaProducer<byte[], byte[]> deadLetters;
+    private final DeadLetterWriter deadLetters;
     private final ForwarderMetrics metrics;
     private final KafkaClientMetrics consumerMetrics;
     private final java.util.concurrent.ScheduledExecutorService metricsRefresh;
@@ -103,7 +85,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean idle = true;
     private final LogLimit<ExportFailure> logLimit = new LogLimit<>();
-    private final int deadLetterValueLimit;
     private final Backoff backoff;
     private final KafkaRetry kafkaRetry;
     /** Set once the group has assigned this forwarder its partitions (none, when there are more forwarders than partitions). */
@@ -115,7 +96,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         this.current = new ExportBatch(settings.batchSize(), settings.maxExportBytes());
         this.exporter = exporter;
         this.spansTopic = spansTopic;
-        this.deadLetterTopic = deadLetterTopic;
         Map<String, Object> consumerProps = new HashMap<>(KafkaClientProperties.consumer(kafka));
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -124,16 +104,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         // a batch fills from one poll
         consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSize());
         this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        Map<String, Object> producerProps = new HashMap<>(KafkaClientProperties.producer(kafka));
-        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerProps.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, DEAD_LETTER_REQUEST_SIZE);
-        this.deadLetterValueLimit = Math.max(0, Integer.parseInt(String.valueOf(producerProps.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).trim())
-                - DEAD_LETTER_HEADROOM);
-        this.deadLetters = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
         this.metrics = new ForwarderMetrics(registry);
         this.backoff = new Backoff(settings.maxBackoff());
         this.kafkaRetry = new KafkaRetry(backoff, metrics.kafkaRetries);
+        this.deadLetters = new DeadLetterWriter(kafka, deadLetterTopic, kafkaRetry, () -> running);
         // the consumer's per-partition lag appears once partitions are assigned: look for new metrics every few seconds
         this.metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "forwarder-metrics-refresh");
@@ -204,7 +178,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
                 }
             } finally {
                 consumer.close(Duration.ofSeconds(10));
-                deadLetters.close(Duration.ofSeconds(10));
+                deadLetters.close();
                 consumerMetrics.close();
                 metricsRefresh.shutdownNow();
             }
@@ -296,17 +270,15 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     /** A record that cannot be exported (not an OTLP request, or larger than an export may be) is dead-lettered at once; null then. */
     private List<SpanData> decode(ConsumerRecord<byte[], byte[]> record) {
         if (ExportBatch.sizeOf(record) > settings.maxExportBytes()) {
-            deadLetter(record.key(), record.value(), DeadLetterReason.TOO_LARGE, "the span record is " + ExportBatch.sizeOf(record)
-                    + " bytes, more than an export may carry (caddy.forward.max-export-bytes=" + settings.maxExportBytes() + ")",
-                    record.topic(), record.partition(), record.offset());
+            deadLetters.write(record, DeadLetterReason.TOO_LARGE, "the span record is " + ExportBatch.sizeOf(record)
+                    + " bytes, more than an export may carry (caddy.forward.max-export-bytes=" + settings.maxExportBytes() + ")");
             metrics.deadLettered.increment();
             return null;
         }
         try {
             return decoder.decode(record.value() == null ? new byte[0] : record.value());
         } catch (InvalidProtocolBufferException e) {
-            deadLetter(record.key(), record.value(), DeadLetterReason.NOT_OTLP, "not an OTLP ExportTraceServiceRequest: " + e.getMessage(),
-                    record.topic(), record.partition(), record.offset());
+            deadLetters.write(record, DeadLetterReason.NOT_OTLP, "not an OTLP ExportTraceServiceRequest: " + e.getMessage());
             return null;
         }
     }
@@ -417,11 +389,9 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         ConsumerRecord<byte[], byte[]> source = part.batch().sourceOf(span);
         String which = "span " + span.getSpanId() + " of trace " + span.getTraceId();
         if (failure == ExportFailure.TOO_LARGE) {
-            deadLetter(source.key(), source.value(), DeadLetterReason.TOO_LARGE, "the backend refused " + which
-                    + " as too large even on its own: " + why, source.topic(), source.partition(), source.offset());
+            deadLetters.write(source, DeadLetterReason.TOO_LARGE, "the backend refused " + which + " as too large even on its own: " + why);
         } else {
-            deadLetter(source.key(), source.value(), DeadLetterReason.REJECTED_BY_BACKEND, "the backend rejected " + which + ": " + why,
-                    source.topic(), source.partition(), source.offset());
+            deadLetters.write(source, DeadLetterReason.REJECTED_BY_BACKEND, "the backend rejected " + which + ": " + why);
         }
         metrics.deadLettered.increment();
         // only once the dead letter is written may the batch be committed past the span
@@ -509,64 +479,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             LOG.warn("offsets not committed at stop ({}): the next forwarder exports again what was acknowledged since the last commit",
                     e.getMessage());
         }
-    }
-
-    /**
-     * Writes a dead letter, whole when it fits. A span record larger than a produce request may carry, or than the
-     * topic takes (one made before it took 4 MiB), goes without its value, with its size in a header, as the streams'
-     * dead letters do. While Kafka cannot take it, it is retried in place: the record it stands for must not be passed
-     * over. Any other failure ends the forwarder.
-     */
-    private void deadLetter(byte[] key, byte[] value, DeadLetterReason reason, String message, String topic, int partition, long offset) {
-        boolean whole = value == null || value.length <= deadLetterValueLimit;
-        Future<RecordMetadata> sent = deadLetters.send(deadLetterRecord(key, value, whole, reason, message, topic, partition, offset));
-        while (true) {
-            try {
-                sent.get(DEAD_LETTER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                kafkaRetry.answered();
-                break;
-            } catch (java.util.concurrent.TimeoutException e) {
-                // the producer goes on sending until its delivery timeout: waiting on is the retry, and writes no second copy
-                awaitKafkaForDeadLetter(new org.apache.kafka.common.errors.TimeoutException("no acknowledgement from " + deadLetterTopic
-                        + " within " + DEAD_LETTER_WAIT.toSeconds() + " s"));
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RecordTooLargeException && whole && value != null) {
-                    whole = false;
-                } else if (!(cause instanceof RetriableException)) {
-                    throw new KafkaException("cannot write to " + deadLetterTopic + ": " + cause.getMessage(), cause);
-                } else {
-                    awaitKafkaForDeadLetter(cause);
-                }
-                sent = deadLetters.send(deadLetterRecord(key, value, whole, reason, message, topic, partition, offset));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KafkaException("interrupted writing to " + deadLetterTopic, e);
-            }
-            if (!running) {
-                throw new KafkaException("stopped before a dead letter could be written to " + deadLetterTopic);
-            }
-        }
-        LOG.warn("dead-lettered a span record of {} partition {} offset {}{}: {}", topic, partition, offset,
-                whole ? "" : " without its " + value.length + " bytes", message);
-    }
-
-    private void awaitKafkaForDeadLetter(Throwable failure) {
-        try {
-            kafkaRetry.await(failure);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted writing to " + deadLetterTopic, e);
-        }
-    }
-
-    private ProducerRecord<byte[], byte[]> deadLetterRecord(byte[] key, byte[] value, boolean whole, DeadLetterReason reason, String message,
-                                                            String topic, int partition, long offset) {
-        Headers headers = DeadLetterHeaders.of(reason.code(), "export", message, topic, partition, offset);
-        if (!whole) {
-            DeadLetterHeaders.add(headers, DeadLetterHeaders.ORIGINAL_BYTES, Integer.toString(value.length));
-        }
-        return new ProducerRecord<>(deadLetterTopic, null, null, key, whole ? value : null, headers);
     }
 
     /** Stops consuming; the requests in flight are answered and committed first, the rest stays on the topic, nothing is lost. */

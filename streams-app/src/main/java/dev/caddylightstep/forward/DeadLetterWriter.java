@@ -1,0 +1,123 @@
+package dev.caddylightstep.forward;
+
+import dev.caddylightstep.config.KafkaClientProperties;
+import dev.caddylightstep.deadletter.DeadLetterHeaders;
+import dev.caddylightstep.deadletter.DeadLetterReason;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a span record the forwarder cannot export to the spans dead-letter topic, with the dead-letter headers that
+ * say why and where it was read, and without its value when it is larger than the topic takes.
+ */
+final class DeadLetterWriter {
+    /** The forwarder's lines keep the forwarder's name whichever of its classes writes them. */
+    private static final Logger LOG = LoggerFactory.getLogger(SpanForwarder.class);
+    /** How long one wait for a dead letter's acknowledgement lasts before it counts as a retry (the producer goes on sending). */
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Room in a produce request for a dead letter's key and headers, as the streams' dead-letter handlers leave. */
+    private static final int HEADROOM = 64 * 1024;
+    /** caddy.spans.dlq takes records of 4 MiB (TopicLayout); a configured max.request.size wins. */
+    private static final int REQUEST_SIZE = 4 * 1024 * 1024;
+
+    private final String topic;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final int valueLimit;
+    private final KafkaRetry kafkaRetry;
+    /** False once the forwarder stops: a dead letter Kafka cannot take then is given up on, its record left uncommitted. */
+    private final BooleanSupplier running;
+
+    DeadLetterWriter(Map<String, Object> kafka, String topic, KafkaRetry kafkaRetry, BooleanSupplier running) {
+        this.topic = topic;
+        this.kafkaRetry = kafkaRetry;
+        this.running = running;
+        Map<String, Object> producerProps = new HashMap<>(KafkaClientProperties.producer(kafka));
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, REQUEST_SIZE);
+        this.valueLimit = Math.max(0, Integer.parseInt(String.valueOf(producerProps.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).trim())
+                - HEADROOM);
+        this.producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Writes a dead letter for {@code source}, whole when it fits. A span record larger than a produce request may
+     * carry, or than the topic takes (one made before it took 4 MiB), goes without its value, with its size in a
+     * header, as the streams' dead letters do. While Kafka cannot take it, it is retried in place: the record it
+     * stands for must not be passed over. Any other failure ends the forwarder.
+     */
+    void write(ConsumerRecord<byte[], byte[]> source, DeadLetterReason reason, String message) {
+        byte[] value = source.value();
+        boolean whole = value == null || value.length <= valueLimit;
+        Future<RecordMetadata> sent = producer.send(record(source, whole, reason, message));
+        while (true) {
+            try {
+                sent.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                kafkaRetry.answered();
+                break;
+            } catch (TimeoutException e) {
+                // the producer goes on sending until its delivery timeout: waiting on is the retry, and writes no second copy
+                awaitKafka(new org.apache.kafka.common.errors.TimeoutException("no acknowledgement from " + topic
+                        + " within " + WAIT.toSeconds() + " s"));
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RecordTooLargeException && whole && value != null) {
+                    whole = false;
+                } else if (!(cause instanceof RetriableException)) {
+                    throw new KafkaException("cannot write to " + topic + ": " + cause.getMessage(), cause);
+                } else {
+                    awaitKafka(cause);
+                }
+                sent = producer.send(record(source, whole, reason, message));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("interrupted writing to " + topic, e);
+            }
+            if (!running.getAsBoolean()) {
+                throw new KafkaException("stopped before a dead letter could be written to " + topic);
+            }
+        }
+        LOG.warn("dead-lettered a span record of {} partition {} offset {}{}: {}", source.topic(), source.partition(), source.offset(),
+                whole ? "" : " without its " + value.length + " bytes", message);
+    }
+
+    private void awaitKafka(Throwable failure) {
+        try {
+            kafkaRetry.await(failure);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted writing to " + topic, e);
+        }
+    }
+
+    private ProducerRecord<byte[], byte[]> record(ConsumerRecord<byte[], byte[]> source, boolean whole, DeadLetterReason reason,
+                                                  String message) {
+        Headers headers = DeadLetterHeaders.of(reason.code(), "export", message, source.topic(), source.partition(), source.offset());
+        if (!whole) {
+            DeadLetterHeaders.add(headers, DeadLetterHeaders.ORIGINAL_BYTES, Integer.toString(source.value().length));
+        }
+        return new ProducerRecord<>(topic, null, null, source.key(), whole ? source.value() : null, headers);
+    }
+
+    void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+}
