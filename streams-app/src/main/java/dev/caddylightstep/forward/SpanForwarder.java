@@ -75,17 +75,16 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     /** Answers from the exporter's threads, settled on the forwarder's own, the only one to touch the rest. */
     private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
     /** Requests sent and not yet settled, with when each was sent; by identity, since a retry carries the same spans. */
-    private final Map<Part, Long> inFlight = new IdentityHashMap<>();
+    private final Map<BatchPart, Long> inFlight = new IdentityHashMap<>();
     /** Requests to send: new batches, halves and retries (these not before their backoff). */
-    private final Deque<Part> pending = new ArrayDeque<>();
+    private final Deque<BatchPart> pending = new ArrayDeque<>();
     private final CommitLedger ledger = new CommitLedger();
     private ExportBatch current;
     private long lastPolled = System.nanoTime();
     private long lastCommitted = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean idle = true;
-    private final LogLimit<ExportFailure> logLimit = new LogLimit<>();
-    private final Backoff backoff;
+    private final ExportPolicy policy;
     private final KafkaRetry kafkaRetry;
     /** Set once the group has assigned this forwarder its partitions (none, when there are more forwarders than partitions). */
     private volatile boolean joined;
@@ -105,9 +104,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSize());
         this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.metrics = new ForwarderMetrics(registry);
-        this.backoff = new Backoff(settings.maxBackoff());
+        Backoff backoff = new Backoff(settings.maxBackoff());
         this.kafkaRetry = new KafkaRetry(backoff, metrics.kafkaRetries);
         this.deadLetters = new DeadLetterWriter(kafka, deadLetterTopic, kafkaRetry, () -> running);
+        this.policy = new ExportPolicy(backoff, deadLetters, metrics);
         // the consumer's per-partition lag appears once partitions are assigned: look for new metrics every few seconds
         this.metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "forwarder-metrics-refresh");
@@ -251,7 +251,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         }
         long now = System.nanoTime();
         long wait = GROUP_POLL_NANOS;
-        for (Part part : pending) {
+        for (BatchPart part : pending) {
             wait = Math.min(wait, part.notBefore() - now);
         }
         return Math.max(0, wait);
@@ -290,14 +290,14 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         ledger.add(batch);
         if (!batch.spans().isEmpty()) {
             batch.partOpened();
-            pending.add(new Part(batch, batch.spans(), Backoff.FIRST, 0, Attempt.FIRST));
+            pending.add(BatchPart.first(batch));
         }
     }
 
     private void sendDue() throws InterruptedException {
         long now = System.nanoTime();
         for (var it = pending.iterator(); it.hasNext() && inFlight.size() < settings.maxInFlight(); ) {
-            Part part = it.next();
+            BatchPart part = it.next();
             if (part.notBefore() - now > 0) {
                 continue;
             }
@@ -306,21 +306,20 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         }
     }
 
-    private void send(Part part) throws InterruptedException {
+    private void send(BatchPart part) throws InterruptedException {
         // partitions another forwarder took over while this waited are its to export now
-        List<SpanData> spans = part.batch().owned(part.spans());
-        if (spans.isEmpty()) {
+        BatchPart sent = part.owned();
+        if (sent.spans().isEmpty()) {
             part.batch().partClosed();
             return;
         }
-        Part sent = spans.size() == part.spans().size() ? part : part.with(spans);
-        if (sent.attempt() == Attempt.FIRST) {
-            rateLimit.acquire(spans.size(), metrics);
-        } else if (sent.attempt() == Attempt.RETRY) {
+        if (sent.attempt() == BatchPart.Attempt.FIRST) {
+            rateLimit.acquire(sent.spans().size(), metrics);
+        } else if (sent.attempt() == BatchPart.Attempt.RETRY) {
             metrics.retries.increment();
         }
         inFlight.put(sent, System.nanoTime());
-        CompletableResultCode result = exporter.export(spans);
+        CompletableResultCode result = exporter.export(sent.spans());
         result.whenComplete(() -> answers.add(new Answer(sent, result, System.nanoTime())));
     }
 
@@ -350,70 +349,18 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     /** The exporter's own timeout answers first; a request still unanswered after EXPORT_TIMEOUT is failed here. */
     private void expireUnanswered() {
         long now = System.nanoTime();
-        List<Part> expired = inFlight.entrySet().stream().filter(e -> now - e.getValue() > EXPORT_TIMEOUT.toNanos()).map(Map.Entry::getKey).toList();
-        for (Part part : expired) {
+        List<BatchPart> expired = inFlight.entrySet().stream().filter(e -> now - e.getValue() > EXPORT_TIMEOUT.toNanos()).map(Map.Entry::getKey).toList();
+        for (BatchPart part : expired) {
             inFlight.remove(part);
             failed(part, ExportFailure.RETRY, "no answer within " + EXPORT_TIMEOUT.toSeconds() + " s");
         }
     }
 
-    private void failed(Part part, ExportFailure failure, String why) {
-        metrics.failedAttempts.increment();
-        logFailure(failure, why, part.spans().size(), part.backoff());
-        if (failure == ExportFailure.MALFORMED || failure == ExportFailure.TOO_LARGE) {
-            split(part, failure, why);
-            return;
-        }
-        if (failure == ExportFailure.THROTTLED) {
-            metrics.throttled.increment();
-        }
-        long jittered = Backoff.jitteredMillis(part.backoff());
-        pending.addFirst(new Part(part.batch(), part.spans(), backoff.next(part.backoff()), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(jittered),
-                Attempt.RETRY));
-    }
-
-    private void split(Part part, ExportFailure failure, String why) {
-        List<SpanData> spans = part.spans();
-        if (spans.size() > 1) {
-            int half = spans.size() / 2;
-            part.batch().partOpened();
-            pending.addFirst(new Part(part.batch(), spans.subList(half, spans.size()), Backoff.FIRST, 0, Attempt.HALF));
-            pending.addFirst(new Part(part.batch(), spans.subList(0, half), Backoff.FIRST, 0, Attempt.HALF));
-            return;
-        }
-        SpanData span = spans.get(0);
-        if (part.batch().owned(spans).isEmpty()) {
-            part.batch().partClosed();
-            return;
-        }
-        ConsumerRecord<byte[], byte[]> source = part.batch().sourceOf(span);
-        String which = "span " + span.getSpanId() + " of trace " + span.getTraceId();
-        if (failure == ExportFailure.TOO_LARGE) {
-            deadLetters.write(source, DeadLetterReason.TOO_LARGE, "the backend refused " + which + " as too large even on its own: " + why);
-        } else {
-            deadLetters.write(source, DeadLetterReason.REJECTED_BY_BACKEND, "the backend rejected " + which + ": " + why);
-        }
-        metrics.deadLettered.increment();
-        // only once the dead letter is written may the batch be committed past the span
-        part.batch().partClosed();
-    }
-
-    private void logFailure(ExportFailure failure, String why, int spans, Duration backoff) {
-        switch (failure) {
-            case REFUSED -> {
-                if (logLimit.allows(failure)) {
-                    LOG.error("the backend refuses the export ({}): check the endpoint and LS_ACCESS_TOKEN; retrying, nothing is dropped", why);
-                }
-            }
-            case TOO_LARGE -> {
-                if (logLimit.allows(failure)) {
-                    LOG.warn("the backend refused an export of {} spans as too large ({}); sending it in halves. Set "
-                            + "caddy.forward.max-export-bytes under the backend's limit to save the refused requests", spans, why);
-                }
-            }
-            // the dead letters say which spans were rejected and why
-            case MALFORMED -> { }
-            default -> LOG.warn("export of {} spans failed ({}); retrying in about {} ms", spans, why, backoff.toMillis());
+    /** The requests the policy puts in a failed one's place go first: they hold the oldest spans. */
+    private void failed(BatchPart part, ExportFailure failure, String why) {
+        List<BatchPart> next = policy.afterFailure(part, failure, why);
+        for (int i = next.size() - 1; i >= 0; i--) {
+            pending.addFirst(next.get(i));
         }
     }
 
@@ -555,36 +502,20 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             for (TopicPartition partition : partitions) {
                 ledger.forget(partition);
             }
-            List<Part> left = new ArrayList<>(pending);
+            List<BatchPart> left = new ArrayList<>(pending);
             pending.clear();
-            for (Part part : left) {
-                List<SpanData> spans = part.batch().owned(part.spans());
-                if (spans.isEmpty()) {
+            for (BatchPart part : left) {
+                BatchPart owned = part.owned();
+                if (owned.spans().isEmpty()) {
                     part.batch().partClosed();
                 } else {
-                    pending.add(spans.size() == part.spans().size() ? part : part.with(spans));
+                    pending.add(owned);
                 }
             }
         }
     }
 
-    private enum Attempt {
-        /** A batch's first request: it counts against caddy.forward.max-spans-per-second. */
-        FIRST,
-        /** The same spans again after a failure and a backoff. */
-        RETRY,
-        /** Half of a request the backend refused as malformed or too large. */
-        HALF
-    }
-
-    /** One export request: spans of one batch, sent not before {@code notBefore} (System.nanoTime()). */
-    private record Part(ExportBatch batch, List<SpanData> spans, Duration backoff, long notBefore, Attempt attempt) {
-        Part with(List<SpanData> fewer) {
-            return new Part(batch, fewer, backoff, notBefore, attempt);
-        }
-    }
-
     /** The exporter's answer to a part, and when it came. */
-    private record Answer(Part part, CompletableResultCode result, long answeredAt) {
+    private record Answer(BatchPart part, CompletableResultCode result, long answeredAt) {
     }
 }
