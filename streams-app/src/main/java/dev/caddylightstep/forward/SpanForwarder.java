@@ -6,22 +6,13 @@ import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.otlp.SpanRecordDecoder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -46,8 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SpanForwarder implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpanForwarder.class);
-    /** OpenTelemetry's exporters answer within their own timeout (10 s unless set); this is the last resort. */
-    private static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration LINGER = Duration.ofMillis(200);
     private static final Duration IDLE_POLL = Duration.ofMillis(100);
     /** With answers to come, a poll must not keep them waiting long when the topic has nothing new. */
@@ -62,29 +51,20 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private static final long GROUP_POLL_NANOS = Duration.ofMillis(100).toNanos();
 
     private final ForwarderSettings settings;
-    private final SpanExporter exporter;
     private final String spansTopic;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetterWriter deadLetters;
     private final ForwarderMetrics metrics;
     private final KafkaClientMetrics consumerMetrics;
     private final java.util.concurrent.ScheduledExecutorService metricsRefresh;
-    private final RateLimit rateLimit;
     private final SpanRecordDecoder decoder = new SpanRecordDecoder();
-    private final AtomicLong acknowledged = new AtomicLong();
-    /** Answers from the exporter's threads, settled on the forwarder's own, the only one to touch the rest. */
-    private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
-    /** Requests sent and not yet settled, with when each was sent; by identity, since a retry carries the same spans. */
-    private final Map<BatchPart, Long> inFlight = new IdentityHashMap<>();
-    /** Requests to send: new batches, halves and retries (these not before their backoff). */
-    private final Deque<BatchPart> pending = new ArrayDeque<>();
+    private final ExportRequests requests;
     private final CommitLedger ledger = new CommitLedger();
     private ExportBatch current;
     private long lastPolled = System.nanoTime();
     private long lastCommitted = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean idle = true;
-    private final ExportPolicy policy;
     private final KafkaRetry kafkaRetry;
     /** Set once the group has assigned this forwarder its partitions (none, when there are more forwarders than partitions). */
     private volatile boolean joined;
@@ -93,7 +73,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
                          String deadLetterTopic, MeterRegistry registry) {
         this.settings = settings;
         this.current = new ExportBatch(settings.batchSize(), settings.maxExportBytes());
-        this.exporter = exporter;
         this.spansTopic = spansTopic;
         Map<String, Object> consumerProps = new HashMap<>(KafkaClientProperties.consumer(kafka));
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
@@ -107,7 +86,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         Backoff backoff = new Backoff(settings.maxBackoff());
         this.kafkaRetry = new KafkaRetry(backoff, metrics.kafkaRetries);
         this.deadLetters = new DeadLetterWriter(kafka, deadLetterTopic, kafkaRetry, () -> running);
-        this.policy = new ExportPolicy(backoff, deadLetters, metrics);
+        this.requests = new ExportRequests(exporter, settings.maxInFlight(), new RateLimit(settings.maxSpansPerSecond()),
+                new ExportPolicy(backoff, deadLetters, metrics), metrics);
         // the consumer's per-partition lag appears once partitions are assigned: look for new metrics every few seconds
         this.metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "forwarder-metrics-refresh");
@@ -116,12 +96,11 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         });
         this.consumerMetrics = new KafkaClientMetrics(consumer, List.of(), metricsRefresh, Duration.ofSeconds(5));
         consumerMetrics.bindTo(registry);
-        this.rateLimit = new RateLimit(settings.maxSpansPerSecond());
     }
 
     /** Spans the backend acknowledged since start. */
     public long acknowledgedSpans() {
-        return acknowledged.get();
+        return requests.acknowledgedSpans();
     }
 
     /** True when no batch is waiting to be exported or for the backend's answer. */
@@ -186,15 +165,15 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     }
 
     private void step() throws InterruptedException {
-        settleAnswered();
-        expireUnanswered();
-        sendDue();
+        requests.settleAnswered();
+        requests.expireUnanswered();
+        requests.sendDue();
         collectFinished();
         if (System.nanoTime() - lastCommitted >= COMMIT_INTERVAL_NANOS) {
             commitCollected();
         }
-        idle = current.isEmpty() && pending.isEmpty() && inFlight.isEmpty();
-        if (pending.isEmpty() && inFlight.size() < settings.maxInFlight()) {
+        idle = current.isEmpty() && requests.isEmpty();
+        if (requests.hasRoom()) {
             consume();
         } else {
             awaitRoom();
@@ -203,7 +182,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
 
     private void consume() {
         consumer.resume(consumer.paused());
-        var records = consumer.poll(inFlight.isEmpty() ? IDLE_POLL : BUSY_POLL);
+        var records = consumer.poll(requests.anyInFlight() ? BUSY_POLL : IDLE_POLL);
         lastPolled = System.nanoTime();
         Map<TopicPartition, Long> handled = new HashMap<>();
         try {
@@ -236,25 +215,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
      * there rather than in memory. The group still hears from this member, so that rebalances go on.
      */
     private void awaitRoom() throws InterruptedException {
-        Answer answer = answers.poll(untilNextDue(), TimeUnit.NANOSECONDS);
-        if (answer != null) {
-            settle(answer);
-        }
+        requests.awaitAnswer(GROUP_POLL_NANOS);
         if (System.nanoTime() - lastPolled >= GROUP_POLL_NANOS) {
             pollPaused();
         }
-    }
-
-    private long untilNextDue() {
-        if (inFlight.size() >= settings.maxInFlight()) {
-            return GROUP_POLL_NANOS;
-        }
-        long now = System.nanoTime();
-        long wait = GROUP_POLL_NANOS;
-        for (BatchPart part : pending) {
-            wait = Math.min(wait, part.notBefore() - now);
-        }
-        return Math.max(0, wait);
     }
 
     /** Paused partitions hand out nothing; one assigned during this poll was not paused yet: its records go back for later. */
@@ -288,80 +252,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         ExportBatch batch = current;
         current = new ExportBatch(settings.batchSize(), settings.maxExportBytes());
         ledger.add(batch);
-        if (!batch.spans().isEmpty()) {
-            batch.partOpened();
-            pending.add(BatchPart.first(batch));
-        }
-    }
-
-    private void sendDue() throws InterruptedException {
-        long now = System.nanoTime();
-        for (var it = pending.iterator(); it.hasNext() && inFlight.size() < settings.maxInFlight(); ) {
-            BatchPart part = it.next();
-            if (part.notBefore() - now > 0) {
-                continue;
-            }
-            it.remove();
-            send(part);
-        }
-    }
-
-    private void send(BatchPart part) throws InterruptedException {
-        // partitions another forwarder took over while this waited are its to export now
-        BatchPart sent = part.owned();
-        if (sent.spans().isEmpty()) {
-            part.batch().partClosed();
-            return;
-        }
-        if (sent.attempt() == BatchPart.Attempt.FIRST) {
-            rateLimit.acquire(sent.spans().size(), metrics);
-        } else if (sent.attempt() == BatchPart.Attempt.RETRY) {
-            metrics.retries.increment();
-        }
-        inFlight.put(sent, System.nanoTime());
-        CompletableResultCode result = exporter.export(sent.spans());
-        result.whenComplete(() -> answers.add(new Answer(sent, result, System.nanoTime())));
-    }
-
-    private void settleAnswered() {
-        for (Answer answer = answers.poll(); answer != null; answer = answers.poll()) {
-            settle(answer);
-        }
-    }
-
-    /** An answer given up on already (it came after EXPORT_TIMEOUT) is ignored: its spans were sent again. */
-    private void settle(Answer answer) {
-        Long sentAt = inFlight.remove(answer.part());
-        if (sentAt == null) {
-            return;
-        }
-        metrics.exportLatency.record(answer.answeredAt() - sentAt, TimeUnit.NANOSECONDS);
-        if (answer.result().isSuccess()) {
-            acknowledged.addAndGet(answer.part().spans().size());
-            metrics.exported.increment(answer.part().spans().size());
-            answer.part().batch().partClosed();
-            return;
-        }
-        Throwable cause = answer.result().getFailureThrowable();
-        failed(answer.part(), ExportFailure.of(cause), ExportFailure.describe(cause));
-    }
-
-    /** The exporter's own timeout answers first; a request still unanswered after EXPORT_TIMEOUT is failed here. */
-    private void expireUnanswered() {
-        long now = System.nanoTime();
-        List<BatchPart> expired = inFlight.entrySet().stream().filter(e -> now - e.getValue() > EXPORT_TIMEOUT.toNanos()).map(Map.Entry::getKey).toList();
-        for (BatchPart part : expired) {
-            inFlight.remove(part);
-            failed(part, ExportFailure.RETRY, "no answer within " + EXPORT_TIMEOUT.toSeconds() + " s");
-        }
-    }
-
-    /** The requests the policy puts in a failed one's place go first: they hold the oldest spans. */
-    private void failed(BatchPart part, ExportFailure failure, String why) {
-        List<BatchPart> next = policy.afterFailure(part, failure, why);
-        for (int i = next.size() - 1; i >= 0; i--) {
-            pending.addFirst(next.get(i));
-        }
+        requests.add(batch);
     }
 
     private void commitFinished() {
@@ -391,25 +282,14 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
      * and what waits to be retried stay on the topic for the next start.
      */
     private void finish() {
-        long deadline = System.nanoTime() + EXPORT_TIMEOUT.toNanos();
-        try {
-            while (!inFlight.isEmpty() && deadline - System.nanoTime() > 0) {
-                Answer answer = answers.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                if (answer != null) {
-                    settle(answer);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        requests.awaitInFlight(batch -> true);
         try {
             commitAtStop();
         } catch (WakeupException e) {
             // the wakeup of close() had not been taken by a poll yet
             commitAtStop();
         }
-        long unexported = current.spanCount() + pending.stream().mapToLong(p -> p.spans().size()).sum()
-                + inFlight.keySet().stream().mapToLong(p -> p.spans().size()).sum();
+        long unexported = current.spanCount() + requests.unexportedSpans();
         if (unexported > 0) {
             LOG.info("forwarder stopping with {} spans not yet exported; they stay on {} for the next start", unexported, spansTopic);
         }
@@ -449,7 +329,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             }
             // when stopping, finish() has waited and committed already, and the consumer's close is what revokes
             if (running) {
-                awaitInFlightOf(partitions);
+                requests.awaitInFlight(batch -> batch.coversAny(partitions));
                 commitBeforeRevocation();
             }
             forget(partitions);
@@ -484,38 +364,11 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             }
         }
 
-        private void awaitInFlightOf(Collection<TopicPartition> partitions) {
-            long deadline = System.nanoTime() + EXPORT_TIMEOUT.toNanos();
-            try {
-                while (inFlight.keySet().stream().anyMatch(part -> part.batch().coversAny(partitions)) && deadline - System.nanoTime() > 0) {
-                    Answer answer = answers.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                    if (answer != null) {
-                        settle(answer);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
         private void forget(Collection<TopicPartition> partitions) {
             for (TopicPartition partition : partitions) {
                 ledger.forget(partition);
             }
-            List<BatchPart> left = new ArrayList<>(pending);
-            pending.clear();
-            for (BatchPart part : left) {
-                BatchPart owned = part.owned();
-                if (owned.spans().isEmpty()) {
-                    part.batch().partClosed();
-                } else {
-                    pending.add(owned);
-                }
-            }
+            requests.keepOwned();
         }
-    }
-
-    /** The exporter's answer to a part, and when it came. */
-    private record Answer(BatchPart part, CompletableResultCode result, long answeredAt) {
     }
 }
