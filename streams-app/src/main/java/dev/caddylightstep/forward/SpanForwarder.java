@@ -41,12 +41,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private static final Duration IDLE_POLL = Duration.ofMillis(100);
     /** With answers to come, a poll must not keep them waiting long when the topic has nothing new. */
     private static final Duration BUSY_POLL = Duration.ofMillis(5);
-    /**
-     * Finished batches are committed together at most this often, as Kafka Streams does with commit.interval.ms: a
-     * commit per batch cost the broker's group coordinator more than the batch cost the forwarder. A crash may export
-     * this much again; a revocation or a stop commits at once.
-     */
-    private static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(100).toNanos();
     /** How often the group is heard from while no room is left to consume: rebalances proceed only in poll. */
     private static final long GROUP_POLL_NANOS = Duration.ofMillis(100).toNanos();
 
@@ -59,10 +53,9 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final java.util.concurrent.ScheduledExecutorService metricsRefresh;
     private final SpanRecordDecoder decoder = new SpanRecordDecoder();
     private final ExportRequests requests;
-    private final CommitLedger ledger = new CommitLedger();
+    private final OffsetCommits commits;
     private ExportBatch current;
     private long lastPolled = System.nanoTime();
-    private long lastCommitted = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean idle = true;
     private final KafkaRetry kafkaRetry;
@@ -88,6 +81,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         this.deadLetters = new DeadLetterWriter(kafka, deadLetterTopic, kafkaRetry, () -> running);
         this.requests = new ExportRequests(exporter, settings.maxInFlight(), new RateLimit(settings.maxSpansPerSecond()),
                 new ExportPolicy(backoff, deadLetters, metrics), metrics);
+        this.commits = new OffsetCommits(consumer, kafkaRetry, metrics.kafkaRetries);
         // the consumer's per-partition lag appears once partitions are assigned: look for new metrics every few seconds
         this.metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "forwarder-metrics-refresh");
@@ -168,10 +162,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         requests.settleAnswered();
         requests.expireUnanswered();
         requests.sendDue();
-        collectFinished();
-        if (System.nanoTime() - lastCommitted >= COMMIT_INTERVAL_NANOS) {
-            commitCollected();
-        }
+        commits.commitWhenDue(current);
         idle = current.isEmpty() && requests.isEmpty();
         if (requests.hasRoom()) {
             consume();
@@ -251,30 +242,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private void seal() {
         ExportBatch batch = current;
         current = new ExportBatch(settings.batchSize(), settings.maxExportBytes());
-        ledger.add(batch);
+        commits.add(batch);
         requests.add(batch);
-    }
-
-    private void commitFinished() {
-        collectFinished();
-        commitCollected();
-    }
-
-    private void collectFinished() {
-        ledger.collectFinished(partition -> !current.covers(partition) && consumer.assignment().contains(partition)
-                ? consumer.position(partition) : CommitLedger.NOT_IDLE);
-    }
-
-    private void commitCollected() {
-        lastCommitted = System.nanoTime();
-        if (ledger.uncommitted().isEmpty()) {
-            return;
-        }
-        // a commit that fails (the group rebalancing, its coordinator away) keeps the offsets for the next one; a
-        // partition revoked meanwhile is committed by its revocation or by no one
-        consumer.commitSync(ledger.uncommitted());
-        ledger.committed();
-        kafkaRetry.answered();
     }
 
     /**
@@ -283,28 +252,10 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
      */
     private void finish() {
         requests.awaitInFlight(batch -> true);
-        try {
-            commitAtStop();
-        } catch (WakeupException e) {
-            // the wakeup of close() had not been taken by a poll yet
-            commitAtStop();
-        }
+        commits.commitAtStop(current);
         long unexported = current.spanCount() + requests.unexportedSpans();
         if (unexported > 0) {
             LOG.info("forwarder stopping with {} spans not yet exported; they stay on {} for the next start", unexported, spansTopic);
-        }
-    }
-
-    /** A clean stop's last commit; offsets Kafka cannot take now are committed by the next start's revocations or exported again. */
-    private void commitAtStop() {
-        try {
-            commitFinished();
-        } catch (KafkaException e) {
-            if (e instanceof WakeupException) {
-                throw e;
-            }
-            LOG.warn("offsets not committed at stop ({}): the next forwarder exports again what was acknowledged since the last commit",
-                    e.getMessage());
         }
     }
 
@@ -330,7 +281,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             // when stopping, finish() has waited and committed already, and the consumer's close is what revokes
             if (running) {
                 requests.awaitInFlight(batch -> batch.coversAny(partitions));
-                commitBeforeRevocation();
+                commits.commitBeforeRevocation(current);
             }
             forget(partitions);
         }
@@ -350,24 +301,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             joined = true;
         }
 
-        /** Offsets Kafka cannot take now (its coordinator moving, say) are not worth failing the rebalance for. */
-        private void commitBeforeRevocation() {
-            try {
-                commitFinished();
-            } catch (KafkaException e) {
-                if (!KafkaRetry.passes(e)) {
-                    throw e;
-                }
-                metrics.kafkaRetries.increment();
-                LOG.warn("offsets of revoked partitions not committed ({}): their next owner exports again what was acknowledged "
-                        + "since the last commit", e.getMessage());
-            }
-        }
-
         private void forget(Collection<TopicPartition> partitions) {
-            for (TopicPartition partition : partitions) {
-                ledger.forget(partition);
-            }
+            commits.forget(partitions);
             requests.keepOwned();
         }
     }
