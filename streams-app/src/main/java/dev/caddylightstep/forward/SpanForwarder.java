@@ -9,12 +9,10 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
@@ -37,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SpanForwarder implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpanForwarder.class);
-    private static final Duration LINGER = Duration.ofMillis(200);
     private static final Duration IDLE_POLL = Duration.ofMillis(100);
     /** With answers to come, a poll must not keep them waiting long when the topic has nothing new. */
     private static final Duration BUSY_POLL = Duration.ofMillis(5);
@@ -54,18 +51,16 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final SpanRecordDecoder decoder = new SpanRecordDecoder();
     private final ExportRequests requests;
     private final OffsetCommits commits;
-    private ExportBatch current;
+    private final BatchInHand inHand;
+    private final PartitionHandover handover;
     private long lastPolled = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean idle = true;
     private final KafkaRetry kafkaRetry;
-    /** Set once the group has assigned this forwarder its partitions (none, when there are more forwarders than partitions). */
-    private volatile boolean joined;
 
     public SpanForwarder(ForwarderSettings settings, Map<String, Object> kafka, SpanExporter exporter, String spansTopic,
                          String deadLetterTopic, MeterRegistry registry) {
         this.settings = settings;
-        this.current = new ExportBatch(settings.batchSize(), settings.maxExportBytes());
         this.spansTopic = spansTopic;
         Map<String, Object> consumerProps = new HashMap<>(KafkaClientProperties.consumer(kafka));
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
@@ -82,6 +77,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         this.requests = new ExportRequests(exporter, settings.maxInFlight(), new RateLimit(settings.maxSpansPerSecond()),
                 new ExportPolicy(backoff, deadLetters, metrics), metrics);
         this.commits = new OffsetCommits(consumer, kafkaRetry, metrics.kafkaRetries);
+        this.inHand = new BatchInHand(settings, commits, requests);
+        this.handover = new PartitionHandover(inHand, requests, commits, () -> running);
         // the consumer's per-partition lag appears once partitions are assigned: look for new metrics every few seconds
         this.metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "forwarder-metrics-refresh");
@@ -107,7 +104,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
      * retried. A backend that is down does not make it unready: the topic holds the spans meanwhile.
      */
     public boolean isReady() {
-        return running && joined && !kafkaRetry.isRetrying();
+        return running && handover.joined() && !kafkaRetry.isRetrying();
     }
 
     /**
@@ -119,7 +116,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
      */
     @Override
     public void run() {
-        consumer.subscribe(List.of(spansTopic), new Rebalance());
+        consumer.subscribe(List.of(spansTopic), handover);
         boolean failed = true;
         try {
             while (running) {
@@ -162,8 +159,8 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         requests.settleAnswered();
         requests.expireUnanswered();
         requests.sendDue();
-        commits.commitWhenDue(current);
-        idle = current.isEmpty() && requests.isEmpty();
+        commits.commitWhenDue(inHand.batch());
+        idle = inHand.batch().isEmpty() && requests.isEmpty();
         if (requests.hasRoom()) {
             consume();
         } else {
@@ -178,11 +175,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         Map<TopicPartition, Long> handled = new HashMap<>();
         try {
             for (ConsumerRecord<byte[], byte[]> record : records) {
-                List<SpanData> spans = decode(record);
-                if (!current.isEmpty() && !current.fits(spans, record)) {
-                    seal();
-                }
-                current.add(record, spans);
+                inHand.add(record, decode(record));
                 handled.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
             }
         } catch (RuntimeException e) {
@@ -196,9 +189,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         if (!records.isEmpty()) {
             kafkaRetry.answered();
         }
-        if (!current.isEmpty() && (current.spanCount() >= settings.batchSize() || current.age().compareTo(LINGER) >= 0 || records.isEmpty())) {
-            seal();
-        }
+        inHand.sealWhenDue(records.isEmpty());
     }
 
     /**
@@ -238,22 +229,14 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         }
     }
 
-    /** The batch in hand takes its place in the ledger of each of its partitions and in the queue of requests to send. */
-    private void seal() {
-        ExportBatch batch = current;
-        current = new ExportBatch(settings.batchSize(), settings.maxExportBytes());
-        commits.add(batch);
-        requests.add(batch);
-    }
-
     /**
      * On a clean stop, the requests in flight get their answer and are committed when acknowledged; the batch in hand
      * and what waits to be retried stay on the topic for the next start.
      */
     private void finish() {
         requests.awaitInFlight(batch -> true);
-        commits.commitAtStop(current);
-        long unexported = current.spanCount() + requests.unexportedSpans();
+        commits.commitAtStop(inHand.batch());
+        long unexported = inHand.batch().spanCount() + requests.unexportedSpans();
         if (unexported > 0) {
             LOG.info("forwarder stopping with {} spans not yet exported; they stay on {} for the next start", unexported, spansTopic);
         }
@@ -265,45 +248,5 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         running = false;
         kafkaRetry.stop();
         consumer.wakeup();
-    }
-
-    /**
-     * Runs inside poll, on the forwarder's thread. Before a partition goes to another forwarder, the requests in flight
-     * with its spans get their answer and what was acknowledged is committed, so that the next owner starts after it;
-     * the rest of the partition's spans are left to that owner: not sent again here, and not committed.
-     */
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            if (!current.isEmpty()) {
-                seal();
-            }
-            // when stopping, finish() has waited and committed already, and the consumer's close is what revokes
-            if (running) {
-                requests.awaitInFlight(batch -> batch.coversAny(partitions));
-                commits.commitBeforeRevocation(current);
-            }
-            forget(partitions);
-        }
-
-        /** Lost partitions may already be another's: nothing can be committed for them. */
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            if (!current.isEmpty()) {
-                seal();
-            }
-            forget(partitions);
-        }
-
-        /** Called after every rebalance, with no partitions too. */
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            joined = true;
-        }
-
-        private void forget(Collection<TopicPartition> partitions) {
-            commits.forget(partitions);
-            requests.keepOwned();
-        }
     }
 }
