@@ -3,9 +3,18 @@ package dev.caddylightstep.forward;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 
-/** What the forwarder reports on /metrics (caddy_forward_*), so that an operator sees exports, retries and throttling. */
-final class ForwarderMetrics {
+/**
+ * What the forwarder reports on /metrics (caddy_forward_*), so that an operator sees exports, retries and throttling,
+ * and its consumer's own metrics, the lag of each partition among them.
+ */
+final class ForwarderMetrics implements AutoCloseable {
     final Counter exported;
     final Counter failedAttempts;
     final Counter retries;
@@ -14,8 +23,10 @@ final class ForwarderMetrics {
     final Counter deadLettered;
     final Counter kafkaRetries;
     final Timer exportLatency;
+    private final ScheduledExecutorService consumerRefresh;
+    private final KafkaClientMetrics consumerMetrics;
 
-    ForwarderMetrics(MeterRegistry registry) {
+    ForwarderMetrics(MeterRegistry registry, KafkaConsumer<?, ?> consumer) {
         exported = Counter.builder("caddy.forward.spans.exported").description("Spans the backend acknowledged").register(registry);
         failedAttempts = Counter.builder("caddy.forward.export.failures").description("Export requests that failed (and were retried or split)").register(registry);
         retries = Counter.builder("caddy.forward.export.retries").description("Export requests sent again after a failure").register(registry);
@@ -27,5 +38,19 @@ final class ForwarderMetrics {
                 + "rebalance, a dead letter not yet acknowledged) and were retried after a backoff, or, for the offsets of partitions "
                 + "being revoked, left to their next owner").register(registry);
         exportLatency = Timer.builder("caddy.forward.export.latency").description("Time from sending an export request to its answer").register(registry);
+        // the consumer's per-partition lag appears once partitions are assigned: look for new metrics every few seconds
+        consumerRefresh = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "forwarder-metrics-refresh");
+            thread.setDaemon(true);
+            return thread;
+        });
+        consumerMetrics = new KafkaClientMetrics(consumer, List.of(), consumerRefresh, Duration.ofSeconds(5));
+        consumerMetrics.bindTo(registry);
+    }
+
+    @Override
+    public void close() {
+        consumerMetrics.close();
+        consumerRefresh.shutdownNow();
     }
 }

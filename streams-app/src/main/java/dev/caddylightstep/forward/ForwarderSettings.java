@@ -1,7 +1,11 @@
 package dev.caddylightstep.forward;
 
+import dev.caddylightstep.config.KafkaClientProperties;
 import dev.caddylightstep.config.Settings;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * How the forwarder consumes and exports.
@@ -29,5 +33,20 @@ public record ForwarderSettings(String groupId, int batchSize, int maxInFlight, 
                 s.integer("caddy.forward.max-spans-per-second", 0, 10_000_000),
                 s.duration("caddy.forward.max-backoff", Duration.ofMillis(100)),
                 s.choice("caddy.forward.lightstep-region", "us", "eu"));
+    }
+
+    /**
+     * The consumer's configuration: the forwarder's own group, offsets committed only by the forwarder once the backend
+     * acknowledged, and only committed transactions of the spans topic read.
+     */
+    Map<String, Object> consumerProperties(Map<String, Object> kafka) {
+        Map<String, Object> props = new HashMap<>(KafkaClientProperties.consumer(kafka));
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // a batch fills from one poll
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSize);
+        return props;
     }
 }

@@ -1,18 +1,15 @@
 package dev.caddylightstep.forward;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.caddylightstep.config.KafkaClientProperties;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.otlp.SpanRecordDecoder;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
@@ -44,10 +41,9 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final ForwarderSettings settings;
     private final String spansTopic;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final DeadLetterWriter deadLetters;
     private final ForwarderMetrics metrics;
-    private final KafkaClientMetrics consumerMetrics;
-    private final java.util.concurrent.ScheduledExecutorService metricsRefresh;
+    private final KafkaRetry kafkaRetry;
+    private final DeadLetterWriter deadLetters;
     private final SpanRecordDecoder decoder = new SpanRecordDecoder();
     private final ExportRequests requests;
     private final OffsetCommits commits;
@@ -56,21 +52,13 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private long lastPolled = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean idle = true;
-    private final KafkaRetry kafkaRetry;
 
     public SpanForwarder(ForwarderSettings settings, Map<String, Object> kafka, SpanExporter exporter, String spansTopic,
                          String deadLetterTopic, MeterRegistry registry) {
         this.settings = settings;
         this.spansTopic = spansTopic;
-        Map<String, Object> consumerProps = new HashMap<>(KafkaClientProperties.consumer(kafka));
-        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
-        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerProps.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // a batch fills from one poll
-        consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSize());
-        this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.metrics = new ForwarderMetrics(registry);
+        this.consumer = new KafkaConsumer<>(settings.consumerProperties(kafka), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.metrics = new ForwarderMetrics(registry, consumer);
         Backoff backoff = new Backoff(settings.maxBackoff());
         this.kafkaRetry = new KafkaRetry(backoff, metrics.kafkaRetries);
         this.deadLetters = new DeadLetterWriter(kafka, deadLetterTopic, kafkaRetry, () -> running);
@@ -79,14 +67,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         this.commits = new OffsetCommits(consumer, kafkaRetry, metrics.kafkaRetries);
         this.inHand = new BatchInHand(settings, commits, requests);
         this.handover = new PartitionHandover(inHand, requests, commits, () -> running);
-        // the consumer's per-partition lag appears once partitions are assigned: look for new metrics every few seconds
-        this.metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "forwarder-metrics-refresh");
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.consumerMetrics = new KafkaClientMetrics(consumer, List.of(), metricsRefresh, Duration.ofSeconds(5));
-        consumerMetrics.bindTo(registry);
     }
 
     /** Spans the backend acknowledged since start. */
@@ -149,8 +129,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
             } finally {
                 consumer.close(Duration.ofSeconds(10));
                 deadLetters.close();
-                consumerMetrics.close();
-                metricsRefresh.shutdownNow();
+                metrics.close();
             }
         }
     }
