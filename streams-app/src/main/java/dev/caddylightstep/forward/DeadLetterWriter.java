@@ -3,6 +3,8 @@ package dev.caddylightstep.forward;
 import dev.caddylightstep.config.KafkaClientProperties;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
+import dev.caddylightstep.topics.RecordLimit;
+import dev.caddylightstep.topics.TopicSpec;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,10 +35,6 @@ final class DeadLetterWriter {
     private static final Logger LOG = LoggerFactory.getLogger(SpanForwarder.class);
     /** How long one wait for a dead letter's acknowledgement lasts before it counts as a retry (the producer goes on sending). */
     private static final Duration WAIT = Duration.ofSeconds(30);
-    /** Room in a produce request for a dead letter's key and headers, as the streams' dead-letter handlers leave. */
-    private static final int HEADROOM = 64 * 1024;
-    /** caddy.spans.dlq takes records of 4 MiB (TopicLayout); a configured max.request.size wins. */
-    private static final int REQUEST_SIZE = 4 * 1024 * 1024;
 
     private final String topic;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -52,9 +50,10 @@ final class DeadLetterWriter {
         Map<String, Object> producerProps = new HashMap<>(KafkaClientProperties.producer(kafka));
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerProps.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, REQUEST_SIZE);
-        this.valueLimit = Math.max(0, Integer.parseInt(String.valueOf(producerProps.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).trim())
-                - HEADROOM);
+        // caddy.spans.dlq takes records as large as the application writes; a configured max.request.size wins
+        producerProps.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicSpec.LARGE_RECORD_BYTES);
+        int maxRequestSize = Integer.parseInt(String.valueOf(producerProps.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).trim());
+        this.valueLimit = RecordLimit.underRequestSize(maxRequestSize).maxValueBytes();
         this.producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
