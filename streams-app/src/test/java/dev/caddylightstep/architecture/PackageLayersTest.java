@@ -1,5 +1,7 @@
 package dev.caddylightstep.architecture;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -10,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packages depend one way: the assembler (topology) and the commands on top, the domain stages in the middle, the
- * shared vocabulary (topics, dead letters) and config at the bottom. A cycle between packages fails here, naming the
- * classes that close it.
+ * shared vocabulary (topics, dead letters), the spans' wire format (otlp) and config at the bottom. A cycle between
+ * packages fails here, naming the classes that close it.
  */
 class PackageLayersTest {
     private static final JavaClasses APPLICATION = new ClassFileImporter()
@@ -29,6 +31,14 @@ class PackageLayersTest {
         noClasses().that().resideInAPackage("dev.caddylightstep.config..")
                 .should().dependOnClassesThat().resideOutsideOfPackages("dev.caddylightstep.config..", "dev.caddylightstep.topics..",
                         "java..", "org.apache.kafka..", "org.slf4j..")
+                .check(APPLICATION);
+    }
+
+    /** The span stage writes the wire format and the forwarder reads it: below both, it knows neither, nor any other. */
+    @Test
+    void theSpansWireFormatKnowsNoOtherPackage() {
+        noClasses().that().resideInAPackage("dev.caddylightstep.otlp..")
+                .should().dependOnClassesThat(resideInAPackage("dev.caddylightstep..").and(resideOutsideOfPackage("dev.caddylightstep.otlp..")))
                 .check(APPLICATION);
     }
 
