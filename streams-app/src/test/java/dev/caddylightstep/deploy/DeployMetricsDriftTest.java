@@ -80,7 +80,12 @@ class DeployMetricsDriftTest {
         receiver.awaitSpans(lines.size(), Duration.ofSeconds(90));
         // the pipeline's own sensors and the task-level metrics are picked up every 5 s once they exist; the
         // forwarder's consumer metrics per partition only at Micrometer's default refresh, after a minute
-        await().atMost(Duration.ofSeconds(30)).until(() -> scrape().contains("kafka_stream_caddy_lightstep_lines_accepted_total"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            String exposition = scrape();
+            // the dead-letter sensor is made by the line that failed, which may come after the accepted ones were counted
+            return exposition.contains("kafka_stream_caddy_lightstep_lines_accepted_total")
+                    && exposition.contains("kafka_stream_caddy_lightstep_lines_dead_lettered_total");
+        });
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2))
                 .until(() -> scrape().contains("kafka_consumer_fetch_manager_records_lag{client_id=\"consumer-" + forwarding.groupId()));
         String exposition = scrape();
