@@ -4,6 +4,7 @@ import static dev.caddylightstep.testing.CaddyCapture.access;
 import static dev.caddylightstep.testing.CaddyCapture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caddylightstep.testing.CaddyCapture;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -78,5 +79,18 @@ class CaddyLogParserTest {
             assertThat(rejected.reason()).isEqualTo(dev.caddylightstep.deadletter.DeadLetterReason.DUPLICATE_FIELD);
             assertThat(rejected.detail()).contains("resp_headers.content-type");
         });
+    }
+
+    @Test
+    void aTlsVersionOrCipherSuiteOfNullIsUnknown() {
+        String https = CaddyCapture.lines("access.log").stream().filter(line -> line.contains("\"version\":772")).findFirst().orElseThrow();
+        AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), CapturedHeaders.none()),
+                https.replace("\"version\":772,\"cipher_suite\":4865", "\"version\":null,\"cipher_suite\":null"));
+
+        assertThat(event.scheme()).isEqualTo("https");
+        assertThat(event.tls().version()).isZero();
+        assertThat(event.tls().protocolVersion()).isNull();
+        assertThat(event.tls().cipherSuite()).isZero();
+        assertThat(event.tls().serverName()).isEqualTo("localhost");
     }
 }

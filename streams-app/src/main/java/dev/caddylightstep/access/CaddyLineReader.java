@@ -1,0 +1,288 @@
+package dev.caddylightstep.access;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.caddylightstep.deadletter.DeadLetterReason;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Reads the fields of a Caddy line's JSON object that the parser uses, by type, with Jackson's streaming parser; every
+ * other field, and every header not asked for, is skipped without being decoded. What the fields make of a request is
+ * {@link CaddyLogParser}'s business.
+ */
+final class CaddyLineReader {
+    private final LogFormat format;
+    private final HeaderNames requestHeaders;
+    private final HeaderNames responseHeaders;
+
+    CaddyLineReader(LogFormat format, Set<String> requestHeaders, Set<String> responseHeaders) {
+        this.format = format;
+        this.requestHeaders = HeaderNames.of(requestHeaders);
+        this.responseHeaders = HeaderNames.of(responseHeaders);
+    }
+
+    /**
+     * Header names in any case, as HTTP has them. A line carries a dozen or more headers and the parser keeps two or
+     * three: most names are ruled out by their length before a comparison, ignoring case, with the kept ones.
+     *
+     * @param lengths bit n set when a kept name has n characters (names of 63 or more share bit 63)
+     */
+    private record HeaderNames(Set<String> names, long lengths) {
+        static HeaderNames of(Set<String> names) {
+            long lengths = 0;
+            for (String name : names) {
+                lengths |= lengthBit(name);
+            }
+            return new HeaderNames(names, lengths);
+        }
+
+        static long lengthBit(String name) {
+            return 1L << Math.min(name.length(), 63);
+        }
+
+        boolean contains(String name) {
+            return (lengths & lengthBit(name)) != 0 && names.contains(name);
+        }
+    }
+
+    /** Reads the fields of the object whose START_OBJECT the parser is past, up to its END_OBJECT. */
+    LineFields readObject(JsonParser p) throws IOException {
+        LineFields f = new LineFields();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            readTopLevel(p, name, value, f);
+        }
+        return f;
+    }
+
+    private void readTopLevel(JsonParser p, String name, JsonToken value, LineFields f) throws IOException {
+        switch (name) {
+            case "logger" -> f.logger = string(p, claim(f, LineField.LOGGER, value), LineField.LOGGER.path);
+            case "ts" -> f.endEpochNanos = timestamp(p, claim(f, LineField.TS, value));
+            case "duration" -> f.durationNanos = duration(p, claim(f, LineField.DURATION, value));
+            case "status" -> f.status = integer(p, claim(f, LineField.STATUS, value), LineField.STATUS.path);
+            case "size" -> f.size = longValue(p, claim(f, LineField.SIZE, value), LineField.SIZE.path);
+            case "bytes_read" -> f.bytesRead = longValue(p, claim(f, LineField.BYTES_READ, value), LineField.BYTES_READ.path);
+            case "request" -> readRequest(p, claim(f, LineField.REQUEST, value), f);
+            case "resp_headers" -> f.responseHeaders = headers(p, claim(f, LineField.RESPONSE_HEADERS, value), LineField.RESPONSE_HEADERS.path,
+                    responseHeaders);
+            case "traceID" -> f.caddyTraceId = string(p, claim(f, LineField.TRACE_ID, value), LineField.TRACE_ID.path);
+            case "spanID" -> f.caddySpanId = string(p, claim(f, LineField.SPAN_ID, value), LineField.SPAN_ID.path);
+            case "msg" -> {
+                f.hasMessage = value == JsonToken.VALUE_STRING;
+                p.skipChildren();
+            }
+            default -> {
+                if (name.equals(format.userIdField())) {
+                    f.userId = string(p, f.claim(LineField.USER_ID, name, value), name);
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+    }
+
+    private void readRequest(JsonParser p, JsonToken value, LineFields f) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return;
+        }
+        expect(value, JsonToken.START_OBJECT, LineField.REQUEST.path);
+        f.hasRequest = true;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken token = p.nextToken();
+            switch (name) {
+                case "remote_ip" -> f.remoteIp = string(p, LineField.REMOTE_IP, token, f);
+                case "remote_port" -> f.remotePort = port(p, claim(f, LineField.REMOTE_PORT, token));
+                case "client_ip" -> f.clientIp = string(p, LineField.CLIENT_IP, token, f);
+                case "proto" -> f.protocol = string(p, LineField.PROTO, token, f);
+                case "method" -> f.method = string(p, LineField.METHOD, token, f);
+                case "host" -> f.host = string(p, LineField.HOST, token, f);
+                case "uri" -> f.uri = string(p, LineField.URI, token, f);
+                case "headers" -> f.requestHeaders = headers(p, claim(f, LineField.REQUEST_HEADERS, token), LineField.REQUEST_HEADERS.path,
+                        requestHeaders);
+                case "tls" -> readTls(p, claim(f, LineField.TLS, token), f);
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    /** The kept headers of a header object; by name in any case, as HTTP has them, so "user-agent" twice is a duplicate too. */
+    private static Map<String, List<String>> headers(JsonParser p, JsonToken value, String object, HeaderNames kept) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return Map.of();
+        }
+        expect(value, JsonToken.START_OBJECT, object);
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken token = p.nextToken();
+            if (!kept.contains(name)) {
+                p.skipChildren();
+                continue;
+            }
+            String field = object + "." + name;
+            if (headers.containsKey(name)) {
+                throw InvalidField.duplicate(field);
+            }
+            if (token == JsonToken.VALUE_NULL) {
+                continue;
+            }
+            expect(token, JsonToken.START_ARRAY, field);
+            List<String> values = new ArrayList<>(1);
+            JsonToken item;
+            while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
+                values.add(string(p, item, field));
+            }
+            headers.put(name, Collections.unmodifiableList(values));
+        }
+        return Collections.unmodifiableMap(headers);
+    }
+
+    private static void readTls(JsonParser p, JsonToken value, LineFields f) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return;
+        }
+        expect(value, JsonToken.START_OBJECT, LineField.TLS.path);
+        f.hasTls = true;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken token = p.nextToken();
+            switch (name) {
+                case "resumed" -> f.tlsResumed = bool(claim(f, LineField.TLS_RESUMED, token), LineField.TLS_RESUMED.path);
+                case "version" -> f.tlsVersion = intOrZero(p, LineField.TLS_VERSION, token, f);
+                case "cipher_suite" -> f.tlsCipherSuite = intOrZero(p, LineField.TLS_CIPHER_SUITE, token, f);
+                case "proto" -> f.tlsProto = string(p, LineField.TLS_PROTO, token, f);
+                case "server_name" -> f.tlsServerName = string(p, LineField.TLS_SERVER_NAME, token, f);
+                case "client_common_name" -> f.tlsClientCommonName = string(p, LineField.TLS_CLIENT_COMMON_NAME, token, f);
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    private long timestamp(JsonParser p, JsonToken value) throws IOException {
+        try {
+            return switch (value) {
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> LogTimes.epochNanosFromNumber(p.getText());
+                case VALUE_STRING -> LogTimes.epochNanosFromString(p.getText());
+                default -> throw new InvalidField(DeadLetterReason.WRONG_TYPE, "ts is a " + describe(value) + ", not a time");
+            };
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new InvalidField(DeadLetterReason.INVALID_VALUE, "ts: " + e.getMessage());
+        }
+    }
+
+    private long duration(JsonParser p, JsonToken value) throws IOException {
+        try {
+            return switch (value) {
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT ->
+                        LogTimes.durationNanosFromNumber(p.getText(), value == JsonToken.VALUE_NUMBER_INT, format.durationFormat());
+                case VALUE_STRING -> LogTimes.durationNanosFromGoString(p.getText());
+                default -> throw new InvalidField(DeadLetterReason.WRONG_TYPE, "duration is a " + describe(value) + ", not a duration");
+            };
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new InvalidField(DeadLetterReason.INVALID_VALUE, "duration: " + e.getMessage());
+        }
+    }
+
+    private static int port(JsonParser p, JsonToken value) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return -1;
+        }
+        if (value == JsonToken.VALUE_NUMBER_INT) {
+            return p.getIntValue();
+        }
+        String path = LineField.REMOTE_PORT.path;
+        String text = string(p, value, path);
+        if (text.isEmpty()) {
+            return -1;
+        }
+        try {
+            int port = Integer.parseInt(text);
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new InvalidField(DeadLetterReason.INVALID_VALUE, path + " '" + LogTimes.abbreviate(text) + "' is not a port");
+        }
+    }
+
+    private static JsonToken claim(LineFields f, LineField field, JsonToken value) {
+        return f.claim(field, field.path, value);
+    }
+
+    private static String string(JsonParser p, LineField field, JsonToken value, LineFields f) throws IOException {
+        return string(p, claim(f, field, value), field.path);
+    }
+
+    private static String string(JsonParser p, JsonToken value, String field) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (value != JsonToken.VALUE_STRING) {
+            throw new InvalidField(DeadLetterReason.WRONG_TYPE, field + " is a " + describe(value) + ", not a string");
+        }
+        return p.getText();
+    }
+
+    private static int intOrZero(JsonParser p, LineField field, JsonToken value, LineFields f) throws IOException {
+        Integer read = integer(p, claim(f, field, value), field.path);
+        return read == null ? 0 : read;
+    }
+
+    private static Integer integer(JsonParser p, JsonToken value, String field) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (value != JsonToken.VALUE_NUMBER_INT) {
+            throw new InvalidField(DeadLetterReason.WRONG_TYPE, field + " is a " + describe(value) + ", not an integer");
+        }
+        return p.getIntValue();
+    }
+
+    private static long longValue(JsonParser p, JsonToken value, String field) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return -1;
+        }
+        if (value != JsonToken.VALUE_NUMBER_INT) {
+            throw new InvalidField(DeadLetterReason.WRONG_TYPE, field + " is a " + describe(value) + ", not an integer");
+        }
+        return p.getLongValue();
+    }
+
+    private static boolean bool(JsonToken value, String field) {
+        return switch (value) {
+            case VALUE_TRUE -> true;
+            case VALUE_FALSE, VALUE_NULL -> false;
+            default -> throw new InvalidField(DeadLetterReason.WRONG_TYPE, field + " is a " + describe(value) + ", not a boolean");
+        };
+    }
+
+    private static void expect(JsonToken actual, JsonToken expected, String field) {
+        if (actual != expected) {
+            throw new InvalidField(DeadLetterReason.WRONG_TYPE, field + " is a " + describe(actual) + ", not a" +
+                    (expected == JsonToken.START_OBJECT ? "n object" : "n array"));
+        }
+    }
+
+    static String describe(JsonToken token) {
+        return switch (token) {
+            case START_OBJECT -> "object";
+            case START_ARRAY -> "array";
+            case VALUE_STRING -> "string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+            case VALUE_TRUE, VALUE_FALSE -> "boolean";
+            case VALUE_NULL -> "null";
+            default -> token.name().toLowerCase(Locale.ROOT);
+        };
+    }
+}

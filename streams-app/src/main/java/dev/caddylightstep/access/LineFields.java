@@ -1,0 +1,51 @@
+package dev.caddylightstep.access;
+
+import com.fasterxml.jackson.core.JsonToken;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fields of one line as they are read, in whatever order the line has them. Only the fields read are checked for
+ * duplicates, which costs a bit per field instead of Jackson's check of every name in the line.
+ */
+final class LineFields {
+    private int seen;
+    String logger;
+    /** zap's message key: every line of every Caddy logger has one. */
+    boolean hasMessage;
+    Long endEpochNanos;
+    Long durationNanos;
+    Integer status;
+    long size;
+    long bytesRead = -1;
+    boolean hasRequest;
+    String remoteIp;
+    int remotePort = -1;
+    String clientIp;
+    String protocol;
+    String method;
+    String host;
+    String uri;
+    Map<String, List<String>> requestHeaders;
+    Map<String, List<String>> responseHeaders;
+    boolean hasTls;
+    boolean tlsResumed;
+    int tlsVersion;
+    int tlsCipherSuite;
+    String tlsProto;
+    String tlsServerName;
+    String tlsClientCommonName;
+    String userId;
+    String caddyTraceId;
+    String caddySpanId;
+
+    /** Marks the field as read and passes its value on; a second time, the line is refused. */
+    JsonToken claim(LineField field, String path, JsonToken value) {
+        int bit = 1 << field.ordinal();
+        if ((seen & bit) != 0) {
+            throw InvalidField.duplicate(path);
+        }
+        seen |= bit;
+        return value;
+    }
+}
