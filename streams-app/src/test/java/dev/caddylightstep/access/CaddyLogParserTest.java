@@ -1,10 +1,10 @@
 package dev.caddylightstep.access;
 
-import static dev.caddylightstep.testing.CaddyCapture.access;
-import static dev.caddylightstep.testing.CaddyCapture.request;
+import static dev.caddylightstep.testing.capture.CaddyCapture.access;
+import static dev.caddylightstep.testing.capture.CaddyCapture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.caddylightstep.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

@@ -1,12 +1,12 @@
 package dev.caddylightstep.access;
 
-import static dev.caddylightstep.testing.CaddyCapture.access;
-import static dev.caddylightstep.testing.CaddyCapture.request;
+import static dev.caddylightstep.testing.capture.CaddyCapture.access;
+import static dev.caddylightstep.testing.capture.CaddyCapture.request;
 import static dev.caddylightstep.testing.PipelineHarness.attributes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.charset.StandardCharsets;

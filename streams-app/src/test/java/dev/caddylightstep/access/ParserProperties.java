@@ -7,7 +7,7 @@ import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.span.ClientAddressMasking;
 import dev.caddylightstep.span.SpanMapper;
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.policy.EnrichedRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;

@@ -1,7 +1,7 @@
 package dev.caddylightstep.aggregate;
 
-import static dev.caddylightstep.testing.CaddyCapture.access;
-import static dev.caddylightstep.testing.CaddyCapture.request;
+import static dev.caddylightstep.testing.capture.CaddyCapture.access;
+import static dev.caddylightstep.testing.capture.CaddyCapture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.schema.Exemplar;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import java.math.BigDecimal;
 import java.time.Instant;

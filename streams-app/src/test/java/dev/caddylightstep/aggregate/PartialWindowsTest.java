@@ -10,7 +10,7 @@ import dev.caddylightstep.access.Redaction;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.route.RouteTemplates;
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.policy.EnrichedRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

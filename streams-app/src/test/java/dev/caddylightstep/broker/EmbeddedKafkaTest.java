@@ -3,7 +3,7 @@ package dev.caddylightstep.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.topics.TopicNames;
-import dev.caddylightstep.testing.Records;
+import dev.caddylightstep.testing.kafka.Records;
 import dev.caddylightstep.topics.TopicLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

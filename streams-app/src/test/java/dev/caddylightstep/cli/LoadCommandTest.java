@@ -7,7 +7,7 @@ import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.identity.IdentitySerde;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.policy.PolicySerde;
-import dev.caddylightstep.testing.Records;
+import dev.caddylightstep.testing.kafka.Records;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -3,8 +3,8 @@ package dev.caddylightstep.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.testing.CaddyCapture;
-import dev.caddylightstep.testing.Records;
+import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.kafka.Records;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.ship.TopicReader;
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.io.File;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.testing.CaddyCapture;
-import dev.caddylightstep.testing.OtlpReceiver;
-import dev.caddylightstep.testing.OtlpTransport;
+import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.otlp.OtlpReceiver;
+import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.testing.PipelineHarness;
-import dev.caddylightstep.testing.Records;
+import dev.caddylightstep.testing.kafka.Records;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.caddylightstep.http;
 
 import dev.caddylightstep.testing.FatalFailures;
-import static dev.caddylightstep.testing.DumpedDom.cellText;
+import static dev.caddylightstep.testing.browser.DumpedDom.cellText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,10 +14,10 @@ import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.run.Application;
-import dev.caddylightstep.testing.CaddyCapture;
-import dev.caddylightstep.testing.DumpedDom;
-import dev.caddylightstep.testing.HeadlessChromium;
-import dev.caddylightstep.testing.Records;
+import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.browser.DumpedDom;
+import dev.caddylightstep.testing.browser.HeadlessChromium;
+import dev.caddylightstep.testing.kafka.Records;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.math.BigDecimal;

@@ -1,10 +1,10 @@
 package dev.caddylightstep.http;
 
-import static dev.caddylightstep.testing.DumpedDom.cellText;
+import static dev.caddylightstep.testing.browser.DumpedDom.cellText;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caddylightstep.testing.DumpedDom;
-import dev.caddylightstep.testing.HeadlessChromium;
+import dev.caddylightstep.testing.browser.DumpedDom;
+import dev.caddylightstep.testing.browser.HeadlessChromium;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.caddylightstep.otlp;
 
-import static dev.caddylightstep.testing.CaddyCapture.access;
-import static dev.caddylightstep.testing.CaddyCapture.request;
+import static dev.caddylightstep.testing.capture.CaddyCapture.access;
+import static dev.caddylightstep.testing.capture.CaddyCapture.request;
 import static dev.caddylightstep.testing.PipelineHarness.attributes;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,7 +18,7 @@ import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.span.ClientAddressMasking;
 import dev.caddylightstep.span.SpanMapper;
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.policy.EnrichedRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;

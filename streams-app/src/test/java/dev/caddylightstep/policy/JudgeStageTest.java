@@ -1,11 +1,11 @@
 package dev.caddylightstep.policy;
 
-import static dev.caddylightstep.testing.CaddyCapture.access;
-import static dev.caddylightstep.testing.CaddyCapture.request;
+import static dev.caddylightstep.testing.capture.CaddyCapture.access;
+import static dev.caddylightstep.testing.capture.CaddyCapture.request;
 import static dev.caddylightstep.testing.PipelineHarness.attributes;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.caddylightstep.ship;
 
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.util.ArrayList;
 import java.util.List;
 

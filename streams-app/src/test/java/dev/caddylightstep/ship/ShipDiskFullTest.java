@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.testing.CaddyCapture;
-import dev.caddylightstep.testing.Records;
+import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.kafka.Records;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.caddylightstep.ship;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

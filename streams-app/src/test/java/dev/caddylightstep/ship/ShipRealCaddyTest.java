@@ -8,7 +8,7 @@ import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.connectors.CaddyProcess;
 import dev.caddylightstep.connectors.RecipeFiles;
 import dev.caddylightstep.connectors.Upstream;
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,13 +1,13 @@
 package dev.caddylightstep.span;
 
-import static dev.caddylightstep.testing.CaddyCapture.access;
-import static dev.caddylightstep.testing.CaddyCapture.request;
+import static dev.caddylightstep.testing.capture.CaddyCapture.access;
+import static dev.caddylightstep.testing.capture.CaddyCapture.request;
 import static dev.caddylightstep.testing.PipelineHarness.attributes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.schema.Exemplar;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
-import dev.caddylightstep.testing.CaddyCapture;
+import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.ArrayList;

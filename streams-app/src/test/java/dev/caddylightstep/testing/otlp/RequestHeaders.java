@@ -1,4 +1,4 @@
-package dev.caddylightstep.testing;
+package dev.caddylightstep.testing.otlp;
 
 import java.util.ArrayList;
 import java.util.List;

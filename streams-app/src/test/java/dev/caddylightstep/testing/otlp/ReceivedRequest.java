@@ -1,4 +1,4 @@
-package dev.caddylightstep.testing;
+package dev.caddylightstep.testing.otlp;
 
 /**
  * One export request that reached the trace service, accepted or refused.

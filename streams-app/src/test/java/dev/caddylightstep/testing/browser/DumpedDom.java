@@ -1,4 +1,4 @@
-package dev.caddylightstep.testing;
+package dev.caddylightstep.testing.browser;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.caddylightstep.testing;
+package dev.caddylightstep.testing.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.caddylightstep.testing;
+package dev.caddylightstep.testing.otlp;
 
 /** One bound server socket of an {@link OtlpReceiver}; a restart binds a new one. */
 interface OtlpListener {

@@ -1,4 +1,4 @@
-package dev.caddylightstep.testing;
+package dev.caddylightstep.testing.browser;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

@@ -1,4 +1,4 @@
-package dev.caddylightstep.testing;
+package dev.caddylightstep.testing.otlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
