@@ -13,7 +13,7 @@ import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.ChildProcess;
 import dev.caddylightstep.testing.capture.ReplayedCapture;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.net.URI;
@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,8 +76,8 @@ class ExactlyOnceAcrossCrashesTest {
             TopicNames names = dev.caddylightstep.config.Settings.of(settings).topicNames();
             topics = Topics.of(names);
             kafka.createTopics(TopicLayout.topics(names, 6, (short) 1));
-            TableLoader.load(Records.kafka(kafka.bootstrapServers()), topics.identities(), ReplayedCapture.identities(), Identity::id);
-            Records.produce(kafka.bootstrapServers(), topics.access().name(), capture.bytes());
+            TableLoader.load(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics.identities(), ReplayedCapture.identities(), Identity::id);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.access().name(), capture.bytes());
         }
 
         ChildProcess instance(String name, int httpPort) {
@@ -92,16 +93,21 @@ class ExactlyOnceAcrossCrashesTest {
 
         /** Roughly how many spans are out: end offsets, transaction markers included. */
         long spansWritten() {
-            return Records.endOffsets(kafka.bootstrapServers(), topics.spans().name());
+            return TopicRecords.endOffsets(kafka.bootstrapServers(), topics.spans().name());
         }
 
         /** The latest count of every group's window, read until they match or two minutes pass. */
         Map<String, Long> finalWindows() {
+            return latestCounts(TopicRecords.readUntil(kafka.bootstrapServers(), topics.latencyByGroup().name(),
+                    read -> latestCounts(read).equals(expected), Duration.ofSeconds(120)));
+        }
+
+        private Map<String, Long> latestCounts(List<ConsumerRecord<byte[], byte[]>> read) {
             Map<String, Long> latest = new TreeMap<>();
-            Records.follow(kafka.bootstrapServers(), topics.latencyByGroup().name(), r -> {
+            for (ConsumerRecord<byte[], byte[]> r : read) {
                 LatencyAggregateRecord v = topics.latencyByGroup().valueSerde().deserializer().deserialize(r.topic(), r.value());
                 latest.put(v.getGroup() + "@" + v.getWindowStartMs(), v.getCount());
-            }, () -> latest.equals(expected), Duration.ofSeconds(120));
+            }
             return latest;
         }
     }

@@ -3,7 +3,7 @@ package dev.caddylightstep.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.topics.TopicNames;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.topics.TopicLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class EmbeddedKafkaTest {
 
         // another process's broker, as after a restart: a new object on the same directory
         try (EmbeddedKafka second = EmbeddedKafka.builder().dataDir(data).build().start()) {
-            assertThat(Records.readAtLeast(second.bootstrapServers(), topic, 1, Duration.ofSeconds(10)))
+            assertThat(TopicRecords.readAtLeast(second.bootstrapServers(), topic, 1, Duration.ofSeconds(10)))
                     .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
                     .containsExactly("kept");
         }
@@ -70,7 +70,7 @@ class EmbeddedKafkaTest {
 
             Thread.sleep(DEFAULT_CLEANER_PASS.plusSeconds(5).toMillis());
 
-            assertThat(Records.readAtLeast(kafka.bootstrapServers(), byGroup.name(), windows.size(), Duration.ofSeconds(10)))
+            assertThat(TopicRecords.readAtLeast(kafka.bootstrapServers(), byGroup.name(), windows.size(), Duration.ofSeconds(10)))
                     .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
                     .containsExactlyElementsOf(windows);
         }

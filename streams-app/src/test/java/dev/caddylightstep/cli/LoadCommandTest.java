@@ -7,7 +7,7 @@ import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.identity.IdentitySerde;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.policy.PolicySerde;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -80,7 +80,7 @@ class LoadCommandTest {
     /** The table as a reader builds it from the topic: the latest value of each key, a tombstone removing its key. */
     private static <V> Map<String, V> table(String topic, int records, Deserializer<V> values) {
         Map<String, V> table = new TreeMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : Records.readAtLeast(kafka.bootstrapServers(), topic, records, Duration.ofSeconds(30))) {
+        for (ConsumerRecord<byte[], byte[]> r : TopicRecords.readAtLeast(kafka.bootstrapServers(), topic, records, Duration.ofSeconds(30))) {
             String key = new String(r.key(), StandardCharsets.UTF_8);
             if (r.value() == null) {
                 table.remove(key);
@@ -124,7 +124,7 @@ class LoadCommandTest {
         load("identities", topic, FIRST);
 
         assertThat(load("identities", topic, FIRST)).startsWith("loaded 3, updated 0, deleted 0");
-        assertThat(Records.endOffsets(kafka.bootstrapServers(), topic)).as("3 records and the first transaction's marker").isEqualTo(4);
+        assertThat(TopicRecords.endOffsets(kafka.bootstrapServers(), topic)).as("3 records and the first transaction's marker").isEqualTo(4);
     }
 
     @Test

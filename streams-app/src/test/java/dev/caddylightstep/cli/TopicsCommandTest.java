@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.testing.capture.CaddyCapture;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -69,7 +69,7 @@ class TopicsCommandTest {
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>("caddy.spans", null, weekAgo, null, line.getBytes(StandardCharsets.UTF_8))).get();
         }
-        ConsumerRecord<byte[], byte[]> written = Records.readAtLeast(kafka.bootstrapServers(), "caddy.spans", 1, Duration.ofSeconds(30)).get(0);
+        ConsumerRecord<byte[], byte[]> written = TopicRecords.readAtLeast(kafka.bootstrapServers(), "caddy.spans", 1, Duration.ofSeconds(30)).get(0);
 
         assertThat(written.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
         assertThat(written.timestamp()).isGreaterThanOrEqualTo(beforeWrite);

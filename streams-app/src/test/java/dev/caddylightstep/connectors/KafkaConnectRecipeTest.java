@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.broker.LoopbackPorts;
-import dev.caddylightstep.ship.TopicReader;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -91,13 +91,13 @@ class KafkaConnectRecipeTest {
         Connect<StandaloneHerder> connect = cli.startConnect(asMap(worker));
         try {
             cli.processExtraArgs(connect, new String[] {connectorFile.toString()});
-            TopicReader.values(kafka.bootstrapServers(), "caddy.access", first.size(), Duration.ofSeconds(60));
+            TopicRecords.values(kafka.bootstrapServers(), "caddy.access", first.size(), Duration.ofSeconds(60));
             try (OutputStream out = Files.newOutputStream(log, StandardOpenOption.APPEND)) {
                 out.write((String.join("\n", appended) + "\n").getBytes(StandardCharsets.UTF_8));
             }
             List<String> expected = new ArrayList<>(first);
             expected.addAll(appended);
-            List<String> shipped = TopicReader.values(kafka.bootstrapServers(), "caddy.access", expected.size(), Duration.ofSeconds(60));
+            List<String> shipped = TopicRecords.values(kafka.bootstrapServers(), "caddy.access", expected.size(), Duration.ofSeconds(60));
 
             assertThat(shipped).containsExactlyElementsOf(expected);
         } finally {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.ship.TopicReader;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.io.File;
 import java.io.OutputStream;
@@ -86,7 +86,7 @@ class KcatRecipeTest {
 
     /** Runs a command line with bash, then returns what it added to the topic. */
     private static List<String> run(String command, Map<String, String> environment, int expected) throws Exception {
-        long before = TopicReader.count(kafka.bootstrapServers(), TOPIC);
+        long before = TopicRecords.endOffsets(kafka.bootstrapServers(), TOPIC);
         ProcessBuilder builder = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true);
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         builder.environment().putAll(environment);
@@ -94,7 +94,7 @@ class KcatRecipeTest {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as("kcat exit status; output: %s", output).isZero();
-        List<String> all = TopicReader.values(kafka.bootstrapServers(), TOPIC, (int) before + expected, Duration.ofSeconds(30));
+        List<String> all = TopicRecords.values(kafka.bootstrapServers(), TOPIC, (int) before + expected, Duration.ofSeconds(30));
         return all.subList((int) before, all.size());
     }
 

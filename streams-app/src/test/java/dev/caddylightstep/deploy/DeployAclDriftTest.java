@@ -23,7 +23,7 @@ import dev.caddylightstep.cli.ShipCommand;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.topology.Topics;
 import java.io.StringReader;
 import java.math.BigDecimal;
@@ -129,7 +129,7 @@ class DeployAclDriftTest {
         forwarder = new Application(Application.Role.FORWARDER, PipelineConfig.from(forwarderSettings), forwarding,
                 ExportTarget.from(forwarderSettings, forwarding), HttpSettings.from(forwarderSettings), FatalFailures.END_THE_FORK).start();
         // a record on the spans topic that is not OTLP: the forwarder dead-letters it
-        Records.produce(kafka.bootstrapServers(), topics.spans().name(), List.of("not an OTLP request".getBytes(StandardCharsets.UTF_8)));
+        TopicRecords.produce(kafka.bootstrapServers(), topics.spans().name(), List.of("not an OTLP request".getBytes(StandardCharsets.UTF_8)));
 
         int shipped = logLines().size() - 1;
         // the spans topic is written in transactions: the forwarder commits the offset after its last record,
@@ -270,7 +270,7 @@ class DeployAclDriftTest {
     }
 
     private static long endOffset(String topic) {
-        return Records.endOffsets(kafka.bootstrapServers(), topic);
+        return TopicRecords.endOffsets(kafka.bootstrapServers(), topic);
     }
 
     private static long lag(String group, String topic) throws Exception {

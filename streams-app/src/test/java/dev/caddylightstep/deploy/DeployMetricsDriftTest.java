@@ -17,7 +17,7 @@ import dev.caddylightstep.run.Application;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.math.BigDecimal;
@@ -76,7 +76,7 @@ class DeployMetricsDriftTest {
         List<String> sent = new ArrayList<>(lines.stream().map(l -> CaddyCapture.withField(l, "ts", BigDecimal.valueOf(now).movePointLeft(3))).toList());
         // one dead letter: the per-reason dead-letter sensors exist only once a line was dead-lettered
         sent.add("this line is not JSON");
-        Records.produce(kafka.bootstrapServers(), topics.access().name(), sent.stream().map(l -> l.getBytes(StandardCharsets.UTF_8)).toList());
+        TopicRecords.produce(kafka.bootstrapServers(), topics.access().name(), sent.stream().map(l -> l.getBytes(StandardCharsets.UTF_8)).toList());
         receiver.awaitSpans(lines.size(), Duration.ofSeconds(90));
         // the pipeline's own sensors and the task-level metrics are picked up every 5 s once they exist; the
         // forwarder's consumer metrics per partition only at Micrometer's default refresh, after a minute

@@ -25,7 +25,7 @@ import dev.caddylightstep.cli.ShipCommand;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.testing.otlp.ReceivedSpan;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -51,6 +51,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -153,7 +154,7 @@ class EndToEndWithRealCaddyTest {
                 checkSpans(sent, spans);
                 checkWindows(sent, kafka, topics);
                 assertThat(ship.metrics().lines()).isEqualTo(sent.size());
-                assertThat(Records.readUntil(kafka.bootstrapServers(), topics.accessDeadLetters().name(), r -> true, Duration.ofMillis(1))).isEmpty();
+                assertThat(TopicRecords.readUntil(kafka.bootstrapServers(), topics.accessDeadLetters().name(), r -> true, Duration.ofMillis(1))).isEmpty();
                 assertThat(upstream.received().stream().map(r -> r.uri().getQuery()).filter(q -> q != null && q.contains("token=tok-1&"))).hasSize(1);
             } finally {
                 ship.stop();
@@ -188,13 +189,10 @@ class EndToEndWithRealCaddyTest {
     /** The latest windows of each group add up to what was sent for the group; one late line would show here. */
     private static void checkWindows(List<Sent> sent, EmbeddedKafka kafka, Topics topics) {
         Map<String, Long> expected = sent.stream().collect(Collectors.groupingBy(Sent::group, TreeMap::new, Collectors.counting()));
-        Map<String, LatencyAggregateRecord> latest = new HashMap<>();
         Function<Map<String, LatencyAggregateRecord>, Map<String, Long>> byGroup = windows -> windows.values().stream()
                 .collect(Collectors.groupingBy(LatencyAggregateRecord::getGroup, TreeMap::new, Collectors.summingLong(LatencyAggregateRecord::getCount)));
-        Records.follow(kafka.bootstrapServers(), topics.latencyByGroup().name(), r -> {
-            LatencyAggregateRecord window = topics.latencyByGroup().valueSerde().deserializer().deserialize(r.topic(), r.value());
-            latest.put(window.getGroup() + "@" + window.getWindowStartMs(), window);
-        }, () -> byGroup.apply(latest).equals(expected), Duration.ofSeconds(60));
+        Map<String, LatencyAggregateRecord> latest = latestWindows(topics, TopicRecords.readUntil(kafka.bootstrapServers(),
+                topics.latencyByGroup().name(), read -> byGroup.apply(latestWindows(topics, read)).equals(expected), Duration.ofSeconds(60)));
         assertThat(byGroup.apply(latest)).isEqualTo(expected);
         long expectedErrors = sent.stream().filter(s -> s.status() >= 500).count();
         long expectedDenied = sent.stream().filter(s -> s.status() == 401 || s.status() == 403).count();
@@ -205,6 +203,16 @@ class EndToEndWithRealCaddyTest {
                 && Integer.parseInt(s.path().substring("/api/sleep/".length())) > 100).count();
         long breaches = latest.values().stream().filter(w -> w.getGroup().equals("engineering")).mapToLong(LatencyAggregateRecord::getSloBreaches).sum();
         assertThat(breaches).isGreaterThanOrEqualTo(slow);
+    }
+
+    /** The latest of each group's windows, by group and window start. */
+    private static Map<String, LatencyAggregateRecord> latestWindows(Topics topics, List<ConsumerRecord<byte[], byte[]>> read) {
+        Map<String, LatencyAggregateRecord> latest = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : read) {
+            LatencyAggregateRecord window = topics.latencyByGroup().valueSerde().deserializer().deserialize(r.topic(), r.value());
+            latest.put(window.getGroup() + "@" + window.getWindowStartMs(), window);
+        }
+        return latest;
     }
 
     private static HttpResponse<String> send(HttpClient client, Sent request, String base) throws Exception {

@@ -10,7 +10,7 @@ import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.load.TableLoader;
 import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.testing.capture.ReplayedCapture;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -98,16 +99,21 @@ class FaultsTest {
     }
 
     private static Map<String, Long> finalWindows(EmbeddedKafka kafka, Topics topics) {
+        return latestCounts(topics, TopicRecords.readUntil(kafka.bootstrapServers(), topics.latencyByGroup().name(),
+                read -> latestCounts(topics, read).equals(capture.expectedWindows()), Duration.ofSeconds(180)));
+    }
+
+    private static Map<String, Long> latestCounts(Topics topics, List<ConsumerRecord<byte[], byte[]>> read) {
         Map<String, Long> latest = new TreeMap<>();
-        Records.follow(kafka.bootstrapServers(), topics.latencyByGroup().name(), r -> {
+        for (ConsumerRecord<byte[], byte[]> r : read) {
             LatencyAggregateRecord w = topics.latencyByGroup().valueSerde().deserializer().deserialize(r.topic(), r.value());
             latest.put(w.getGroup() + "@" + w.getWindowStartMs(), w.getCount());
-        }, () -> latest.equals(capture.expectedWindows()), Duration.ofSeconds(180));
+        }
         return latest;
     }
 
     private static long spansEnd(EmbeddedKafka kafka, Topics topics) {
-        return Records.endOffsets(kafka.bootstrapServers(), topics.spans().name());
+        return TopicRecords.endOffsets(kafka.bootstrapServers(), topics.spans().name());
     }
 
     @Test
@@ -125,7 +131,7 @@ class FaultsTest {
                 producing.join(180_000);
                 assertThat(sent.get()).isEqualTo(capture.lines().size());
                 assertThat(finalWindows(kafka, topics)).isEqualTo(capture.expectedWindows());
-                assertThat(Records.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), capture.lines().size(), Duration.ofSeconds(60)))
+                assertThat(TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), capture.lines().size(), Duration.ofSeconds(60)))
                         .hasSize(capture.lines().size());
                 assertThat(pipeline.isRunning()).isTrue();
             }
@@ -149,7 +155,7 @@ class FaultsTest {
                 }
                 producing.join(180_000);
                 assertThat(finalWindows(kafka, topics)).isEqualTo(capture.expectedWindows());
-                assertThat(Records.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), capture.lines().size(), Duration.ofSeconds(60)))
+                assertThat(TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), capture.lines().size(), Duration.ofSeconds(60)))
                         .hasSize(capture.lines().size());
             }
         }

@@ -9,7 +9,7 @@ import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.testing.PipelineHarness;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ class ForwarderSupervisionTest {
              OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
             kafka.createTopics(List.of(new NewTopic(SPANS, 3, (short) 1), new NewTopic(DEAD_LETTERS, 1, (short) 1)));
             receiver.stop();
-            Records.produce(kafka.bootstrapServers(), SPANS, spans.subList(0, 100));
+            TopicRecords.produce(kafka.bootstrapServers(), SPANS, spans.subList(0, 100));
             Settings settings = Settings.load(null, Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint(),
                     "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"), Map.of("bootstrap.servers", kafka.bootstrapServers(),
                     "caddy.forward.group-id", GROUP, "caddy.forward.max-backoff", "1s",
@@ -77,9 +77,9 @@ class ForwarderSupervisionTest {
                 await().atMost(Duration.ofSeconds(60)).until(() -> registry.counter("caddy.forward.kafka.retries").count() >= 2);
                 kafka.start();
 
-                Records.produce(kafka.bootstrapServers(), SPANS, spans.subList(100, 150));
+                TopicRecords.produce(kafka.bootstrapServers(), SPANS, spans.subList(100, 150));
                 receiver.awaitSpans(150, Duration.ofSeconds(60));
-                await().atMost(Duration.ofSeconds(60)).until(() -> committed(kafka) == Records.endOffsets(kafka.bootstrapServers(), SPANS));
+                await().atMost(Duration.ofSeconds(60)).until(() -> committed(kafka) == TopicRecords.endOffsets(kafka.bootstrapServers(), SPANS));
                 assertThat(thread.isAlive()).isTrue();
                 assertThat(forwarder.acknowledgedSpans()).isEqualTo(150);
             }

@@ -12,7 +12,7 @@ import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.testing.PipelineHarness;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -135,11 +135,11 @@ class SpanForwarderTest {
     }
 
     private static long deadLetterCount(Topics topics) {
-        return Records.endOffsets(kafka.bootstrapServers(), topics.deadLetters);
+        return TopicRecords.endOffsets(kafka.bootstrapServers(), topics.deadLetters);
     }
 
     private static long endOffsets(Topics topics) {
-        return Records.endOffsets(kafka.bootstrapServers(), topics.spans);
+        return TopicRecords.endOffsets(kafka.bootstrapServers(), topics.spans);
     }
 
     private static long committedSum(Topics topics) throws ExecutionException, InterruptedException {
@@ -160,11 +160,11 @@ class SpanForwarderTest {
         Topics topics = Topics.fresh();
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
             receiver.refuseNext(3, 503);
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(0, 150));
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(0, 150));
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> receiver.spans().size() >= 40);
                 receiver.drainAndStop();
-                Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(150, spanRecords.size()));
+                TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(150, spanRecords.size()));
                 Thread.sleep(3000);
                 receiver.start();
                 receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
@@ -184,7 +184,7 @@ class SpanForwarderTest {
     void aCrashedBackendLosesNothingAndRepeatsAtMostTheRequestsInFlight(OtlpTransport transport) throws Exception {
         Topics topics = Topics.fresh();
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> receiver.spans().size() >= 40);
                 receiver.stop();
@@ -204,7 +204,7 @@ class SpanForwarderTest {
         Topics topics = Topics.fresh();
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
             receiver.stop();
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(0, 100));
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(0, 100));
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
                 Thread.sleep(4000);
                 assertThat(committed(topics).values()).allMatch(offset -> offset == 0);
@@ -222,10 +222,10 @@ class SpanForwarderTest {
         Topics topics = Topics.fresh();
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
             receiver.rejectSpansNamed("GET /teapot");
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
                 int teapots = (int) CaddyCapture.lines("access.log").stream().filter(l -> l.contains("\"uri\":\"/teapot\"")).count();
-                var dead = Records.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, teapots, Duration.ofSeconds(60));
+                var dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, teapots, Duration.ofSeconds(60));
                 assertThat(dead).hasSize(teapots).allSatisfy(r -> {
                     assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON)).isEqualTo("rejected-by-backend");
                     assertThat(ExportTraceServiceRequest.parseFrom(r.value()).getResourceSpans(0).getScopeSpans(0).getSpans(0).getName())
@@ -243,7 +243,7 @@ class SpanForwarderTest {
         Topics topics = Topics.fresh();
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
             receiver.refuseNext(1, 503);
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(0, 10));
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(0, 10));
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of("LS_ACCESS_TOKEN", TOKEN))) {
                 receiver.awaitSpans(10, Duration.ofSeconds(30));
                 assertThat(receiver.requestHeaders()).isNotEmpty().allSatisfy(h -> assertThat(h.first("lightstep-access-token")).contains(TOKEN));
@@ -258,9 +258,9 @@ class SpanForwarderTest {
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
             List<byte[]> records = new ArrayList<>(spanRecords.subList(0, 5));
             records.add("{\"not\":\"otlp\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            Records.produce(kafka.bootstrapServers(), topics.spans, records);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, records);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
-                var dead = Records.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
+                var dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
                 assertThat(dead).hasSize(1);
                 assertThat(DeadLetterHeaders.text(dead.get(0).headers(), DeadLetterHeaders.REASON)).isEqualTo("not-otlp");
                 receiver.awaitSpans(5, Duration.ofSeconds(30));
@@ -273,7 +273,7 @@ class SpanForwarderTest {
     void twoForwardersShareThePartitionsAndExportEachSpanOnce(OtlpTransport transport) throws Exception {
         Topics topics = Topics.fresh();
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
             try (SpanForwarder first = forwarder(topics, receiver, Map.of()); SpanForwarder second = forwarder(topics, receiver, Map.of())) {
                 receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
                 Thread.sleep(1000);
@@ -288,7 +288,7 @@ class SpanForwarderTest {
         Topics topics = Topics.fresh();
         MeterRegistry registry = new SimpleMeterRegistry();
         try (OtlpReceiver receiver = new OtlpReceiver(transport).limitMessageSize(SIZE_LIMIT).start()) {
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(),
                     Map.of("caddy.forward.max-export-bytes", Integer.toString(SIZE_LIMIT)), registry)) {
                 receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
@@ -302,7 +302,7 @@ class SpanForwarderTest {
     void aBatchTheBackendRefusesAsTooLargeIsSplitUntilItGetsThrough(OtlpTransport transport) throws Exception {
         Topics topics = Topics.fresh();
         try (OtlpReceiver receiver = new OtlpReceiver(transport).limitMessageSize(SIZE_LIMIT).start()) {
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
                 receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
                 await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
@@ -319,10 +319,10 @@ class SpanForwarderTest {
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
             List<byte[]> records = new ArrayList<>(spanRecords.subList(0, 5));
             records.add(2, spanWithQueryOf(2 * SIZE_LIMIT));
-            Records.produce(kafka.bootstrapServers(), topics.spans, records);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, records);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(),
                     Map.of("caddy.forward.max-export-bytes", Integer.toString(SIZE_LIMIT)), new SimpleMeterRegistry())) {
-                var dead = Records.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
+                var dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
                 assertThat(dead).singleElement().satisfies(r -> {
                     assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON)).isEqualTo("too-large");
                     assertThat(r.value()).isEqualTo(records.get(2));
@@ -348,10 +348,10 @@ class SpanForwarderTest {
             List<byte[]> records = new ArrayList<>(spanRecords.subList(0, 10));
             byte[] large = spanWithQueryOf(300_000);
             records.add(3, large);
-            Records.produce(kafka.bootstrapServers(), topics.spans, records);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, records);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(),
                     Map.of("caddy.forward.max-export-bytes", Integer.toString(SIZE_LIMIT)), new SimpleMeterRegistry())) {
-                var dead = Records.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
+                var dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
                 assertThat(dead).singleElement().satisfies(r -> {
                     assertThat(r.value()).isNull();
                     assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.ORIGINAL_BYTES)).isEqualTo(Integer.toString(large.length));
@@ -371,9 +371,9 @@ class SpanForwarderTest {
         try (OtlpReceiver receiver = new OtlpReceiver(transport).limitMessageSize(SIZE_LIMIT).start()) {
             List<byte[]> records = new ArrayList<>(spanRecords.subList(0, 20));
             records.add(7, spanWithQueryOf(2 * SIZE_LIMIT));
-            Records.produce(kafka.bootstrapServers(), topics.spans, records);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, records);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of())) {
-                var dead = Records.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
+                var dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
                 assertThat(dead).singleElement().satisfies(r -> {
                     assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON)).isEqualTo("too-large");
                     assertThat(r.value()).isEqualTo(records.get(7));
@@ -393,7 +393,7 @@ class SpanForwarderTest {
             receiver.refuseNext(6, 503);
             // requests holding a slow span are answered late, so that later requests overtake them
             receiver.delaySpansMatching(span -> span.getSpanId().byteAt(7) % 5 == 0, Duration.ofMillis(300));
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(), FOUR_IN_FLIGHT, new SimpleMeterRegistry())) {
                 receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
                 await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
@@ -413,7 +413,7 @@ class SpanForwarderTest {
         String farLaterSpan = spanIdOf(spanRecords.get(held + 64));
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
             receiver.delaySpansMatching(span -> HexFormat.of().formatHex(span.getSpanId().toByteArray()).equals(heldSpan), Duration.ofSeconds(5));
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
             try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(), FOUR_IN_FLIGHT, new SimpleMeterRegistry())) {
                 // batches consumed after the held one are acknowledged while it waits for its answer
                 await().atMost(Duration.ofSeconds(30)).until(() -> receiver.spanIdsHex().contains(farLaterSpan));
@@ -432,7 +432,7 @@ class SpanForwarderTest {
         Topics topics = Topics.fresh();
         try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
             receiver.delaySpansMatching(span -> span.getSpanId().byteAt(7) % 3 == 0, Duration.ofMillis(500));
-            Records.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
             try (SpanForwarder first = forwarder(topics, receiver, Map.of(), FOUR_IN_FLIGHT, new SimpleMeterRegistry())) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> first.acknowledgedSpans() > 0);
                 try (SpanForwarder second = forwarder(topics, receiver, Map.of(), FOUR_IN_FLIGHT, new SimpleMeterRegistry())) {

@@ -10,7 +10,7 @@ import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -165,8 +165,8 @@ class HostileInputTest {
                 expectedDead = reference.deadLetters().size();
             }
             try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
-                List<ConsumerRecord<byte[], byte[]>> spans = Records.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), expectedSpans, Duration.ofSeconds(90));
-                List<ConsumerRecord<byte[], byte[]>> dead = Records.readAtLeast(kafka.bootstrapServers(), topics.accessDeadLetters().name(), expectedDead, Duration.ofSeconds(30));
+                List<ConsumerRecord<byte[], byte[]>> spans = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), expectedSpans, Duration.ofSeconds(90));
+                List<ConsumerRecord<byte[], byte[]>> dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.accessDeadLetters().name(), expectedDead, Duration.ofSeconds(30));
                 assertThat(spans).hasSize(expectedSpans);
                 assertThat(dead).hasSize(expectedDead);
                 assertThat(pipeline.isRunning()).isTrue();

@@ -9,7 +9,7 @@ import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.capture.CaddyCapture;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.io.ByteArrayOutputStream;
@@ -119,9 +119,9 @@ class HostileTrafficOnBrokerTest {
         input.addAll(utf8(REAL));
         produce(config, 0, input);
         try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
-            List<ConsumerRecord<byte[], byte[]>> spans = Records.readAtLeast(kafka.bootstrapServers(), config.topics().spans(), REAL.size(),
+            List<ConsumerRecord<byte[], byte[]>> spans = TopicRecords.readAtLeast(kafka.bootstrapServers(), config.topics().spans(), REAL.size(),
                     Duration.ofSeconds(90));
-            List<ConsumerRecord<byte[], byte[]>> dead = Records.readAtLeast(kafka.bootstrapServers(), config.topics().accessDeadLetters(), 1,
+            List<ConsumerRecord<byte[], byte[]>> dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), config.topics().accessDeadLetters(), 1,
                     Duration.ofSeconds(30));
             assertThat(spans).hasSize(REAL.size());
             assertThat(dead).singleElement().satisfies(d -> {
@@ -145,9 +145,9 @@ class HostileTrafficOnBrokerTest {
         input.addAll(REAL);
         produce(config, 0, utf8(input));
         try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
-            List<ConsumerRecord<byte[], byte[]>> spans = Records.readAtLeast(kafka.bootstrapServers(), config.topics().spans(), REAL.size(),
+            List<ConsumerRecord<byte[], byte[]>> spans = TopicRecords.readAtLeast(kafka.bootstrapServers(), config.topics().spans(), REAL.size(),
                     Duration.ofSeconds(90));
-            List<ConsumerRecord<byte[], byte[]>> dead = Records.readAtLeast(kafka.bootstrapServers(), config.topics().accessDeadLetters(), 1,
+            List<ConsumerRecord<byte[], byte[]>> dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), config.topics().accessDeadLetters(), 1,
                     Duration.ofSeconds(30));
             assertThat(spans).hasSize(REAL.size());
             assertThat(dead).singleElement().satisfies(d -> {
@@ -186,7 +186,7 @@ class HostileTrafficOnBrokerTest {
             produce(config, 0, utf8(twoHoursOn));
             awaitWindow(topics, config, start + Duration.ofHours(2).toMillis(), 60);
             produce(config, 1, utf8(List.of(at(health, start + 2_000))));
-            List<ConsumerRecord<byte[], byte[]>> dead = Records.readAtLeast(kafka.bootstrapServers(), config.topics().accessDeadLetters(), 1,
+            List<ConsumerRecord<byte[], byte[]>> dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), config.topics().accessDeadLetters(), 1,
                     Duration.ofSeconds(60));
             assertThat(dead).singleElement().satisfies(d -> {
                 assertThat(reason(d)).isEqualTo("late");
@@ -198,14 +198,14 @@ class HostileTrafficOnBrokerTest {
     }
 
     private static void awaitWindow(Topics topics, PipelineConfig config, long windowStart, long count) {
-        Records.readUntil(kafka.bootstrapServers(), config.topics().latencyByGroup(), read -> {
+        TopicRecords.readUntil(kafka.bootstrapServers(), config.topics().latencyByGroup(), read -> {
             LatencyAggregateRecord latest = latest(topics, read).get("anonymous@" + windowStart);
             return latest != null && latest.getCount() == count;
         }, Duration.ofSeconds(90));
     }
 
     private static Map<String, LatencyAggregateRecord> latestWindows(Topics topics, PipelineConfig config) {
-        return latest(topics, Records.readUntil(kafka.bootstrapServers(), config.topics().latencyByGroup(), read -> false, Duration.ofSeconds(3)));
+        return latest(topics, TopicRecords.readUntil(kafka.bootstrapServers(), config.topics().latencyByGroup(), read -> false, Duration.ofSeconds(3)));
     }
 
     private static Map<String, LatencyAggregateRecord> latest(Topics topics, List<ConsumerRecord<byte[], byte[]>> records) {

@@ -17,7 +17,7 @@ import dev.caddylightstep.run.Application;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.browser.DumpedDom;
 import dev.caddylightstep.testing.browser.HeadlessChromium;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.math.BigDecimal;
@@ -84,7 +84,7 @@ class ApplicationHttpTest {
 
     /** The capture's lines, moved into the current minute so that the dashboard shows them as new. */
     private static void send(List<String> lines) {
-        Records.produce(kafka.bootstrapServers(), topics.access().name(), lines.stream()
+        TopicRecords.produce(kafka.bootstrapServers(), topics.access().name(), lines.stream()
                 .map(l -> CaddyCapture.withField(l, "ts", BigDecimal.valueOf(minute + 1000).movePointLeft(3)))
                 .map(l -> l.getBytes(StandardCharsets.UTF_8)).toList());
     }

@@ -15,7 +15,7 @@ import dev.caddylightstep.testing.ChildProcess;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.testing.PipelineHarness;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.topics.TopicLayout;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -73,7 +73,7 @@ class SupervisionTest {
         Thread.sleep(1_000);
         kafka.createTopics(TopicLayout.topics(TopicNames.DEFAULTS, 2, (short) 1));
         receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start();
-        Records.produce(kafka.bootstrapServers(), TopicNames.DEFAULTS.spans(), realSpanRecords());
+        TopicRecords.produce(kafka.bootstrapServers(), TopicNames.DEFAULTS.spans(), realSpanRecords());
     }
 
     @AfterAll
@@ -130,7 +130,7 @@ class SupervisionTest {
         kafka.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(accessTopic, 2, (short) 1),
                 new org.apache.kafka.clients.admin.NewTopic(DENIED_SPANS, 2, (short) 1)));
         long now = System.currentTimeMillis();
-        Records.produce(kafka.bootstrapServers(), accessTopic, CaddyCapture.lines("access.log").subList(0, 20).stream()
+        TopicRecords.produce(kafka.bootstrapServers(), accessTopic, CaddyCapture.lines("access.log").subList(0, 20).stream()
                 .map(l -> CaddyCapture.withField(l, "ts", BigDecimal.valueOf(now).movePointLeft(3)).getBytes(StandardCharsets.UTF_8)).toList());
         ChildProcess process = ChildProcess.start("streams-denied", environment(Map.of("KAFKA_APPLICATION_ID", applicationId,
                 "KAFKA_STATE_DIR", dir.resolve(applicationId).toString(), "CADDY_TOPIC_ACCESS", accessTopic, "CADDY_TOPIC_SPANS", DENIED_SPANS)),

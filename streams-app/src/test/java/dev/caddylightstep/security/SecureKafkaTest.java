@@ -157,7 +157,7 @@ class SecureKafkaTest {
             ChildProcess app = ChildProcess.start("secure-run", env, "run", "--set", "state.dir=" + dir.resolve("state"),
                     "--set", "caddy.identity.join=partitioned");
             receiver.awaitSpans(requests, Duration.ofSeconds(120));
-            assertThat(dev.caddylightstep.testing.kafka.Records.readUntil(kafka.bootstrapServers(), "caddy.access.dlq", read -> read.size() >= 3,
+            assertThat(dev.caddylightstep.testing.kafka.TopicRecords.readUntil(kafka.bootstrapServers(), "caddy.access.dlq", read -> read.size() >= 3,
                     Duration.ofSeconds(60))).hasSize(3);
             assertThat(receiver.requestHeaders()).allSatisfy(h -> assertThat(h.first("lightstep-access-token")).contains(TOKEN));
             await().atMost(Duration.ofSeconds(30)).until(() -> scrape(port).contains("caddy_forward_spans_exported_total"));

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.testing.capture.CaddyCapture;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -68,7 +68,7 @@ class ShipDiskFullTest {
             Path filler;
             try (InProcessShipper shipper = InProcessShipper.start(args)) {
                 append(log, lines.subList(0, 100));
-                Records.readAtLeast(kafka.bootstrapServers(), "full.access", 100, Duration.ofSeconds(30));
+                TopicRecords.readAtLeast(kafka.bootstrapServers(), "full.access", 100, Duration.ofSeconds(30));
                 filler = fill(fs);
                 append(log, lines.subList(100, lines.size()));
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -81,7 +81,7 @@ class ShipDiskFullTest {
 
             Files.delete(filler);
             try (InProcessShipper restarted = InProcessShipper.start(args)) {
-                List<String> values = TopicReader.valuesOnceDistinct(kafka.bootstrapServers(), "full.access", lines.size(), Duration.ofSeconds(30));
+                List<String> values = TopicRecords.valuesOnceDistinct(kafka.bootstrapServers(), "full.access", lines.size(), Duration.ofSeconds(30));
                 assertThat(values).containsAll(lines);
                 assertThat(values.size() - lines.size()).as("lines shipped twice").isLessThanOrEqualTo(10_000);
             }

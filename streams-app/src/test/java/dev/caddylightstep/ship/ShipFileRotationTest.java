@@ -3,6 +3,7 @@ package dev.caddylightstep.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +69,7 @@ class ShipFileRotationTest {
                 }
             }
             log.awaitCompression();
-            List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "rotation.access", lines.size(), Duration.ofSeconds(60));
+            List<String> arrived = TopicRecords.values(kafka.bootstrapServers(), "rotation.access", lines.size(), Duration.ofSeconds(60));
 
             assertThat(shipper.stop()).isZero();
             assertThat(rotations).isGreaterThanOrEqualTo(10);
@@ -87,13 +88,13 @@ class ShipFileRotationTest {
             try (InProcessShipper shipper = InProcessShipper.start("--file", live.toString(), "--from-beginning",
                     "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "burst.access",
                     "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0")) {
-                TopicReader.values(kafka.bootstrapServers(), "burst.access", 300, Duration.ofSeconds(30));
+                TopicRecords.values(kafka.bootstrapServers(), "burst.access", 300, Duration.ofSeconds(30));
                 // two rolls between two looks of the shipper: the middle file is gzipped and gone before it is opened
                 log.rotate(0);
                 lines.subList(300, 600).forEach(log::write);
                 log.rotate(0);
                 lines.subList(600, 900).forEach(log::write);
-                List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "burst.access", lines.size(), Duration.ofSeconds(30));
+                List<String> arrived = TopicRecords.values(kafka.bootstrapServers(), "burst.access", lines.size(), Duration.ofSeconds(30));
 
                 assertThat(shipper.stop()).isZero();
                 assertThat(Files.list(dir).filter(p -> p.getFileName().toString().startsWith("burst-")).toList())
@@ -117,7 +118,7 @@ class ShipFileRotationTest {
             shipper.awaitFollowing(live);
             caddy.write(text(before));
             caddy.flush();
-            TopicReader.values(kafka.bootstrapServers(), "truncate.access", before.size(), Duration.ofSeconds(30));
+            TopicRecords.values(kafka.bootstrapServers(), "truncate.access", before.size(), Duration.ofSeconds(30));
             // logrotate's copytruncate: copy the file, then truncate it in place; a busy Caddy refills it at once
             Files.copy(live, dir.resolve("copied.log.1"));
             try (FileChannel logrotate = FileChannel.open(live, StandardOpenOption.WRITE)) {
@@ -125,7 +126,7 @@ class ShipFileRotationTest {
                 caddy.write(text(after));
                 caddy.flush();
             }
-            List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "truncate.access", before.size() + after.size(),
+            List<String> arrived = TopicRecords.values(kafka.bootstrapServers(), "truncate.access", before.size() + after.size(),
                     Duration.ofSeconds(30));
             assertThat(shipper.stop()).isZero();
 

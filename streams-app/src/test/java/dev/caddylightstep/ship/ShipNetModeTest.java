@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -59,7 +60,7 @@ class ShipNetModeTest {
             b.get();
             senders.shutdown();
 
-            List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "net.access", 4_000, Duration.ofSeconds(60));
+            List<String> arrived = TopicRecords.values(kafka.bootstrapServers(), "net.access", 4_000, Duration.ofSeconds(60));
             assertThat(shipper.stop()).isZero();
 
             List<String> all = new ArrayList<>(first);
@@ -97,7 +98,7 @@ class ShipNetModeTest {
                 write(sockets.get(i), lines.get(i) + "\n");
             }
             // every one of the 64 accepted and served before the others connect
-            TopicReader.values(kafka.bootstrapServers(), "limit.access", 64, Duration.ofSeconds(60));
+            TopicRecords.values(kafka.bootstrapServers(), "limit.access", 64, Duration.ofSeconds(60));
             for (int i = 64; i < 1_000; i++) {
                 sockets.add(connect(address));
             }
@@ -112,7 +113,7 @@ class ShipNetModeTest {
             for (int i = 0; i < 64; i++) {
                 write(sockets.get(i), lines.get(64 + i) + "\n");
             }
-            List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "limit.access", 128, Duration.ofSeconds(60));
+            List<String> arrived = TopicRecords.values(kafka.bootstrapServers(), "limit.access", 128, Duration.ofSeconds(60));
             assertThat(shipper.stop()).isZero();
 
             assertThat(arrived).containsExactlyInAnyOrderElementsOf(lines);
@@ -140,7 +141,7 @@ class ShipNetModeTest {
             write(socket, lines.get(0) + "\n" + piece);
 
             assertThat(readUntilClosed(socket)).isEqualTo(-1);
-            assertThat(TopicReader.values(kafka.bootstrapServers(), "idle.access", 2, Duration.ofSeconds(30))).containsExactly(lines.get(0), piece);
+            assertThat(TopicRecords.values(kafka.bootstrapServers(), "idle.access", 2, Duration.ofSeconds(30))).containsExactly(lines.get(0), piece);
             assertThat(shipper.command().metrics().connectionsTimedOut()).isEqualTo(1);
             assertThat(log.lines(Level.INFO)).contains("closing tcp://127.0.0.1:" + socket.getLocalPort()
                     + ": nothing received for 1s in the middle of a line (--idle-timeout)");
@@ -160,7 +161,7 @@ class ShipNetModeTest {
             Thread.sleep(2_500);
             write(socket, lines.get(1) + "\n");
 
-            assertThat(TopicReader.values(kafka.bootstrapServers(), "quiet.access", 2, Duration.ofSeconds(30))).containsExactlyElementsOf(lines);
+            assertThat(TopicRecords.values(kafka.bootstrapServers(), "quiet.access", 2, Duration.ofSeconds(30))).containsExactlyElementsOf(lines);
             assertThat(shipper.command().metrics().connectionsTimedOut()).isZero();
             assertThat(shipper.stop()).isZero();
         }

@@ -9,6 +9,7 @@ import dev.caddylightstep.connectors.CaddyProcess;
 import dev.caddylightstep.connectors.RecipeFiles;
 import dev.caddylightstep.connectors.Upstream;
 import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -89,9 +90,9 @@ class ShipRealCaddyTest {
                 List<String> fileIds = request(filePort, "f", FILE_REQUESTS);
                 List<String> netIds = request(netPort, "n", NET_REQUESTS);
 
-                List<String> viaFile = requestIds(TopicReader.values(kafka.bootstrapServers(), "real.file.access", FILE_REQUESTS,
+                List<String> viaFile = requestIds(TopicRecords.values(kafka.bootstrapServers(), "real.file.access", FILE_REQUESTS,
                         Duration.ofSeconds(60)));
-                List<String> viaNet = requestIds(TopicReader.values(kafka.bootstrapServers(), "real.net.access", NET_REQUESTS,
+                List<String> viaNet = requestIds(TopicRecords.values(kafka.bootstrapServers(), "real.net.access", NET_REQUESTS,
                         Duration.ofSeconds(60)));
                 List<Path> rolled;
                 try (var files = Files.list(logs)) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,8 +113,8 @@ class ShipRecordTest {
         try (InProcessShipper shipper = InProcessShipper.start("--file", log.toString(), "--from-beginning",
                 "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "long.access", "--set", "caddy.topic.access-dlq=long.dlq",
                 "--max-line-bytes", Integer.toString(max), "--progress-interval", "0")) {
-            List<String> shipped = TopicReader.values(kafka.bootstrapServers(), "long.access", fitting.size(), Duration.ofSeconds(30));
-            List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.records(kafka.bootstrapServers(), "long.dlq", longLines.size(),
+            List<String> shipped = TopicRecords.values(kafka.bootstrapServers(), "long.access", fitting.size(), Duration.ofSeconds(30));
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicRecords.readAtLeast(kafka.bootstrapServers(), "long.dlq", longLines.size(),
                     Duration.ofSeconds(30));
             assertThat(shipper.exited()).isFalse();
             assertThat(shipper.stop()).isZero();
@@ -141,7 +142,7 @@ class ShipRecordTest {
                 kafka.bootstrapServers(), "--topic", topic, "--set", "caddy.topic.access-dlq=record.dlq", "--progress-interval", "0"));
         args.addAll(List.of(options));
         try (InProcessShipper shipper = InProcessShipper.start(args.toArray(String[]::new))) {
-            List<ConsumerRecord<byte[], byte[]>> records = TopicReader.records(kafka.bootstrapServers(), topic, lines.size(), Duration.ofSeconds(30));
+            List<ConsumerRecord<byte[], byte[]>> records = TopicRecords.readAtLeast(kafka.bootstrapServers(), topic, lines.size(), Duration.ofSeconds(30));
             assertThat(shipper.stop()).isZero();
             return records;
         }

@@ -3,6 +3,7 @@ package dev.caddylightstep.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -70,14 +71,14 @@ class ShipRestartTest {
             pause(700);
 
             Process second = startShipper(live, "kill-2");
-            awaitTopicCount(TopicReader.count(kafka.bootstrapServers(), "kill.access") + 2_000);
+            awaitTopicCount(TopicRecords.endOffsets(kafka.bootstrapServers(), "kill.access") + 2_000);
             killedAt.add(kill(second, written.get()));
             pause(300);
 
             Process third = startShipper(live, "kill-3");
             caddy.join();
             // with duplicates, a count of records reaches the number of lines before the last lines arrive
-            List<String> arrived = TopicReader.valuesOnceDistinct(kafka.bootstrapServers(), "kill.access", lines.size(), Duration.ofSeconds(90));
+            List<String> arrived = TopicRecords.valuesOnceDistinct(kafka.bootstrapServers(), "kill.access", lines.size(), Duration.ofSeconds(90));
             third.destroy();
             assertThat(third.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
@@ -99,12 +100,12 @@ class ShipRestartTest {
         try (CaddyStyleLog log = new CaddyStyleLog(live)) {
             lines.subList(0, 600).forEach(log::write);
             try (InProcessShipper shipper = inProcess(live, "clean.access")) {
-                TopicReader.values(kafka.bootstrapServers(), "clean.access", 600, Duration.ofSeconds(30));
+                TopicRecords.values(kafka.bootstrapServers(), "clean.access", 600, Duration.ofSeconds(30));
                 assertThat(shipper.stop()).isZero();
             }
             lines.subList(600, 1_000).forEach(log::write);
             try (InProcessShipper shipper = inProcess(live, "clean.access")) {
-                List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "clean.access", lines.size(), Duration.ofSeconds(30));
+                List<String> arrived = TopicRecords.values(kafka.bootstrapServers(), "clean.access", lines.size(), Duration.ofSeconds(30));
                 assertThat(shipper.stop()).isZero();
                 assertThat(arrived).containsExactlyElementsOf(lines);
             }
@@ -118,7 +119,7 @@ class ShipRestartTest {
         try (CaddyStyleLog log = new CaddyStyleLog(live)) {
             lines.subList(0, 300).forEach(log::write);
             try (InProcessShipper shipper = inProcess(live, "gzip.access")) {
-                TopicReader.values(kafka.bootstrapServers(), "gzip.access", 300, Duration.ofSeconds(30));
+                TopicRecords.values(kafka.bootstrapServers(), "gzip.access", 300, Duration.ofSeconds(30));
                 assertThat(shipper.stop()).isZero();
             }
             lines.subList(300, 600).forEach(log::write);
@@ -127,7 +128,7 @@ class ShipRestartTest {
             assertThat(rotated).doesNotExist();
             assertThat(rotated.resolveSibling(rotated.getFileName() + ".gz")).exists();
             try (InProcessShipper shipper = inProcess(live, "gzip.access")) {
-                List<String> arrived = TopicReader.values(kafka.bootstrapServers(), "gzip.access", lines.size(), Duration.ofSeconds(30));
+                List<String> arrived = TopicRecords.values(kafka.bootstrapServers(), "gzip.access", lines.size(), Duration.ofSeconds(30));
                 assertThat(shipper.stop()).isZero();
                 assertThat(arrived).containsExactlyElementsOf(lines);
             }
@@ -152,7 +153,7 @@ class ShipRestartTest {
 
     /** SIGKILL, no shutdown hook runs; returns "records in the topic/lines written" at that moment. */
     private String kill(Process shipper, int writtenNow) throws Exception {
-        long records = TopicReader.count(kafka.bootstrapServers(), "kill.access");
+        long records = TopicRecords.endOffsets(kafka.bootstrapServers(), "kill.access");
         shipper.destroyForcibly();
         assertThat(shipper.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(shipper.exitValue()).isEqualTo(137);
@@ -163,7 +164,7 @@ class ShipRestartTest {
 
     private void awaitTopicCount(long count) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (TopicReader.count(kafka.bootstrapServers(), "kill.access") < count) {
+        while (TopicRecords.endOffsets(kafka.bootstrapServers(), "kill.access") < count) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("fewer than " + count + " records after 60 s; shipper output: " + outputs());
             }

@@ -3,6 +3,7 @@ package dev.caddylightstep.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -34,7 +35,7 @@ class ShipThroughBrokerOutageTest {
                     "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "outage.access", "--set", "caddy.topic.access-dlq=outage.dlq",
                     "--set", "producer.max.block.ms=2000", "--progress-interval", "0")) {
                 shipper.awaitFollowing(log);
-                assertThat(TopicReader.values(kafka.bootstrapServers(), "outage.access", before.size(), Duration.ofSeconds(60))).hasSize(200);
+                assertThat(TopicRecords.values(kafka.bootstrapServers(), "outage.access", before.size(), Duration.ofSeconds(60))).hasSize(200);
 
                 kafka.stop();
                 Files.write(log, during, StandardOpenOption.APPEND);
@@ -44,10 +45,10 @@ class ShipThroughBrokerOutageTest {
 
                 List<String> all = new ArrayList<>(before);
                 all.addAll(during);
-                assertThat(TopicReader.valuesOnceDistinct(kafka.bootstrapServers(), "outage.access", all.size(), Duration.ofSeconds(90)))
+                assertThat(TopicRecords.valuesOnceDistinct(kafka.bootstrapServers(), "outage.access", all.size(), Duration.ofSeconds(90)))
                         .as(shipper.stderr())
                         .containsExactlyInAnyOrderElementsOf(all);
-                assertThat(TopicReader.count(kafka.bootstrapServers(), "outage.access")).isEqualTo(all.size());
+                assertThat(TopicRecords.endOffsets(kafka.bootstrapServers(), "outage.access")).isEqualTo(all.size());
                 assertThat(shipper.command().metrics().lines()).isEqualTo(all.size());
             }
         }

@@ -18,7 +18,7 @@ import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.schema.LatencyKeyRecord;
 import dev.caddylightstep.testing.capture.CaddyCapture;
-import dev.caddylightstep.testing.kafka.Records;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -130,13 +130,13 @@ abstract class PipelineOnBrokerContract {
         List<String> lines = input();
         Expected expected = classify(lines);
         assertThat(lines.size()).isGreaterThan(3000);
-        Records.produce(bootstrapServers(), topics.access().name(),
+        TopicRecords.produce(bootstrapServers(), topics.access().name(),
                 lines.stream().map(l -> l.getBytes(StandardCharsets.UTF_8)).toList());
 
         try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
-            List<ConsumerRecord<byte[], byte[]>> spans = Records.readAtLeast(bootstrapServers(), topics.spans().name(),
+            List<ConsumerRecord<byte[], byte[]>> spans = TopicRecords.readAtLeast(bootstrapServers(), topics.spans().name(),
                     expected.requests(), Duration.ofSeconds(120));
-            List<ConsumerRecord<byte[], byte[]>> dead = Records.readAtLeast(bootstrapServers(), topics.accessDeadLetters().name(),
+            List<ConsumerRecord<byte[], byte[]>> dead = TopicRecords.readAtLeast(bootstrapServers(), topics.accessDeadLetters().name(),
                     expected.deadLetters(), Duration.ofSeconds(30));
 
             assertThat(spans).hasSize(expected.requests());
@@ -153,12 +153,12 @@ abstract class PipelineOnBrokerContract {
             assertThat(skipped(pipeline)).isEqualTo(expected.skipped());
             assertThat(expected.requests() + expected.deadLetters() + expected.skipped()).isEqualTo(lines.size());
 
-            List<ConsumerRecord<byte[], byte[]>> groupWindows = Records.readUntil(bootstrapServers(), topics.latencyByGroup().name(),
+            List<ConsumerRecord<byte[], byte[]>> groupWindows = TopicRecords.readUntil(bootstrapServers(), topics.latencyByGroup().name(),
                     read -> sum(latestCounts(read, topics.latencyByGroup())) == expected.requests(), Duration.ofSeconds(60));
             Map<String, Long> latest = latestCounts(groupWindows, topics.latencyByGroup());
             assertThat(sum(latest))
                     .as(() -> "requests in the latest group windows " + latest + "; in the latest route windows, by group: "
-                            + latestCounts(Records.readUntil(bootstrapServers(), topics.latencyByRoute().name(), read -> false,
+                            + latestCounts(TopicRecords.readUntil(bootstrapServers(), topics.latencyByRoute().name(), read -> false,
                                     Duration.ofSeconds(5)), topics.latencyByRoute()))
                     .isEqualTo(expected.requests());
         }

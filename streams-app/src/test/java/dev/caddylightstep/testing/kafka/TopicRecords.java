@@ -1,0 +1,166 @@
+package dev.caddylightstep.testing.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The raw records of a topic on a real broker, as a test produces them and as a read_committed consumer reads them
+ * back: from the beginning of every partition, without a consumer group, so a read leaves nothing behind on the broker.
+ */
+public final class TopicRecords {
+    private static final Duration POLL = Duration.ofMillis(200);
+    /** How long reading on to the end offsets may take: longer than a transaction open then takes to end (Streams': 10 s). */
+    private static final Duration TO_THE_END = Duration.ofSeconds(30);
+
+    private TopicRecords() {
+    }
+
+    public static void produce(String bootstrapServers, String topic, List<byte[]> values) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>(values.size());
+            for (byte[] value : values) {
+                sent.add(producer.send(new ProducerRecord<>(topic, value)));
+            }
+            producer.flush();
+            // a send that failed would leave the test short of input and failing far from the cause
+            for (Future<RecordMetadata> send : sent) {
+                send.get();
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a test record could not be produced to " + topic + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while producing to " + topic, e);
+        }
+    }
+
+    /**
+     * Every committed record of the topic from the beginning: read until {@code done} holds for what was read or the
+     * timeout passes, then on to the end offsets the topic had at that moment, so that records beyond what the test
+     * waited for (duplicates) are seen too. The end offsets are the log's own, not the last stable offset: records of
+     * a transaction still open then are waited for, and read if it commits. That read is not cut short by the timeout:
+     * with a timeout of zero and a condition that holds at once, this is every record committed now.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readUntil(String bootstrapServers, String topic,
+                                                                 Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
+            while (!done.test(read) && System.nanoTime() < deadline) {
+                consumer.poll(POLL).forEach(read::add);
+            }
+            Map<TopicPartition, Long> end = endOffsets(bootstrapServers, partitions);
+            long endDeadline = System.nanoTime() + TO_THE_END.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < endDeadline) {
+                consumer.poll(POLL).forEach(read::add);
+            }
+            return read;
+        }
+    }
+
+    public static List<ConsumerRecord<byte[], byte[]>> readAtLeast(String bootstrapServers, String topic, int count, Duration timeout) {
+        return readUntil(bootstrapServers, topic, read -> read.size() >= count, timeout);
+    }
+
+    /** The values as UTF-8 text, in topic order (one partition: the order they were produced), once there are {@code atLeast}. */
+    public static List<String> values(String bootstrapServers, String topic, int atLeast, Duration timeout) {
+        return text(readAtLeast(bootstrapServers, topic, atLeast, timeout));
+    }
+
+    /** The values as UTF-8 text once {@code distinct} different values arrived: duplicates do not count towards it. */
+    public static List<String> valuesOnceDistinct(String bootstrapServers, String topic, int distinct, Duration timeout) {
+        Set<String> seen = new HashSet<>();
+        int[] counted = {0};
+        return text(readUntil(bootstrapServers, topic, read -> {
+            for (; counted[0] < read.size(); counted[0]++) {
+                seen.add(new String(read.get(counted[0]).value(), StandardCharsets.UTF_8));
+            }
+            return seen.size() >= distinct;
+        }, timeout));
+    }
+
+    /**
+     * The sum of the topic's end offsets: how far producers got, transaction markers included; for a topic written
+     * without transactions, how many records it holds.
+     */
+    public static long endOffsets(String bootstrapServers, String topic) {
+        try (Admin admin = admin(bootstrapServers)) {
+            List<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            return endOffsets(admin, partitions).values().stream().mapToLong(Long::longValue).sum();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(String bootstrapServers, List<TopicPartition> partitions) {
+        try (Admin admin = admin(bootstrapServers)) {
+            return endOffsets(admin, partitions);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot list the end offsets of " + partitions + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The log end offsets (read_uncommitted's view): a read_committed consumer reaches them once every transaction below them ended. */
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, List<TopicPartition> partitions) throws ExecutionException, InterruptedException {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
+        Map<TopicPartition, Long> end = new HashMap<>();
+        admin.listOffsets(latest).all().get().forEach((p, offset) -> end.put(p, offset.offset()));
+        return end;
+    }
+
+    private static List<String> text(List<ConsumerRecord<byte[], byte[]>> records) {
+        return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+    }
+
+    private static Admin admin(String bootstrapServers) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+}
