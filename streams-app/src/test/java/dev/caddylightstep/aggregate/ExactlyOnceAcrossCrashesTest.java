@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.broker.LoopbackPorts;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.topics.TopicNames;
 import dev.caddylightstep.topics.TopicSpec;
 import dev.caddylightstep.identity.Identity;
@@ -29,9 +30,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * hold exactly the expected counts, not one lost or counted twice. Interactive queries answer the same
  * numbers from either of two instances.
  */
+@ExtendWith(SharedBroker.class)
 class ExactlyOnceAcrossCrashesTest {
     private static EmbeddedKafka kafka;
     private static ReplayedCapture capture;
@@ -50,17 +52,12 @@ class ExactlyOnceAcrossCrashesTest {
     Path stateDir;
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().build().start();
+    static void start(EmbeddedKafka shared) {
+        kafka = shared;
         // the capture replayed as 12 consecutive minutes of traffic: about 17,000 real lines
         capture = new ReplayedCapture(12);
         lines = capture.lines();
         expected = capture.expectedWindows();
-    }
-
-    @AfterAll
-    static void stop() {
-        kafka.close();
     }
 
     /** One application with its own topics and id, fed with the lines. */

@@ -7,6 +7,7 @@ import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.identity.IdentitySerde;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.policy.PolicySerde;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,12 +23,13 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code load} against a real broker: the compacted topic ends up holding what the file says, read as a table reader reads it. */
+@ExtendWith(SharedBroker.class)
 class LoadCommandTest {
     private static final String FIRST = """
             - {id: alice, group: engineering, tenant: acme, roles: [admin]}
@@ -46,13 +48,8 @@ class LoadCommandTest {
     Path dir;
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().build().start();
-    }
-
-    @AfterAll
-    static void stop() {
-        kafka.close();
+    static void start(EmbeddedKafka shared) {
+        kafka = shared;
     }
 
     private static String freshTopic(int partitions) {

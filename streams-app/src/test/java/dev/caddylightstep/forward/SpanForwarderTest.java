@@ -9,6 +9,7 @@ import dev.caddylightstep.config.ConfigException;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.testing.PipelineHarness;
@@ -35,14 +36,15 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The forwarder between a real broker and a local OTLP receiver that decodes real OTLP. */
+@ExtendWith(SharedBroker.class)
 class SpanForwarderTest {
     private static final String TOKEN = "ls-token-" + UUID.randomUUID();
     /** Smaller than the batches of 64 spans the forwarder is configured for here, so that the limit matters. */
@@ -53,8 +55,8 @@ class SpanForwarderTest {
     private static Set<String> spanIds;
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().build().start();
+    static void start(EmbeddedKafka shared) {
+        kafka = shared;
         // real spans: the topology's own output for the captured access log
         try (PipelineHarness p = PipelineHarness.start()) {
             p.sendAll(CaddyCapture.lines("access.log"));
@@ -62,11 +64,6 @@ class SpanForwarderTest {
             spanRecords = requests.stream().map(ExportTraceServiceRequest::toByteArray).toList();
             spanIds = p.spans().stream().map(s -> HexFormat.of().formatHex(s.getSpanId().toByteArray())).collect(Collectors.toSet());
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        kafka.close();
     }
 
     /** A fresh pair of topics, so that tests do not share offsets. */

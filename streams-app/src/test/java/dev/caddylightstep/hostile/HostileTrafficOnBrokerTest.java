@@ -3,6 +3,7 @@ package dev.caddylightstep.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
@@ -28,16 +29,17 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Single records that used to stop a partition for good on a real broker under exactly-once: each now ends in the
- * dead-letter topic with its reason, and the real lines after it are processed. One broker for the class; each test
- * has its own topics and application.id.
+ * dead-letter topic with its reason, and the real lines after it are processed. On the broker the test classes share,
+ * each test has its own topics and application.id.
  */
+@ExtendWith(SharedBroker.class)
 class HostileTrafficOnBrokerTest {
     private static final List<String> REAL = CaddyCapture.lines("access.log").subList(0, 40);
     private static EmbeddedKafka kafka;
@@ -46,13 +48,8 @@ class HostileTrafficOnBrokerTest {
     Path dir;
 
     @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafka.builder().build().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        kafka.close();
+    static void startBroker(EmbeddedKafka shared) {
+        kafka = shared;
     }
 
     /** A pipeline of its own: topics prefixed for this test, two partitions each. */

@@ -4,17 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.broker.LoopbackPorts;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input ends the command with exit code 1 and one line that says what and where, no stack trace. */
+@ExtendWith(SharedBroker.class)
 class ShipCommandTest {
     private static EmbeddedKafka kafka;
 
@@ -22,14 +24,9 @@ class ShipCommandTest {
     Path dir;
 
     @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build().start();
+    static void startKafka(EmbeddedKafka shared) {
+        kafka = shared;
         kafka.createTopics(List.of(new NewTopic("command.access", 1, (short) 1), new NewTopic("command.dlq", 1, (short) 1)));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * without a checkpoint, and once there is room again a restart ships every line. Needs a tiny tmpfs, so it
  * runs where the test may mount one (root on Linux) and is skipped elsewhere.
  */
+@ExtendWith(SharedBroker.class)
 class ShipDiskFullTest {
     @TempDir
     Path dir;
@@ -53,10 +56,10 @@ class ShipDiskFullTest {
     }
 
     @Test
-    void aFullCheckpointDiskStopsTheShipperClearlyAndARestartLosesNothing() throws Exception {
+    void aFullCheckpointDiskStopsTheShipperClearlyAndARestartLosesNothing(EmbeddedKafka kafka) throws Exception {
         Path fs = dir.resolve("small-disk");
         assumeTrue(mount(fs), "cannot mount a tmpfs here (needs root on Linux)");
-        try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
+        try {
             kafka.createTopics(List.of(new NewTopic("full.access", 1, (short) 1), new NewTopic("full.dlq", 1, (short) 1)));
             List<String> lines = CaddyCapture.lines("access.log");
             Path log = Files.createFile(dir.resolve("access.log"));

@@ -3,6 +3,7 @@ package dev.caddylightstep.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
@@ -14,15 +15,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shipper follows a log through Caddy-style rolling while it runs, and every line arrives once, in order; and
  * through logrotate's copytruncate, from the start of the file's new content.
  */
+@ExtendWith(SharedBroker.class)
 class ShipFileRotationTest {
     private static EmbeddedKafka kafka;
 
@@ -30,15 +32,10 @@ class ShipFileRotationTest {
     Path dir;
 
     @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build().start();
+    static void startKafka(EmbeddedKafka shared) {
+        kafka = shared;
         kafka.createTopics(List.of(new NewTopic("rotation.access", 1, (short) 1), new NewTopic("rotation.dlq", 1, (short) 1),
                 new NewTopic("burst.access", 1, (short) 1), new NewTopic("truncate.access", 1, (short) 1)));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
     }
 
     @Test

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,9 +21,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -30,20 +31,16 @@ import org.slf4j.LoggerFactory;
  * anyone who reaches the port can connect, loopback unless told otherwise, a bounded number of connections, and
  * idle ones closed.
  */
+@ExtendWith(SharedBroker.class)
 class ShipNetModeTest {
     private static EmbeddedKafka kafka;
 
     @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build().start();
+    static void startKafka(EmbeddedKafka shared) {
+        kafka = shared;
         kafka.createTopics(List.of(new NewTopic("net.access", 1, (short) 1), new NewTopic("net.dlq", 1, (short) 1),
                 new NewTopic("limit.access", 1, (short) 1), new NewTopic("idle.access", 1, (short) 1),
                 new NewTopic("quiet.access", 1, (short) 1)));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.caddylightstep.connectors.CaddyProcess;
 import dev.caddylightstep.connectors.RecipeFiles;
 import dev.caddylightstep.connectors.Upstream;
 import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -25,9 +26,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it rolls every MiB, and a site logging through the net writer; real HTTP requests; both shippers running.
  * Skipped when caddy is not installed.
  */
+@ExtendWith(SharedBroker.class)
 class ShipRealCaddyTest {
     private static final int FILE_REQUESTS = 1_500;
     private static final int NET_REQUESTS = 300;
@@ -46,18 +48,11 @@ class ShipRealCaddyTest {
     Path dir;
 
     @BeforeAll
-    static void start() {
+    static void start(EmbeddedKafka shared) {
         assumeTrue(CaddyProcess.installed(), "caddy is not installed (apt-get install -y caddy)");
-        kafka = EmbeddedKafka.builder().build().start();
+        kafka = shared;
         kafka.createTopics(List.of(new NewTopic("real.file.access", 1, (short) 1), new NewTopic("real.net.access", 1, (short) 1),
                 new NewTopic("real.dlq", 1, (short) 1)));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (kafka != null) {
-            kafka.close();
-        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -18,12 +19,13 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a shipped record carries: the line's time, the configured key, and for an over-long line a dead letter saying where it is. */
+@ExtendWith(SharedBroker.class)
 class ShipRecordTest {
     private static EmbeddedKafka kafka;
 
@@ -31,15 +33,10 @@ class ShipRecordTest {
     Path dir;
 
     @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build().start();
+    static void startKafka(EmbeddedKafka shared) {
+        kafka = shared;
         kafka.createTopics(List.of(new NewTopic("time.access", 1, (short) 1), new NewTopic("key.access", 1, (short) 1),
                 new NewTopic("long.access", 1, (short) 1), new NewTopic("long.dlq", 1, (short) 1), new NewTopic("record.dlq", 1, (short) 1)));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.caddylightstep.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,12 +18,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A restart resumes from the checkpoint: nothing lost after kill -9, and no more repeated than the stated bound. */
+@ExtendWith(SharedBroker.class)
 class ShipRestartTest {
     private static final int BOUND = 400;
     private static EmbeddedKafka kafka;
@@ -31,15 +33,10 @@ class ShipRestartTest {
     Path dir;
 
     @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build().start();
+    static void startKafka(EmbeddedKafka shared) {
+        kafka = shared;
         kafka.createTopics(List.of(new NewTopic("kill.access", 1, (short) 1), new NewTopic("restart.dlq", 1, (short) 1),
                 new NewTopic("clean.access", 1, (short) 1), new NewTopic("gzip.access", 1, (short) 1)));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
     }
 
     @Test
