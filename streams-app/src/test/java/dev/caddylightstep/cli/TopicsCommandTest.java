@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
+import dev.caddylightstep.topics.TopicNames;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,31 +25,30 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code topics create} on a real broker: the topics as TopicLayout makes them, seen from the broker. */
+@ExtendWith(SharedBroker.class)
 class TopicsCommandTest {
+    /** Before each topic's default name, so that the topics are this class's own on the broker the test classes share. */
+    private static final String OWNER = "topics-command.";
     private static EmbeddedKafka kafka;
 
     @BeforeAll
-    static void createTopics() {
-        kafka = EmbeddedKafka.builder().build().start();
+    static void createTopics(EmbeddedKafka shared) {
+        kafka = shared;
         PrintStream out = System.out;
         try {
             System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            assertThat(Main.execute("topics", "create", "--bootstrap-servers", kafka.bootstrapServers(), "--set", "caddy.topics.partitions=2",
-                    "--set", "caddy.topics.min-insync-replicas=1"))
-                    .isZero();
+            List<String> args = new ArrayList<>(List.of("topics", "create", "--bootstrap-servers", kafka.bootstrapServers(),
+                    "--set", "caddy.topics.partitions=2", "--set", "caddy.topics.min-insync-replicas=1"));
+            TopicNames.of(spec -> OWNER + spec.defaultName()).asSettings().forEach((key, name) -> args.addAll(List.of("--set", key + "=" + name)));
+            assertThat(Main.execute(args.toArray(String[]::new))).isZero();
         } finally {
             System.setOut(out);
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        kafka.close();
     }
 
     private static Config configOf(String topic) throws Exception {
@@ -67,13 +69,13 @@ class TopicsCommandTest {
         long beforeWrite = System.currentTimeMillis();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>("caddy.spans", null, weekAgo, null, line.getBytes(StandardCharsets.UTF_8))).get();
+            producer.send(new ProducerRecord<>(OWNER + "caddy.spans", null, weekAgo, null, line.getBytes(StandardCharsets.UTF_8))).get();
         }
-        ConsumerRecord<byte[], byte[]> written = TopicRecords.readAtLeast(kafka.bootstrapServers(), "caddy.spans", 1, Duration.ofSeconds(30)).get(0);
+        ConsumerRecord<byte[], byte[]> written = TopicRecords.readAtLeast(kafka.bootstrapServers(), OWNER + "caddy.spans", 1, Duration.ofSeconds(30)).get(0);
 
         assertThat(written.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
         assertThat(written.timestamp()).isGreaterThanOrEqualTo(beforeWrite);
-        assertThat(configOf("caddy.spans").get("message.timestamp.type").value()).isEqualTo("LogAppendTime");
+        assertThat(configOf(OWNER + "caddy.spans").get("message.timestamp.type").value()).isEqualTo("LogAppendTime");
     }
 
     /** The broker's default is 1 as well: only the source of the value tells that topics create set it. */
@@ -81,7 +83,7 @@ class TopicsCommandTest {
     void everyTopicGetsTheMinInsyncReplicasAskedForAsATopicSetting() throws Exception {
         for (String topic : List.of("caddy.access", "caddy.access.dlq", "edge.identities", "edge.policies", "caddy.spans", "caddy.spans.dlq",
                 "caddy.latency.by-group", "caddy.latency.by-route")) {
-            ConfigEntry minInsync = configOf(topic).get("min.insync.replicas");
+            ConfigEntry minInsync = configOf(OWNER + topic).get("min.insync.replicas");
             assertThat(minInsync.value()).as(topic).isEqualTo("1");
             assertThat(minInsync.source()).as(topic).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
         }
@@ -89,6 +91,6 @@ class TopicsCommandTest {
 
     @Test
     void theSpansDeadLetterTopicTakesRecordsOfFourMebibytes() throws Exception {
-        assertThat(configOf("caddy.spans.dlq").get("max.message.bytes").value()).isEqualTo(Integer.toString(4 * 1024 * 1024));
+        assertThat(configOf(OWNER + "caddy.spans.dlq").get("max.message.bytes").value()).isEqualTo(Integer.toString(4 * 1024 * 1024));
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.broker.LoopbackPorts;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.io.IOException;
@@ -32,11 +33,13 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real Kafka Connect standalone worker, started as connect-standalone.sh starts it, with the two files of
- * connectors/kafka-connect/, ships a Caddy log into the topic the connector file names.
+ * connectors/kafka-connect/, ships a Caddy log into the topic the connector file names (under a name of this class's
+ * own, on the broker the test classes share).
  *
  * <p>The worker is connect-runtime 4.4.0; the connector is connect-file 4.3.1, because Maven Central serves no
  * connect-file 4.4.0. That connector's version() calls org.apache.kafka.common.utils.AppInfoParser, which
@@ -45,16 +48,19 @@ import org.junit.jupiter.api.io.TempDir;
  * classpath failed to. (The copy of connect-file on the test's own classpath has no adapter: the worker logs
  * "Failed to get plugin version" for it while scanning, and uses the plugin directory's.)
  */
+@ExtendWith(SharedBroker.class)
 class KafkaConnectRecipeTest {
+    /** The connector file's topic is one other classes name too. */
+    private static final String TOPIC = "connect.caddy.access";
     private static EmbeddedKafka kafka;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void start() {
-        kafka = EmbeddedKafka.builder().build().start();
-        kafka.createTopics(List.of(new NewTopic("caddy.access", 1, (short) 1)));
+    static void start(EmbeddedKafka shared) {
+        kafka = shared;
+        kafka.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1)));
         // ConnectStandalone exits the JVM when something fails: let the test see the failure instead
         Exit.setExitProcedure((code, message) -> {
             throw new AssertionError("Connect wanted to exit with " + code + ": " + message);
@@ -66,7 +72,6 @@ class KafkaConnectRecipeTest {
     static void stop() {
         Exit.resetExitProcedure();
         Exit.resetShutdownHookAdder();
-        kafka.close();
     }
 
     @Test
@@ -78,6 +83,7 @@ class KafkaConnectRecipeTest {
 
         Properties connector = load("kafka-connect/caddy-access-source.properties");
         assertThat(connector.getProperty("topic")).isEqualTo("caddy.access");
+        connector.setProperty("topic", TOPIC);
         connector.setProperty("file", log.toString());
         Properties worker = load("kafka-connect/worker.properties");
         worker.setProperty("bootstrap.servers", kafka.bootstrapServers());
@@ -91,13 +97,13 @@ class KafkaConnectRecipeTest {
         Connect<StandaloneHerder> connect = cli.startConnect(asMap(worker));
         try {
             cli.processExtraArgs(connect, new String[] {connectorFile.toString()});
-            TopicRecords.values(kafka.bootstrapServers(), "caddy.access", first.size(), Duration.ofSeconds(60));
+            TopicRecords.values(kafka.bootstrapServers(), TOPIC, first.size(), Duration.ofSeconds(60));
             try (OutputStream out = Files.newOutputStream(log, StandardOpenOption.APPEND)) {
                 out.write((String.join("\n", appended) + "\n").getBytes(StandardCharsets.UTF_8));
             }
             List<String> expected = new ArrayList<>(first);
             expected.addAll(appended);
-            List<String> shipped = TopicRecords.values(kafka.bootstrapServers(), "caddy.access", expected.size(), Duration.ofSeconds(60));
+            List<String> shipped = TopicRecords.values(kafka.bootstrapServers(), TOPIC, expected.size(), Duration.ofSeconds(60));
 
             assertThat(shipped).containsExactlyElementsOf(expected);
         } finally {

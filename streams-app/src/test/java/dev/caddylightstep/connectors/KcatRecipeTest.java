@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.io.File;
@@ -20,32 +21,31 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Runs the exact kcat lines of connectors/kcat/README.md against a broker. Skipped when kcat is not installed. */
+/**
+ * Runs the exact kcat lines of connectors/kcat/README.md against a broker, on a topic of this class's own (the broker is
+ * the one the test classes share). Skipped when kcat is not installed.
+ */
+@ExtendWith(SharedBroker.class)
 class KcatRecipeTest {
     private static final Pattern TESTED_BLOCK = Pattern.compile("<!-- tested by KcatRecipeTest -->\\s*```sh\\n(.*?)\\n```", Pattern.DOTALL);
-    private static final String TOPIC = "caddy.access";
+    private static final String RECIPE_TOPIC = "caddy.access";
+    /** The recipe's topic is one other classes name too. */
+    private static final String TOPIC = "kcat.caddy.access";
     private static EmbeddedKafka kafka;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void start() {
+    static void start(EmbeddedKafka shared) {
         assumeTrue(onPath("kcat") && onPath("zcat"), "kcat is not installed (apt-get install -y kcat)");
-        kafka = EmbeddedKafka.builder().build().start();
+        kafka = shared;
         kafka.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1)));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (kafka != null) {
-            kafka.close();
-        }
     }
 
     @Test
@@ -84,10 +84,12 @@ class KcatRecipeTest {
         return commands;
     }
 
-    /** Runs a command line with bash, then returns what it added to the topic. */
+    /** Runs a command line with bash, writing to this class's topic, then returns what it added to the topic. */
     private static List<String> run(String command, Map<String, String> environment, int expected) throws Exception {
         long before = TopicRecords.endOffsets(kafka.bootstrapServers(), TOPIC);
-        ProcessBuilder builder = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true);
+        assertThat(command).contains(" -t " + RECIPE_TOPIC + " ");
+        ProcessBuilder builder = new ProcessBuilder("bash", "-c", command.replace(" -t " + RECIPE_TOPIC + " ", " -t " + TOPIC + " "))
+                .redirectErrorStream(true);
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         builder.environment().putAll(environment);
         Process process = builder.start();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.broker.LoopbackPorts;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.connectors.CaddyProcess;
@@ -53,6 +54,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -62,6 +64,7 @@ import picocli.CommandLine;
  * real HTTP traffic, the built-in shipper, a real broker, the application and a local OTLP receiver. What is
  * checked is computed from the requests the test sent. Skipped where caddy is not installed.
  */
+@ExtendWith(SharedBroker.class)
 class EndToEndWithRealCaddyTest {
     private static final Map<String, String> PASSWORDS = Map.of("alice", "alicepw", "bob", "bobpw", "carol", "carolpw");
     private static final Map<String, String> GROUPS = Map.of("alice", "engineering", "bob", "sales");
@@ -98,17 +101,16 @@ class EndToEndWithRealCaddyTest {
     }
 
     @Test
-    void everyRequestBecomesOneSpanAndExactWindowsThroughRealParts() throws Exception {
+    void everyRequestBecomesOneSpanAndExactWindowsThroughRealParts(EmbeddedKafka kafka) throws Exception {
         assumeTrue(CaddyProcess.installed(), "caddy is not installed (apt-get install -y caddy)");
         Path logs = Files.createDirectories(dir.resolve("logs"));
         Path accessLog = Files.createFile(logs.resolve("access.log"));
         List<Integer> ports = LoopbackPorts.free(2);
         int httpPort = ports.get(0);
         int httpsPort = ports.get(1);
-        try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start();
-             Upstream upstream = Upstream.start();
+        try (Upstream upstream = Upstream.start();
              OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
-            Map<String, String> raw = new HashMap<>();
+            Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("end-to-end"));
             raw.put("bootstrap.servers", kafka.bootstrapServers());
             raw.put("state.dir", dir.resolve("state").toString());
             raw.put("commit.interval.ms", "200");
@@ -125,7 +127,8 @@ class EndToEndWithRealCaddyTest {
 
             ShipCommand ship = new ShipCommand();
             Thread shipping = new Thread(() -> new CommandLine(ship).execute("--file", accessLog.toString(), "--from-beginning",
-                    "--bootstrap-servers", kafka.bootstrapServers(), "--progress-interval", "0"), "e2e-shipper");
+                    "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topics.access().name(),
+                    "--set", "caddy.topic.access-dlq=" + topics.accessDeadLetters().name(), "--progress-interval", "0"), "e2e-shipper");
             shipping.setDaemon(true);
             shipping.start();
 

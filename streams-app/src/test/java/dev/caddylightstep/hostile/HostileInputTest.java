@@ -3,6 +3,7 @@ package dev.caddylightstep.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
@@ -35,12 +36,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The hostile corpus (test resources hostile/): every line ends in the dead-letter topic with a reason, or is
  * parsed into a sound request; the application keeps running, and counts reconcile.
  */
+@ExtendWith(SharedBroker.class)
 class HostileInputTest {
     private static final List<String> FILES = List.of("truncated.log", "deeply-nested.log", "huge-numbers.log", "nan-infinity.log",
             "type-swaps.log", "duplicate-keys.log", "null-fields.log", "control-chars.log", "invalid-utf8.bin");
@@ -128,56 +131,54 @@ class HostileInputTest {
     }
 
     @Test
-    void theApplicationOnARealBrokerKeepsRunningThroughTheWholeCorpus() throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
-            Map<String, String> raw = new HashMap<>();
-            raw.put("bootstrap.servers", kafka.bootstrapServers());
-            raw.put("state.dir", dir.toString());
-            raw.put("commit.interval.ms", "200");
-            PipelineConfig config = PipelineConfig.from(Settings.of(raw));
-            Topics topics = Topics.of(config.topics());
-            List<NewTopic> layout = new ArrayList<>(TopicLayout.topics(config.topics(), 2, (short) 1));
-            // an operator who let 16 MB records into caddy.access, so that the 10 MB line reaches the application
-            layout.replaceAll(t -> t.name().equals(topics.access().name())
-                    ? new NewTopic(t.name(), 2, (short) 1).configs(Map.of("max.message.bytes", Integer.toString(16 * 1024 * 1024))) : t);
-            try (Admin admin = kafka.admin()) {
-                admin.createTopics(layout).all().get();
+    void theApplicationOnARealBrokerKeepsRunningThroughTheWholeCorpus(EmbeddedKafka kafka) throws Exception {
+        Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("hostile-input"));
+        raw.put("bootstrap.servers", kafka.bootstrapServers());
+        raw.put("state.dir", dir.toString());
+        raw.put("commit.interval.ms", "200");
+        PipelineConfig config = PipelineConfig.from(Settings.of(raw));
+        Topics topics = Topics.of(config.topics());
+        List<NewTopic> layout = new ArrayList<>(TopicLayout.topics(config.topics(), 2, (short) 1));
+        // an operator who let 16 MB records into caddy.access, so that the 10 MB line reaches the application
+        layout.replaceAll(t -> t.name().equals(topics.access().name())
+                ? new NewTopic(t.name(), 2, (short) 1).configs(Map.of("max.message.bytes", Integer.toString(16 * 1024 * 1024))) : t);
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(layout).all().get();
+        }
+        List<byte[]> lines = new ArrayList<>(corpus());
+        lines.add(megabyteHeader());
+        lines.add(tenMegabyteLine());
+        List<String> afterwards = CaddyCapture.lines("access.log").subList(0, 50);
+        afterwards.forEach(l -> lines.add(l.getBytes(StandardCharsets.UTF_8)));
+        Map<String, Object> producerProps = new HashMap<>(config.kafka());
+        producerProps.remove("application.id");
+        producerProps.remove("processing.guarantee");
+        producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (byte[] line : lines) {
+                producer.send(new ProducerRecord<>(topics.access().name(), 0, null, line)).get();
             }
-            List<byte[]> lines = new ArrayList<>(corpus());
-            lines.add(megabyteHeader());
-            lines.add(tenMegabyteLine());
-            List<String> afterwards = CaddyCapture.lines("access.log").subList(0, 50);
-            afterwards.forEach(l -> lines.add(l.getBytes(StandardCharsets.UTF_8)));
-            Map<String, Object> producerProps = new HashMap<>(config.kafka());
-            producerProps.remove("application.id");
-            producerProps.remove("processing.guarantee");
-            producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer())) {
-                for (byte[] line : lines) {
-                    producer.send(new ProducerRecord<>(topics.access().name(), 0, null, line)).get();
-                }
-            }
-            int expectedSpans;
-            int expectedDead;
-            try (PipelineHarness reference = PipelineHarness.start()) {
-                lines.forEach(reference::sendBytes);
-                expectedSpans = reference.spans().size();
-                expectedDead = reference.deadLetters().size();
-            }
-            try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
-                List<ConsumerRecord<byte[], byte[]>> spans = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), expectedSpans, Duration.ofSeconds(90));
-                List<ConsumerRecord<byte[], byte[]>> dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.accessDeadLetters().name(), expectedDead, Duration.ofSeconds(30));
-                assertThat(spans).hasSize(expectedSpans);
-                assertThat(dead).hasSize(expectedDead);
-                assertThat(pipeline.isRunning()).isTrue();
-                // the 10 MB line does not fit a dead-letter record: its first max-line-bytes do, with its size in a header
-                byte[] tenMegabytes = tenMegabyteLine();
-                assertThat(dead).anySatisfy(r -> {
-                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON)).isEqualTo("line-too-long");
-                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.ORIGINAL_BYTES)).isEqualTo(Integer.toString(tenMegabytes.length));
-                    assertThat(r.value()).isEqualTo(Arrays.copyOf(tenMegabytes, config.logFormat().maxLineBytes()));
-                });
-            }
+        }
+        int expectedSpans;
+        int expectedDead;
+        try (PipelineHarness reference = PipelineHarness.start()) {
+            lines.forEach(reference::sendBytes);
+            expectedSpans = reference.spans().size();
+            expectedDead = reference.deadLetters().size();
+        }
+        try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
+            List<ConsumerRecord<byte[], byte[]>> spans = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), expectedSpans, Duration.ofSeconds(90));
+            List<ConsumerRecord<byte[], byte[]>> dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.accessDeadLetters().name(), expectedDead, Duration.ofSeconds(30));
+            assertThat(spans).hasSize(expectedSpans);
+            assertThat(dead).hasSize(expectedDead);
+            assertThat(pipeline.isRunning()).isTrue();
+            // the 10 MB line does not fit a dead-letter record: its first max-line-bytes do, with its size in a header
+            byte[] tenMegabytes = tenMegabyteLine();
+            assertThat(dead).anySatisfy(r -> {
+                assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON)).isEqualTo("line-too-long");
+                assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.ORIGINAL_BYTES)).isEqualTo(Integer.toString(tenMegabytes.length));
+                assertThat(r.value()).isEqualTo(Arrays.copyOf(tenMegabytes, config.logFormat().maxLineBytes()));
+            });
         }
     }
 }

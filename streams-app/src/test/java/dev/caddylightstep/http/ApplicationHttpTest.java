@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ForwarderSettings;
@@ -36,8 +37,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The HTTP side of a running application on a real broker: health, metrics, queries and the dashboard in Chromium. */
+@ExtendWith(SharedBroker.class)
 class ApplicationHttpTest {
     private static final String HOSTILE_GROUP = "<img src=x onerror=alert(1)>";
     private static final String HOSTILE_PATH = "/<script>alert(1)</script>";
@@ -49,10 +52,10 @@ class ApplicationHttpTest {
     private static long minute;
 
     @BeforeAll
-    static void start() throws Exception {
-        kafka = EmbeddedKafka.builder().build().start();
+    static void start(EmbeddedKafka shared) throws Exception {
+        kafka = shared;
         stateDir = Files.createTempDirectory("http-test");
-        Map<String, String> raw = new HashMap<>();
+        Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("application-http"));
         raw.put("bootstrap.servers", kafka.bootstrapServers());
         raw.put("state.dir", stateDir.toString());
         raw.put("commit.interval.ms", "200");
@@ -79,7 +82,6 @@ class ApplicationHttpTest {
     @AfterAll
     static void stop() throws Exception {
         app.close();
-        kafka.close();
     }
 
     /** The capture's lines, moved into the current minute so that the dashboard shows them as new. */

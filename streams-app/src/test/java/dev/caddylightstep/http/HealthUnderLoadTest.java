@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.caddylightstep.aggregate.AggregateStage;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ForwarderSettings;
@@ -33,6 +34,7 @@ import org.apache.kafka.streams.StreamsMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in a long pause would: the window queries wait on it for seconds, and the probes must answer meanwhile, or the
  * orchestrator restarts a healthy pod.
  */
+@ExtendWith(SharedBroker.class)
 class HealthUnderLoadTest {
     private static final int MAX_QUERIES = 2;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -53,8 +56,8 @@ class HealthUnderLoadTest {
     static Path dir;
 
     @BeforeAll
-    static void start() throws Exception {
-        kafka = EmbeddedKafka.builder().build().start();
+    static void start(EmbeddedKafka shared) throws Exception {
+        kafka = shared;
         neverAnswers = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
         Settings settings = settings("answering");
         PipelineConfig config = PipelineConfig.from(settings);
@@ -74,9 +77,8 @@ class HealthUnderLoadTest {
     }
 
     private static Settings settings(String instance) {
-        Map<String, String> raw = new HashMap<>();
+        Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("health-under-load"));
         raw.put("bootstrap.servers", kafka.bootstrapServers());
-        raw.put("application.id", "health-under-load");
         raw.put("state.dir", dir.resolve(instance).toString());
         raw.put("caddy.http.port", "0");
         raw.put("caddy.http.max-queries", Integer.toString(MAX_QUERIES));
@@ -88,7 +90,6 @@ class HealthUnderLoadTest {
         silent.close();
         app.close();
         neverAnswers.close();
-        kafka.close();
     }
 
     private static HttpRequest get(String path) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import dev.caddylightstep.aggregate.AggregateStage;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ForwarderSettings;
@@ -22,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,12 +32,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * With CADDY_HTTP_TOKEN set, an instance asks the others for the windows it does not hold with the same token: every
  * instance requires it, and without it the groups held elsewhere answered 503.
  */
+@ExtendWith(SharedBroker.class)
 class PeerQueriesTest {
     private static final String TOKEN = "peer-token-0123456789abcdef";
 
@@ -43,12 +47,14 @@ class PeerQueriesTest {
     Path dir;
 
     private Settings settings(EmbeddedKafka kafka, String instance) {
-        return Settings.of(Map.of("bootstrap.servers", kafka.bootstrapServers(), "application.id", "peer-queries",
-                "state.dir", dir.resolve(instance).toString(), "caddy.http.port", "0", "caddy.http.token", TOKEN));
+        Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("peer-queries"));
+        raw.putAll(Map.of("bootstrap.servers", kafka.bootstrapServers(), "state.dir", dir.resolve(instance).toString(), "caddy.http.port", "0",
+                "caddy.http.token", TOKEN));
+        return Settings.of(raw);
     }
 
     @Test
-    void anInstanceAsksTheOthersWithTheToken() throws Exception {
+    void anInstanceAsksTheOthersWithTheToken(EmbeddedKafka kafka) throws Exception {
         List<String> authorizations = new CopyOnWriteArrayList<>();
         HttpServer peer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         peer.createContext("/api/windows", exchange -> {
@@ -59,7 +65,7 @@ class PeerQueriesTest {
             exchange.close();
         });
         peer.start();
-        try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
+        try {
             Settings settings = settings(kafka, "asking");
             PipelineConfig config = PipelineConfig.from(settings);
             kafka.createTopics(TopicLayout.topics(config.topics(), 4, (short) 1));
