@@ -65,7 +65,7 @@ import picocli.CommandLine;
  * exactly the ACLs of deploy/kubernetes (and the topics of its KafkaTopics) runs every part as its own user: the
  * shipper ships a real Caddy log, the loader loads the demo's tables, the streams role processes the lines, the
  * forwarder exports the spans to a local OTLP receiver, and KEDA's lag queries are made. Each part must meet no
- * denial, and every ACL must have been used by the part it is for.
+ * denial, and every ACL must have been used by the part it is for. A broker of its own, secured as production's.
  */
 class DeployAclDriftTest {
     private static final String CLIENT_LISTENER = "SASL_PLAINTEXT";

@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The metric names that deploy/monitoring's alert rules and Grafana dashboard query exist on /metrics of a
  * running application: both roles, on a real broker, after it processed real Caddy lines and forwarded their
- * spans to a local OTLP receiver.
+ * spans to a local OTLP receiver. A broker of its own: the queries select topic="caddy.access" and "caddy.spans", the
+ * default names, which the classes on the shared broker leave alone.
  */
 class DeployMetricsDriftTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Faults while lines flow, on a real broker: the broker stops and starts again on the same data, and a second
  * instance of the application joins and then leaves. Afterwards every window holds exactly the expected count
- * and every request has exactly one span.
+ * and every request has exactly one span. Each test has a broker of its own, not the shared one: the first restarts it.
  */
 class FaultsTest {
     private static ReplayedCapture capture;

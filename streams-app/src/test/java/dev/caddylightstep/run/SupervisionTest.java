@@ -46,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A role that fails for good ends the process, in one line and with a non-zero exit, so that its orchestrator starts it
  * again; until it has ended, its probes say it is dead. The failures are real: Kafka's own authorizer refuses what an
- * operator forgot to grant (everything is allowed on this broker but what an ACL denies).
+ * operator forgot to grant (everything is allowed on this broker but what an ACL denies). A broker of its own: its
+ * authorizer and denials would reach the classes that share one.
  */
 class SupervisionTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();

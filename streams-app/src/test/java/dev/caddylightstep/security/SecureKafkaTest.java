@@ -46,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kafka over TLS with SASL/SCRAM, reached with client properties only; and the secrets of a run that used
  * them (the Lightstep token, the SASL password, credentials and sensitive query values in the log) found
- * nowhere afterwards: not in a topic, a log line, a metric or an error message.
+ * nowhere afterwards: not in a topic, a log line, a metric or an error message. A broker of its own: a TLS and SASL
+ * listener, and every topic it holds is searched for the secrets.
  */
 class SecureKafkaTest {
     private static final String USER = "caddy-lightstep";

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The broker away for longer than the producer blocks on a send (max.block.ms): the shipper waits for it, then ships
- * every line once. It stopped instead, and a restart shipped again the lines after its last checkpoint.
+ * every line once. It stopped instead, and a restart shipped again the lines after its last checkpoint. A broker of its
+ * own, which it stops.
  */
 class ShipThroughBrokerOutageTest {
     @TempDir
