@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * Cuts a byte stream into newline-terminated lines, however the reads split them, and tracks the byte offset
- * of each. A line longer than the limit is never held whole: only its first bytes are kept, for its dead letter.
+ * of each. A line longer than the limit (and a '\r' before its newline) is never held whole: only its first bytes are
+ * kept, for its dead letter.
  */
 final class LineSplitter {
     /** How much of an over-long line its dead letter carries, at most. */
@@ -24,6 +25,8 @@ final class LineSplitter {
     private int partialLength;
     /** Length so far of an over-long line being skipped, or -1. */
     private long overLength = -1;
+    /** Whether the over-long line's last byte so far is a '\r', which is not part of the line if its newline follows. */
+    private boolean overEndsInCarriageReturn;
     private long lineStart;
     private long position;
 
@@ -79,7 +82,8 @@ final class LineSplitter {
     }
 
     private void emitPartial(Lines out) {
-        long length = overLength >= 0 ? overLength : partialLength;
+        // emit drops a '\r' only from a line it has whole: an over-long line's is dropped here, as in a single read
+        long length = overLength < 0 ? partialLength : overEndsInCarriageReturn ? overLength - 1 : overLength;
         emit(partial, 0, partialLength, length, out);
         partialLength = 0;
         overLength = -1;
@@ -104,13 +108,16 @@ final class LineSplitter {
     private void append(byte[] data, int offset, int length) {
         if (overLength >= 0) {
             overLength += length;
+            overEndsInCarriageReturn = length > 0 ? data[offset + length - 1] == '\r' : overEndsInCarriageReturn;
             return;
         }
-        if ((long) partialLength + length > maxLineBytes) {
+        // a line of max-line-bytes can come with a '\r' before its newline, which emit drops: it is held whole too
+        if ((long) partialLength + length > maxLineBytes + 1L) {
             int keep = Math.max(0, Math.min(length, keptPrefix - partialLength));
             ensureCapacity(partialLength + keep);
             System.arraycopy(data, offset, partial, partialLength, keep);
             overLength = (long) partialLength + length;
+            overEndsInCarriageReturn = data[offset + length - 1] == '\r';
             partialLength += keep;
             return;
         }

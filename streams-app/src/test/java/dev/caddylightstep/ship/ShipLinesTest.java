@@ -53,6 +53,37 @@ class ShipLinesTest {
         assertThat(collected.starts).containsExactly((long) longLine.length() + 1);
     }
 
+    /**
+     * Found by LineSplitterFuzzTest: the '\r' of a CRLF ending was dropped only from a line that came in one read, so a
+     * line of exactly max-line-bytes cut before its '\r' was dead-lettered as too long, and an over-long line's length
+     * counted its '\r' or not depending on the reads.
+     */
+    @Test
+    void aLineOfMaxLineBytesEndingInCrLfIsALineHoweverItIsRead() {
+        String line = CaddyCapture.lines("access.log").get(0);
+        byte[] bytes = (line + "\r\n").getBytes(StandardCharsets.UTF_8);
+        for (int cut = 1; cut < bytes.length; cut++) {
+            Collected collected = new Collected();
+            LineSplitter splitter = new LineSplitter(line.length(), 0);
+            splitter.feed(bytes, 0, cut, collected);
+            splitter.feed(bytes, cut, bytes.length - cut, collected);
+            assertThat(collected.lines).as("read in two at %d", cut).containsExactly(line);
+        }
+    }
+
+    @Test
+    void anOverLongLineEndingInCrLfHasItsLengthWithoutTheCrHoweverItIsRead() {
+        String line = CaddyCapture.lines("access.log").get(0);
+        byte[] bytes = (line + "\r\n").getBytes(StandardCharsets.UTF_8);
+        for (int cut = 1; cut < bytes.length; cut++) {
+            Collected collected = new Collected();
+            LineSplitter splitter = new LineSplitter(line.length() - 1, 0);
+            splitter.feed(bytes, 0, cut, collected);
+            splitter.feed(bytes, cut, bytes.length - cut, collected);
+            assertThat(collected.tooLongLengths).as("read in two at %d", cut).containsExactly((long) line.length());
+        }
+    }
+
     @Test
     void aLastLineWithoutNewlineWaitsUntilTheFileIsFinished() {
         String line = CaddyCapture.lines("access.log").get(0);
