@@ -65,7 +65,7 @@ final class LineSplitter {
             int pieceLength = newline - i;
             position += pieceLength + 1;
             if (partialLength == 0 && overLength < 0) {
-                emit(data, i, pieceLength, pieceLength, out);
+                emitWhole(data, i, pieceLength, out);
             } else {
                 append(data, i, pieceLength);
                 emitPartial(out);
@@ -82,22 +82,26 @@ final class LineSplitter {
     }
 
     private void emitPartial(Lines out) {
-        // emit drops a '\r' only from a line it has whole: an over-long line's is dropped here, as in a single read
-        long length = overLength < 0 ? partialLength : overEndsInCarriageReturn ? overLength - 1 : overLength;
-        emit(partial, 0, partialLength, length, out);
+        if (overLength < 0) {
+            emitWhole(partial, 0, partialLength, out);
+        } else {
+            // the '\r' of an over-long line is not among the bytes kept: it is left out of the length here, as emitWhole does
+            emit(partial, 0, partialLength, overEndsInCarriageReturn ? overLength - 1 : overLength, out);
+        }
         partialLength = 0;
         overLength = -1;
     }
 
-    /** @param length the whole line's length; {@code available} of its bytes are in the buffer */
+    /** A line whose bytes are all in the buffer. Caddy ends lines with \n; a \r before it is a Windows writer's, not part of the JSON. */
+    private void emitWhole(byte[] buffer, int offset, int length, Lines out) {
+        int withoutCarriageReturn = length > 0 && buffer[offset + length - 1] == '\r' ? length - 1 : length;
+        emit(buffer, offset, withoutCarriageReturn, withoutCarriageReturn, out);
+    }
+
+    /** @param length the line's length without its '\r'; {@code available} of its first bytes are in the buffer */
     private void emit(byte[] buffer, int offset, int available, long length, Lines out) {
         long start = lineStart;
         lineStart = position;
-        // Caddy ends lines with \n; a \r before it is a Windows writer's, not part of the JSON
-        if (length == available && available > 0 && buffer[offset + available - 1] == '\r') {
-            available--;
-            length--;
-        }
         if (length > maxLineBytes) {
             out.tooLong(buffer, offset, Math.min(available, keptPrefix), length, start, position);
         } else if (length > 0) {

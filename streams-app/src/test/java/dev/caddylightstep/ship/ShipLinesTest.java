@@ -84,6 +84,21 @@ class ShipLinesTest {
         }
     }
 
+    /** Found by LineSplitterFuzzTest in the fix above: a line held whole up to its first '\r' lost a second one too. */
+    @Test
+    void onlyTheLastCarriageReturnBeforeTheNewlineIsDroppedHoweverTheLineIsRead() {
+        String line = CaddyCapture.lines("access.log").get(0);
+        byte[] bytes = (line + "\r\r\n").getBytes(StandardCharsets.UTF_8);
+        for (int cut = 1; cut < bytes.length; cut++) {
+            Collected collected = new Collected();
+            LineSplitter splitter = new LineSplitter(line.length(), 0);
+            splitter.feed(bytes, 0, cut, collected);
+            splitter.feed(bytes, cut, bytes.length - cut, collected);
+            assertThat(collected.lines).as("read in two at %d", cut).isEmpty();
+            assertThat(collected.tooLongLengths).as("read in two at %d", cut).containsExactly(line.length() + 1L);
+        }
+    }
+
     @Test
     void aLastLineWithoutNewlineWaitsUntilTheFileIsFinished() {
         String line = CaddyCapture.lines("access.log").get(0);
