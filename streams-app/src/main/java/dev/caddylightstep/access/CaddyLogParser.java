@@ -177,7 +177,8 @@ public final class CaddyLogParser {
             throw new InvalidField(DeadLetterReason.INVALID_VALUE, LineField.URI.path + " is empty");
         }
         int status = f.status;
-        if (status < 0 || status > 999) {
+        // Go's net/http writes no other status (WriteHeader panics); Caddy logs 0 when no handler wrote one
+        if (status != 0 && (status < 100 || status > 999)) {
             throw new InvalidField(DeadLetterReason.INVALID_VALUE, "status " + status + " is not an HTTP status");
         }
         if (f.size < 0) {

@@ -103,6 +103,16 @@ class DeadLetterTest {
         assertThat(reasonOf(HEALTH.replace("\"status\":200", "\"status\":\"200\""))).isEqualTo("wrong-type");
     }
 
+    /**
+     * Found by CaddyLogParserFuzzTest: Go's net/http writes no status outside 100..999 (WriteHeader panics), and Caddy logs
+     * 0 when nothing was written; a line saying 1 was made by something else, and its span said status 1.
+     */
+    @Test
+    void aStatusBelow100ButZeroIsAnInvalidValue() {
+        assertThat(reasonOf(HEALTH.replace("\"status\":200", "\"status\":1"))).isEqualTo("invalid-value");
+        assertThat(reasonOf(HEALTH.replace("\"status\":200", "\"status\":99"))).isEqualTo("invalid-value");
+    }
+
     @Test
     void headersThatAreNotListsAreTheWrongType() {
         assertThat(reasonOf(HEALTH.replace("\"User-Agent\":[\"curl/7.88.1\"]", "\"User-Agent\":\"curl/7.88.1\""))).isEqualTo("wrong-type");
