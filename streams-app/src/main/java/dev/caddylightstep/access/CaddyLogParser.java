@@ -181,6 +181,10 @@ public final class CaddyLogParser {
         if (status != 0 && (status < 100 || status > 999)) {
             throw new InvalidField(DeadLetterReason.INVALID_VALUE, "status " + status + " is not an HTTP status");
         }
+        // a start before 1970 is no time Caddy logs, and OTLP's unsigned nanoseconds would read it as centuries after the end
+        if (f.durationNanos > f.endEpochNanos) {
+            throw new InvalidField(DeadLetterReason.INVALID_VALUE, "duration " + f.durationNanos + " ns is longer than the time since 1970 of ts");
+        }
         if (f.size < 0) {
             throw new InvalidField(DeadLetterReason.INVALID_VALUE, "negative size " + f.size);
         }

@@ -113,6 +113,15 @@ class DeadLetterTest {
         assertThat(reasonOf(HEALTH.replace("\"status\":200", "\"status\":99"))).isEqualTo("invalid-value");
     }
 
+    /**
+     * Found by SpanEncoderFuzzTest: a duration longer than the time since the epoch of ts made a request that started
+     * before 1970, a negative start that OTLP's unsigned nanoseconds read as a start centuries after its end.
+     */
+    @Test
+    void aRequestThatStartedBeforeTheEpochIsAnInvalidValue() {
+        assertThat(reasonOf(HEALTH.replaceFirst("\"duration\":[0-9.e-]+", "\"duration\":2e9"))).isEqualTo("invalid-value");
+    }
+
     @Test
     void headersThatAreNotListsAreTheWrongType() {
         assertThat(reasonOf(HEALTH.replace("\"User-Agent\":[\"curl/7.88.1\"]", "\"User-Agent\":\"curl/7.88.1\""))).isEqualTo("wrong-type");
