@@ -11,10 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A policy's path glob against any glob and any path a client sends: a glob is refused exactly when it is not one, and
- * matching agrees with the glob's meaning, worked out two other ways. An input is the glob, a newline, and the path; the
- * corpus (PathGlobFuzzTestInputs in the test resources) holds the README's rules against real paths, the globs that
- * backtracked and random 404 paths; the path of 150,000 segments of issue 21 is made by a test below.
+ * A policy's path glob against any glob and any path a client sends: a glob is refused exactly when it is not one, a
+ * path not starting with '/' matches none, and matching agrees with the glob's meaning, worked out two other ways. An
+ * input is the glob, a newline, and the path; the corpus (PathGlobFuzzTestInputs in the test resources) holds the
+ * README's rules against real paths, the globs that backtracked and random 404 paths; the path of 150,000 segments of
+ * issue 21 is made by a test below.
  */
 class PathGlobFuzzTest {
     /** Java's regex backtracks over the ways to share segments between several ** (polynomial, but steep): small inputs only. */
@@ -52,6 +53,12 @@ class PathGlobFuzzTest {
         }
         assertThat(isGlob(glob)).as("'%s' compiled", glob).isTrue();
         boolean matches = compiled.matches(path);
+        if (!path.startsWith("/")) {
+            // no request path: the parser refuses an empty uri and gives "http://host" the path "/", which /** matches;
+            // and the regex would let /** match "" as a path of no segments
+            assertThat(matches).as("%s against %s", glob, path).isFalse();
+            return;
+        }
         if (glob.length() <= BY_REGEX_CHARS && path.length() <= BY_REGEX_CHARS) {
             assertThat(matches).as("%s against %s, by regex", glob, path).isEqualTo(byRegex(glob, path));
         }
@@ -95,9 +102,6 @@ class PathGlobFuzzTest {
      * glob, so it checks paths of any length.
      */
     private static boolean bySegments(String glob, String path) {
-        if (!path.startsWith("/")) {
-            return false;
-        }
         String[] globs = glob.substring(1).split("/", -1);
         boolean[] reached = new boolean[globs.length + 1];
         reached[0] = true;
