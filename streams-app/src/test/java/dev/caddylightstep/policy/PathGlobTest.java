@@ -94,7 +94,7 @@ class PathGlobTest {
     }
 
     /** The glob as a regular expression: its meaning written the other way, to check the matcher against on small paths. */
-    private static boolean byRegex(String glob, String path) {
+    static boolean byRegex(String glob, String path) {
         StringBuilder regex = new StringBuilder("^");
         String[] segments = glob.substring(1).split("/", -1);
         for (String segment : segments) {
