@@ -21,6 +21,9 @@ import java.util.Map;
  *        headers are not kept
  * @param responseHeaders the response headers captured for spans ({@link CapturedHeaders}); the line's others are not kept
  * @param tls null for plain HTTP
+ * @param upstream how long the upstream took, when Caddy logged it; null otherwise
+ * @param serverTiming the response's Server-Timing entries, Caddy's own among them, read whether or not the header is
+ *        captured for spans
  */
 public record AccessEvent(
         long endEpochNanos,
@@ -44,7 +47,9 @@ public record AccessEvent(
         Map<String, List<String>> requestHeaders,
         Map<String, List<String>> responseHeaders,
         TlsInfo tls,
-        TraceContext trace) {
+        TraceContext trace,
+        UpstreamTiming upstream,
+        ServerTiming serverTiming) {
 
     public long startEpochNanos() {
         return endEpochNanos - durationNanos;
@@ -56,6 +61,11 @@ public record AccessEvent(
 
     public double durationMillis() {
         return durationNanos / 1_000_000.0;
+    }
+
+    /** The time in Caddy outside the upstream call, in ms, when the upstream was timed; never negative. */
+    public double edgeMillis() {
+        return Math.max(0.0, durationMillis() - upstream.millis());
     }
 
     /** The first value of a request header, by its name in any case, or null. */

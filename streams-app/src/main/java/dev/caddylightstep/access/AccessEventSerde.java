@@ -2,10 +2,12 @@ package dev.caddylightstep.access;
 
 import dev.caddylightstep.avro.AvroSerde;
 import dev.caddylightstep.schema.AccessEventRecord;
+import dev.caddylightstep.schema.ServerTimingMetricRecord;
 import dev.caddylightstep.schema.SpanId;
 import dev.caddylightstep.schema.TlsRecord;
 import dev.caddylightstep.schema.TraceContextRecord;
 import dev.caddylightstep.schema.TraceId;
+import dev.caddylightstep.schema.UpstreamTimingRecord;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +49,11 @@ public final class AccessEventSerde {
                 .setTls(e.tls() == null ? null : new TlsRecord(e.tls().resumed(), e.tls().version(), e.tls().cipherSuite(),
                         e.tls().proto(), e.tls().serverName(), e.tls().clientCommonName()))
                 .setTrace(toAvro(e.trace()))
+                .setUpstream(e.upstream() == null ? null
+                        : new UpstreamTimingRecord(e.upstream().millis(), e.upstream().measure().name(), e.upstream().address()))
+                .setServerTiming(e.serverTiming().metrics().stream().map(m -> new ServerTimingMetricRecord(m.name(),
+                        m.hasDuration() ? m.durationMillis() : null, m.description())).toList())
+                .setServerTimingSkipped(e.serverTiming().skipped())
                 .build();
     }
 
@@ -92,7 +99,18 @@ public final class AccessEventSerde {
                         t.getParentSpanId() == null ? null : HEX.formatHex(t.getParentSpanId().bytes()),
                         t.getTraceState(),
                         t.getSampled(),
-                        TraceContext.Origin.valueOf(t.getOrigin())));
+                        TraceContext.Origin.valueOf(t.getOrigin())),
+                r.getUpstream() == null ? null : new UpstreamTiming(r.getUpstream().getMillis(),
+                        UpstreamTiming.Measure.valueOf(r.getUpstream().getMeasure()), r.getUpstream().getAddress()),
+                serverTiming(r));
+    }
+
+    private static ServerTiming serverTiming(AccessEventRecord r) {
+        if (r.getServerTiming().isEmpty() && r.getServerTimingSkipped() == 0) {
+            return ServerTiming.NONE;
+        }
+        return new ServerTiming(r.getServerTiming().stream().map(m -> new ServerTiming.Metric(m.getName(),
+                m.getDurationMs() == null ? Double.NaN : m.getDurationMs(), m.getDescription())).toList(), r.getServerTimingSkipped());
     }
 
     private static Map<String, List<String>> headers(Map<String, List<String>> avro) {

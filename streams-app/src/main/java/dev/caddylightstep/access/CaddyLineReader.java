@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Reads the fields of a Caddy line's JSON object that the parser uses, by type, with Jackson's streaming parser; every
@@ -18,6 +19,8 @@ import java.util.TreeMap;
  * {@link CaddyLogParser}'s business.
  */
 final class CaddyLineReader {
+    /** What Double.parseDouble may read of a log_append number: no NaN, Infinity, hexadecimal or type suffix. */
+    private static final Pattern DECIMAL = Pattern.compile("[0-9.eE+-]+");
     private final LogFormat format;
     private final HeaderNames requestHeaders;
     private final HeaderNames responseHeaders;
@@ -76,6 +79,9 @@ final class CaddyLineReader {
                     responseHeaders);
             case "traceID" -> f.caddyTraceId = string(p, claim(f, LineField.TRACE_ID, value), LineField.TRACE_ID.path);
             case "spanID" -> f.caddySpanId = string(p, claim(f, LineField.SPAN_ID, value), LineField.SPAN_ID.path);
+            case "upstream_duration_ms" -> f.upstreamDurationMs = millis(p, claim(f, LineField.UPSTREAM_DURATION_MS, value), LineField.UPSTREAM_DURATION_MS.path);
+            case "upstream_latency_ms" -> f.upstreamLatencyMs = millis(p, claim(f, LineField.UPSTREAM_LATENCY_MS, value), LineField.UPSTREAM_LATENCY_MS.path);
+            case "upstream_addr" -> f.upstreamAddr = string(p, claim(f, LineField.UPSTREAM_ADDR, value), LineField.UPSTREAM_ADDR.path);
             case "msg" -> {
                 f.hasMessage = value == JsonToken.VALUE_STRING;
                 p.skipChildren();
@@ -190,6 +196,35 @@ final class CaddyLineReader {
             };
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new InvalidField(DeadLetterReason.INVALID_VALUE, "duration: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A log_append time in milliseconds: Caddy writes the placeholder's number, or a string when the value had text
+     * around it; null or "" when the request never reached reverse_proxy. NaN for those.
+     */
+    private static double millis(JsonParser p, JsonToken value, String field) throws IOException {
+        String text = switch (value) {
+            case VALUE_NULL -> "";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_STRING -> p.getText().trim();
+            default -> throw new InvalidField(DeadLetterReason.WRONG_TYPE, field + " is a " + describe(value) + ", not milliseconds");
+        };
+        if (text.isEmpty()) {
+            return Double.NaN;
+        }
+        // Go writes a float64 with an exponent when it is small or large (1e-06): short numbers only, as for ts
+        double millis = text.length() > 32 || !DECIMAL.matcher(text).matches() ? Double.NaN : parseOrNaN(text);
+        if (!(millis >= 0) || Double.isInfinite(millis)) {
+            throw new InvalidField(DeadLetterReason.INVALID_VALUE, field + " '" + LogTimes.abbreviate(text) + "' is not a number of milliseconds");
+        }
+        return millis;
+    }
+
+    private static double parseOrNaN(String text) {
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -30,6 +31,8 @@ public final class CaddyLogParser {
     private final LogFormat format;
     private final Redaction redaction;
     private final CaddyLineReader reader;
+    /** Server-Timing is always read, for the stages; kept among the response headers only when captured. */
+    private final boolean capturesServerTiming;
 
     /**
      * @param extraHeaders request headers the pipeline reads besides those the parser reads (an identity header)
@@ -42,7 +45,11 @@ public final class CaddyLogParser {
         request.addAll(READ_HEADERS);
         request.addAll(extraHeaders);
         request.addAll(captured.request());
-        this.reader = new CaddyLineReader(format, kept(request, redaction), kept(captured.response(), redaction));
+        TreeSet<String> response = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        response.addAll(captured.response());
+        this.capturesServerTiming = response.contains(ServerTiming.HEADER) && !redaction.dropsHeader(ServerTiming.HEADER);
+        response.add(ServerTiming.HEADER);
+        this.reader = new CaddyLineReader(format, kept(request, redaction), kept(response, redaction));
     }
 
     private static Set<String> kept(Set<String> names, Redaction redaction) {
@@ -192,6 +199,11 @@ public final class CaddyLogParser {
         String query = redaction.redactQuery(target.query());
         String uri = query == target.query() ? f.uri : f.uri.substring(0, f.uri.length() - target.query().length()) + query;
         Map<String, List<String>> requestHeaders = f.requestHeaders == null ? Map.of() : f.requestHeaders;
+        Map<String, List<String>> responseHeaders = f.responseHeaders == null ? Map.of() : f.responseHeaders;
+        ServerTiming serverTiming = ServerTiming.parse(AccessEvent.headerValues(responseHeaders, ServerTiming.HEADER));
+        if (!capturesServerTiming && responseHeaders.containsKey(ServerTiming.HEADER)) {
+            responseHeaders = withoutServerTiming(responseHeaders);
+        }
         TraceContext trace = TraceIds.resolve(line, 0, line.length, f.caddyTraceId, f.caddySpanId,
                 first(requestHeaders, "Traceparent"), joined(requestHeaders, "Tracestate"));
         return new AccessEvent(
@@ -215,10 +227,19 @@ public final class CaddyLogParser {
                 f.userId == null ? "" : f.userId,
                 first(requestHeaders, "User-Agent"),
                 requestHeaders,
-                f.responseHeaders == null ? Map.of() : f.responseHeaders,
+                responseHeaders,
                 f.hasTls ? new TlsInfo(f.tlsResumed, f.tlsVersion, f.tlsCipherSuite, emptyToNull(f.tlsProto), emptyToNull(f.tlsServerName),
                         emptyToNull(f.tlsClientCommonName)) : null,
-                trace);
+                trace,
+                UpstreamTiming.of(f.upstreamDurationMs, f.upstreamLatencyMs, emptyToNull(f.upstreamAddr), serverTiming, f.durationNanos),
+                serverTiming);
+    }
+
+    private static Map<String, List<String>> withoutServerTiming(Map<String, List<String>> headers) {
+        TreeMap<String, List<String>> kept = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        kept.putAll(headers);
+        kept.remove(ServerTiming.HEADER);
+        return Collections.unmodifiableMap(kept);
     }
 
     private static void require(Object value, LineField field) {

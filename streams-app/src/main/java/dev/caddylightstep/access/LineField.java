@@ -15,6 +15,9 @@ enum LineField {
     RESPONSE_HEADERS("resp_headers"),
     TRACE_ID("traceID"),
     SPAN_ID("spanID"),
+    UPSTREAM_DURATION_MS("upstream_duration_ms"),
+    UPSTREAM_LATENCY_MS("upstream_latency_ms"),
+    UPSTREAM_ADDR("upstream_addr"),
     /** Its name is configurable ({@code caddy.log.user-id-field}): messages name it as the line does. */
     USER_ID("user_id"),
     REMOTE_IP("request.remote_ip"),

@@ -38,6 +38,10 @@ final class LineFields {
     String userId;
     String caddyTraceId;
     String caddySpanId;
+    /** Caddy 2.8's log_append fields; NaN when not logged. */
+    double upstreamDurationMs = Double.NaN;
+    double upstreamLatencyMs = Double.NaN;
+    String upstreamAddr;
 
     /** Marks the field as read and passes its value on; a second time, the line is refused. */
     JsonToken claim(LineField field, String path, JsonToken value) {

@@ -8,6 +8,11 @@ package dev.caddylightstep.access;
  */
 public record TraceContext(String traceId, String spanId, String parentSpanId, String traceState, boolean sampled, Origin origin) {
 
+    /** The id of the span of the request's upstream call, a child of this one's span: derived, the same on a replay. */
+    public String upstreamSpanId() {
+        return TraceIds.upstreamSpanId(spanId);
+    }
+
     /** Where the trace id came from. */
     public enum Origin {
         /** The request's W3C traceparent header: our span is a child of the caller's. */

@@ -17,6 +17,7 @@ final class TraceIds {
     private static final Hasher128 TRACE_ID = Hashing.xxh3_128();
     /** Seeded apart from the trace id's hash, so that a derived span id does not repeat half of its trace id. */
     private static final Hasher64 SPAN_ID = Hashing.xxh3_64(0x5ca1ab1e0ddba11L);
+    private static final Hasher64 UPSTREAM_SPAN_ID = Hashing.xxh3_64(0x0b5e55edc0ffeeL);
 
     private TraceIds() {
     }
@@ -41,6 +42,15 @@ final class TraceIds {
         HashValue128 trace = TRACE_ID.hashBytesTo128Bits(line, offset, length);
         String derivedTraceId = HEX.toHexDigits(trace.getMostSignificantBits()) + HEX.toHexDigits(nonZero(trace.getLeastSignificantBits()));
         return new TraceContext(derivedTraceId, derivedSpanId, null, null, true, TraceContext.Origin.DERIVED);
+    }
+
+    /**
+     * The span id of a request's upstream call: a hash of its own span id (itself a hash of the line), so that a
+     * replay gives the same id, seeded apart so that it never repeats its parent's.
+     */
+    static String upstreamSpanId(String spanId) {
+        byte[] parent = HEX.parseHex(spanId);
+        return HEX.toHexDigits(nonZero(UPSTREAM_SPAN_ID.hashBytesToLong(parent, 0, parent.length)));
     }
 
     /** All-zero ids are invalid in W3C Trace Context; a hash of zero (once in 2^64 lines) becomes one. */

@@ -32,6 +32,7 @@ public final class ConfigKeys {
         key("caddy.log.max-clock-skew", "5m", "a line logged later than this past the instance's clock is dead-lettered as future");
         key("caddy.redact.headers", "", "more headers to drop, comma-separated (Authorization, Cookie, Set-Cookie, Proxy-Authorization always are)");
         key("caddy.redact.query-parameters", "", "more query parameters whose values become REDACTED, comma-separated");
+        key("caddy.stage.max-server-timings", "8", "backend Server-Timing names kept per request on spans (edge.server_timing.<name>) and per window in stages; the rest count under {other} in windows");
         key("caddy.span.capture-request-headers", "", "request headers recorded on spans as http.request.header.<name>, comma-separated (redacted ones are refused)");
         key("caddy.span.capture-response-headers", "", "response headers recorded on spans as http.response.header.<name>, comma-separated (redacted ones are refused)");
         key("caddy.identity.source", "user_id", "where the identity key comes from: user_id, header or tls_client_cn");

@@ -55,7 +55,7 @@ public final class PipelineHarness implements AutoCloseable {
     private final List<LatencyAggregateRecord> byRouteRead = new ArrayList<>();
 
     /** Where the driver's wall clock starts. */
-    public static final Instant WALL_CLOCK_START = Instant.parse("2026-11-26T00:00:00Z");
+    public static final Instant WALL_CLOCK_START = Instant.parse("2026-12-06T00:00:00Z");
 
     private PipelineHarness(PipelineConfig config) {
         try {
@@ -68,7 +68,8 @@ public final class PipelineHarness implements AutoCloseable {
         props.putAll(config.kafka());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // the instance's clock a day after the capture's lines (2026-11-25), as when a recorded log is replayed: none is from the future
+        // the instance's clock a day after the latest captured lines (stages.log, 2026-12-05), as when a recorded log is
+        // replayed: none is from the future
         this.driver = new TopologyTestDriver(PipelineTopology.build(config), props, WALL_CLOCK_START);
         this.topics = Topics.of(config.topics());
         this.access = input(topics.access());
