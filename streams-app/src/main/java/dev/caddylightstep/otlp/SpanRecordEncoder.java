@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a spans-topic record, an OTLP {@code ExportTraceServiceRequest} holding one span, straight in the wire format
+ * Writes a spans-topic record, an OTLP {@code ExportTraceServiceRequest} holding a request's spans, straight in the wire format
  * of opentelemetry-proto's trace.proto, common.proto and resource.proto. Building protobuf-java's messages only to
  * serialise them once was a fifth of the stream threads' work.
  *
@@ -40,6 +40,11 @@ public final class SpanRecordEncoder {
     private CodedOutputStream span;
     /** Where {@link #span} started writing in scratch: a grown scratch gets a stream that continues at this offset. */
     private int spanStart;
+    /** Where the span being written begins in scratch: after the record's spans already ended. */
+    private int spanBegin;
+    /** The sizes of the record's ended spans, which lie one after the other at the start of scratch. */
+    private int[] endedSizes = new int[2];
+    private int ended;
 
     /** The resource as the field of a ResourceSpans, string attributes in this order. */
     public static byte[] encodedResource(List<Map.Entry<String, String>> attributes) {
@@ -107,8 +112,26 @@ public final class SpanRecordEncoder {
      */
     public void begin(String traceId, String spanId, String traceState, String parentSpanId, String name, Span.SpanKind kind,
                long startEpochNanos, long endEpochNanos) {
-        span = CodedOutputStream.newInstance(scratch);
-        spanStart = 0;
+        // a record left unfinished (an attribute that failed) is dropped with its spans, not carried into this one
+        ended = 0;
+        spanBegin = 0;
+        beginSpan(traceId, spanId, traceState, parentSpanId, name, kind, startEpochNanos, endEpochNanos);
+    }
+
+    /** Starts another span of the same record, after the one {@link #end} ended. */
+    public void beginNext(String traceId, String spanId, String traceState, String parentSpanId, String name, Span.SpanKind kind,
+                          long startEpochNanos, long endEpochNanos) {
+        if (ended == 0) {
+            throw new IllegalStateException("no span ended before this one");
+        }
+        spanBegin += endedSizes[ended - 1];
+        beginSpan(traceId, spanId, traceState, parentSpanId, name, kind, startEpochNanos, endEpochNanos);
+    }
+
+    private void beginSpan(String traceId, String spanId, String traceState, String parentSpanId, String name, Span.SpanKind kind,
+                           long startEpochNanos, long endEpochNanos) {
+        span = CodedOutputStream.newInstance(scratch, spanBegin, scratch.length - spanBegin);
+        spanStart = spanBegin;
         int size = hexSize(Span.TRACE_ID_FIELD_NUMBER, traceId) + hexSize(Span.SPAN_ID_FIELD_NUMBER, spanId)
                 + stringSize(Span.TRACE_STATE_FIELD_NUMBER, traceState) + hexSize(Span.PARENT_SPAN_ID_FIELD_NUMBER, parentSpanId)
                 + stringSize(Span.NAME_FIELD_NUMBER, name) + CodedOutputStream.computeEnumSize(Span.KIND_FIELD_NUMBER, kind.getNumber())
@@ -163,6 +186,17 @@ public final class SpanRecordEncoder {
         }
     }
 
+    public void attribute(String key, double value) {
+        int valueSize = CodedOutputStream.computeDoubleSize(AnyValue.DOUBLE_VALUE_FIELD_NUMBER, value);
+        CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
+        try {
+            writeKeyValueHead(out, Span.ATTRIBUTES_FIELD_NUMBER, key, valueSize);
+            out.writeDouble(AnyValue.DOUBLE_VALUE_FIELD_NUMBER, value);
+        } catch (IOException e) {
+            throw miscounted(e);
+        }
+    }
+
     public void attribute(String key, boolean value) {
         int valueSize = CodedOutputStream.computeBoolSize(AnyValue.BOOL_VALUE_FIELD_NUMBER, value);
         CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
@@ -197,13 +231,51 @@ public final class SpanRecordEncoder {
     }
 
     /**
-     * Ends the span with the fields after its attributes and returns the record: the span in a ScopeSpans of this
-     * scope, in a ResourceSpans of this resource, in an export request. An unset status is left out.
+     * Ends the span with the fields after its attributes and returns the record: the spans ended since the last
+     * record, this one last, in a ScopeSpans of this scope, in a ResourceSpans of this resource, in an export request.
      *
      * @param resource from {@link #encodedResource}
      * @param scope from {@link #encodedScope}
      */
     public byte[] finish(Status.StatusCode status, int flags, byte[] resource, byte[] scope) {
+        end(status, flags);
+        int scopeSpansSize = scope.length;
+        for (int i = 0; i < ended; i++) {
+            scopeSpansSize += fieldSize(ScopeSpans.SPANS_FIELD_NUMBER, endedSizes[i]);
+        }
+        int resourceSpansSize = resource.length + fieldSize(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, scopeSpansSize);
+        byte[] record = new byte[fieldSize(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, resourceSpansSize)];
+        CodedOutputStream framed = CodedOutputStream.newInstance(record);
+        try {
+            framed.writeTag(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
+            framed.writeUInt32NoTag(resourceSpansSize);
+            framed.writeRawBytes(resource);
+            framed.writeTag(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
+            framed.writeUInt32NoTag(scopeSpansSize);
+            framed.writeRawBytes(scope);
+            int from = 0;
+            for (int i = 0; i < ended; i++) {
+                framed.writeTag(ScopeSpans.SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
+                framed.writeUInt32NoTag(endedSizes[i]);
+                framed.writeRawBytes(scratch, from, endedSizes[i]);
+                from += endedSizes[i];
+            }
+            framed.checkNoSpaceLeft();
+        } catch (IOException e) {
+            throw miscounted(e);
+        }
+        ended = 0;
+        if (scratch.length > SCRATCH_KEPT_BYTES) {
+            scratch = new byte[SCRATCH_BYTES];
+        }
+        return record;
+    }
+
+    /**
+     * Ends the span with the fields after its attributes, and keeps it for the record: {@link #beginNext} starts
+     * another span of the same record (an unset status is left out).
+     */
+    public void end(Status.StatusCode status, int flags) {
         CodedOutputStream out = room(STATUS_AND_FLAGS_BYTES);
         try {
             if (status != Status.StatusCode.STATUS_CODE_UNSET) {
@@ -214,28 +286,13 @@ public final class SpanRecordEncoder {
             if (flags != 0) {
                 out.writeFixed32(Span.FLAGS_FIELD_NUMBER, flags);
             }
-            int spanSize = spanStart + out.getTotalBytesWritten();
-            int scopeSpansSize = scope.length + fieldSize(ScopeSpans.SPANS_FIELD_NUMBER, spanSize);
-            int resourceSpansSize = resource.length + fieldSize(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, scopeSpansSize);
-            byte[] record = new byte[fieldSize(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, resourceSpansSize)];
-            CodedOutputStream framed = CodedOutputStream.newInstance(record);
-            framed.writeTag(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
-            framed.writeUInt32NoTag(resourceSpansSize);
-            framed.writeRawBytes(resource);
-            framed.writeTag(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
-            framed.writeUInt32NoTag(scopeSpansSize);
-            framed.writeRawBytes(scope);
-            framed.writeTag(ScopeSpans.SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
-            framed.writeUInt32NoTag(spanSize);
-            framed.writeRawBytes(scratch, 0, spanSize);
-            framed.checkNoSpaceLeft();
-            if (scratch.length > SCRATCH_KEPT_BYTES) {
-                scratch = new byte[SCRATCH_BYTES];
-            }
-            return record;
         } catch (IOException e) {
             throw miscounted(e);
         }
+        if (ended == endedSizes.length) {
+            endedSizes = Arrays.copyOf(endedSizes, 2 * ended);
+        }
+        endedSizes[ended++] = spanStart + out.getTotalBytesWritten() - spanBegin;
     }
 
     /** The span's stream, with at least this many bytes left: a scratch too small is copied into one twice as large. */

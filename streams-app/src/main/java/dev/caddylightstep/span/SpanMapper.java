@@ -2,6 +2,10 @@ package dev.caddylightstep.span;
 
 import dev.caddylightstep.access.AccessEvent;
 import dev.caddylightstep.access.CapturedHeaders;
+import dev.caddylightstep.access.ServerTiming;
+import dev.caddylightstep.access.StageSettings;
+import dev.caddylightstep.access.StageTime;
+import dev.caddylightstep.access.UpstreamTiming;
 import dev.caddylightstep.access.TraceContext;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.otlp.SpanRecordEncoder;
@@ -22,7 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Maps an enriched request to one OTLP span, following OpenTelemetry's HTTP server semantic conventions,
+ * Maps an enriched request to its OTLP spans, following OpenTelemetry's HTTP semantic conventions: the request's SERVER
+ * span, and when Caddy timed its upstream call a CLIENT child for that call,
  * plus the edge.* attributes this project adds: which attributes a span has, in which order, with which values.
  * {@link SpanRecordEncoder} puts them on the wire. Safe for several stream threads at once.
  */
@@ -58,8 +63,14 @@ public final class SpanMapper {
     private final Repeated<String> decision = strings("edge.policy.decision");
     private final Repeated<String> misfire = strings("edge.policy.misfire");
     private final Repeated<Long> sloMs = integers("edge.slo.ms");
+    private final Repeated<Long> errorType = new Repeated<>(status -> SpanRecordEncoder.encodedAttribute("error.type", Long.toString(status)));
+    private final Repeated<String> upstreamServer = new Repeated<>(SpanMapper::serverAttributes);
+    private final Repeated<String> upstreamTiming = strings("edge.upstream.timing");
+    private final int maxServerTimings;
 
-    public SpanMapper(Map<String, String> resourceAttributes, ClientAddressMasking clientAddress, CapturedHeaders captured) {
+    public SpanMapper(Map<String, String> resourceAttributes, ClientAddressMasking clientAddress, CapturedHeaders captured,
+                      StageSettings stages) {
+        this.maxServerTimings = stages.maxServerTimings();
         this.resourceAttributes = resourceAttributes.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList();
         this.clientAddress = clientAddress;
         this.requestHeaderKeys = attributeKeys("http.request.header.", captured.request());
@@ -88,8 +99,63 @@ public final class SpanMapper {
         span.begin(trace.traceId(), trace.spanId(), traceState, trace.parentSpanId(), name,
                 Span.SpanKind.SPAN_KIND_SERVER, event.startEpochNanos(), event.endEpochNanos());
         attributes(request, span);
-        Status.StatusCode status = event.status() >= 500 ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET;
-        return span.finish(status, flags(trace), resource(event), scope);
+        UpstreamTiming upstream = event.upstream();
+        if (upstream != null) {
+            span.attribute("edge.stage.edge_ms", event.edgeMillis());
+            span.attribute("edge.stage.upstream_ms", upstream.millis());
+        } else {
+            // no upstream span to carry them: the backend's times go on the only span there is
+            serverTimings(event, span);
+        }
+        // server spans are errors on 5xx only: a 4xx is the client's doing
+        boolean serverError = event.status() >= 500;
+        if (serverError) {
+            span.attribute(errorType.encoded((long) event.status()));
+        }
+        Status.StatusCode status = serverError ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET;
+        if (upstream == null) {
+            return span.finish(status, flags(trace), resource(event), scope);
+        }
+        span.end(status, flags(trace));
+        upstreamSpan(event, traceState, upstream, span);
+        // for the client of a call, 4xx is an error too
+        boolean upstreamError = event.status() >= 400;
+        return span.finish(upstreamError ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET,
+                localChildFlags(trace), resource(event), scope);
+    }
+
+    /**
+     * The CLIENT span of Caddy's call to the upstream, a child of the request's span that ends with it: Caddy logs how
+     * long the call took, not when it started, and after the upstream's response Caddy only copies it out.
+     */
+    private void upstreamSpan(AccessEvent event, String traceState, UpstreamTiming upstream, SpanRecordEncoder span) {
+        TraceContext trace = event.trace();
+        String method = KNOWN_METHODS.contains(event.method()) ? event.method() : "HTTP";
+        span.beginNext(trace.traceId(), trace.upstreamSpanId(), traceState, trace.spanId(), method, Span.SpanKind.SPAN_KIND_CLIENT,
+                event.endEpochNanos() - upstream.nanos(), event.endEpochNanos());
+        methodAttributes(event, span);
+        if (upstream.address() != null) {
+            span.attribute(upstreamServer.encoded(upstream.address()));
+        }
+        span.attribute(statusCode.encoded((long) event.status()));
+        span.attribute(upstreamTiming.encoded(upstream.measure().code));
+        serverTimings(event, span);
+        if (event.status() >= 400) {
+            span.attribute(errorType.encoded((long) event.status()));
+        }
+    }
+
+    /** edge.server_timing.<name> in ms for the backend's timed entries, as many names as caddy.stage.max-server-timings. */
+    private void serverTimings(AccessEvent event, SpanRecordEncoder span) {
+        ServerTiming timing = event.serverTiming();
+        for (StageTime stage : StageTime.backend(event, maxServerTimings)) {
+            if (!stage.name().equals(StageTime.OTHER)) {
+                span.attribute("edge.server_timing." + stage.name(), stage.millis());
+            }
+        }
+        if (timing.skipped() > 0) {
+            span.attribute("edge.server_timing.skipped", (long) timing.skipped());
+        }
     }
 
     /** The resource of a Caddy host and logger, encoded once for each (by the host as logged), up to a bound. */
@@ -124,6 +190,11 @@ public final class SpanMapper {
         return both;
     }
 
+    /** The upstream span's flags: sampled as its parent, which is local (made here), not remote. */
+    private static int localChildFlags(TraceContext trace) {
+        return (trace.sampled() ? 0x01 : 0x00) | SpanFlags.SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK_VALUE;
+    }
+
     private static int flags(TraceContext trace) {
         int flags = trace.sampled() ? 0x01 : 0x00;
         if (trace.parentSpanId() != null) {
@@ -135,14 +206,18 @@ public final class SpanMapper {
         return flags;
     }
 
-    private void attributes(EnrichedRequest request, SpanRecordEncoder span) {
-        AccessEvent e = request.event();
+    private void methodAttributes(AccessEvent e, SpanRecordEncoder span) {
         if (KNOWN_METHODS.contains(e.method())) {
             span.attribute(method.encoded(e.method()));
         } else {
             span.attribute(method.encoded("_OTHER"));
             span.attribute("http.request.method_original", e.method());
         }
+    }
+
+    private void attributes(EnrichedRequest request, SpanRecordEncoder span) {
+        AccessEvent e = request.event();
+        methodAttributes(e, span);
         span.attribute("url.path", e.path());
         if (e.query() != null) {
             span.attribute("url.query", e.query());

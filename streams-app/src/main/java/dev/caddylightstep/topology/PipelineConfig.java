@@ -1,6 +1,7 @@
 package dev.caddylightstep.topology;
 
 import dev.caddylightstep.access.CapturedHeaders;
+import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.access.LogFormat;
 import dev.caddylightstep.access.Redaction;
 import dev.caddylightstep.aggregate.WindowSettings;
@@ -30,6 +31,7 @@ public record PipelineConfig(
         LogFormat logFormat,
         Redaction redaction,
         CapturedHeaders capturedHeaders,
+        StageSettings stages,
         IdentitySource identitySource,
         IdentityJoin identityJoin,
         RouteTemplates routes,
@@ -48,7 +50,7 @@ public record PipelineConfig(
         Redaction redaction = Redaction.from(s);
         RecordLimit limit = RecordLimit.underRequestSize(s.producerMaxRequestSize());
         return new PipelineConfig(s.kafka(), s.topicNames(), LogFormat.from(s, limit), redaction, CapturedHeaders.from(s, redaction),
-                IdentitySource.from(s), IdentityJoin.from(s), RouteTemplates.from(s), WindowSettings.from(s), ClientAddressMasking.from(s),
+                StageSettings.from(s), IdentitySource.from(s), IdentityJoin.from(s), RouteTemplates.from(s), WindowSettings.from(s), ClientAddressMasking.from(s),
                 SpanResource.from(s), SamplingSettings.from(s), limit);
     }
 

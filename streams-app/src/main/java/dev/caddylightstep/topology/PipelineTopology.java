@@ -65,7 +65,7 @@ public final class PipelineTopology {
         KStream<K, EnrichedRequest> enriched = RouteCap.apply(judged, config.windows());
 
         // a span carries the client's path and query: one larger than the application writes is a dead letter as it is serialized
-        SpanStage.apply(enriched, new SpanMapper(config.resource().attributes(), config.clientAddress(), config.capturedHeaders()),
+        SpanStage.apply(enriched, new SpanMapper(config.resource().attributes(), config.clientAddress(), config.capturedHeaders(), config.stages()),
                         config.sampling(), config.windows())
                 .to(topics.spans().name(), topics.spans().limitedTo(config.recordLimit()).producedBy("span"));
 

@@ -1,5 +1,6 @@
 package dev.caddylightstep.access;
 
+import dev.caddylightstep.access.StageSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.identity.Identity;
@@ -28,7 +29,7 @@ import net.jqwik.api.constraints.LongRange;
 /** Properties of the parser and the span mapping over generated and mutated real lines: nothing escapes, spans round-trip. */
 class ParserProperties {
     private static final List<String> REAL = CaddyCapture.lines("access.log");
-    private static final SpanMapper SPANS = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, CapturedHeaders.none());
+    private static final SpanMapper SPANS = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, CapturedHeaders.none(), StageSettings.DEFAULTS);
     private static final RouteTemplates ROUTES = new RouteTemplates(List.of());
 
     private static CaddyLogParser parser() {

@@ -1,5 +1,6 @@
 package dev.caddylightstep.otlp;
 
+import dev.caddylightstep.access.StageSettings;
 import static dev.caddylightstep.testing.capture.CaddyCapture.access;
 import static dev.caddylightstep.testing.capture.CaddyCapture.request;
 import static dev.caddylightstep.testing.PipelineHarness.attributes;
@@ -115,7 +116,7 @@ class SpanRecordEncoderTest {
                 requests.add(new EnrichedRequest(parsed.event(), alice, routes.templateOf(parsed.event().path()), PolicyVerdict.judge(policy, parsed.event())));
             }
         }
-        SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, captured);
+        SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, captured, StageSettings.DEFAULTS);
         List<byte[]> alone = requests.stream().map(mapper::toRecord).toList();
 
         ExecutorService threads = Executors.newFixedThreadPool(4);

@@ -1,5 +1,6 @@
 package dev.caddylightstep.span;
 
+import dev.caddylightstep.access.StageSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.Timeout;
 class SpanEncoderFuzzTest {
     private static final CapturedHeaders CAPTURED = new CapturedHeaders(Set.of("Accept", "Content-Type"), Set.of("Content-Type", "Server"));
     private static final CaddyLogParser PARSER = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), CAPTURED);
-    private static final SpanMapper SPANS = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, CAPTURED);
+    private static final SpanMapper SPANS = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, CAPTURED, StageSettings.DEFAULTS);
     private static final RouteTemplates ROUTES = new RouteTemplates(List.of());
     /** The README's policy, and issue 21's deny rule for anonymous clients. */
     private static final Policy ENGINEERING = Policy.of("engineering", rules("* /api/**", "GET /admin/**"), rules("DELETE /api/orders/**"), 1000L);

@@ -1,5 +1,6 @@
 package dev.caddylightstep.loadtest.bench;
 
+import dev.caddylightstep.access.StageSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.caddylightstep.access.CapturedHeaders;
@@ -144,7 +145,7 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
 
     private List<ProducerRecord<String, byte[]>> spanRecords() {
         InMemoryStages stages = new InMemoryStages();
-        SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, CapturedHeaders.none());
+        SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, CapturedHeaders.none(), StageSettings.DEFAULTS);
         CaddyLogGenerator generator = new CaddyLogGenerator(GeneratorSettings.defaults().withSeed(seed).withShares(0, 0)
                 .withStart(Instant.now().minus(Duration.ofHours(1))));
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>(spans);

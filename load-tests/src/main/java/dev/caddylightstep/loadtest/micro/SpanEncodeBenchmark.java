@@ -1,5 +1,6 @@
 package dev.caddylightstep.loadtest.micro;
 
+import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.span.ClientAddressMasking;
 import dev.caddylightstep.span.SpanMapper;
@@ -32,7 +33,7 @@ public class SpanEncodeBenchmark {
     @Setup
     public void setUp() {
         requests = SampleTraffic.requests();
-        mapper = new SpanMapper(Map.of("service.name", "caddy", "deployment.environment", "bench"), ClientAddressMasking.KEEP, CapturedHeaders.none());
+        mapper = new SpanMapper(Map.of("service.name", "caddy", "deployment.environment", "bench"), ClientAddressMasking.KEEP, CapturedHeaders.none(), StageSettings.DEFAULTS);
     }
 
     @Benchmark
