@@ -17,13 +17,23 @@
     errors: '#c53030',
     denied: '#805ad5'
   };
+  const EDGE = 'edge';
+  const UPSTREAM = 'upstream';
+  const UPSTREAM_REST = 'upstream, rest';
+  const EDGE_COLOR = '#718096';
+  const UPSTREAM_REST_COLOR = '#cbd5e0';
+  const BACKEND_STAGE_COLORS = ['#2b6cb0', '#dd6b20', '#38a169', '#805ad5', '#d69e2e', '#319795', '#d53f8c', '#4a5568'];
 
   const state = {
     config: { trace_url_template: '', window_size_ms: 60000 },
     configLoaded: false,
     windowsByGroup: new Map(),
-    selected: groupFromHash(),
+    selected: fromHash('group'),
+    selectedRoute: fromHash('route'),
+    routeRows: [],
     routesRequest: 0,
+    // A backend stage keeps its colour from poll to poll, and in the group's view and the route's alike.
+    stageColors: new Map(),
     polls: 0,
     charts: { latency: null, rate: null }
   };
@@ -36,7 +46,9 @@
     selectedGroup: document.getElementById('selected-group'),
     latencyChart: document.getElementById('latency-chart'),
     rateChart: document.getElementById('rate-chart'),
-    routesBody: document.getElementById('routes-body')
+    routesBody: document.getElementById('routes-body'),
+    groupStages: document.getElementById('group-stages'),
+    routeStages: document.getElementById('route-stages')
   };
 
   // ---- fetching -------------------------------------------------------------------------------
@@ -98,7 +110,11 @@
     if (request !== state.routesRequest) {
       return;
     }
-    renderRoutes(Array.isArray(routes) ? routes : []);
+    state.routeRows = newestOfEachRoute(Array.isArray(routes) ? routes : []);
+    if (!state.routeRows.some(row => row.route === state.selectedRoute)) {
+      state.selectedRoute = state.routeRows.length > 0 ? state.routeRows[0].route : null;
+    }
+    renderRoutes();
   }
 
   // ---- shaping --------------------------------------------------------------------------------
@@ -146,8 +162,73 @@
   }
 
   function latency(w, key) {
-    const value = w.latency_ms ? w.latency_ms[key] : undefined;
-    return typeof value === 'number' && isFinite(value) ? value : null;
+    return finiteOrNull(w.latency_ms ? w.latency_ms[key] : undefined);
+  }
+
+  /** The newest window of each route, busiest first. */
+  function newestOfEachRoute(routeWindows) {
+    return Array.from(byKey(routeWindows, w => String(w.route)), ([route, list]) => ({ route, w: newest(list) }))
+      .sort((a, b) => num(b.w.count) - num(a.w.count) || (a.route < b.route ? -1 : 1));
+  }
+
+  /**
+   * Where a window's time went, or null when it has no upstream timing: Caddy's own time (edge), the
+   * backend's stages from its Server-Timing, and the rest of the upstream call as Caddy timed it, each
+   * as its total time (mean × count) so that stages seen on fewer requests weigh for what they took.
+   */
+  function timeBreakdown(w) {
+    const stages = w.stages !== null && typeof w.stages === 'object' ? w.stages : {};
+    // Object.entries, not stages[name]: a backend may name a stage "__proto__" or "constructor".
+    const all = Object.entries(stages).map(([name, summary]) => stageSummary(name, summary)).filter(s => s !== null);
+    const upstream = all.find(s => s.name === UPSTREAM);
+    if (upstream === undefined || upstream.count === 0) {
+      return null;
+    }
+    const edge = all.find(s => s.name === EDGE) || stageSummary(EDGE, {});
+    const backend = all.filter(s => s.name !== EDGE && s.name !== UPSTREAM && s.count > 0)
+      .sort((a, b) => b.totalMs - a.totalMs || (a.name < b.name ? -1 : 1));
+    const backendMs = backend.reduce((sum, s) => sum + s.totalMs, 0);
+    // The backend's clock is not Caddy's: its stages can add up to more than the call Caddy saw.
+    const restMs = Math.max(0, upstream.totalMs - backendMs);
+    const rest = backend.length === 0
+      ? upstream
+      : { name: UPSTREAM_REST, count: upstream.count, p99: null, totalMs: restMs };
+    const parts = [edge, ...backend, rest];
+    // Shares of the parts' sum, which is edge + upstream unless the backend over-reported: they add up to 100%.
+    const tenths = tenthsOfAPercent(parts.map(s => s.totalMs));
+    const segments = parts.map((s, i) => ({ ...s, tenths: tenths[i] }));
+    return { upstream, backend, segments, total: segments.reduce((sum, s) => sum + s.totalMs, 0) };
+  }
+
+  function stageSummary(name, summary) {
+    if (summary === null || typeof summary !== 'object') {
+      return null;
+    }
+    const count = num(summary.count);
+    return { name, count, p99: finiteOrNull(summary.p99), totalMs: count * num(summary.mean) };
+  }
+
+  /**
+   * Each part as tenths of a percent of their sum, rounded so that they add up to exactly 1000 (the
+   * largest remainders round up): a stack whose shares read 99.9% would look like a missing stage.
+   */
+  function tenthsOfAPercent(parts) {
+    const total = parts.reduce((sum, part) => sum + part, 0);
+    if (total <= 0) {
+      return parts.map(() => 0);
+    }
+    const exact = parts.map(part => part / total * 1000);
+    const tenths = exact.map(Math.floor);
+    const remainderOrder = exact.map((_, i) => i).sort((a, b) => (exact[b] - tenths[b]) - (exact[a] - tenths[a]));
+    let missing = 1000 - tenths.reduce((sum, t) => sum + t, 0);
+    for (const i of remainderOrder) {
+      if (missing <= 0) {
+        break;
+      }
+      tenths[i] += 1;
+      missing -= 1;
+    }
+    return tenths;
   }
 
   // ---- rendering ------------------------------------------------------------------------------
@@ -185,6 +266,11 @@
   function routeRow(route, w) {
     const tr = document.createElement('tr');
     tr.dataset.route = route;
+    tr.tabIndex = 0;
+    if (route === state.selectedRoute) {
+      tr.classList.add('selected');
+      tr.setAttribute('aria-selected', 'true');
+    }
     tr.append(textCell('route', route), ...metricCells(w));
     return tr;
   }
@@ -328,17 +414,147 @@
     el.detail.dataset.group = state.selected;
     el.selectedGroup.textContent = state.selected;
     renderCharts(list);
+    renderBreakdown(el.groupStages, state.selected, 'all routes', newest(list));
   }
 
-  function renderRoutes(routeWindows) {
-    const byRoute = byKey(routeWindows, w => String(w.route));
-    const rows = Array.from(byRoute, ([route, list]) => ({ route, w: newest(list) }))
-      .sort((a, b) => num(b.w.count) - num(a.w.count) || (a.route < b.route ? -1 : 1));
+  function renderRoutes() {
+    const rows = state.routeRows;
+    const chosen = rows.find(row => row.route === state.selectedRoute);
+    el.routeStages.hidden = chosen === undefined;
+    if (chosen !== undefined) {
+      renderBreakdown(el.routeStages, chosen.route, 'route', chosen.w);
+    }
     if (rows.length === 0) {
       el.routesBody.replaceChildren(emptyRow(11, 'No routes in this group yet.'));
       return;
     }
     el.routesBody.replaceChildren(...rows.map(row => routeRow(row.route, row.w)));
+  }
+
+  // ---- where the time goes --------------------------------------------------------------------
+
+  function renderBreakdown(container, name, scope, w) {
+    const title = document.createElement('h4');
+    title.append(span('scope-name', name), ' ', span('hint', scope));
+    container.dataset.name = name;
+    const breakdown = timeBreakdown(w);
+    if (breakdown === null) {
+      container.replaceChildren(title, noStagesMessage(w));
+      return;
+    }
+    const coverage = document.createElement('p');
+    coverage.className = 'coverage';
+    coverage.textContent = breakdown.upstream.count + ' of ' + num(w.count)
+      + ' requests went upstream: the shares are of their time, the p99s of each stage\'s own requests.';
+    container.replaceChildren(title, coverage, stackBar(breakdown), stageTable(breakdown));
+  }
+
+  function noStagesMessage(w) {
+    const p = document.createElement('p');
+    p.className = 'no-stages';
+    // During a rolling upgrade an instance that predates stage timing answers without the field at all.
+    p.textContent = w.stages === undefined
+      ? 'No stage timings: this window comes from an instance that does not record them.'
+      : 'No stage timings: none of the ' + num(w.count) + ' requests of this window went upstream with timing.';
+    return p;
+  }
+
+  function stackBar(breakdown) {
+    const bar = document.createElement('div');
+    bar.className = 'stack';
+    bar.setAttribute('role', 'img');
+    bar.setAttribute('aria-label', breakdown.segments.map(s => s.name + ' ' + formatTenths(s.tenths)).join(', '));
+    for (const s of breakdown.segments) {
+      if (s.totalMs <= 0) {
+        continue;
+      }
+      const segment = document.createElement('span');
+      segment.className = 'segment';
+      segment.dataset.stage = s.name;
+      segment.title = s.name + ' ' + formatTenths(s.tenths) + (s.p99 === null ? '' : ' · p99 ' + formatMs(s.p99) + ' ms');
+      segment.style.width = (s.totalMs / breakdown.total * 100) + '%';
+      segment.style.background = stageColor(s.name);
+      bar.append(segment);
+    }
+    return bar;
+  }
+
+  function stageTable(breakdown) {
+    const table = document.createElement('table');
+    table.className = 'data stages';
+    const head = document.createElement('thead');
+    head.append(headRow(['Stage', ''], ['Share', 'num'], ['p99 ms', 'num'], ['Requests', 'num']));
+    const body = document.createElement('tbody');
+    const [edge, ...upstreamParts] = breakdown.segments;
+    body.append(stageRow(edge, false));
+    // With backend stages the upstream call is their sum: its own row carries the p99 none of its parts has.
+    if (breakdown.backend.length > 0) {
+      body.append(upstreamRow(breakdown.upstream, upstreamParts));
+    }
+    body.append(...upstreamParts.map(s => stageRow(s, breakdown.backend.length > 0)));
+    table.append(head, body);
+    return table;
+  }
+
+  function headRow(...columns) {
+    const tr = document.createElement('tr');
+    for (const [text, className] of columns) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.className = className;
+      th.textContent = text;
+      tr.append(th);
+    }
+    return tr;
+  }
+
+  function stageRow(s, nested) {
+    const tr = document.createElement('tr');
+    tr.dataset.stage = s.name;
+    if (nested) {
+      tr.className = 'nested';
+    }
+    const name = textCell('stage', '');
+    name.append(swatch(stageColor(s.name)), s.name);
+    tr.append(
+      name,
+      textCell('share num', formatTenths(s.tenths)),
+      numberCell('p99', s.p99, formatMs),
+      numberCell('requests', s.count, String)
+    );
+    return tr;
+  }
+
+  function upstreamRow(upstream, parts) {
+    const tr = document.createElement('tr');
+    tr.dataset.stage = upstream.name;
+    tr.className = 'subtotal';
+    tr.append(
+      textCell('stage', upstream.name),
+      textCell('upstream-share num', formatTenths(parts.reduce((sum, s) => sum + s.tenths, 0))),
+      numberCell('p99', upstream.p99, formatMs),
+      numberCell('requests', upstream.count, String)
+    );
+    return tr;
+  }
+
+  function swatch(color) {
+    const s = span('swatch', '');
+    s.style.background = color;
+    return s;
+  }
+
+  function stageColor(name) {
+    if (name === EDGE) {
+      return EDGE_COLOR;
+    }
+    if (name === UPSTREAM_REST || name === UPSTREAM) {
+      return UPSTREAM_REST_COLOR;
+    }
+    if (!state.stageColors.has(name)) {
+      state.stageColors.set(name, BACKEND_STAGE_COLORS[state.stageColors.size % BACKEND_STAGE_COLORS.length]);
+    }
+    return state.stageColors.get(name);
   }
 
   // ---- charts ---------------------------------------------------------------------------------
@@ -456,39 +672,52 @@
       return;
     }
     state.selected = group;
+    state.selectedRoute = null;
+    state.routeRows = [];
     history.replaceState(null, '', '#group=' + encodeURIComponent(group));
     el.routesBody.replaceChildren();
+    el.routeStages.hidden = true;
     render();
     loadRoutes().catch(showError);
   }
 
-  function groupFromHash() {
-    const group = new URLSearchParams(window.location.hash.slice(1)).get('group');
-    return group === null ? null : group;
-  }
-
-  function rowOf(event) {
-    return event.target instanceof Element ? event.target.closest('tr[data-group]') : null;
-  }
-
-  el.groupsBody.addEventListener('click', event => {
-    // Let trace links open without also switching the selection.
-    if (event.target instanceof Element && event.target.closest('a')) {
+  function selectRoute(route) {
+    if (!state.routeRows.some(row => row.route === route) || route === state.selectedRoute) {
       return;
     }
-    const row = rowOf(event);
-    if (row !== null) {
-      select(row.dataset.group);
-    }
-  });
+    state.selectedRoute = route;
+    history.replaceState(null, '', '#group=' + encodeURIComponent(state.selected) + '&route=' + encodeURIComponent(route));
+    renderRoutes();
+  }
 
-  el.groupsBody.addEventListener('keydown', event => {
-    const row = rowOf(event);
-    if (row !== null && (event.key === 'Enter' || event.key === ' ')) {
-      event.preventDefault();
-      select(row.dataset.group);
-    }
-  });
+  function fromHash(name) {
+    return new URLSearchParams(window.location.hash.slice(1)).get(name);
+  }
+
+  /** A click, Enter or Space on a row of the table body chooses that row's data-{key}. */
+  function choosableRows(body, key, choose) {
+    const rowOf = event => (event.target instanceof Element ? event.target.closest('tr[data-' + key + ']') : null);
+    body.addEventListener('click', event => {
+      // Let trace links open without also switching the selection.
+      if (event.target instanceof Element && event.target.closest('a')) {
+        return;
+      }
+      const row = rowOf(event);
+      if (row !== null) {
+        choose(row.dataset[key]);
+      }
+    });
+    body.addEventListener('keydown', event => {
+      const row = rowOf(event);
+      if (row !== null && (event.key === 'Enter' || event.key === ' ')) {
+        event.preventDefault();
+        choose(row.dataset[key]);
+      }
+    });
+  }
+
+  choosableRows(el.groupsBody, 'group', select);
+  choosableRows(el.routesBody, 'route', selectRoute);
 
   window.addEventListener('resize', resizeCharts);
 
@@ -540,6 +769,14 @@
 
   function formatPercent(fraction) {
     return (fraction * 100).toFixed(1) + '%';
+  }
+
+  function formatTenths(tenths) {
+    return (tenths / 10).toFixed(1) + '%';
+  }
+
+  function finiteOrNull(value) {
+    return typeof value === 'number' && isFinite(value) ? value : null;
   }
 
   function clock(epochMs, withSeconds) {

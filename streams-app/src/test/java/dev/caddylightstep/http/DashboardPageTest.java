@@ -2,6 +2,7 @@ package dev.caddylightstep.http;
 
 import static dev.caddylightstep.testing.browser.DumpedDom.cellText;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.caddylightstep.testing.browser.DumpedDom;
 import dev.caddylightstep.testing.browser.HeadlessChromium;
@@ -35,6 +36,7 @@ class DashboardPageTest {
 
     private static final String HOSTILE_GROUP = "<img src=x onerror=alert(1)>";
     private static final String HOSTILE_ROUTE = "<script>alert(1)</script>";
+    private static final String HOSTILE_STAGE = "<img src=x onerror=alert(2)>";
 
     private static final String SLOW_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String SLOWER_TRACE = "0af7651916cd43dd8448eb211c80319c";
@@ -112,8 +114,12 @@ class DashboardPageTest {
 
     @Test
     void logDataIsRenderedAsTextNeverAsMarkup() {
+        Map<String, Object> hostileStages = typicalStages(490);
+        hostileStages.put(HOSTILE_STAGE, stage(490, 2.0, 4.0));
+        // A Server-Timing name that is also the name of a property every JavaScript object inherits.
+        hostileStages.put("__proto__", stage(490, 1.0, 3.0));
         api.windows(List.of(
-                window(HOSTILE_GROUP, 0, 500, 0, 12.0),
+                withStages(window(HOSTILE_GROUP, 0, 500, 0, 12.0), hostileStages),
                 window("engineering", 0, 120, 0, 90.3)));
         api.routes(HOSTILE_GROUP, List.of(
                 route(window(HOSTILE_GROUP, 0, 400, 0, 11.0), HOSTILE_ROUTE),
@@ -126,6 +132,7 @@ class DashboardPageTest {
         assertThat(dom.html()).contains("&lt;img src=x onerror=alert(1)&gt;");
         assertThat(cellText(routeRow(dom, HOSTILE_ROUTE), "count")).isEqualTo("400");
         assertThat(dom.html()).contains("&lt;script&gt;alert(1)&lt;/script&gt;");
+        assertThat(DumpedDom.cellTexts(groupStages(dom), "stage")).contains(HOSTILE_STAGE, "__proto__");
         assertThat(dom.startTags("img")).isEmpty();
         assertThat(dom.startTags("script")).hasSize(2);
         assertThat(dom.attributeValues("<script", "src")).containsExactly("uplot.iife.min.js", "app.js");
@@ -158,12 +165,104 @@ class DashboardPageTest {
     }
 
     @Test
+    void theGroupsTimeIsSharedAmongItsStagesWithTheirP99s() {
+        // 120 requests, 118 of them upstream: 1.1 ms in Caddy, 31 ms upstream, of which the backend's
+        // Server-Timing puts 20.4 ms in the database (on 97 requests) and 5.2 ms in the cache: shares that,
+        // each rounded on its own, would read 99.9% in all.
+        Map<String, Object> stages = new LinkedHashMap<>();
+        stages.put("edge", stage(118, 1.1, 2.4));
+        stages.put("upstream", stage(118, 31.0, 88.0));
+        stages.put("cache", stage(118, 5.2, 9.8));
+        stages.put("db", stage(97, 20.4, 71.0));
+        api.windows(List.of(withStages(window("engineering", 0, 120, 0, 90.3), stages)));
+
+        String view = groupStages(load());
+
+        double edgeMs = 118 * 1.1;
+        double upstreamMs = 118 * 31.0;
+        double dbMs = 97 * 20.4;
+        double cacheMs = 118 * 5.2;
+        double totalMs = edgeMs + upstreamMs;
+        assertThat(DumpedDom.cellTexts(view, "stage")).containsExactly("edge", "upstream", "db", "cache", "upstream, rest");
+        List<String> shares = DumpedDom.cellTexts(view, "share");
+        assertThat(percent(shares.get(0))).isCloseTo(100 * edgeMs / totalMs, within(0.1));
+        assertThat(percent(shares.get(1))).isCloseTo(100 * dbMs / totalMs, within(0.1));
+        assertThat(percent(shares.get(2))).isCloseTo(100 * cacheMs / totalMs, within(0.1));
+        assertThat(percent(shares.get(3))).isCloseTo(100 * (upstreamMs - dbMs - cacheMs) / totalMs, within(0.1));
+        assertThat(shares.stream().mapToLong(DashboardPageTest::tenthsOfAPercent).sum()).isEqualTo(1000);
+        assertThat(DumpedDom.cellTexts(view, "p99")).containsExactly("2.40", "88.0", "71.0", "9.80", "–");
+        assertThat(DumpedDom.cellTexts(view, "requests")).containsExactly("118", "118", "97", "118", "118");
+        assertThat(new DumpedDom(view).attributeValues("<span class=\"segment\"", "data-stage"))
+                .containsExactly("edge", "db", "cache", "upstream, rest");
+        assertThat(new DumpedDom(view).bodyText()).contains("118 of 120 requests went upstream");
+    }
+
+    @Test
+    void theChosenRouteShowsWhereItsOwnTimeGoes() {
+        Map<String, Object> rendered = new LinkedHashMap<>();
+        rendered.put("edge", stage(40, 0.9, 1.7));
+        rendered.put("upstream", stage(40, 12.0, 30.0));
+        rendered.put("render", stage(40, 9.0, 26.5));
+        api.windows(List.of(window("engineering", 0, 200, 0, 90.3)));
+        api.routes("engineering", List.of(
+                route(withStages(window("engineering", 0, 160, 0, 95.0), typicalStages(160)), "/api/users/{id}"),
+                route(withStages(window("engineering", 0, 40, 0, 30.0), rendered), "/reports/{id}")));
+
+        DumpedDom dom = loadAt("#group=engineering&route=%2Freports%2F%7Bid%7D");
+
+        String view = routeStages(dom);
+        assertThat(view).contains("data-name=\"/reports/{id}\"");
+        assertThat(DumpedDom.cellTexts(view, "stage")).containsExactly("edge", "upstream", "render", "upstream, rest");
+        assertThat(DumpedDom.cellTexts(view, "p99")).containsExactly("1.70", "30.0", "26.5", "–");
+        String chosen = routeRow(dom, "/reports/{id}");
+        assertThat(chosen.substring(0, chosen.indexOf('>'))).contains("class=\"selected\"");
+    }
+
+    @Test
+    void withoutAChosenRouteTheBusiestRoutesTimeIsShown() {
+        api.windows(List.of(window("engineering", 0, 200, 0, 90.3)));
+        api.routes("engineering", List.of(
+                route(withStages(window("engineering", 0, 40, 0, 30.0), typicalStages(40)), "/reports/{id}"),
+                route(withStages(window("engineering", 0, 160, 0, 95.0), typicalStages(160)), "/api/users/{id}")));
+
+        String view = routeStages(load());
+
+        assertThat(view).contains("data-name=\"/api/users/{id}\"");
+        assertThat(DumpedDom.cellTexts(view, "requests")).first().isEqualTo("160");
+    }
+
+    @Test
+    void aWindowWhoseRequestsNeverWentUpstreamSaysItHasNoStages() {
+        api.windows(List.of(withStages(window("engineering", 0, 40, 0, 3.0), new LinkedHashMap<>())));
+
+        String view = groupStages(load());
+
+        assertThat(new DumpedDom(view).bodyText())
+                .contains("No stage timings: none of the 40 requests of this window went upstream with timing.");
+        assertThat(DumpedDom.cellTexts(view, "share")).isEmpty();
+    }
+
+    @Test
+    void aWindowFromAnInstanceWithoutStageTimingStillShows() {
+        api.windows(List.of(window("engineering", 0, 120, 0, 90.3)));
+
+        DumpedDom dom = load();
+
+        assertThat(cellText(groupRow(dom, "engineering"), "count")).isEqualTo("120");
+        assertThat(new DumpedDom(groupStages(dom)).bodyText())
+                .contains("No stage timings: this window comes from an instance that does not record them.");
+    }
+
+    @Test
     void screenshotShowsTheDashboard() throws IOException {
         api.windows(demoWindows());
         api.routes("engineering", List.of(
-                route(withPolicyCounts(window("engineering", 5, 160, 3, 180.4, SLOW_TRACE)), "/api/users/{id}"),
-                route(withPolicyCounts(window("engineering", 5, 70, 0, 95.0, SLOWER_TRACE)), "/api/orders"),
-                route(withPolicyCounts(window("engineering", 5, 30, 0, 12.5)), "/healthz")));
+                route(withStages(withPolicyCounts(window("engineering", 5, 160, 3, 180.4, SLOW_TRACE)),
+                        typicalStages(154)), "/api/users/{id}"),
+                route(withStages(withPolicyCounts(window("engineering", 5, 70, 0, 95.0, SLOWER_TRACE)),
+                        typicalStages(68)), "/api/orders"),
+                route(withStages(withPolicyCounts(window("engineering", 5, 30, 0, 12.5)), new LinkedHashMap<>()),
+                        "/healthz")));
 
         Path png = chromium.screenshot(api.page(), Path.of("target", "dashboard.png"), 1400, 1000, SEVERAL_POLLS);
 
@@ -179,6 +278,11 @@ class DashboardPageTest {
         return new DumpedDom(chromium.dumpDom(api.page(), ONE_POLL));
     }
 
+    /** The page opened at {@code fragment}, as a link to a chosen group or route would open it. */
+    private DumpedDom loadAt(String fragment) {
+        return new DumpedDom(chromium.dumpDom(api.page().resolve(fragment), ONE_POLL));
+    }
+
     private static String groupRow(DumpedDom dom, String group) {
         return dom.rowWithCell("group", group)
                 .orElseThrow(() -> new AssertionError("no row for group " + group + " in\n" + dom.html()));
@@ -187,6 +291,33 @@ class DashboardPageTest {
     private static String routeRow(DumpedDom dom, String route) {
         return dom.rowWithCell("route", route)
                 .orElseThrow(() -> new AssertionError("no row for route " + route + " in\n" + dom.html()));
+    }
+
+    /** The "where the time goes" view of the chosen group. */
+    private static String groupStages(DumpedDom dom) {
+        return section(dom, "group-stages");
+    }
+
+    /** The "where the time goes" view of the chosen route. */
+    private static String routeStages(DumpedDom dom) {
+        return section(dom, "route-stages");
+    }
+
+    private static String section(DumpedDom dom, String id) {
+        String html = dom.html();
+        int at = html.indexOf(" id=\"" + id + "\"");
+        if (at < 0) {
+            throw new AssertionError("no section " + id + " in\n" + html);
+        }
+        return html.substring(html.lastIndexOf("<section", at), html.indexOf("</section>", at) + "</section>".length());
+    }
+
+    private static double percent(String share) {
+        return Double.parseDouble(share.substring(0, share.length() - 1));
+    }
+
+    private static long tenthsOfAPercent(String share) {
+        return Math.round(percent(share) * 10);
     }
 
     /** A window of {@code group}, {@code minute} minutes after the first, with 3 errors and 10 denials. */
@@ -219,6 +350,35 @@ class DashboardPageTest {
         return window;
     }
 
+    private static Map<String, Object> withStages(Map<String, Object> window, Map<String, Object> stages) {
+        window.put("stages", stages);
+        return window;
+    }
+
+    /**
+     * A backend behind Caddy as it usually goes: about 1 ms in Caddy, 30 ms upstream, of which the
+     * backend's Server-Timing puts 20 in the database (on four requests in five) and 5 in the cache.
+     */
+    private static Map<String, Object> typicalStages(long upstreamRequests) {
+        Map<String, Object> stages = new LinkedHashMap<>();
+        stages.put("edge", stage(upstreamRequests, 1.1, 2.4));
+        stages.put("upstream", stage(upstreamRequests, 31.0, 88.0));
+        stages.put("db", stage(upstreamRequests * 4 / 5, 20.4, 71.0));
+        stages.put("cache", stage(upstreamRequests, 5.2, 9.8));
+        return stages;
+    }
+
+    private static Map<String, Object> stage(long count, double mean, double p99) {
+        Map<String, Object> stage = new LinkedHashMap<>();
+        stage.put("count", count);
+        stage.put("mean", mean);
+        stage.put("p50", mean * 0.8);
+        stage.put("p95", p99 * 0.7);
+        stage.put("p99", p99);
+        stage.put("max", p99 * 1.4);
+        return stage;
+    }
+
     private static Map<String, Object> route(Map<String, Object> window, String route) {
         Map<String, Object> routeWindow = new LinkedHashMap<>(window);
         routeWindow.put("route", route);
@@ -232,10 +392,13 @@ class DashboardPageTest {
         long[] support = {30, 28, 41, 35, 33, 12};
         List<Map<String, Object>> windows = new ArrayList<>();
         for (int minute = 0; minute < 6; minute++) {
-            windows.add(withPolicyCounts(window("engineering", minute, engineering[minute], minute >= 4 ? 3 : 0,
-                    140 + 12 * minute, SLOW_TRACE, SLOWER_TRACE)));
-            windows.add(withPolicyCounts(window("sales", minute, sales[minute], 0, 60 + 3 * minute, SLOWER_TRACE)));
-            windows.add(withPolicyCounts(window("support", minute, support[minute], 0, 35 - minute, SLOW_TRACE)));
+            windows.add(withStages(withPolicyCounts(window("engineering", minute, engineering[minute],
+                    minute >= 4 ? 3 : 0, 140 + 12 * minute, SLOW_TRACE, SLOWER_TRACE)),
+                    typicalStages(engineering[minute] * 24 / 25)));
+            windows.add(withStages(withPolicyCounts(window("sales", minute, sales[minute], 0, 60 + 3 * minute,
+                    SLOWER_TRACE)), typicalStages(sales[minute] * 24 / 25)));
+            windows.add(withStages(withPolicyCounts(window("support", minute, support[minute], 0, 35 - minute,
+                    SLOW_TRACE)), new LinkedHashMap<>()));
         }
         return windows;
     }
