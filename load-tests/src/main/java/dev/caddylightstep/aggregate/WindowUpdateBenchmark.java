@@ -1,5 +1,6 @@
 package dev.caddylightstep.aggregate;
 
+import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.loadtest.InMemoryStages;
 import dev.caddylightstep.policy.EnrichedRequest;
 import java.util.List;
@@ -42,7 +43,7 @@ public class WindowUpdateBenchmark {
         observations = new LatencyObservation[lines.size()];
         for (int i = 0; i < lines.size(); i++) {
             EnrichedRequest request = stages.enrich(lines.get(i));
-            observations[i] = LatencyObservation.of(request);
+            observations[i] = LatencyObservation.of(request, StageSettings.DEFAULTS);
         }
         serde = LatencyWindowSerde.create();
     }
@@ -52,12 +53,12 @@ public class WindowUpdateBenchmark {
     public void fullWindow() {
         window = new LatencyWindow();
         for (LatencyObservation o : observations) {
-            window.add(o, 5);
+            window.add(o, 5, StageSettings.DEFAULTS.maxServerTimings());
         }
     }
 
     @Benchmark
     public byte[] addEncode() {
-        return serde.serializer().serialize("bench", window.add(observations[next++ & 1_023], 5));
+        return serde.serializer().serialize("bench", window.add(observations[next++ & 1_023], 5, StageSettings.DEFAULTS.maxServerTimings()));
     }
 }

@@ -1,5 +1,6 @@
 package dev.caddylightstep.aggregate;
 
+import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.schema.LatencyKeyRecord;
 import dev.caddylightstep.policy.EnrichedRequest;
@@ -42,7 +43,7 @@ public final class AggregateStage {
                           KStream<byte[], byte[]> lateLines, KStream<byte[], byte[]> latePartials) {
     }
 
-    public static <K> Windows apply(StreamsBuilder builder, KStream<K, EnrichedRequest> requests, WindowSettings windows) {
+    public static <K> Windows apply(StreamsBuilder builder, KStream<K, EnrichedRequest> requests, WindowSettings windows, StageSettings stages) {
         Serde<LatencyWindow> windowSerde = LatencyWindowSerde.create();
         // partial windows are written once a commit, each once (see PartialWindows): nothing for a record cache to save
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PARTIALS_STORE), Serdes.String(), windowSerde)
@@ -57,7 +58,7 @@ public final class AggregateStage {
         }
 
         var partials = requests
-                .process(() -> new PartialWindows<K>(PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE, windows),
+                .process(() -> new PartialWindows<K>(PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE, windows, stages),
                         Named.as("partial-windows"), PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE)
                 .split(Named.as("window-"))
                 .branch((key, out) -> out.lateLine() != null, Branched.as("late"))
@@ -70,7 +71,7 @@ public final class AggregateStage {
                 .mapValues(PartialWindows.Output::partial, Named.as("partial"))
                 .repartition(Repartitioned.with(Serdes.String(), windowSerde).withName("latency-windows")
                         .withStreamPartitioner(new WindowKey.ByGroup<>()))
-                .process(() -> new WindowMerge(BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE, windows),
+                .process(() -> new WindowMerge(BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE, windows, stages),
                         Named.as("merge-windows"), BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE)
                 .split(Named.as("merged-"))
                 .branch((key, out) -> out.latePartial() != null, Branched.as("late"))

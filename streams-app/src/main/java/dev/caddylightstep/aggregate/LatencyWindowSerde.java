@@ -8,22 +8,32 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The state of a running window in the window stores and their changelogs: counters, then the sketch's non-empty
- * bins as varints (a partial window of one second fills a few of its hundreds of bins). Internal to the
- * application, so a fixed binary layout (with a version byte) rather than Avro. Windows are encoded in one pass
- * over their bins, into an array of room enough, and copied out at their length. The topics carry the Avro
- * LatencyAggregateRecord.
+ * bins as varints (a partial window of one second fills a few of its hundreds of bins), the exemplars, and from
+ * version 3 the stages' sketches alike. Internal to the application, so a fixed binary layout (with a version byte)
+ * rather than Avro. Windows are encoded in one pass over their bins, into an array of room enough, and copied out at
+ * their length. The topics carry the Avro LatencyAggregateRecord.
+ *
+ * <p>A window without stages is written as version 2, byte for byte: the stores and changelogs of the build before
+ * stages read back, and so do the partials this build sends to an instance of that one during a rolling upgrade.
  */
 final class LatencyWindowSerde {
-    private static final byte VERSION = 2;
+    /** Counters, the latency's sketch and the exemplars. */
+    private static final byte WITHOUT_STAGES = 2;
+    /** Version 2, then the stages: their count, then each one's name, count and sketch. */
+    private static final byte WITH_STAGES = 3;
     /** The version, eleven counters and sums, the lowest and highest bin and the count of non-empty bins. */
     private static final int HEADER_BYTES = 1 + 11 * 8 + 3 * 4;
+    /** A stage's name length, its count, count of zeros, sum, min and max, lowest and highest bin and count of non-empty bins. */
+    private static final int STAGE_HEADER_BYTES = 2 + 5 * 8 + 3 * 4;
     // ByteBuffer's order, which read() uses
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
@@ -37,34 +47,63 @@ final class LatencyWindowSerde {
     }
 
     static byte[] write(LatencyWindow w) {
-        int bins = Math.max(0, w.highest - w.lowest + 1);
+        LatencySketch latency = w.latency;
+        boolean withStages = w.stages != null && !w.stages.isEmpty();
         if (w.encodedExemplars == null) {
             w.encodedExemplars = exemplars(w.exemplars);
         }
-        // a bin's distance from the previous one, under MAX_BINS (two bytes as a varint), and its count, at most the window's
-        int bound = HEADER_BYTES + bins * (2 + varintSize(w.count)) + w.encodedExemplars.length;
+        int bound = HEADER_BYTES + binBytes(latency) + w.encodedExemplars.length + (withStages ? stagesBound(w.stages) : 0);
         byte[] out = new byte[bound];
-        out[0] = VERSION;
+        out[0] = withStages ? WITH_STAGES : WITHOUT_STAGES;
         int at = 1;
-        at = putLong(out, at, w.count);
+        at = putLong(out, at, latency.count);
         at = putLong(out, at, w.errors);
         at = putLong(out, at, w.denied);
         at = putLong(out, at, w.overPermissive);
         at = putLong(out, at, w.overRestrictive);
         at = putLong(out, at, w.sloBreaches);
         at = putLong(out, at, w.bytes);
-        at = putLong(out, at, w.zeroCount);
-        at = putLong(out, at, Double.doubleToRawLongBits(w.sumMs));
-        at = putLong(out, at, Double.doubleToRawLongBits(w.minMs));
-        at = putLong(out, at, Double.doubleToRawLongBits(w.maxMs));
-        at = putInt(out, at, w.lowest);
-        at = putInt(out, at, w.highest);
+        at = putSketch(out, at, latency);
+        System.arraycopy(w.encodedExemplars, 0, out, at, w.encodedExemplars.length);
+        at += w.encodedExemplars.length;
+        if (withStages) {
+            at = putInt(out, at, w.stages.size());
+            for (Map.Entry<String, LatencySketch> stage : w.stages.entrySet()) {
+                at = putString(out, at, stage.getKey());
+                at = putLong(out, at, stage.getValue().count);
+                at = putSketch(out, at, stage.getValue());
+            }
+        }
+        return Arrays.copyOf(out, at);
+    }
+
+    /** Room for a sketch's non-empty bins: each one's distance from the previous, under MAX_BINS (two bytes as a varint), and its count. */
+    private static int binBytes(LatencySketch sketch) {
+        return Math.max(0, sketch.highest - sketch.lowest + 1) * (2 + varintSize(sketch.count));
+    }
+
+    private static int stagesBound(Map<String, LatencySketch> stages) {
+        int bound = 4;
+        for (Map.Entry<String, LatencySketch> stage : stages.entrySet()) {
+            bound += STAGE_HEADER_BYTES + 3 * stage.getKey().length() + binBytes(stage.getValue());
+        }
+        return bound;
+    }
+
+    /** A sketch but its count: the count of zeros, the sum, min and max, then the bins. */
+    private static int putSketch(byte[] out, int at, LatencySketch sketch) {
+        at = putLong(out, at, sketch.zeroCount);
+        at = putLong(out, at, Double.doubleToRawLongBits(sketch.sumMs));
+        at = putLong(out, at, Double.doubleToRawLongBits(sketch.minMs));
+        at = putLong(out, at, Double.doubleToRawLongBits(sketch.maxMs));
+        at = putInt(out, at, sketch.lowest);
+        at = putInt(out, at, sketch.highest);
         int nonEmptyAt = at;
         at += 4;
         int nonEmpty = 0;
-        int previous = w.lowest;
-        for (int index = w.lowest; index <= w.highest; index++) {
-            long binCount = w.counts[index - w.offset];
+        int previous = sketch.lowest;
+        for (int index = sketch.lowest; index <= sketch.highest; index++) {
+            long binCount = sketch.counts[index - sketch.offset];
             if (binCount != 0) {
                 nonEmpty++;
                 at = putVarint(out, at, index - previous);
@@ -73,8 +112,7 @@ final class LatencyWindowSerde {
             }
         }
         putInt(out, nonEmptyAt, nonEmpty);
-        System.arraycopy(w.encodedExemplars, 0, out, at, w.encodedExemplars.length);
-        return Arrays.copyOf(out, at + w.encodedExemplars.length);
+        return at;
     }
 
     /** Their count, then each one's trace id, span id and duration. */
@@ -128,48 +166,67 @@ final class LatencyWindowSerde {
         try {
             ByteBuffer in = ByteBuffer.wrap(data);
             byte version = in.get();
-            if (version != VERSION) {
-                throw new SerializationException("a window in " + topic + " has state version " + version + ", this build reads " + VERSION);
+            if (version != WITHOUT_STAGES && version != WITH_STAGES) {
+                throw new SerializationException("a window in " + topic + " has state version " + version + ", this build reads "
+                        + WITHOUT_STAGES + " and " + WITH_STAGES);
             }
             LatencyWindow w = new LatencyWindow();
-            w.count = in.getLong();
+            w.latency.count = in.getLong();
             w.errors = in.getLong();
             w.denied = in.getLong();
             w.overPermissive = in.getLong();
             w.overRestrictive = in.getLong();
             w.sloBreaches = in.getLong();
             w.bytes = in.getLong();
-            w.zeroCount = in.getLong();
-            w.sumMs = in.getDouble();
-            w.minMs = in.getDouble();
-            w.maxMs = in.getDouble();
-            int lowest = in.getInt();
-            int highest = in.getInt();
-            int nonEmpty = in.getInt();
-            if (nonEmpty > 0) {
-                if (highest < lowest || highest - lowest >= LatencyWindow.MAX_BINS) {
-                    throw new IllegalArgumentException("bins [" + lowest + ", " + highest + "]");
-                }
-                long[] bins = new long[highest - lowest + 1];
-                int index = lowest;
-                for (int i = 0; i < nonEmpty; i++) {
-                    index += (int) getVarint(in);
-                    bins[index - lowest] = getVarint(in);
-                }
-                w.restoreBins(lowest, bins);
-            }
+            getSketch(in, w.latency);
             int exemplars = in.getInt();
             for (int i = 0; i < exemplars; i++) {
-                byte[] trace = new byte[in.getShort()];
-                in.get(trace);
-                byte[] span = new byte[in.getShort()];
-                in.get(span);
-                w.exemplars.add(new Exemplar(new String(trace, StandardCharsets.UTF_8), new String(span, StandardCharsets.UTF_8), in.getDouble()));
+                w.exemplars.add(new Exemplar(getString(in), getString(in), in.getDouble()));
+            }
+            if (version == WITH_STAGES) {
+                int stages = in.getInt();
+                w.stages = new LinkedHashMap<>();
+                for (int i = 0; i < stages; i++) {
+                    String name = getString(in);
+                    LatencySketch stage = new LatencySketch();
+                    stage.count = in.getLong();
+                    getSketch(in, stage);
+                    w.stages.put(name, stage);
+                }
             }
             return w;
         } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException | NegativeArraySizeException e) {
             throw new SerializationException("a window in " + topic + " is not a window's state: " + e, e);
         }
+    }
+
+    private static void getSketch(ByteBuffer in, LatencySketch sketch) {
+        sketch.zeroCount = in.getLong();
+        sketch.sumMs = in.getDouble();
+        sketch.minMs = in.getDouble();
+        sketch.maxMs = in.getDouble();
+        int lowest = in.getInt();
+        int highest = in.getInt();
+        int nonEmpty = in.getInt();
+        if (nonEmpty == 0) {
+            return;
+        }
+        if (highest < lowest || highest - lowest >= LatencySketch.MAX_BINS) {
+            throw new IllegalArgumentException("bins [" + lowest + ", " + highest + "]");
+        }
+        long[] bins = new long[highest - lowest + 1];
+        int index = lowest;
+        for (int i = 0; i < nonEmpty; i++) {
+            index += (int) getVarint(in);
+            bins[index - lowest] = getVarint(in);
+        }
+        sketch.restoreBins(lowest, bins);
+    }
+
+    private static String getString(ByteBuffer in) {
+        byte[] bytes = new byte[in.getShort()];
+        in.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static long getVarint(ByteBuffer in) {

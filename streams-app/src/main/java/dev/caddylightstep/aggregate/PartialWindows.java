@@ -2,6 +2,7 @@ package dev.caddylightstep.aggregate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.policy.EnrichedRequest;
@@ -43,6 +44,7 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     private final String streamTimeStore;
     private final String beforeCommitStore;
     private final WindowSettings windows;
+    private final StageSettings stages;
     private final long sizeMs;
     private final long graceMs;
     private ProcessorContext<String, Output> context;
@@ -81,11 +83,12 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     record Output(LatencyWindow partial, byte[] lateLine) {
     }
 
-    PartialWindows(String partialsStore, String streamTimeStore, String beforeCommitStore, WindowSettings windows) {
+    PartialWindows(String partialsStore, String streamTimeStore, String beforeCommitStore, WindowSettings windows, StageSettings stages) {
         this.partialsStore = partialsStore;
         this.streamTimeStore = streamTimeStore;
         this.beforeCommitStore = beforeCommitStore;
         this.windows = windows;
+        this.stages = stages;
         this.sizeMs = windows.size().toMillis();
         this.graceMs = windows.grace().toMillis();
     }
@@ -127,14 +130,14 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         long timestamp = record.timestamp();
         advance(timestamp);
         long windowStart = timestamp - Math.floorMod(timestamp, sizeMs);
-        LatencyObservation observation = LatencyObservation.of(record.value());
+        LatencyObservation observation = LatencyObservation.of(record.value(), stages);
         if (windowStart + sizeMs + graceMs <= streamTime) {
             late(record, observation, windowStart);
             return;
         }
         Open partial = open.computeIfAbsent(new WindowKey(observation.group(), observation.route(), windowStart),
                 key -> new Open(key.encode(), new LatencyWindow()));
-        partial.window.add(observation, windows.exemplars());
+        partial.window.add(observation, windows.exemplars(), stages.maxServerTimings());
         partial.changed = true;
     }
 

@@ -2,6 +2,7 @@ package dev.caddylightstep.aggregate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.deadletter.RecordFailure;
@@ -28,7 +29,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Lateness was decided per request, where the request was read; a partial that comes after its window was purged
  * (a partition that lagged through an outage) is dead-lettered as late here, as it would otherwise be written alone
  * over the whole window on the compacted topic. A group's window holds at most caddy.window.max-routes route windows:
- * the partials of a route past them merge under {@link WindowSettings#OTHER_ROUTE}.
+ * the partials of a route past them merge under {@link WindowSettings#OTHER_ROUTE}. Likewise a window holds at most
+ * caddy.stage.max-server-timings of the backend's stage names, whichever tasks' partials brought them ({@link LatencyWindow}).
  *
  * <p>A group's window is written after the last of its route partials from one flush of a task (a header on every
  * partial says whether it is the last or more follow), not after each of them: most groups have dozens of routes,
@@ -46,6 +48,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private final String streamTimeStore;
     private final String routeCountStore;
     private final WindowSettings windows;
+    private final StageSettings stages;
     private final long sizeMs;
     private final long graceMs;
     private final long retentionMs;
@@ -66,12 +69,14 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     record Output(LatencyWindow window, byte[] latePartial) {
     }
 
-    WindowMerge(String groupStore, String routeStore, String streamTimeStore, String routeCountStore, WindowSettings windows) {
+    WindowMerge(String groupStore, String routeStore, String streamTimeStore, String routeCountStore, WindowSettings windows,
+                StageSettings stages) {
         this.groupStore = groupStore;
         this.routeStore = routeStore;
         this.streamTimeStore = streamTimeStore;
         this.routeCountStore = routeCountStore;
         this.windows = windows;
+        this.stages = stages;
         this.sizeMs = windows.size().toMillis();
         this.graceMs = windows.grace().toMillis();
         this.retentionMs = windows.retention().toMillis();
@@ -156,7 +161,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     }
 
     private LatencyWindow merged(KeyValueStore<String, LatencyWindow> store, String key, LatencyWindow window, LatencyWindow partial) {
-        LatencyWindow merged = window == null ? partial : window.merge(partial, windows.exemplars());
+        LatencyWindow merged = window == null ? partial : window.merge(partial, windows.exemplars(), stages.maxServerTimings());
         store.put(key, merged);
         return merged;
     }
@@ -168,7 +173,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     /** A partial for a window already purged: written, it would replace the whole window on the compacted topic. */
     private void late(Record<String, LatencyWindow> record, WindowKey key) {
         RecordMetadata source = context.recordMetadata().orElse(null);
-        String detail = "partial window of " + record.value().count + " requests for window [" + key.windowStart() + ", "
+        String detail = "partial window of " + record.value().count() + " requests for window [" + key.windowStart() + ", "
                 + (key.windowStart() + sizeMs) + "), purged when the merge's log time reached " + (key.windowStart() + retentionMs)
                 + " (now " + streamTime + ")";
         Headers headers = DeadLetterHeaders.of(DeadLetterReason.LATE.code(), "merge", detail,
@@ -182,7 +187,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         fields.put("group", key.group());
         fields.put("route", key.route());
         fields.put("window_start_ms", key.windowStart());
-        fields.put("requests", partial.count);
+        fields.put("requests", partial.count());
         fields.put("errors", partial.errors);
         fields.put("trace_ids", partial.exemplars.stream().map(Exemplar::getTraceId).toList());
         try {

@@ -7,6 +7,7 @@ import dev.caddylightstep.access.CapturedHeaders;
 import dev.caddylightstep.access.LogFormat;
 import dev.caddylightstep.access.ParseOutcome;
 import dev.caddylightstep.access.Redaction;
+import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.route.RouteTemplates;
@@ -39,7 +40,8 @@ class PartialWindowsTest {
     private final KeyValueStore<String, LatencyWindow> partials = store(PARTIALS, LatencyWindowSerde.create());
     private final KeyValueStore<String, Long> streamTimes = store(STREAM_TIME, Serdes.Long());
     private final BeforeCommit beforeCommit = beforeCommit();
-    private final PartialWindows<String> processor = new PartialWindows<>(PARTIALS, STREAM_TIME, BEFORE_COMMIT, WindowSettings.DEFAULTS);
+    private final PartialWindows<String> processor = new PartialWindows<>(PARTIALS, STREAM_TIME, BEFORE_COMMIT, WindowSettings.DEFAULTS,
+            StageSettings.DEFAULTS);
 
     private static MockProcessorContext<String, PartialWindows.Output> contextAtTimeZero() {
         Properties props = new Properties();
@@ -177,7 +179,7 @@ class PartialWindowsTest {
         long requests = 0;
         try (KeyValueIterator<String, LatencyWindow> all = partials.all()) {
             while (all.hasNext()) {
-                requests += all.next().value.count;
+                requests += all.next().value.count();
             }
         }
         return requests;

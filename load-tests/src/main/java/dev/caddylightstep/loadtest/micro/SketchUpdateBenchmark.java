@@ -1,5 +1,6 @@
 package dev.caddylightstep.loadtest.micro;
 
+import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.aggregate.LatencyObservation;
 import dev.caddylightstep.aggregate.LatencyWindow;
 import dev.caddylightstep.policy.EnrichedRequest;
@@ -37,7 +38,7 @@ public class SketchUpdateBenchmark {
         EnrichedRequest[] requests = SampleTraffic.requests();
         observations = new LatencyObservation[requests.length];
         for (int i = 0; i < requests.length; i++) {
-            observations[i] = LatencyObservation.of(requests[i]);
+            observations[i] = LatencyObservation.of(requests[i], StageSettings.DEFAULTS);
         }
     }
 
@@ -48,6 +49,6 @@ public class SketchUpdateBenchmark {
 
     @Benchmark
     public LatencyWindow addToWindow() {
-        return window.add(observations[next++ & SampleTraffic.MASK], 5);
+        return window.add(observations[next++ & SampleTraffic.MASK], 5, StageSettings.DEFAULTS.maxServerTimings());
     }
 }
