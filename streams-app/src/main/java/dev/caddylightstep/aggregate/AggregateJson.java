@@ -3,16 +3,27 @@ package dev.caddylightstep.aggregate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caddylightstep.access.StageTime;
 import dev.caddylightstep.schema.Exemplar;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.schema.LatencySummary;
+import dev.caddylightstep.schema.StageSummary;
+import java.util.Comparator;
+import java.util.Map;
 
 /**
  * The JSON form of a window's aggregate, one mapping for the demo's --aggregates-out lines and the HTTP
- * query answers. The sketch stays on the topic: JSON readers get its quantiles.
+ * query answers. The sketches, the window's and its stages', stay on the topic: JSON readers get their quantiles.
  */
 public final class AggregateJson {
     public static final ObjectMapper JSON = new ObjectMapper();
+    /** Stages in a stable order (an Avro map has none): Caddy's first, as a request goes through them, the backend's by name, {other} last. */
+    private static final Comparator<String> STAGE_ORDER = Comparator.<String>comparingInt(name -> switch (name) {
+        case StageTime.EDGE -> 0;
+        case StageTime.UPSTREAM -> 1;
+        case StageTime.OTHER -> 3;
+        default -> 2;
+    }).thenComparing(Comparator.naturalOrder());
 
     private AggregateJson() {
     }
@@ -47,6 +58,18 @@ public final class AggregateJson {
         for (Exemplar e : r.getExemplars()) {
             exemplars.add(e.getTraceId());
         }
+        // always present, empty when nothing timed the window's requests, so that every window reads alike
+        ObjectNode stages = node.putObject("stages");
+        r.getStages().entrySet().stream().sorted(Map.Entry.comparingByKey(STAGE_ORDER)).forEach(entry -> {
+            StageSummary s = entry.getValue();
+            ObjectNode stage = stages.putObject(entry.getKey());
+            stage.put("count", s.getCount());
+            stage.put("mean", round(s.getMean()));
+            stage.put("p50", round(s.getP50()));
+            stage.put("p95", round(s.getP95()));
+            stage.put("p99", round(s.getP99()));
+            stage.put("max", round(s.getMax()));
+        });
         return node;
     }
 
