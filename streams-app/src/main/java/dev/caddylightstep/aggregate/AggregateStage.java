@@ -37,10 +37,11 @@ public final class AggregateStage {
 
     /**
      * What the stage writes: the windows of the groups and of their routes, as their topics have them, and the dead
-     * letters of late lines and of partials that came after their window was purged.
+     * letters of late lines and of partials that came after their window was purged; and, in the task of their group,
+     * the group windows as they close (the key is none: whatever follows stays in that task, with its stores).
      */
     public record Windows(KStream<LatencyKeyRecord, LatencyAggregateRecord> byGroup, KStream<LatencyKeyRecord, LatencyAggregateRecord> byRoute,
-                          KStream<byte[], byte[]> lateLines, KStream<byte[], byte[]> latePartials) {
+                          KStream<byte[], byte[]> lateLines, KStream<byte[], byte[]> latePartials, KStream<Void, ClosedWindows> closedGroups) {
     }
 
     public static <K> Windows apply(StreamsBuilder builder, KStream<K, EnrichedRequest> requests, WindowSettings windows, StageSettings stages) {
@@ -74,6 +75,7 @@ public final class AggregateStage {
                 .process(() -> new WindowMerge(BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE, windows, stages),
                         Named.as("merge-windows"), BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE)
                 .split(Named.as("merged-"))
+                .branch((key, out) -> out.closed() != null, Branched.as("closed"))
                 .branch((key, out) -> out.latePartial() != null, Branched.as("late"))
                 .branch((key, out) -> key.route() == null, Branched.as("group"))
                 .defaultBranch(Branched.as("route"));
@@ -84,7 +86,8 @@ public final class AggregateStage {
                 merged.get("merged-route").map((key, out) -> toTopic(key, out.window(), sizeMs), Named.as("by-route-record")),
                 lateLines,
                 merged.get("merged-late").map((key, out) -> KeyValue.pair(key.group().getBytes(StandardCharsets.UTF_8), out.latePartial()),
-                        Named.as("late-partial")));
+                        Named.as("late-partial")),
+                merged.get("merged-closed").map((key, out) -> KeyValue.<Void, ClosedWindows>pair(null, out.closed()), Named.as("closed-windows")));
     }
 
     static KeyValue<LatencyKeyRecord, LatencyAggregateRecord> toTopic(WindowKey key, LatencyWindow window, long sizeMs) {

@@ -7,7 +7,9 @@ import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.deadletter.RecordFailure;
 import dev.caddylightstep.schema.Exemplar;
+import dev.caddylightstep.schema.LatencyAggregateRecord;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,8 +67,11 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private final LogClock clock = new LogClock();
     private long streamTime = Long.MIN_VALUE;
 
-    /** What leaves the merge: a window to write, or the dead letter of a partial that came after its window was purged. */
-    record Output(LatencyWindow window, byte[] latePartial) {
+    /**
+     * What leaves the merge: a window to write, the dead letter of a partial that came after its window was purged, or
+     * the group windows that just closed.
+     */
+    record Output(LatencyWindow window, byte[] latePartial, ClosedWindows closed) {
     }
 
     WindowMerge(String groupStore, String routeStore, String streamTimeStore, String routeCountStore, WindowSettings windows,
@@ -167,7 +172,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     }
 
     private void write(WindowKey key, LatencyWindow window) {
-        context.forward(new Record<>(key, new Output(window, null), key.windowStart()));
+        context.forward(new Record<>(key, new Output(window, null, null), key.windowStart()));
     }
 
     /** A partial for a window already purged: written, it would replace the whole window on the compacted topic. */
@@ -178,7 +183,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
                 + " (now " + streamTime + ")";
         Headers headers = DeadLetterHeaders.of(DeadLetterReason.LATE.code(), "merge", detail,
                 source == null ? null : source.topic(), source == null ? -1 : source.partition(), source == null ? -1 : source.offset());
-        context.forward(new Record<>(key, new Output(null, describe(key, record.value())), record.timestamp(), headers));
+        context.forward(new Record<>(key, new Output(null, describe(key, record.value()), null), record.timestamp(), headers));
     }
 
     /** The dead letter of a late partial: its window, how many requests it held, and the traces of the slowest. */
@@ -210,6 +215,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
             return;
         }
         streamTimes.put(STREAM_TIME, streamTime);
+        List<LatencyAggregateRecord> closedGroups = new ArrayList<>();
         for (KeyValueStore<String, LatencyWindow> store : List.of(routes, groups)) {
             List<String> purged = new ArrayList<>();
             try (KeyValueIterator<String, LatencyWindow> all = store.all()) {
@@ -217,8 +223,12 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
                     KeyValue<String, LatencyWindow> entry = all.next();
                     WindowKey key = WindowKey.decode(entry.key);
                     long closesAt = key.windowStart() + sizeMs + graceMs;
-                    if (windows.emit() == WindowSettings.EmitMode.FINAL && closesAt > before && closesAt <= streamTime) {
+                    boolean closesNow = closesAt > before && closesAt <= streamTime;
+                    if (windows.emit() == WindowSettings.EmitMode.FINAL && closesNow) {
                         write(key, entry.value);
+                    }
+                    if (store == groups && closesNow) {
+                        closedGroups.add(entry.value.toRecord(key.group(), null, key.windowStart(), key.windowStart() + sizeMs));
                     }
                     if (key.windowStart() + retentionMs <= streamTime) {
                         purged.add(entry.key);
@@ -230,6 +240,10 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
             if (store == groups) {
                 purged.forEach(routeCounts::delete);
             }
+        }
+        if (!closedGroups.isEmpty()) {
+            closedGroups.sort(Comparator.comparingLong(LatencyAggregateRecord::getWindowStartMs));
+            context.forward(new Record<WindowKey, Output>(null, new Output(null, null, new ClosedWindows(streamTime, closedGroups)), streamTime));
         }
     }
 }

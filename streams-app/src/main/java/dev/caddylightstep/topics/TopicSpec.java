@@ -31,7 +31,10 @@ public enum TopicSpec {
     LATENCY_BY_GROUP("latency-by-group", "caddy.latency.by-group", "windowed aggregates per group",
             "Avro `LatencyKeyRecord`", "Avro `LatencyAggregateRecord`", Cleanup.COMPACT_AND_DELETE, Duration.ofDays(7), false, false),
     LATENCY_BY_ROUTE("latency-by-route", "caddy.latency.by-route", "windowed aggregates per group and route",
-            "Avro `LatencyKeyRecord`", "Avro `LatencyAggregateRecord`", Cleanup.COMPACT_AND_DELETE, Duration.ofDays(7), false, false);
+            "Avro `LatencyKeyRecord`", "Avro `LatencyAggregateRecord`", Cleanup.COMPACT_AND_DELETE, Duration.ofDays(7), false, false),
+    // a page and a ticket of the same objective share a key: compaction would keep only the later one
+    SLO_ALERTS("slo-alerts", "caddy.slo.alerts", "burn-rate alerts per group and objective: each change of state (firing, resolved) once",
+            "Avro `SloKeyRecord` (group, slo)", "Avro `SloAlertRecord`", Cleanup.DELETE, Duration.ofDays(30), false, false);
 
     /** Lines up to caddy.log.max-line-bytes (2 MiB by default) and the records the application writes, with headers. */
     public static final int LARGE_RECORD_BYTES = 4 * 1024 * 1024;

@@ -13,6 +13,7 @@ import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.policy.EnrichedRequest;
 import dev.caddylightstep.policy.JudgeStage;
 import dev.caddylightstep.policy.Policy;
+import dev.caddylightstep.slo.SloStage;
 import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.span.SpanStage;
 import dev.caddylightstep.topics.Topic;
@@ -74,6 +75,8 @@ public final class PipelineTopology {
         windows.byRoute().to(topics.latencyByRoute().name(), topics.latencyByRoute().producedBy("by-route"));
         windows.lateLines().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("late-lines"));
         windows.latePartials().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("late-partials"));
+        SloStage.apply(builder, windows.closedGroups(), POLICIES_STORE, config.windows().size())
+                .to(topics.sloAlerts().name(), topics.sloAlerts().producedBy("slo-alerts"));
     }
 
     private static GlobalKTable<String, Identity> identitiesGlobal(StreamsBuilder builder, Topics topics) {

@@ -7,6 +7,8 @@ import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.policy.PolicySerde;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.schema.LatencyKeyRecord;
+import dev.caddylightstep.schema.SloAlertRecord;
+import dev.caddylightstep.schema.SloKeyRecord;
 import dev.caddylightstep.topics.Topic;
 import dev.caddylightstep.topics.TopicNames;
 import dev.caddylightstep.topics.TopicSpec;
@@ -21,7 +23,8 @@ public record Topics(
         Topic<String, byte[]> spans,
         Topic<byte[], byte[]> spanDeadLetters,
         Topic<LatencyKeyRecord, LatencyAggregateRecord> latencyByGroup,
-        Topic<LatencyKeyRecord, LatencyAggregateRecord> latencyByRoute) {
+        Topic<LatencyKeyRecord, LatencyAggregateRecord> latencyByRoute,
+        Topic<SloKeyRecord, SloAlertRecord> sloAlerts) {
 
     public static Topics of(TopicNames names) {
         return new Topics(
@@ -34,6 +37,7 @@ public record Topics(
                 new Topic<>(names.name(TopicSpec.LATENCY_BY_GROUP), AvroSerde.of(LatencyKeyRecord.getClassSchema()),
                         AvroSerde.of(LatencyAggregateRecord.getClassSchema())),
                 new Topic<>(names.name(TopicSpec.LATENCY_BY_ROUTE), AvroSerde.of(LatencyKeyRecord.getClassSchema()),
-                        AvroSerde.of(LatencyAggregateRecord.getClassSchema())));
+                        AvroSerde.of(LatencyAggregateRecord.getClassSchema())),
+                new Topic<>(names.name(TopicSpec.SLO_ALERTS), AvroSerde.of(SloKeyRecord.getClassSchema()), AvroSerde.of(SloAlertRecord.getClassSchema())));
     }
 }

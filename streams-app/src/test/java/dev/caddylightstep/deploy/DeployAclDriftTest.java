@@ -156,10 +156,18 @@ class DeployAclDriftTest {
     }
 
     /** The capture's lines at the current time, a line that is not JSON and one longer than the shipper takes. */
+    /**
+     * The capture, its first half logged half an hour ago and the rest now: the windows of the first half close, so that
+     * the objectives are evaluated and the demo's policies' targets raise alerts (the capture's error routes answer 5xx).
+     */
     private static List<String> logLines() {
         long now = System.currentTimeMillis();
-        List<String> lines = new ArrayList<>(CaddyCapture.lines("access.log").stream()
-                .map(l -> CaddyCapture.withField(l, "ts", BigDecimal.valueOf(now).movePointLeft(3))).toList());
+        List<String> capture = CaddyCapture.lines("access.log");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < capture.size(); i++) {
+            long ts = i < capture.size() / 2 ? now - Duration.ofMinutes(30).toMillis() : now;
+            lines.add(CaddyCapture.withField(capture.get(i), "ts", BigDecimal.valueOf(ts).movePointLeft(3)));
+        }
         lines.add("this line is not JSON");
         lines.add("{\"padding\":\"" + "x".repeat(20_000) + "\"}");
         return lines;

@@ -7,6 +7,8 @@ import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.policy.AccessRule;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
+import dev.caddylightstep.schema.SloAlertRecord;
+import dev.caddylightstep.schema.SloKeyRecord;
 import dev.caddylightstep.schema.LatencyKeyRecord;
 import dev.caddylightstep.topology.PipelineTopology;
 import dev.caddylightstep.topology.Topics;
@@ -52,6 +54,8 @@ public final class PipelineHarness implements AutoCloseable {
     private final List<Span> spansRead = new ArrayList<>();
     private final List<ExportTraceServiceRequest> exportsRead = new ArrayList<>();
     private final List<LatencyAggregateRecord> byGroupRead = new ArrayList<>();
+    private final TestOutputTopic<SloKeyRecord, SloAlertRecord> sloAlerts;
+    private final List<SloAlertRecord> sloAlertsRead = new ArrayList<>();
     private final List<LatencyAggregateRecord> byRouteRead = new ArrayList<>();
 
     /** Where the driver's wall clock starts. */
@@ -77,6 +81,7 @@ public final class PipelineHarness implements AutoCloseable {
         this.deadLetters = output(topics.accessDeadLetters());
         this.byGroup = output(topics.latencyByGroup());
         this.byRoute = output(topics.latencyByRoute());
+        this.sloAlerts = output(topics.sloAlerts());
     }
 
     /** The pipeline with default settings. */
@@ -196,6 +201,12 @@ public final class PipelineHarness implements AutoCloseable {
     public List<LatencyAggregateRecord> byRouteUpdates() {
         byRouteRead.addAll(byRoute.readValuesToList());
         return List.copyOf(byRouteRead);
+    }
+
+    /** Every record of the alerts topic, in order. */
+    public List<SloAlertRecord> sloAlerts() {
+        sloAlertsRead.addAll(sloAlerts.readValuesToList());
+        return List.copyOf(sloAlertsRead);
     }
 
     /** The latest aggregate of each group and window, as a consumer of the compacted view would see it. */
