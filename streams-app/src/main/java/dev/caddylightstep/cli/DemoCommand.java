@@ -32,6 +32,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--aggregates-out", paramLabel = "FILE", description = "Also write every by-group aggregate update as a JSON line.")
     Path aggregatesOut;
 
+    @Option(names = "--alerts-out", paramLabel = "FILE",
+            description = "Also write every change of state of a burn-rate alert (firing, resolved) as a JSON line.")
+    Path alertsOut;
+
     @Option(names = "--http-port", defaultValue = "8080", paramLabel = "PORT", description = "Dashboard port (default: ${DEFAULT-VALUE}; a free one if taken).")
     int httpPort;
 
@@ -46,10 +50,9 @@ final class DemoCommand implements Callable<Integer> {
         if (idleSeconds < 0) {
             throw new UserError("--idle-seconds: " + idleSeconds + " is negative");
         }
-        if (aggregatesOut != null && aggregatesOut.toAbsolutePath().getParent() != null && !Files.isDirectory(aggregatesOut.toAbsolutePath().getParent())) {
-            throw new UserError("--aggregates-out: directory " + aggregatesOut.toAbsolutePath().getParent() + " does not exist");
-        }
-        Demo demo = new Demo(new Demo.Options(caddyLog, identities, policies, untilIdle, idleSeconds, aggregatesOut, httpPort, settings),
+        requireWritableDirectory(aggregatesOut, "--aggregates-out");
+        requireWritableDirectory(alertsOut, "--alerts-out");
+        Demo demo = new Demo(new Demo.Options(caddyLog, identities, policies, untilIdle, idleSeconds, aggregatesOut, alertsOut, httpPort, settings),
                 System.out, System.err);
         Shutdown.onSignal(demo::stop);
         Demo.Summary summary;
@@ -60,6 +63,12 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.println(summary);
         return 0;
+    }
+
+    private static void requireWritableDirectory(Path file, String option) {
+        if (file != null && file.toAbsolutePath().getParent() != null && !Files.isDirectory(file.toAbsolutePath().getParent())) {
+            throw new UserError(option + ": directory " + file.toAbsolutePath().getParent() + " does not exist");
+        }
     }
 
     private static void requireReadable(Path file, String option) {

@@ -49,7 +49,7 @@ public final class Demo {
 
     /** What the demo command was asked for. */
     public record Options(Path caddyLog, Path identities, Path policies, boolean untilIdle, int idleSeconds,
-                          Path aggregatesOut, int httpPort, Map<String, String> settings) {
+                          Path aggregatesOut, Path alertsOut, int httpPort, Map<String, String> settings) {
     }
 
     /** The counts of the summary line. */
@@ -104,7 +104,7 @@ public final class Demo {
             };
             try (Application app = new Application(Application.Role.ALL, config, forwarding, target, HttpSettings.from(settings), fatal).start();
                  LineSource source = source(kafka, config, topics, work);
-                 TopicWatch watch = new TopicWatch(kafka.bootstrapServers(), topics, options.aggregatesOut())) {
+                 TopicWatch watch = new TopicWatch(kafka.bootstrapServers(), topics, options.aggregatesOut(), options.alertsOut())) {
                 Thread watching = daemon(watch, "demo-watch");
                 Thread shipping = daemon(source, "demo-source");
                 printWelcome(kafka, app, target, source);

@@ -1,6 +1,8 @@
 package dev.caddylightstep.demo;
 
 import dev.caddylightstep.aggregate.AggregateJson;
+import dev.caddylightstep.schema.SloAlertRecord;
+import dev.caddylightstep.slo.SloAlertJson;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.topology.Topics;
@@ -25,12 +27,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads what the pipeline wrote, as any consumer of its topics would (read_committed): counts spans and dead
- * letters, keeps the latest aggregate of every window, and writes --aggregates-out.
+ * letters, keeps the latest aggregate of every window, and writes --aggregates-out and --alerts-out.
  */
 final class TopicWatch implements Runnable, AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Topics topics;
     private final BufferedWriter aggregatesOut;
+    private final BufferedWriter alertsOut;
     private final AtomicLong spans = new AtomicLong();
     /** Dead letters of lines that never became a request: the shipper's, the parser's, the stages' before the span. */
     private final AtomicLong lineDeadLetters = new AtomicLong();
@@ -42,7 +45,7 @@ final class TopicWatch implements Runnable, AutoCloseable {
     private final Map<String, Long> latestCounts = new ConcurrentHashMap<>();
     private volatile boolean running = true;
 
-    TopicWatch(String bootstrapServers, Topics topics, Path aggregatesOut) {
+    TopicWatch(String bootstrapServers, Topics topics, Path aggregatesOut, Path alertsOut) {
         this.topics = topics;
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -51,29 +54,37 @@ final class TopicWatch implements Runnable, AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.aggregatesOut = writer(aggregatesOut);
+        this.alertsOut = writer(alertsOut);
+    }
+
+    private static BufferedWriter writer(Path file) {
         try {
-            this.aggregatesOut = aggregatesOut == null ? null : Files.newBufferedWriter(aggregatesOut, StandardCharsets.UTF_8);
+            return file == null ? null : Files.newBufferedWriter(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + aggregatesOut + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public void run() {
-        consumer.subscribe(List.of(topics.spans().name(), topics.accessDeadLetters().name(), topics.latencyByGroup().name()));
+        consumer.subscribe(List.of(topics.spans().name(), topics.accessDeadLetters().name(), topics.latencyByGroup().name(),
+                topics.sloAlerts().name()));
         try {
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     take(record);
                 }
-                if (aggregatesOut != null) {
-                    aggregatesOut.flush();
+                for (BufferedWriter out : new BufferedWriter[] {aggregatesOut, alertsOut}) {
+                    if (out != null) {
+                        out.flush();
+                    }
                 }
             }
         } catch (WakeupException e) {
             // close() asked to stop
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the aggregates file: " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write the aggregates or alerts file: " + e.getMessage(), e);
         } finally {
             consumer.close();
             closeOutput();
@@ -81,11 +92,13 @@ final class TopicWatch implements Runnable, AutoCloseable {
     }
 
     private void closeOutput() {
-        if (aggregatesOut != null) {
-            try {
-                aggregatesOut.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot finish the aggregates file: " + e.getMessage(), e);
+        for (BufferedWriter out : new BufferedWriter[] {aggregatesOut, alertsOut}) {
+            if (out != null) {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot finish the aggregates or alerts file: " + e.getMessage(), e);
+                }
             }
         }
     }
@@ -95,6 +108,12 @@ final class TopicWatch implements Runnable, AutoCloseable {
             spans.incrementAndGet();
         } else if (record.topic().equals(topics.accessDeadLetters().name())) {
             deadLetter(record);
+        } else if (record.topic().equals(topics.sloAlerts().name())) {
+            if (alertsOut != null) {
+                SloAlertRecord alert = topics.sloAlerts().valueSerde().deserializer().deserialize(record.topic(), record.value());
+                alertsOut.write(SloAlertJson.line(alert));
+                alertsOut.newLine();
+            }
         } else {
             LatencyAggregateRecord window = topics.latencyByGroup().valueSerde().deserializer().deserialize(record.topic(), record.value());
             latestCounts.put(window.getGroup() + "@" + window.getWindowStartMs(), window.getCount());
