@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -14,7 +16,10 @@ import java.util.concurrent.Executors;
 
 /**
  * The backend behind Caddy's reverse_proxy in tests: remembers what each request carried and answers 200,
- * or for a path containing /sleep/N after N milliseconds, or for /status/NNN with that status.
+ * or for a path containing /sleep/N after N milliseconds, or for /status/NNN with that status. With
+ * {@code ?db=D&cache=C} it works as a backend that times its database and cache: it sleeps D + C milliseconds and
+ * answers {@code Server-Timing: db;dur=D, cache;dur=C}, and {@code &extra=V} (URL-encoded) adds a second
+ * Server-Timing header of value V.
  */
 public final class Upstream implements AutoCloseable {
     /** One request as the upstream received it. */
@@ -41,12 +46,18 @@ public final class Upstream implements AutoCloseable {
             upstream.received.add(new Received(exchange.getRequestURI(), Map.copyOf(exchange.getRequestHeaders())));
             String path = exchange.getRequestURI().getPath();
             int status = 200;
-            if (path.contains("/sleep/")) {
-                try {
-                    Thread.sleep(Long.parseLong(path.substring(path.indexOf("/sleep/") + 7).split("/")[0]));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+            if (query.containsKey("db") && query.containsKey("cache")) {
+                int db = Integer.parseInt(query.get("db"));
+                int cache = Integer.parseInt(query.get("cache"));
+                sleep(db + cache);
+                exchange.getResponseHeaders().add("Server-Timing", "db;dur=" + db + ", cache;dur=" + cache);
+                if (query.containsKey("extra")) {
+                    exchange.getResponseHeaders().add("Server-Timing", query.get("extra"));
                 }
+            }
+            if (path.contains("/sleep/")) {
+                sleep(Long.parseLong(path.substring(path.indexOf("/sleep/") + 7).split("/")[0]));
             } else if (path.contains("/status/")) {
                 status = Integer.parseInt(path.substring(path.indexOf("/status/") + 8).split("/")[0]);
             }
@@ -59,6 +70,27 @@ public final class Upstream implements AutoCloseable {
         server.setExecutor(upstream.threads);
         server.start();
         return upstream;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> parameters = new HashMap<>();
+        if (raw != null) {
+            for (String parameter : raw.split("&")) {
+                int equals = parameter.indexOf('=');
+                if (equals > 0) {
+                    parameters.put(parameter.substring(0, equals), URLDecoder.decode(parameter.substring(equals + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return parameters;
     }
 
     public String address() {

@@ -1,0 +1,249 @@
+package dev.caddylightstep.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.broker.LoopbackPorts;
+import dev.caddylightstep.cli.ShipCommand;
+import dev.caddylightstep.config.Settings;
+import dev.caddylightstep.connectors.CaddyProcess;
+import dev.caddylightstep.connectors.RecipeFiles;
+import dev.caddylightstep.connectors.Upstream;
+import dev.caddylightstep.forward.ExportTarget;
+import dev.caddylightstep.forward.ForwarderSettings;
+import dev.caddylightstep.http.HttpSettings;
+import dev.caddylightstep.run.Application;
+import dev.caddylightstep.testing.FatalFailures;
+import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.kafka.SharedBroker;
+import dev.caddylightstep.testing.otlp.OtlpReceiver;
+import dev.caddylightstep.testing.otlp.OtlpTransport;
+import dev.caddylightstep.testing.otlp.ReceivedSpan;
+import dev.caddylightstep.topics.TopicLayout;
+import dev.caddylightstep.topology.PipelineConfig;
+import dev.caddylightstep.topology.Topics;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Issue 23 with real parts only: Debian's Caddy runs connectors/caddy/stages.Caddyfile in front of a backend that
+ * sleeps known amounts and says so in Server-Timing; the built-in shipper, a real broker, the application and a local
+ * OTLP receiver. Caddy's own times are read back from the access log it wrote, the backend's from what the test asked
+ * of it. Skipped where caddy is not installed.
+ */
+@ExtendWith(SharedBroker.class)
+class EndToEndStagesWithRealCaddyTest {
+    /** A second Server-Timing header: the database timed twice under two spellings of its name, an entry with no number, one with no duration. */
+    private static final String EXTRA_TIMING = "DB;dur=2.5, bogus;dur=abc, miss";
+
+    @TempDir
+    Path dir;
+
+    /**
+     * One request the test sends.
+     *
+     * @param backend the Server-Timing durations the backend reports, by stage name (a name timed twice summed)
+     * @param skipped the backend's malformed entries
+     */
+    private record Sent(String method, String uri, int status, boolean proxied, Map<String, Double> backend, int skipped) {
+        String path() {
+            int query = uri.indexOf('?');
+            return query < 0 ? uri : uri.substring(0, query);
+        }
+
+        /** How long the backend slept: its db and cache parameters. */
+        int sleptMs() {
+            int slept = 0;
+            for (String parameter : URI.create(uri).getQuery() == null ? new String[0] : URI.create(uri).getQuery().split("&")) {
+                if (parameter.startsWith("db=") || parameter.startsWith("cache=")) {
+                    slept += Integer.parseInt(parameter.substring(parameter.indexOf('=') + 1));
+                }
+            }
+            return slept;
+        }
+    }
+
+    private static List<Sent> traffic() {
+        List<Sent> sent = new ArrayList<>();
+        for (int i = 1; i <= 8; i++) {
+            sent.add(new Sent("GET", "/api/orders/" + i + "?db=" + 7 * i + "&cache=" + i % 3, 200, true, Map.of("db", 7.0 * i, "cache", i % 3 * 1.0), 0));
+        }
+        for (int i = 1; i <= 2; i++) {
+            sent.add(new Sent("GET", "/api/status/500/" + i + "?db=3&cache=1", 500, true, Map.of("db", 3.0, "cache", 1.0), 0));
+            sent.add(new Sent("GET", "/api/status/404/" + i + "?db=1&cache=0", 404, true, Map.of("db", 1.0, "cache", 0.0), 0));
+        }
+        for (int i = 1; i <= 4; i++) {
+            sent.add(new Sent("GET", "/api/reports/" + i + "?db=4&cache=1&extra=" + URLEncoder.encode(EXTRA_TIMING, StandardCharsets.UTF_8),
+                    200, true, Map.of("db", 6.5, "cache", 1.0), 1));
+        }
+        for (int i = 1; i <= 3; i++) {
+            sent.add(new Sent("POST", "/api/carts/" + i + "?db=2&cache=2", 200, true, Map.of("db", 2.0, "cache", 2.0), 0));
+            sent.add(new Sent("GET", "/api/plain/" + i, 200, true, Map.of(), 0));
+            sent.add(new Sent("GET", "/health", 200, false, Map.of(), 0));
+        }
+        return sent;
+    }
+
+    /** What Caddy logged of one request. */
+    private record Logged(String path, double durationMs, double upstreamMs, long tsMillis) {
+        static Logged of(String line) {
+            JsonNode tree = CaddyCapture.tree(line);
+            String uri = tree.path("request").path("uri").asText();
+            double upstream = Double.NaN;
+            for (JsonNode value : tree.path("resp_headers").path("Server-Timing")) {
+                if (value.asText().startsWith("caddy-upstream;dur=")) {
+                    upstream = Double.parseDouble(value.asText().substring("caddy-upstream;dur=".length()));
+                }
+            }
+            return new Logged(uri.contains("?") ? uri.substring(0, uri.indexOf('?')) : uri,
+                    tree.get("duration").decimalValue().movePointRight(3).doubleValue(), upstream,
+                    tree.get("ts").decimalValue().movePointRight(3).longValue());
+        }
+    }
+
+    @Test
+    void everyProxiedRequestHasItsUpstreamSpanWithCaddysTimeAndTheBackendsEntries(EmbeddedKafka kafka) throws Exception {
+        assumeTrue(CaddyProcess.installed(), "caddy is not installed (apt-get install -y caddy)");
+        Path logs = Files.createDirectories(dir.resolve("logs"));
+        Path accessLog = Files.createFile(logs.resolve("access.log"));
+        int httpPort = LoopbackPorts.free(1).get(0);
+        List<Sent> sent = traffic();
+        try (Upstream upstream = Upstream.start();
+             OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
+            Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("end-to-end-stages"));
+            raw.put("bootstrap.servers", kafka.bootstrapServers());
+            raw.put("state.dir", dir.resolve("state").toString());
+            raw.put("commit.interval.ms", "200");
+            raw.put("caddy.http.port", "0");
+            Settings settings = Settings.load(null, Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint(),
+                    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"), raw);
+            PipelineConfig config = PipelineConfig.from(settings);
+            Topics topics = Topics.of(config.topics());
+            kafka.createTopics(TopicLayout.topics(config.topics(), 3, (short) 1));
+
+            ShipCommand ship = new ShipCommand();
+            Thread shipping = new Thread(() -> new CommandLine(ship).execute("--file", accessLog.toString(), "--from-beginning",
+                    "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topics.access().name(),
+                    "--set", "caddy.topic.access-dlq=" + topics.accessDeadLetters().name(), "--progress-interval", "0"), "e2e-stages-shipper");
+            shipping.setDaemon(true);
+            shipping.start();
+
+            Map<String, String> caddyEnv = Map.of("CADDY_ADMIN", "off", "CADDY_HTTP_PORT", Integer.toString(httpPort),
+                    "CADDY_LOG_DIR", logs.toString(), "CADDY_UPSTREAM", upstream.address());
+            try (Application app = new Application(Application.Role.ALL, config, ForwarderSettings.from(settings),
+                    ExportTarget.from(settings, ForwarderSettings.from(settings)), HttpSettings.from(settings), FatalFailures.END_THE_FORK).start();
+                 CaddyProcess caddy = CaddyProcess.start(dir.resolve("caddy"), RecipeFiles.read("caddy/stages.Caddyfile"), caddyEnv,
+                         List.of(httpPort))) {
+                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                for (Sent request : sent) {
+                    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + request.uri()))
+                            .timeout(Duration.ofSeconds(30))
+                            .method(request.method(), request.method().equals("POST") ? HttpRequest.BodyPublishers.ofString("{\"sku\":42}")
+                                    : HttpRequest.BodyPublishers.noBody());
+                    assertThat(client.send(builder.build(), HttpResponse.BodyHandlers.discarding()).statusCode())
+                            .as(request.method() + " " + request.uri()).isEqualTo(request.status());
+                }
+
+                long proxied = sent.stream().filter(Sent::proxied).count();
+                List<ReceivedSpan> spans = receiver.awaitSpans((int) (sent.size() + proxied), Duration.ofSeconds(120));
+                Thread.sleep(2000);
+                assertThat(receiver.spans()).hasSize((int) (sent.size() + proxied));
+                Map<String, Logged> logged = Files.readAllLines(accessLog).stream().filter(l -> !l.isBlank()).map(Logged::of)
+                        .filter(l -> !l.path().equals("/health")).collect(Collectors.toMap(Logged::path, Function.identity()));
+                checkSpans(sent, spans, logged);
+                assertThat(ship.metrics().lines()).isEqualTo(sent.size());
+            } finally {
+                ship.stop();
+            }
+        }
+    }
+
+    private static void checkSpans(List<Sent> sent, List<ReceivedSpan> spans, Map<String, Logged> logged) {
+        List<ReceivedSpan> servers = spans.stream().filter(s -> s.span().getKind() == Span.SpanKind.SPAN_KIND_SERVER).toList();
+        assertThat(servers).hasSize(sent.size());
+        for (Sent request : sent.stream().filter(s -> !s.proxied()).toList()) {
+            assertThat(servers).filteredOn(s -> text(s, "url.path").equals(request.path())).allSatisfy(server -> {
+                assertThat(spans).noneMatch(s -> s.parentSpanIdHex().equals(server.spanIdHex()));
+                assertThat(server.attribute("edge.stage.upstream_ms")).isEmpty();
+                assertThat(server.attribute("edge.stage.edge_ms")).isEmpty();
+            });
+        }
+        for (Sent request : sent.stream().filter(Sent::proxied).toList()) {
+            String what = request.method() + " " + request.uri();
+            Logged line = logged.get(request.path());
+            assertThat(line).as(what + " in Caddy's log").isNotNull();
+            assertThat(line.upstreamMs()).as(what + ": Caddy's time to the upstream's headers covers the backend's sleep")
+                    .isGreaterThanOrEqualTo(request.sleptMs());
+            ReceivedSpan server = servers.stream().filter(s -> text(s, "url.path").equals(request.path())).findFirst().orElseThrow();
+            List<ReceivedSpan> children = spans.stream().filter(s -> s.parentSpanIdHex().equals(server.spanIdHex())).toList();
+            assertThat(children).as(what + ": its upstream span").hasSize(1);
+            ReceivedSpan client = children.get(0);
+            Span span = client.span();
+
+            assertThat(span.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_CLIENT);
+            assertThat(client.name()).isEqualTo(request.method());
+            assertThat(client.traceIdHex()).isEqualTo(server.traceIdHex());
+            assertThat(span.getEndTimeUnixNano()).isEqualTo(server.span().getEndTimeUnixNano());
+            assertThat((span.getEndTimeUnixNano() - span.getStartTimeUnixNano()) / 1e6).as(what + ": the upstream span lasts Caddy's time")
+                    .isCloseTo(line.upstreamMs(), offset(0.01));
+            assertThat(number(server, "edge.stage.upstream_ms")).isCloseTo(line.upstreamMs(), offset(0.01));
+            assertThat(number(server, "edge.stage.edge_ms")).isCloseTo(line.durationMs() - line.upstreamMs(), offset(0.01));
+            assertThat(text(client, "edge.upstream.timing")).isEqualTo("ttfb");
+            assertThat(client.attribute("http.response.status_code").orElseThrow().getIntValue()).isEqualTo(request.status());
+
+            Map<String, Double> timings = new HashMap<>();
+            span.getAttributesList().stream().filter(kv -> kv.getKey().startsWith("edge.server_timing.") && !kv.getKey().endsWith(".skipped"))
+                    .forEach(kv -> timings.put(kv.getKey().substring("edge.server_timing.".length()), kv.getValue().getDoubleValue()));
+            assertThat(timings).as(what + ": the backend's entries").isEqualTo(request.backend());
+            assertThat(client.attribute("edge.server_timing.skipped").map(AnyValue::getIntValue).orElse(0L)).isEqualTo(request.skipped());
+            assertThat(server.attribute("edge.server_timing.db")).as("the backend's times are the upstream span's").isEmpty();
+
+            boolean serverError = request.status() >= 500;
+            boolean clientError = request.status() >= 400;
+            assertThat(span.getStatus().getCode()).isEqualTo(clientError ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET);
+            assertThat(text(client, "error.type")).isEqualTo(clientError ? Integer.toString(request.status()) : "");
+            assertThat(server.span().getStatus().getCode()).isEqualTo(serverError ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET);
+            assertThat(text(server, "error.type")).isEqualTo(serverError ? Integer.toString(request.status()) : "");
+        }
+    }
+
+    private static double number(ReceivedSpan span, String key) {
+        return span.attribute(key).orElseThrow(() -> new AssertionError(span.name() + " has no " + key)).getDoubleValue();
+    }
+
+    private static String text(ReceivedSpan span, String key) {
+        return span.attribute(key).map(EndToEndStagesWithRealCaddyTest::text).orElse("");
+    }
+
+    private static String text(AnyValue value) {
+        return switch (value.getValueCase()) {
+            case STRING_VALUE -> value.getStringValue();
+            case INT_VALUE -> Long.toString(value.getIntValue());
+            case BOOL_VALUE -> Boolean.toString(value.getBoolValue());
+            default -> value.toString();
+        };
+    }
+}
