@@ -16,9 +16,12 @@ import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.http.HttpSettings;
 import dev.caddylightstep.run.Application;
+import dev.caddylightstep.schema.LatencyAggregateRecord;
+import dev.caddylightstep.schema.StageSummary;
 import dev.caddylightstep.testing.FatalFailures;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.kafka.SharedBroker;
+import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.testing.otlp.ReceivedSpan;
@@ -41,8 +44,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +63,9 @@ import picocli.CommandLine;
 class EndToEndStagesWithRealCaddyTest {
     /** A second Server-Timing header: the database timed twice under two spellings of its name, an entry with no number, one with no duration. */
     private static final String EXTRA_TIMING = "DB;dur=2.5, bogus;dur=abc, miss";
+    private static final long WINDOW_MS = 60_000;
+    /** The windows' DDSketch: 1% relative accuracy. */
+    private static final double SKETCH_ACCURACY = 0.01;
 
     @TempDir
     Path dir;
@@ -125,7 +133,7 @@ class EndToEndStagesWithRealCaddyTest {
     }
 
     @Test
-    void everyProxiedRequestHasItsUpstreamSpanWithCaddysTimeAndTheBackendsEntries(EmbeddedKafka kafka) throws Exception {
+    void everyProxiedRequestHasItsUpstreamSpanWithCaddysTimeAndTheWindowsStagesEqualARecount(EmbeddedKafka kafka) throws Exception {
         assumeTrue(CaddyProcess.installed(), "caddy is not installed (apt-get install -y caddy)");
         Path logs = Files.createDirectories(dir.resolve("logs"));
         Path accessLog = Files.createFile(logs.resolve("access.log"));
@@ -171,9 +179,11 @@ class EndToEndStagesWithRealCaddyTest {
                 List<ReceivedSpan> spans = receiver.awaitSpans((int) (sent.size() + proxied), Duration.ofSeconds(120));
                 Thread.sleep(2000);
                 assertThat(receiver.spans()).hasSize((int) (sent.size() + proxied));
-                Map<String, Logged> logged = Files.readAllLines(accessLog).stream().filter(l -> !l.isBlank()).map(Logged::of)
-                        .filter(l -> !l.path().equals("/health")).collect(Collectors.toMap(Logged::path, Function.identity()));
-                checkSpans(sent, spans, logged);
+                List<Logged> lines = Files.readAllLines(accessLog).stream().filter(l -> !l.isBlank()).map(Logged::of).toList();
+                assertThat(lines).hasSize(sent.size());
+                checkSpans(sent, spans, lines.stream().filter(l -> !l.path().equals("/health"))
+                        .collect(Collectors.toMap(Logged::path, Function.identity())));
+                checkWindows(sent, lines, kafka, topics);
                 assertThat(ship.metrics().lines()).isEqualTo(sent.size());
             } finally {
                 ship.stop();
@@ -228,6 +238,67 @@ class EndToEndStagesWithRealCaddyTest {
             assertThat(server.span().getStatus().getCode()).isEqualTo(serverError ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET);
             assertThat(text(server, "error.type")).isEqualTo(serverError ? Integer.toString(request.status()) : "");
         }
+    }
+
+    /**
+     * The windows' stages against a recount from Caddy's lines and what the backend was asked to report: the counts
+     * exact, the mean and max within the sketch's 1%, each quantile within 1% of the values around its rank.
+     */
+    private static void checkWindows(List<Sent> sent, List<Logged> lines, EmbeddedKafka kafka, Topics topics) {
+        Map<String, Sent> byPath = sent.stream().filter(Sent::proxied).collect(Collectors.toMap(Sent::path, Function.identity()));
+        Map<Long, Long> expectedCounts = new TreeMap<>();
+        Map<Long, Map<String, List<Double>>> expected = new TreeMap<>();
+        for (Logged line : lines) {
+            long windowStart = line.tsMillis() - Math.floorMod(line.tsMillis(), WINDOW_MS);
+            expectedCounts.merge(windowStart, 1L, Long::sum);
+            Map<String, List<Double>> stages = expected.computeIfAbsent(windowStart, w -> new TreeMap<>());
+            Sent request = byPath.get(line.path());
+            if (request == null) {
+                continue;
+            }
+            double upstream = Math.min(line.upstreamMs(), line.durationMs());
+            stages.computeIfAbsent("upstream", s -> new ArrayList<>()).add(upstream);
+            stages.computeIfAbsent("edge", s -> new ArrayList<>()).add(Math.max(0, line.durationMs() - upstream));
+            request.backend().forEach((name, millis) -> stages.computeIfAbsent(name, s -> new ArrayList<>()).add(millis));
+        }
+        Function<List<ConsumerRecord<byte[], byte[]>>, Map<Long, LatencyAggregateRecord>> latest = read -> {
+            Map<Long, LatencyAggregateRecord> windows = new TreeMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : read) {
+                LatencyAggregateRecord window = topics.latencyByGroup().valueSerde().deserializer().deserialize(r.topic(), r.value());
+                windows.put(window.getWindowStartMs(), window);
+            }
+            return windows;
+        };
+        Function<Map<Long, LatencyAggregateRecord>, Map<Long, Long>> counts = windows -> windows.entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().getCount(), Long::sum, TreeMap::new));
+        Map<Long, LatencyAggregateRecord> windows = latest.apply(TopicRecords.readUntil(kafka.bootstrapServers(), topics.latencyByGroup().name(),
+                read -> counts.apply(latest.apply(read)).equals(expectedCounts), Duration.ofSeconds(60)));
+        assertThat(counts.apply(windows)).isEqualTo(expectedCounts);
+
+        expected.forEach((windowStart, stages) -> {
+            Map<String, StageSummary> actual = windows.get(windowStart).getStages();
+            assertThat(actual.keySet()).as("stages of the window at " + windowStart).isEqualTo(stages.keySet());
+            stages.forEach((name, values) -> {
+                StageSummary stage = actual.get(name);
+                String what = name + " in the window at " + windowStart;
+                List<Double> sorted = values.stream().sorted().toList();
+                assertThat(stage.getCount()).as(what).isEqualTo(values.size());
+                assertThat(stage.getMax()).as(what).isCloseTo(sorted.get(sorted.size() - 1), offset(SKETCH_ACCURACY * sorted.get(sorted.size() - 1) + 1e-9));
+                double mean = values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+                assertThat(stage.getMean()).as(what).isCloseTo(mean, offset(SKETCH_ACCURACY * mean + 1e-9));
+                assertQuantile(what + " p50", stage.getP50(), sorted, 0.50);
+                assertQuantile(what + " p95", stage.getP95(), sorted, 0.95);
+                assertQuantile(what + " p99", stage.getP99(), sorted, 0.99);
+            });
+        });
+    }
+
+    /** Within the sketch's accuracy of the values on either side of the quantile's rank, q × (n − 1). */
+    private static void assertQuantile(String what, double actual, List<Double> sorted, double q) {
+        double rank = q * (sorted.size() - 1);
+        double below = sorted.get((int) Math.floor(rank));
+        double above = sorted.get((int) Math.ceil(rank));
+        assertThat(actual).as(what + " of " + sorted).isBetween(below * (1 - SKETCH_ACCURACY) - 1e-9, above * (1 + SKETCH_ACCURACY) + 1e-9);
     }
 
     private static double number(ReceivedSpan span, String key) {
