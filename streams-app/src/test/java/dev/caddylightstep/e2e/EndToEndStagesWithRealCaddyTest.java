@@ -84,8 +84,9 @@ class EndToEndStagesWithRealCaddyTest {
 
         /** How long the backend slept: its db and cache parameters. */
         int sleptMs() {
+            String query = URI.create(uri).getQuery();
             int slept = 0;
-            for (String parameter : URI.create(uri).getQuery() == null ? new String[0] : URI.create(uri).getQuery().split("&")) {
+            for (String parameter : query == null ? new String[0] : query.split("&")) {
                 if (parameter.startsWith("db=") || parameter.startsWith("cache=")) {
                     slept += Integer.parseInt(parameter.substring(parameter.indexOf('=') + 1));
                 }
