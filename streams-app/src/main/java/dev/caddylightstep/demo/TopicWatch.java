@@ -1,6 +1,8 @@
 package dev.caddylightstep.demo;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.caddylightstep.aggregate.AggregateJson;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import dev.caddylightstep.schema.SloAlertRecord;
 import dev.caddylightstep.slo.SloAlertJson;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
@@ -34,6 +36,9 @@ final class TopicWatch implements Runnable, AutoCloseable {
     private final Topics topics;
     private final BufferedWriter aggregatesOut;
     private final BufferedWriter alertsOut;
+    /** Records of the spans topic: one per request. */
+    private final AtomicLong spanRecords = new AtomicLong();
+    /** The spans in them: a request's SERVER span, and its upstream's CLIENT span when Caddy timed that. */
     private final AtomicLong spans = new AtomicLong();
     /** Dead letters of lines that never became a request: the shipper's, the parser's, the stages' before the span. */
     private final AtomicLong lineDeadLetters = new AtomicLong();
@@ -105,7 +110,8 @@ final class TopicWatch implements Runnable, AutoCloseable {
 
     private void take(ConsumerRecord<byte[], byte[]> record) throws IOException {
         if (record.topic().equals(topics.spans().name())) {
-            spans.incrementAndGet();
+            spanRecords.incrementAndGet();
+            spans.addAndGet(spanCount(record.value()));
         } else if (record.topic().equals(topics.accessDeadLetters().name())) {
             deadLetter(record);
         } else if (record.topic().equals(topics.sloAlerts().name())) {
@@ -142,13 +148,29 @@ final class TopicWatch implements Runnable, AutoCloseable {
         }
     }
 
+    /** The spans on the topic, as many as the forwarder must have had acknowledged. */
     long spans() {
         return spans.get();
     }
 
-    /** Requests: those with a span on the spans topic, and those whose span is a dead letter. */
+    /** Requests: those with a record on the spans topic, and those whose span is a dead letter. */
     long requests() {
-        return spans.get() + spanDeadLetters.get();
+        return spanRecords.get() + spanDeadLetters.get();
+    }
+
+    /** A record that is no OTLP export counts as one span: the forwarder dead-letters it, which counts as acknowledged. */
+    private static int spanCount(byte[] record) {
+        try {
+            int count = 0;
+            for (var resource : ExportTraceServiceRequest.parseFrom(record).getResourceSpansList()) {
+                for (var scope : resource.getScopeSpansList()) {
+                    count += scope.getSpansCount();
+                }
+            }
+            return Math.max(count, 1);
+        } catch (InvalidProtocolBufferException e) {
+            return 1;
+        }
     }
 
     /** Lines that never became a request: dead-lettered by the shipper (too long), the parser, or a stage before the span. */

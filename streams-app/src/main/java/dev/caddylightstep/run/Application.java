@@ -92,6 +92,7 @@ public final class Application implements AutoCloseable {
             this.streamsMetrics = new KafkaStreamsMetrics(streams.streams(), java.util.List.of(), metricsRefresh, Duration.ofSeconds(5));
             streamsMetrics.bindTo(registry);
             SamplingMetrics.bind(streams.streams(), registry);
+            SloMetrics.bind(streams.streams(), registry, metricsRefresh);
             http.serve(new WindowQueries(streams.streams(), self, config.windows(), httpSettings.token().authorization()));
         } else {
             this.streams = null;
