@@ -17,7 +17,8 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * Avro's single-object encoding (a two-byte marker, the schema's 64-bit fingerprint, then the binary datum)
  * for one generated class, mapped to and from a domain value. The fingerprint lets any consumer with the
- * schemas from schemas/ check what it reads, without a schema registry.
+ * schemas from schemas/ check what it reads, without a schema registry; records written with an earlier version of a
+ * schema ({@link EarlierSchemas}) are read into the current one.
  *
  * @param <D> the domain value the application works with
  * @param <A> the Avro-generated class on the topic
@@ -41,6 +42,8 @@ public final class AvroSerde<D, A extends SpecificRecord> implements Serde<D> {
         model.setCustomCoders(true);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema);
+        // records an earlier version wrote stay on the topics (7 days of windows): read by their fingerprint's schema
+        EarlierSchemas.of(schema).forEach(decoder::addSchema);
         this.toAvro = toAvro;
         this.fromAvro = fromAvro;
     }

@@ -8,7 +8,11 @@ import java.util.List;
  * the burning does.
  */
 record BurnRateRule(Severity severity, Period longPeriod, Period shortPeriod, double threshold) {
-    /** 2% of a 30-day budget in an hour, 5% in six hours: page; 10% in three days: ticket. */
+    /**
+     * The workbook's thresholds, made for a 30-day budget: 2% of it spent in an hour or 5% in six hours pages, 10% in three
+     * days tickets. The budget reported here is the last three days' (history is kept that long), so a ticket fires only
+     * once that budget is spent.
+     */
     static final List<BurnRateRule> RULES = List.of(
             new BurnRateRule(Severity.PAGE, Period.HOUR, Period.FIVE_MINUTES, 14.4),
             new BurnRateRule(Severity.PAGE, Period.SIX_HOURS, Period.THIRTY_MINUTES, 6),

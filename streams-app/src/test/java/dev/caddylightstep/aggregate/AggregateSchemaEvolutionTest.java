@@ -2,6 +2,7 @@ package dev.caddylightstep.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caddylightstep.avro.EarlierSchemas;
 import dev.caddylightstep.schema.Exemplar;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.schema.LatencySummary;
@@ -29,26 +30,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The aggregate topics' schema gained the stages: consumers that know only the schema before them read the aggregates
  * of this build, and this build's schema reads the aggregates written before it. The schema before stages is kept, as it
- * was, in the test resources (schema-before-stages/). Read generically, as a consumer with either schema's files would: the
+ * was, in the schemas module (earlier/LatencyAggregateRecord.1.avsc), and the topics' serde reads what it wrote. Read generically, as a consumer with either schema's files would: the
  * generated classes are the application's, which trusts them when its serde loads.
  */
 class AggregateSchemaEvolutionTest {
-    private static final Schema BEFORE = schemaBeforeStages();
+    /** The schema before stages, as the schemas module ships it for the topics' readers. */
+    private static final Schema BEFORE = EarlierSchemas.of(LatencyAggregateRecord.getClassSchema()).get(0);
     private static final Schema NOW = LatencyAggregateRecord.getClassSchema();
-
-    private static Schema schemaBeforeStages() {
-        // one parser, the nested records first, as avro-maven-plugin's imports have them
-        Schema.Parser parser = new Schema.Parser();
-        Schema schema = null;
-        for (String file : new String[] {"LatencySummary.avsc", "Exemplar.avsc", "LatencyAggregateRecord.avsc"}) {
-            try (InputStream in = AggregateSchemaEvolutionTest.class.getResourceAsStream("schema-before-stages/" + file)) {
-                schema = parser.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return schema;
-    }
 
     /** An aggregate of this build: a window of four requests, three of them timed upstream and by their backend's database. */
     private static LatencyAggregateRecord aggregateWithStages() {
@@ -122,5 +110,19 @@ class AggregateSchemaEvolutionTest {
         GenericRecord read = read(new GenericDatumReader<>(NOW, BEFORE), written);
 
         assertThat(read).isEqualTo(asBefore(now));
+    }
+
+    @Test
+    void theTopicsSerdeReadsAnAggregateAnEarlierVersionWrote() throws IOException {
+        LatencyAggregateRecord now = aggregateWithStages();
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        // as the build before stages wrote it on caddy.latency.by-group: single-object encoding, its schema's fingerprint
+        new org.apache.avro.message.BinaryMessageEncoder<GenericRecord>(GenericData.get(), BEFORE).encode(asBefore(now), written);
+
+        LatencyAggregateRecord read = dev.caddylightstep.avro.AvroSerde.<LatencyAggregateRecord>of(NOW).deserialize("caddy.latency.by-group",
+                written.toByteArray());
+
+        now.setStages(Map.of());
+        assertThat(read).isEqualTo(now);
     }
 }
