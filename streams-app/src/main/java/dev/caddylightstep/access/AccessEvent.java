@@ -63,9 +63,12 @@ public record AccessEvent(
         return durationNanos / 1_000_000.0;
     }
 
-    /** The time in Caddy outside the upstream call, in ms, when the upstream was timed; never negative. */
+    /**
+     * The time in Caddy outside the upstream call, in ms, when the upstream was timed; never negative. Rounded to the
+     * nanosecond, Caddy's resolution: the difference of two doubles would otherwise end in ...0000000002.
+     */
     public double edgeMillis() {
-        return Math.max(0.0, durationMillis() - upstream.millis());
+        return Math.max(0.0, Math.round((durationMillis() - upstream.millis()) * 1_000_000.0) / 1_000_000.0);
     }
 
     /** The first value of a request header, by its name in any case, or null. */
