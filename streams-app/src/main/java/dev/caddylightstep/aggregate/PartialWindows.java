@@ -199,7 +199,7 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
             // the record time moves the merging task's time: never past what this task's clock says, so that a window
             // a few skewed lines opened ahead of it does not carry their time on
             long timestamp = streamTime == Long.MIN_VALUE ? windowStart + sizeMs - 1 : Math.min(streamTime, windowStart + sizeMs - 1);
-            Headers headers = WindowMerge.partialHeaders(last.contains(entry.getKey()));
+            Headers headers = WindowMerge.partialHeaders(last.contains(entry.getKey()), context.taskId().toString(), streamTime);
             Open partial = entry.getValue();
             context.forward(new Record<>(partial.key, new Output(partial.window, null), timestamp, headers));
             if (partial.stored) {

@@ -8,13 +8,18 @@ import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.deadletter.RecordFailure;
 import dev.caddylightstep.schema.Exemplar;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -43,6 +48,12 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     /** The header mergers look for since the group's window is written once per flush: a newer one must not confuse them. */
     private static final String LAST_OF_GROUP_WINDOW = "caddy.partial.last-of-group-window";
     private static final String MORE_OF_GROUP_WINDOW = "caddy.partial.more-of-group-window";
+    /** Which task sent a partial, and that task's log time when it did. */
+    private static final String SOURCE = "caddy.partial.source";
+    private static final String SOURCE_TIME = "caddy.partial.source-time";
+    private static final String SOURCE_TIME_KEY = "source-time ";
+    /** A task that sent nothing for this long (no requests on its partitions, or gone) no longer holds the time back. */
+    static final long SOURCE_SILENCE_MS = 30_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String groupStore;
@@ -66,6 +77,13 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
      */
     private final LogClock clock = new LogClock();
     private long streamTime = Long.MIN_VALUE;
+    /**
+     * The log time of each task that sends partials here, and when (wall clock) it last did. This task's time is the
+     * least of theirs: a task replaying hours of backlog faster than another must not close and purge the windows the
+     * other is still filling (their partials would all be late). Kept in the stream-time store, so that a restart
+     * does not run ahead of a task it has not heard from yet.
+     */
+    private final Map<String, long[]> sources = new HashMap<>();
 
     /**
      * What leaves the merge: a window to write, the dead letter of a partial that came after its window was purged, or
@@ -98,6 +116,10 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         Long stored = streamTimes.get(STREAM_TIME);
         streamTime = stored != null ? stored : Long.MIN_VALUE;
         clock.restore(streamTime);
+        long now = context.currentSystemTimeMs();
+        try (KeyValueIterator<String, Long> saved = streamTimes.prefixScan(SOURCE_TIME_KEY, new StringSerializer())) {
+            saved.forEachRemaining(entry -> sources.put(entry.key.substring(SOURCE_TIME_KEY.length()), new long[] {entry.value, now}));
+        }
     }
 
     @Override
@@ -110,6 +132,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     }
 
     private void merge(Record<String, LatencyWindow> record) {
+        observeSource(record.headers());
         WindowKey partialKey = WindowKey.decode(record.key());
         if (partialKey.windowStart() + retentionMs <= streamTime) {
             late(record, partialKey);
@@ -151,9 +174,48 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         return true;
     }
 
-    /** The headers of a partial: whether it is the last of its group's window in this flush of its task. */
-    static Headers partialHeaders(boolean lastOfGroupWindow) {
-        return new RecordHeaders().add(lastOfGroupWindow ? LAST_OF_GROUP_WINDOW : MORE_OF_GROUP_WINDOW, new byte[0]);
+    /**
+     * The headers of a partial: whether it is the last of its group's window in this flush of its task, which task sent
+     * it, and that task's log time (Long.MIN_VALUE while it has none).
+     */
+    static Headers partialHeaders(boolean lastOfGroupWindow, String source, long sourceTime) {
+        return new RecordHeaders().add(lastOfGroupWindow ? LAST_OF_GROUP_WINDOW : MORE_OF_GROUP_WINDOW, new byte[0])
+                .add(SOURCE, source.getBytes(StandardCharsets.UTF_8))
+                .add(SOURCE_TIME, ByteBuffer.allocate(Long.BYTES).putLong(sourceTime).array());
+    }
+
+    /** Notes the sending task's log time; a partial of an earlier version's instance says none. */
+    private void observeSource(Headers headers) {
+        Header source = headers.lastHeader(SOURCE);
+        Header time = headers.lastHeader(SOURCE_TIME);
+        if (source == null || time == null || time.value().length != Long.BYTES) {
+            return;
+        }
+        long sourceTime = ByteBuffer.wrap(time.value()).getLong();
+        if (sourceTime == Long.MIN_VALUE) {
+            return;
+        }
+        String task = new String(source.value(), StandardCharsets.UTF_8);
+        long[] known = sources.computeIfAbsent(task, t -> new long[] {Long.MIN_VALUE, 0});
+        if (sourceTime > known[0]) {
+            known[0] = sourceTime;
+        }
+        known[1] = context.currentSystemTimeMs();
+    }
+
+    /**
+     * This task's log time: the least of the times of the tasks that sent partials lately, once any has; before that (or
+     * from an earlier version's instances) the robust time of the partials' record times. Never ahead of the wall clock.
+     */
+    private long time() {
+        long now = context.currentSystemTimeMs();
+        long least = Long.MAX_VALUE;
+        for (long[] source : sources.values()) {
+            if (now - source[1] <= SOURCE_SILENCE_MS) {
+                least = Math.min(least, source[0]);
+            }
+        }
+        return least == Long.MAX_VALUE ? clock.time(now) : Math.min(least, now);
     }
 
     /**
@@ -173,6 +235,12 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
 
     private void write(WindowKey key, LatencyWindow window) {
         context.forward(new Record<>(key, new Output(window, null, null), key.windowStart()));
+    }
+
+    /** Drops a silent task's saved time; true, for removeIf. */
+    private boolean forget(String task) {
+        streamTimes.delete(SOURCE_TIME_KEY + task);
+        return true;
     }
 
     /** A partial for a window already purged: written, it would replace the whole window on the compacted topic. */
@@ -205,7 +273,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     /** Once another window closes: in final mode, write the windows that just closed; drop windows past retention. */
     private void advance(long timestamp) {
         clock.observe(timestamp);
-        long time = clock.time(context.currentSystemTimeMs());
+        long time = time();
         if (time <= streamTime) {
             return;
         }
@@ -215,6 +283,9 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
             return;
         }
         streamTimes.put(STREAM_TIME, streamTime);
+        long now = context.currentSystemTimeMs();
+        sources.entrySet().removeIf(source -> now - source.getValue()[1] > SOURCE_SILENCE_MS && forget(source.getKey()));
+        sources.forEach((task, source) -> streamTimes.put(SOURCE_TIME_KEY + task, source[0]));
         List<LatencyAggregateRecord> closedGroups = new ArrayList<>();
         for (KeyValueStore<String, LatencyWindow> store : List.of(routes, groups)) {
             List<String> purged = new ArrayList<>();
