@@ -50,6 +50,11 @@ public final class CaddyLogGenerator {
     private long withTraceparent;
     private long overTls;
     private long nextEpochNanos;
+    /** The slow spell, if any, as the hot path reads it: an empty span of time when there is none. */
+    private final boolean[] slowUsers;
+    private final long slowFromNanos;
+    private final long slowUntilNanos;
+    private final long slowByNanos;
     private LineKind lastKind;
 
     public CaddyLogGenerator(GeneratorSettings settings) {
@@ -62,6 +67,11 @@ public final class CaddyLogGenerator {
         this.meanGapNanos = 1e9 / settings.linesPerSecond();
         this.nextEpochNanos = Math.addExact(Math.multiplyExact(settings.start().getEpochSecond(), 1_000_000_000L),
                 settings.start().getNano());
+        SlowSpell spell = settings.slowSpell();
+        this.slowUsers = spell == null ? new boolean[BasicAuthUsers.KNOWN.size()] : spell.slowUsers();
+        this.slowFromNanos = spell == null ? 0 : spell.fromEpochNanos();
+        this.slowUntilNanos = spell == null ? 0 : spell.untilEpochNanos();
+        this.slowByNanos = spell == null ? 0 : spell.slowerThan().toNanos();
     }
 
     public GeneratorSettings settings() {
@@ -77,6 +87,15 @@ public final class CaddyLogGenerator {
     /** Writes the next {@code count} lines, each followed by {@code '\n'}, without an array per line. */
     public void writeLines(OutputStream out, long count) throws IOException {
         for (long i = 0; i < count; i++) {
+            generate();
+            line.writeTo(out);
+            out.write(NEWLINE);
+        }
+    }
+
+    /** Writes lines, each followed by {@code '\n'}, until the next would be logged at or after {@code endEpochNanos}. */
+    public void writeLinesUntil(OutputStream out, long endEpochNanos) throws IOException {
+        while (nextEpochNanos < endEpochNanos) {
             generate();
             line.writeTo(out);
             out.write(NEWLINE);
@@ -150,6 +169,9 @@ public final class CaddyLogGenerator {
     private void writeAccess(long epochNanos, LineKind kind) {
         // the three draw from one Sampling: this order of their draws is what gives a seed its bytes
         site.drawNext();
+        if (epochNanos >= slowFromNanos && epochNanos < slowUntilNanos && site.userIndex() >= 0 && slowUsers[site.userIndex()]) {
+            site.slowDown(slowByNanos);
+        }
         headers.draw(site, epochNanos);
         encoder.write(line, site, headers, epochNanos, kind);
     }

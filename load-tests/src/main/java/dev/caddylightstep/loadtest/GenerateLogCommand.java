@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
@@ -31,6 +33,10 @@ public final class GenerateLogCommand implements Callable<Integer> {
     @Option(names = "--lines", paramLabel = "N", description = "Lines to write (default: ${DEFAULT-VALUE}).")
     long lines = 100_000;
 
+    @Option(names = "--minutes", paramLabel = "N",
+            description = "Instead of --lines: every line logged in the N minutes of log time from --start (not with --rate).")
+    Long minutes;
+
     @Option(names = "--rate", paramLabel = "R",
             description = "Lines per second of wall-clock time; 0 writes as fast as possible (default: ${DEFAULT-VALUE}).")
     double rate;
@@ -43,7 +49,8 @@ public final class GenerateLogCommand implements Callable<Integer> {
     long seed = 1;
 
     @Option(names = "--start", paramLabel = "INSTANT",
-            description = "Log time of the first line, ISO-8601 (2026-11-25T00:00:00Z) or 'now' (default: ${DEFAULT-VALUE}).")
+            description = "Log time of the first line: ISO-8601 (2026-11-25T00:00:00Z), 'now', or a duration before now, to "
+                    + "the minute (-PT3H30M): the pipeline dead-letters lines logged in its future (default: ${DEFAULT-VALUE}).")
     String start = GeneratorSettings.DEFAULT_START.toString();
 
     @Option(names = "--malformed-share", paramLabel = "P", description = "Share of malformed lines (default: ${DEFAULT-VALUE}).")
@@ -52,6 +59,27 @@ public final class GenerateLogCommand implements Callable<Integer> {
     @Option(names = "--non-access-share", paramLabel = "P",
             description = "Share of lines of Caddy's other loggers (default: ${DEFAULT-VALUE}).")
     double nonAccessShare = GeneratorSettings.defaults().nonAccessShare();
+
+    @Option(names = "--server-error-share", paramLabel = "P",
+            description = "Share of proxied requests that fail with 5xx (default: ${DEFAULT-VALUE}).")
+    double serverErrorShare = RequestMix.defaults().serverErrorShare();
+
+    @Option(names = "--slow-group", paramLabel = "G",
+            description = "Make every request of group G slower than --slow-ms for --slow-minutes from --slow-minute: G is one of "
+                    + "the groups the benchmarks' identities put the users in (engineering: alice, dave, grace; sales: bob, erin, "
+                    + "heidi; support: carol, frank, ivan). Each such request takes --slow-ms more than it would; nothing else changes.")
+    String slowGroup;
+
+    @Option(names = "--slow-from", paramLabel = "MINUTE",
+            description = "Minutes of log time after --start at which the slow spell starts (default: ${DEFAULT-VALUE}).")
+    long slowFrom = 120;
+
+    @Option(names = "--slow-minutes", paramLabel = "N", description = "How long the slow spell lasts, in minutes of log time (default: ${DEFAULT-VALUE}).")
+    long slowMinutes = 20;
+
+    @Option(names = "--slow-ms", paramLabel = "MS",
+            description = "Every request of the slow spell takes longer than this, in milliseconds (default: ${DEFAULT-VALUE}).")
+    long slowMs = 5_000;
 
     @Option(names = "--out", paramLabel = "FILE", description = "File to write, '-' for stdout (default: ${DEFAULT-VALUE}).")
     String out = "-";
@@ -68,6 +96,10 @@ public final class GenerateLogCommand implements Callable<Integer> {
                 BUFFER_BYTES)) {
             if (rate > 0) {
                 writePaced(generator, target);
+            } else if (minutes != null) {
+                Instant start = generator.settings().start();
+                Instant end = start.plus(Duration.ofMinutes(minutes));
+                generator.writeLinesUntil(target, Math.addExact(Math.multiplyExact(end.getEpochSecond(), 1_000_000_000L), end.getNano()));
             } else {
                 generator.writeLines(target, lines);
             }
@@ -82,18 +114,48 @@ public final class GenerateLogCommand implements Callable<Integer> {
     }
 
     private GeneratorSettings settings() {
-        if (lines < 0 || !(rate >= 0)) {
-            throw new ParameterException(spec.commandLine(), "--lines and --rate must be >= 0");
+        if (lines < 0 || !(rate >= 0) || minutes != null && minutes < 0) {
+            throw new ParameterException(spec.commandLine(), "--lines, --minutes and --rate must be >= 0");
+        }
+        if (minutes != null && rate > 0) {
+            throw new ParameterException(spec.commandLine(), "--minutes writes as fast as possible: not with --rate");
         }
         try {
+            Instant first = firstLineTime();
             return GeneratorSettings.defaults()
                     .withSeed(seed)
-                    .withStart(start.equals("now") ? Instant.now() : Instant.parse(start))
+                    .withStart(first)
                     .withLinesPerSecond(logRate != null ? logRate : rate > 0 ? rate : 1_000)
-                    .withShares(malformedShare, nonAccessShare);
+                    .withShares(malformedShare, nonAccessShare)
+                    .withMix(RequestMix.defaults().withServerErrorShare(serverErrorShare))
+                    .withSlowSpell(slowSpell(first));
         } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+    }
+
+    private Instant firstLineTime() {
+        if (start.equals("now")) {
+            return Instant.now();
+        }
+        if (start.startsWith("-P")) {
+            return Instant.now().minus(Duration.parse(start.substring(1))).truncatedTo(ChronoUnit.MINUTES);
+        }
+        return Instant.parse(start);
+    }
+
+    private SlowSpell slowSpell(Instant first) {
+        if (slowGroup == null) {
+            return null;
+        }
+        if (!SiteTables.groups().contains(slowGroup)) {
+            throw new IllegalArgumentException("--slow-group must be one of " + SiteTables.groups() + ", not " + slowGroup);
+        }
+        if (slowFrom < 0 || slowMinutes < 0 || slowMs < 0) {
+            throw new IllegalArgumentException("--slow-from, --slow-minutes and --slow-ms must be >= 0");
+        }
+        return new SlowSpell(SiteTables.usersOf(slowGroup), first.plus(Duration.ofMinutes(slowFrom)), Duration.ofMinutes(slowMinutes),
+                Duration.ofMillis(slowMs));
     }
 
     /** Writes in slices of about a millisecond's worth, flushing each so that a reader tailing the file sees them then. */

@@ -11,6 +11,7 @@ import java.time.Instant;
  * @param malformedShare lines a parser must reject, spread evenly over the malformed {@link LineKind}s
  * @param nonAccessShare lines of Caddy's other loggers
  * @param mix the requests of the access lines
+ * @param slowSpell when some users' requests are all slow, or null for never
  */
 public record GeneratorSettings(
         long seed,
@@ -18,7 +19,8 @@ public record GeneratorSettings(
         double linesPerSecond,
         double malformedShare,
         double nonAccessShare,
-        RequestMix mix) {
+        RequestMix mix,
+        SlowSpell slowSpell) {
 
     public static final Instant DEFAULT_START = Instant.parse("2026-11-25T00:00:00Z");
     // zap writes ts as float seconds; before 2000 is surely a mistake, and the formatter needs more than 2^20 s
@@ -44,26 +46,30 @@ public record GeneratorSettings(
 
     /** Seed 1, 2026-11-25T00:00:00Z, 1,000 lines/s, 0.2 % malformed, 0.5 % other loggers, the default mix. */
     public static GeneratorSettings defaults() {
-        return new GeneratorSettings(1, DEFAULT_START, 1_000, 0.002, 0.005, RequestMix.defaults());
+        return new GeneratorSettings(1, DEFAULT_START, 1_000, 0.002, 0.005, RequestMix.defaults(), null);
     }
 
     public GeneratorSettings withSeed(long newSeed) {
-        return new GeneratorSettings(newSeed, start, linesPerSecond, malformedShare, nonAccessShare, mix);
+        return new GeneratorSettings(newSeed, start, linesPerSecond, malformedShare, nonAccessShare, mix, slowSpell);
     }
 
     public GeneratorSettings withStart(Instant newStart) {
-        return new GeneratorSettings(seed, newStart, linesPerSecond, malformedShare, nonAccessShare, mix);
+        return new GeneratorSettings(seed, newStart, linesPerSecond, malformedShare, nonAccessShare, mix, slowSpell);
     }
 
     public GeneratorSettings withLinesPerSecond(double rate) {
-        return new GeneratorSettings(seed, start, rate, malformedShare, nonAccessShare, mix);
+        return new GeneratorSettings(seed, start, rate, malformedShare, nonAccessShare, mix, slowSpell);
     }
 
     public GeneratorSettings withShares(double malformed, double nonAccess) {
-        return new GeneratorSettings(seed, start, linesPerSecond, malformed, nonAccess, mix);
+        return new GeneratorSettings(seed, start, linesPerSecond, malformed, nonAccess, mix, slowSpell);
     }
 
     public GeneratorSettings withMix(RequestMix newMix) {
-        return new GeneratorSettings(seed, start, linesPerSecond, malformedShare, nonAccessShare, newMix);
+        return new GeneratorSettings(seed, start, linesPerSecond, malformedShare, nonAccessShare, newMix, slowSpell);
+    }
+
+    public GeneratorSettings withSlowSpell(SlowSpell spell) {
+        return new GeneratorSettings(seed, start, linesPerSecond, malformedShare, nonAccessShare, mix, spell);
     }
 }

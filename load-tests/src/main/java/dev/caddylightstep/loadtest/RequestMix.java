@@ -49,6 +49,11 @@ public record RequestMix(
                 unicodePathShare, sensitiveQueryShare, serverErrorShare);
     }
 
+    public RequestMix withServerErrorShare(double share) {
+        return new RequestMix(authenticatedWeight, anonymousWeight, unknownUserWeight, tlsShare, traceparentShare, bigHeaderShare,
+                unicodePathShare, sensitiveQueryShare, share);
+    }
+
     static void requireShare(String name, double value) {
         if (!(value >= 0 && value <= 1)) {
             throw new IllegalArgumentException(name + " must be between 0 and 1, not " + value);

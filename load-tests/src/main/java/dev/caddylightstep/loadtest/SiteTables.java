@@ -27,6 +27,15 @@ public final class SiteTables {
         return identities;
     }
 
+    public static List<String> groups() {
+        return GROUPS;
+    }
+
+    /** The users {@link #identities()} puts in a group. */
+    public static List<String> usersOf(String group) {
+        return identities().stream().filter(identity -> identity.group().equals(group)).map(Identity::id).toList();
+    }
+
     public static List<Policy> policies() {
         return List.of(
                 policy("engineering", 1_000, List.of("* /api/**", "GET /admin/**", "GET /public/**"),

@@ -226,6 +226,11 @@ final class SiteTraffic {
         writeUri();
     }
 
+    /** Makes the request drawn last take {@code nanos} longer, without a random draw. */
+    void slowDown(long nanos) {
+        durationNanos = Math.addExact(durationNanos, nanos);
+    }
+
     private boolean servedByStaticSite() {
         return route == Route.STATIC && tls;
     }
