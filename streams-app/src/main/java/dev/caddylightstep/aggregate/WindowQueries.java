@@ -1,30 +1,18 @@
 package dev.caddylightstep.aggregate;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.caddylightstep.query.Peers;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
-import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsMetadata;
-import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -32,23 +20,17 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * Interactive queries over the latency windows of every instance of the application: a group's windows
  * live in the instance that owns the group's partition, found through the streams metadata and fetched
- * from it over HTTP when it is not this one (all of them at once, when every group is asked for).
+ * from it ({@link Peers}) when it is not this one (all of them at once, when every group is asked for).
  */
 public final class WindowQueries {
-    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
-
     private final KafkaStreams streams;
-    private final HostInfo self;
     private final WindowSettings windows;
-    /** The Authorization header the other instances require (CADDY_HTTP_TOKEN), or null. */
-    private final String authorization;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private final Peers peers;
 
-    public WindowQueries(KafkaStreams streams, HostInfo self, WindowSettings windows, String authorization) {
+    public WindowQueries(KafkaStreams streams, WindowSettings windows, Peers peers) {
         this.streams = streams;
-        this.self = self;
         this.windows = windows;
-        this.authorization = authorization;
+        this.peers = peers;
     }
 
     /** The windows of every group, newest first per group. */
@@ -58,17 +40,7 @@ public final class WindowQueries {
         if (localOnly) {
             return out;
         }
-        Set<HostInfo> others = new LinkedHashSet<>();
-        for (StreamsMetadata metadata : streams.metadataForAllStreamsClients()) {
-            if (!metadata.hostInfo().equals(self) && metadata.stateStoreNames().contains(AggregateStage.BY_GROUP_STORE)) {
-                others.add(metadata.hostInfo());
-            }
-        }
-        List<CompletableFuture<HttpResponse<String>>> answers = others.stream().map(host -> ask(host, "/api/windows?scope=local")).toList();
-        int i = 0;
-        for (HostInfo host : others) {
-            windowsOf(host, answers.get(i++)).forEach(out::add);
-        }
+        peers.askAll(AggregateStage.BY_GROUP_STORE, "/api/windows?scope=local").forEach(out::addAll);
         return out;
     }
 
@@ -85,8 +57,8 @@ public final class WindowQueries {
     private ArrayNode ofGroup(String store, String group, boolean localOnly, String path) {
         // every window of a group, its routes' too, lives in the partition of the group
         KeyQueryMetadata owner = streams.queryMetadataForKey(store, WindowKey.ofGroup(group, 0).encode(), new WindowKey.ByGroup<>());
-        if (!localOnly && isRemote(owner)) {
-            return remote(owner.activeHost(), path + "?scope=local");
+        if (!localOnly && owner != null && peers.isOther(owner.activeHost())) {
+            return peers.ask(owner.activeHost(), path + "?scope=local");
         }
         ArrayNode out = AggregateJson.JSON.createArrayNode();
         local(store, group).forEach(r -> out.add(AggregateJson.of(r)));
@@ -115,48 +87,7 @@ public final class WindowQueries {
         return records;
     }
 
-    private boolean isRemote(KeyQueryMetadata owner) {
-        return owner != null && owner.activeHost() != null && !owner.activeHost().equals(self)
-                && !owner.activeHost().equals(HostInfo.unavailable());
-    }
-
-    private ArrayNode remote(HostInfo host, String path) {
-        return windowsOf(host, ask(host, path));
-    }
-
-    private CompletableFuture<HttpResponse<String>> ask(HostInfo host, String path) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
-                .timeout(ANSWER_TIMEOUT).GET();
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static ArrayNode windowsOf(HostInfo host, CompletableFuture<HttpResponse<String>> answer) {
-        try {
-            HttpResponse<String> response = answer.get();
-            if (response.statusCode() != 200) {
-                throw new UnavailableException("instance " + host.host() + ":" + host.port() + " answered " + response.statusCode());
-            }
-            return (ArrayNode) AggregateJson.JSON.readTree(response.body());
-        } catch (ExecutionException | IOException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            throw new UnavailableException("instance " + host.host() + ":" + host.port() + " did not answer: " + cause.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UnavailableException("interrupted asking " + host.host() + ":" + host.port());
-        }
-    }
-
     private static String encode(String segment) {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    /** Windows that cannot be read now (a rebalance moves them, or the owner does not answer). */
-    public static final class UnavailableException extends RuntimeException {
-        public UnavailableException(String message) {
-            super(message);
-        }
     }
 }

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.caddylightstep.access.PercentDecoding;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.aggregate.WindowQueries;
+import dev.caddylightstep.query.Peers;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -170,7 +171,7 @@ public final class OpsServer implements AutoCloseable {
             } else {
                 json(exchange, 404, error("no such query: " + uri.getRawPath()));
             }
-        } catch (InvalidStateStoreException | WindowQueries.UnavailableException e) {
+        } catch (InvalidStateStoreException | Peers.UnavailableException e) {
             json(exchange, 503, error("windows not available right now (" + e.getMessage() + "); try again"));
         } catch (IllegalArgumentException e) {
             json(exchange, 400, error(e.getMessage()));

@@ -3,6 +3,7 @@ package dev.caddylightstep.run;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.aggregate.WindowQueries;
+import dev.caddylightstep.query.Peers;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
@@ -93,7 +94,8 @@ public final class Application implements AutoCloseable {
             streamsMetrics.bindTo(registry);
             SamplingMetrics.bind(streams.streams(), registry);
             SloMetrics.bind(streams.streams(), registry, metricsRefresh);
-            http.serve(new WindowQueries(streams.streams(), self, config.windows(), httpSettings.token().authorization()));
+            Peers peers = new Peers(streams.streams(), self, httpSettings.token().authorization());
+            http.serve(new WindowQueries(streams.streams(), config.windows(), peers));
         } else {
             this.streams = null;
             this.streamsMetrics = null;
