@@ -8,6 +8,7 @@ import dev.caddylightstep.access.PercentDecoding;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.aggregate.WindowQueries;
 import dev.caddylightstep.query.Peers;
+import dev.caddylightstep.slo.SloQueries;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The application's HTTP side: health for the orchestrator, Prometheus metrics, the interactive queries over
- * the latency windows, and the dashboard. JDK's built-in server: a handful of small endpoints need no framework.
+ * the latency windows and the groups' objectives, and the dashboard. JDK's built-in server: a handful of small endpoints need no framework.
  *
  * <p>The server's own threads read every request and answer the probes, and nothing else waits on them: the queries
  * (which may wait seconds on another instance), the dashboard's files and /metrics each run on threads of their own,
@@ -59,6 +60,7 @@ public final class OpsServer implements AutoCloseable {
     private final BearerToken token;
     private final boolean loopback;
     private volatile WindowQueries queries;
+    private volatile SloQueries sloQueries;
 
     /** Binds the port at once, so that its number is known (for application.server) before anything starts. */
     public OpsServer(HttpSettings settings, PrometheusMeterRegistry registry, BooleanSupplier live, BooleanSupplier ready,
@@ -84,6 +86,7 @@ public final class OpsServer implements AutoCloseable {
             }
         }));
         server.createContext("/api/windows", guarded(queryLane.of(exchange -> windows(exchange, queries))));
+        server.createContext("/api/slo", guarded(queryLane.of(exchange -> objectives(exchange, sloQueries))));
         server.createContext("/", guarded(pageLane.of(this::dashboard)));
     }
 
@@ -120,9 +123,10 @@ public final class OpsServer implements AutoCloseable {
         });
     }
 
-    /** Answers the window queries with these; until then (and in a forwarder-only process) they answer 404. */
-    public void serve(WindowQueries windowQueries) {
+    /** Answers the window and objective queries with these; until then (and in a forwarder-only process) they answer 404. */
+    public void serve(WindowQueries windowQueries, SloQueries objectiveQueries) {
         this.queries = windowQueries;
+        this.sloQueries = objectiveQueries;
     }
 
     public OpsServer start() {
@@ -175,6 +179,27 @@ public final class OpsServer implements AutoCloseable {
             json(exchange, 503, error("windows not available right now (" + e.getMessage() + "); try again"));
         } catch (IllegalArgumentException e) {
             json(exchange, 400, error(e.getMessage()));
+        }
+    }
+
+    /** /api/slo: every group's objectives; ?scope=local answers for this instance only. */
+    private static void objectives(HttpExchange exchange, SloQueries queries) throws IOException {
+        if (!isGet(exchange)) {
+            return;
+        }
+        if (queries == null) {
+            json(exchange, 404, error("this instance runs no streams role"));
+            return;
+        }
+        URI uri = exchange.getRequestURI();
+        if (!uri.getRawPath().equals("/api/slo")) {
+            json(exchange, 404, error("no such query: " + uri.getRawPath()));
+            return;
+        }
+        try {
+            json(exchange, 200, queries.allGroups("scope=local".equals(uri.getRawQuery())).toString());
+        } catch (InvalidStateStoreException | Peers.UnavailableException e) {
+            json(exchange, 503, error("objectives not available right now (" + e.getMessage() + "); try again"));
         }
     }
 

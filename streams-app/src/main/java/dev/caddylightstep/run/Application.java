@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.aggregate.WindowQueries;
 import dev.caddylightstep.query.Peers;
+import dev.caddylightstep.slo.SloQueries;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
@@ -95,7 +96,7 @@ public final class Application implements AutoCloseable {
             SamplingMetrics.bind(streams.streams(), registry);
             SloMetrics.bind(streams.streams(), registry, metricsRefresh);
             Peers peers = new Peers(streams.streams(), self, httpSettings.token().authorization());
-            http.serve(new WindowQueries(streams.streams(), config.windows(), peers));
+            http.serve(new WindowQueries(streams.streams(), config.windows(), peers), new SloQueries(streams.streams(), peers));
         } else {
             this.streams = null;
             this.streamsMetrics = null;

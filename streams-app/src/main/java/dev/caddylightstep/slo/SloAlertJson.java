@@ -32,7 +32,7 @@ public final class SloAlertJson {
     }
 
     /** Four decimals: a burn rate of 14.4 or a budget of 0.9312 need no more. */
-    private static double round(double value) {
+    static double round(double value) {
         return Math.round(value * 10_000.0) / 10_000.0;
     }
 
