@@ -23,11 +23,15 @@
   const EDGE_COLOR = '#718096';
   const UPSTREAM_REST_COLOR = '#cbd5e0';
   const BACKEND_STAGE_COLORS = ['#2b6cb0', '#dd6b20', '#38a169', '#805ad5', '#d69e2e', '#319795', '#d53f8c', '#4a5568'];
+  const BURN_RATE_PERIODS = ['5m', '30m', '1h', '6h', '3d'];
+  const SEVERITIES = ['page', 'ticket'];
 
   const state = {
     config: { trace_url_template: '', window_size_ms: 60000 },
     configLoaded: false,
     windowsByGroup: new Map(),
+    // Each group's objectives; a group whose policy sets no target has none.
+    objectivesByGroup: new Map(),
     selected: fromHash('group'),
     selectedRoute: fromHash('route'),
     routeRows: [],
@@ -47,6 +51,7 @@
     latencyChart: document.getElementById('latency-chart'),
     rateChart: document.getElementById('rate-chart'),
     routesBody: document.getElementById('routes-body'),
+    objectives: document.getElementById('objectives'),
     groupStages: document.getElementById('group-stages'),
     routeStages: document.getElementById('route-stages')
   };
@@ -77,7 +82,8 @@
     try {
       // Without its config the page still shows the numbers, only the trace links wait.
       const configProblem = await loadConfig().then(() => null, e => e);
-      const windows = await fetchJson('/api/windows');
+      // Without the objectives the windows still show; the budgets keep their last answer, and the error says why.
+      const [windows, objectivesProblem] = await Promise.all([fetchJson('/api/windows'), loadObjectives().then(() => null, e => e)]);
       if (!Array.isArray(windows)) {
         throw new Error('/api/windows: expected a JSON array');
       }
@@ -88,8 +94,10 @@
       }
       render();
       showUpdated(windows.length);
-      if (configProblem !== null) {
-        showError(configProblem);
+      for (const problem of [configProblem, objectivesProblem]) {
+        if (problem !== null) {
+          showError(problem);
+        }
       }
       await loadRoutes();
     } catch (e) {
@@ -97,6 +105,14 @@
     } finally {
       setTimeout(poll, POLL_MS);
     }
+  }
+
+  async function loadObjectives() {
+    const answer = await fetchJson('/api/slo');
+    if (!Array.isArray(answer)) {
+      throw new Error('/api/slo: expected a JSON array');
+    }
+    state.objectivesByGroup = objectivesOf(answer);
   }
 
   async function loadRoutes() {
@@ -131,6 +147,26 @@
     }
     for (const list of result.values()) {
       list.sort((a, b) => num(a.window_start_ms) - num(b.window_start_ms));
+    }
+    return result;
+  }
+
+  /** Each group's objectives from /api/slo, in its order. */
+  function objectivesOf(answer) {
+    const result = new Map();
+    for (const g of answer) {
+      if (g === null || typeof g !== 'object' || !Array.isArray(g.slos)) {
+        continue;
+      }
+      const objectives = g.slos.filter(o => o !== null && typeof o === 'object').map(o => ({
+        slo: String(o.slo),
+        target: finiteOrNull(o.target),
+        budget: finiteOrNull(o.budget_remaining),
+        burnRates: o.burn_rates !== null && typeof o.burn_rates === 'object' ? o.burn_rates : {},
+        firing: Array.isArray(o.firing) ? o.firing.map(String) : [],
+        evaluatedAt: finiteOrNull(o.evaluated_at_ms)
+      }));
+      result.set(String(g.group), objectives);
     }
     return result;
   }
@@ -241,7 +277,7 @@
   function renderGroups() {
     const groups = Array.from(state.windowsByGroup.keys()).sort();
     if (groups.length === 0) {
-      el.groupsBody.replaceChildren(emptyRow(12, 'No windows yet: waiting for access logs.'));
+      el.groupsBody.replaceChildren(emptyRow(13, 'No windows yet: waiting for access logs.'));
       return;
     }
     el.groupsBody.replaceChildren(...groups.map(group => groupRow(group, newest(state.windowsByGroup.get(group)))));
@@ -257,6 +293,7 @@
     }
     tr.append(
       textCell('group', group),
+      budgetsCell(state.objectivesByGroup.get(group) || []),
       textCell('window', clock(num(w.window_start_ms), false)),
       ...metricCells(w)
     );
@@ -338,6 +375,34 @@
     return td;
   }
 
+  /** Each objective's budget left and target, and a badge for each of its alerts that fires. */
+  function budgetsCell(objectives) {
+    const td = document.createElement('td');
+    td.className = 'budgets';
+    for (const o of objectives) {
+      const line = document.createElement('span');
+      line.className = 'objective';
+      line.dataset.slo = o.slo;
+      line.title = o.slo + ': ' + formatBudget(o.budget) + ' of the last 3 days\' error budget left, target ' + formatTarget(o.target);
+      line.append(span('slo-name', o.slo), ' ', budgetSpan(o.budget), ' left · ', span('target', formatTarget(o.target)),
+        ...o.firing.flatMap(severity => [' ', alertBadge(o.slo, severity)]));
+      td.append(line);
+    }
+    return td;
+  }
+
+  function budgetSpan(budget) {
+    const level = budget === null ? '' : budget <= 0 ? ' spent' : budget < 0.25 ? ' low' : '';
+    return span('budget' + level, formatBudget(budget));
+  }
+
+  function alertBadge(slo, severity) {
+    // The class only from the known severities: the text is the answer's, the markup never is.
+    const badge = span('badge alert' + (SEVERITIES.includes(severity) ? ' ' + severity : ''), severity);
+    badge.title = slo + ' burn-rate alert firing: ' + severity;
+    return badge;
+  }
+
   function sloCell(breaches) {
     const td = document.createElement('td');
     td.className = 'slo num';
@@ -414,7 +479,56 @@
     el.detail.dataset.group = state.selected;
     el.selectedGroup.textContent = state.selected;
     renderCharts(list);
+    renderObjectives(state.objectivesByGroup.get(state.selected) || []);
     renderBreakdown(el.groupStages, state.selected, 'all routes', newest(list));
+  }
+
+  // ---- objectives -----------------------------------------------------------------------------
+
+  function renderObjectives(objectives) {
+    if (objectives.length === 0) {
+      const p = document.createElement('p');
+      p.className = 'no-objectives';
+      p.textContent = 'No objectives: the group\'s policy sets no target, or none of its windows has closed yet.';
+      el.objectives.replaceChildren(p);
+      return;
+    }
+    const table = document.createElement('table');
+    table.className = 'data objectives';
+    const head = document.createElement('thead');
+    head.append(headRow(['Objective', ''], ['Target', 'num'], ['Budget left', 'num'],
+      ...BURN_RATE_PERIODS.map(period => ['Burn ' + period, 'num']), ['Alerts', ''], ['Evaluated', '']));
+    const body = document.createElement('tbody');
+    body.append(...objectives.map(objectiveRow));
+    table.append(head, body);
+    el.objectives.replaceChildren(table);
+  }
+
+  function objectiveRow(o) {
+    const tr = document.createElement('tr');
+    tr.dataset.slo = o.slo;
+    const budget = textCell('budget num', '');
+    budget.append(budgetSpan(o.budget));
+    const alerts = textCell('alerts', '');
+    alerts.append(...o.firing.map(severity => alertBadge(o.slo, severity)));
+    tr.append(
+      textCell('slo', o.slo),
+      textCell('target num', formatTarget(o.target)),
+      budget,
+      ...BURN_RATE_PERIODS.map(period => burnRateCell(o.burnRates[period])),
+      alerts,
+      textCell('evaluated', o.evaluatedAt === null ? '–' : clock(o.evaluatedAt, false))
+    );
+    return tr;
+  }
+
+  function burnRateCell(value) {
+    const rate = finiteOrNull(value);
+    const td = numberCell('burn-rate', rate, formatRate);
+    if (rate !== null && rate > 1) {
+      td.classList.add('burning');
+    }
+    return td;
   }
 
   function renderRoutes() {
@@ -769,6 +883,15 @@
 
   function formatPercent(fraction) {
     return (fraction * 100).toFixed(1) + '%';
+  }
+
+  function formatBudget(budget) {
+    return budget === null ? '–' : formatPercent(budget);
+  }
+
+  /** 0.99 as 99%, 0.999 as 99.9%: as many decimals as the target has. */
+  function formatTarget(target) {
+    return target === null ? '–' : String(Math.round(target * 100000) / 1000) + '%';
   }
 
   function formatTenths(tenths) {

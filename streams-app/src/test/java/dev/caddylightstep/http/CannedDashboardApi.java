@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A stand-in for the application's HTTP server in page tests: the dashboard's files from the
- * classpath folder {@code /dashboard/} at {@code /}, and the three JSON endpoints the page polls
+ * classpath folder {@code /dashboard/} at {@code /}, and the four JSON endpoints the page polls
  * answering with whatever the test last gave them.
  */
 final class CannedDashboardApi implements AutoCloseable {
@@ -30,6 +30,7 @@ final class CannedDashboardApi implements AutoCloseable {
     private static final String WINDOWS = "/api/windows";
     private static final String ROUTES_SUFFIX = "/routes";
     private static final String CONFIG = "/api/dashboard-config";
+    private static final String SLO = "/api/slo";
     private static final Map<String, String> CONTENT_TYPES = Map.of(
             "html", "text/html; charset=utf-8",
             "js", "text/javascript; charset=utf-8",
@@ -42,6 +43,7 @@ final class CannedDashboardApi implements AutoCloseable {
     private final List<String> routeRequests = new CopyOnWriteArrayList<>();
     private final Map<String, List<Map<String, Object>>> routesByGroup = new ConcurrentHashMap<>();
     private volatile List<List<Map<String, Object>>> windowAnswers = List.of(List.of());
+    private volatile List<Map<String, Object>> objectives = List.of();
     private volatile Map<String, Object> config = Map.of("trace_url_template", "", "window_size_ms", 60_000);
 
     private CannedDashboardApi(HttpServer server, ExecutorService executor) {
@@ -85,6 +87,11 @@ final class CannedDashboardApi implements AutoCloseable {
         routesByGroup.put(group, windows);
     }
 
+    /** {@code /api/slo} answers with these groups' objectives from now on. */
+    void objectives(List<Map<String, Object>> groups) {
+        objectives = groups;
+    }
+
     void config(String traceUrlTemplate, long windowSizeMs) {
         config = Map.of("trace_url_template", traceUrlTemplate, "window_size_ms", windowSizeMs);
     }
@@ -111,6 +118,8 @@ final class CannedDashboardApi implements AutoCloseable {
                 exchange.sendResponseHeaders(405, -1);
             } else if (path.equals(WINDOWS)) {
                 sendJson(exchange, nextWindowAnswer());
+            } else if (path.equals(SLO)) {
+                sendJson(exchange, objectives);
             } else if (path.equals(CONFIG)) {
                 sendJson(exchange, config);
             } else if (path.startsWith(WINDOWS + "/") && path.endsWith(ROUTES_SUFFIX)) {

@@ -37,6 +37,8 @@ class DashboardPageTest {
     private static final String HOSTILE_GROUP = "<img src=x onerror=alert(1)>";
     private static final String HOSTILE_ROUTE = "<script>alert(1)</script>";
     private static final String HOSTILE_STAGE = "<img src=x onerror=alert(2)>";
+    private static final String HOSTILE_SLO = "<img src=x onerror=alert(3)>";
+    private static final String HOSTILE_SEVERITY = "<img src=x onerror=alert(4)>";
 
     private static final String SLOW_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String SLOWER_TRACE = "0af7651916cd43dd8448eb211c80319c";
@@ -121,6 +123,7 @@ class DashboardPageTest {
         api.windows(List.of(
                 withStages(window(HOSTILE_GROUP, 0, 500, 0, 12.0), hostileStages),
                 window("engineering", 0, 120, 0, 90.3)));
+        api.objectives(List.of(objectives(HOSTILE_GROUP, objective(HOSTILE_SLO, 0.99, 0.5, 1.0, HOSTILE_SEVERITY))));
         api.routes(HOSTILE_GROUP, List.of(
                 route(window(HOSTILE_GROUP, 0, 400, 0, 11.0), HOSTILE_ROUTE),
                 route(window(HOSTILE_GROUP, 0, 100, 0, 15.0), "/api/users/{id}")));
@@ -133,9 +136,60 @@ class DashboardPageTest {
         assertThat(cellText(routeRow(dom, HOSTILE_ROUTE), "count")).isEqualTo("400");
         assertThat(dom.html()).contains("&lt;script&gt;alert(1)&lt;/script&gt;");
         assertThat(DumpedDom.cellTexts(groupStages(dom), "stage")).contains(HOSTILE_STAGE, "__proto__");
+        assertThat(DumpedDom.cellTexts(objectivesView(dom), "slo")).containsExactly(HOSTILE_SLO);
+        assertThat(DumpedDom.cellTexts(objectivesView(dom), "alerts")).containsExactly(HOSTILE_SEVERITY);
+        // the severity names no class: only page and ticket do
+        assertThat(objectivesView(dom)).contains("<span class=\"badge alert\" title=");
         assertThat(dom.startTags("img")).isEmpty();
         assertThat(dom.startTags("script")).hasSize(2);
         assertThat(dom.attributeValues("<script", "src")).containsExactly("uplot.iife.min.js", "app.js");
+    }
+
+    @Test
+    void eachGroupShowsTheBudgetLeftOfEachObjectiveWithItsTargetAndItsFiringAlerts() {
+        api.windows(List.of(window("engineering", 0, 120, 7, 90.3), window("sales", 0, 30, 0, 130.2)));
+        api.objectives(List.of(
+                objectives("engineering", objective("latency", 0.99, -0.25, 18.2, "page", "ticket"), objective("availability", 0.999, 0.9312, 0.0)),
+                objectives("sales", objective("latency", 0.99, 0.97, 0.3), objective("availability", 0.999, 1.0, 0.0))));
+
+        DumpedDom dom = load();
+
+        String engineering = groupRow(dom, "engineering");
+        assertThat(objectiveTexts(engineering)).containsExactly("latency -25.0% left · 99% page ticket", "availability 93.1% left · 99.9%");
+        assertThat(engineering).contains("<span class=\"badge alert page\" title=\"latency burn-rate alert firing: page\">page</span>");
+        String sales = groupRow(dom, "sales");
+        assertThat(objectiveTexts(sales)).containsExactly("latency 97.0% left · 99%", "availability 100.0% left · 99.9%");
+        assertThat(sales).doesNotContain("badge alert");
+    }
+
+    @Test
+    void theChosenGroupsObjectivesShowTheirBurnRatesAndAlerts() {
+        api.windows(List.of(window("engineering", 0, 120, 7, 90.3), window("sales", 0, 300, 0, 130.2)));
+        Map<String, Object> latency = objective("latency", 0.99, -0.25, 18.2, "page");
+        latency.put("burn_rates", burnRates(18.2, 9.0, 15.1, 6.3, 1.25));
+        api.objectives(List.of(objectives("engineering", latency, objective("availability", 0.999, 0.9312, 0.0))));
+
+        String view = objectivesView(loadAt("#group=engineering"));
+
+        assertThat(DumpedDom.cellTexts(view, "slo")).containsExactly("latency", "availability");
+        assertThat(DumpedDom.cellTexts(view, "target")).containsExactly("99%", "99.9%");
+        assertThat(DumpedDom.cellTexts(view, "budget")).containsExactly("-25.0%", "93.1%");
+        assertThat(DumpedDom.cellTexts(view, "burn-rate"))
+                .containsExactly("18.2", "9.00", "15.1", "6.30", "1.25", "0.00", "0.00", "0.00", "0.00", "0.00");
+        assertThat(DumpedDom.cellTexts(view, "alerts")).containsExactly("page", "");
+    }
+
+    @Test
+    void aGroupWithoutObjectivesShowsNone() {
+        api.windows(List.of(window("engineering", 0, 120, 7, 90.3), window("sales", 0, 300, 0, 130.2)));
+        api.objectives(List.of(objectives("engineering", objective("latency", 0.99, 0.5, 2.0, "ticket"))));
+
+        DumpedDom dom = loadAt("#group=sales");
+
+        assertThat(objectiveTexts(groupRow(dom, "sales"))).isEmpty();
+        assertThat(DumpedDom.cellTexts(objectivesView(dom), "slo")).isEmpty();
+        assertThat(new DumpedDom(objectivesView(dom)).bodyText()).contains("No objectives");
+        assertThat(objectiveTexts(groupRow(dom, "engineering"))).containsExactly("latency 50.0% left · 99% ticket");
     }
 
     @Test
@@ -256,6 +310,9 @@ class DashboardPageTest {
     @Test
     void screenshotShowsTheDashboard() throws IOException {
         api.windows(demoWindows());
+        api.objectives(List.of(
+                objectives("engineering", objective("latency", 0.99, 0.412, 7.4, "page", "ticket"), objective("availability", 0.999, 0.962, 0.2)),
+                objectives("sales", objective("latency", 0.99, 0.981, 0.1), objective("availability", 0.999, 0.874, 0.6))));
         api.routes("engineering", List.of(
                 route(withStages(withPolicyCounts(window("engineering", 5, 160, 3, 180.4, SLOW_TRACE)),
                         typicalStages(154)), "/api/users/{id}"),
@@ -303,6 +360,29 @@ class DashboardPageTest {
         return section(dom, "route-stages");
     }
 
+    /** The chosen group's objectives. */
+    private static String objectivesView(DumpedDom dom) {
+        String html = dom.html();
+        int at = html.indexOf(" id=\"objectives\"");
+        if (at < 0) {
+            throw new AssertionError("no objectives in\n" + html);
+        }
+        return html.substring(html.lastIndexOf("<div", at), html.indexOf("</div>", at) + "</div>".length());
+    }
+
+    /** The text of each objective in a group's row, in order. */
+    private static List<String> objectiveTexts(String row) {
+        String marker = "<span class=\"objective\"";
+        List<String> texts = new ArrayList<>();
+        for (int at = row.indexOf(marker); at >= 0; ) {
+            int next = row.indexOf(marker, at + 1);
+            String objective = row.substring(at, next < 0 ? row.indexOf("</td>", at) : next);
+            texts.add(new DumpedDom(objective).bodyText().strip());
+            at = next;
+        }
+        return texts;
+    }
+
     private static String section(DumpedDom dom, String id) {
         String html = dom.html();
         int at = html.indexOf(" id=\"" + id + "\"");
@@ -348,6 +428,36 @@ class DashboardPageTest {
         window.put("latency_ms", latency);
         window.put("exemplars", List.of(exemplars.length == 0 ? new String[] {SLOW_TRACE} : exemplars));
         return window;
+    }
+
+    @SafeVarargs
+    private static Map<String, Object> objectives(String group, Map<String, Object>... slos) {
+        Map<String, Object> objectives = new LinkedHashMap<>();
+        objectives.put("group", group);
+        objectives.put("slos", List.of(slos));
+        return objectives;
+    }
+
+    /** An objective evaluated at the end of the first window, burning at the same rate over every period. */
+    private static Map<String, Object> objective(String slo, double target, double budgetRemaining, double burnRate, String... firing) {
+        Map<String, Object> objective = new LinkedHashMap<>();
+        objective.put("slo", slo);
+        objective.put("target", target);
+        objective.put("budget_remaining", budgetRemaining);
+        objective.put("burn_rates", burnRates(burnRate, burnRate, burnRate, burnRate, burnRate));
+        objective.put("firing", List.of(firing));
+        objective.put("evaluated_at_ms", FIRST_WINDOW_MS + MINUTE_MS);
+        return objective;
+    }
+
+    private static Map<String, Object> burnRates(double fiveMinutes, double thirtyMinutes, double hour, double sixHours, double threeDays) {
+        Map<String, Object> rates = new LinkedHashMap<>();
+        rates.put("5m", fiveMinutes);
+        rates.put("30m", thirtyMinutes);
+        rates.put("1h", hour);
+        rates.put("6h", sixHours);
+        rates.put("3d", threeDays);
+        return rates;
     }
 
     private static Map<String, Object> withStages(Map<String, Object> window, Map<String, Object> stages) {
