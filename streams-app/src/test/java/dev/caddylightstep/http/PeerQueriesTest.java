@@ -3,9 +3,13 @@ package dev.caddylightstep.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.aggregate.AggregateStage;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.slo.SloStage;
 import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
@@ -15,6 +19,7 @@ import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.testing.FatalFailures;
 import dev.caddylightstep.topology.StreamsProperties;
 import dev.caddylightstep.topics.TopicLayout;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,64 +36,119 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StreamsMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * With CADDY_HTTP_TOKEN set, an instance asks the others for the windows it does not hold with the same token: every
- * instance requires it, and without it the groups held elsewhere answered 503.
+ * An instance and another one whose HTTP side is a stand-in: with CADDY_HTTP_TOKEN set, the instance asks the other
+ * for the windows and objectives it does not hold with the same token (every instance requires it, and without it the
+ * groups held elsewhere answered 503), and answers 503 naming the other when that one does not answer.
  */
 @ExtendWith(SharedBroker.class)
 class PeerQueriesTest {
     private static final String TOKEN = "peer-token-0123456789abcdef";
+    private static final String REMOTE_OBJECTIVES = "[{\"group\":\"held-elsewhere\",\"slos\":[{\"slo\":\"availability\",\"target\":0.999,"
+            + "\"budget_remaining\":0.5,\"burn_rates\":{\"5m\":0.5,\"30m\":0.5,\"1h\":0.5,\"6h\":0.5,\"3d\":0.5},\"firing\":[],\"evaluated_at_ms\":1}]}]";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
-    Path dir;
+    static Path dir;
+    private static HttpServer peer;
+    private static String peerHost;
+    private static Application app;
+    private static PipelineStreams other;
+    /** What the stand-in was asked, as path?query and Authorization header. */
+    private static final List<String> asked = new CopyOnWriteArrayList<>();
+    private static volatile int peerStatus = 200;
 
-    private Settings settings(EmbeddedKafka kafka, String instance) {
+    private static Settings settings(EmbeddedKafka kafka, String instance) {
         Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("peer-queries"));
         raw.putAll(Map.of("bootstrap.servers", kafka.bootstrapServers(), "state.dir", dir.resolve(instance).toString(), "caddy.http.port", "0",
                 "caddy.http.token", TOKEN));
         return Settings.of(raw);
     }
 
-    @Test
-    void anInstanceAsksTheOthersWithTheToken(EmbeddedKafka kafka) throws Exception {
-        List<String> authorizations = new CopyOnWriteArrayList<>();
-        HttpServer peer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        peer.createContext("/api/windows", exchange -> {
-            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
-            byte[] body = "[]".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
+    @BeforeAll
+    static void start(EmbeddedKafka kafka) throws Exception {
+        peer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        peer.createContext("/api/windows", exchange -> answer(exchange, "[]"));
+        peer.createContext("/api/slo", exchange -> answer(exchange, REMOTE_OBJECTIVES));
         peer.start();
-        try {
-            Settings settings = settings(kafka, "asking");
-            PipelineConfig config = PipelineConfig.from(settings);
-            kafka.createTopics(TopicLayout.topics(config.topics(), 4, (short) 1));
-            PipelineConfig otherConfig = PipelineConfig.from(settings(kafka, "other"));
-            Properties props = StreamsProperties.of(otherConfig);
-            String peerHost = "127.0.0.1:" + peer.getAddress().getPort();
-            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, peerHost);
-            try (Application app = new Application(Application.Role.STREAMS, config, ForwarderSettings.from(settings), Optional.empty(),
-                         HttpSettings.from(settings), FatalFailures.END_THE_FORK).start();
-                 PipelineStreams other = new PipelineStreams(otherConfig, props).start()) {
-                await().atMost(Duration.ofSeconds(90)).until(() -> app.isReady() && other.isRunning() && app.streams().orElseThrow().streams()
-                        .metadataForAllStreamsClients().stream()
-                        .filter(m -> (m.host() + ":" + m.port()).equals(peerHost))
-                        .map(StreamsMetadata::stateStoreNames)
-                        .anyMatch(stores -> stores.contains(AggregateStage.BY_GROUP_STORE)));
-                HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + app.httpPort() + "/api/windows"))
-                        .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-                assertThat(authorizations).containsExactly("Bearer " + TOKEN);
+        Settings settings = settings(kafka, "asking");
+        PipelineConfig config = PipelineConfig.from(settings);
+        kafka.createTopics(TopicLayout.topics(config.topics(), 4, (short) 1));
+        PipelineConfig otherConfig = PipelineConfig.from(settings(kafka, "other"));
+        Properties props = StreamsProperties.of(otherConfig);
+        peerHost = "127.0.0.1:" + peer.getAddress().getPort();
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, peerHost);
+        app = new Application(Application.Role.STREAMS, config, ForwarderSettings.from(settings), Optional.empty(),
+                HttpSettings.from(settings), FatalFailures.END_THE_FORK).start();
+        other = new PipelineStreams(otherConfig, props).start();
+        await().atMost(Duration.ofSeconds(90)).until(() -> app.isReady() && other.isRunning() && app.streams().orElseThrow().streams()
+                .metadataForAllStreamsClients().stream()
+                .filter(m -> (m.host() + ":" + m.port()).equals(peerHost))
+                .map(StreamsMetadata::stateStoreNames)
+                .anyMatch(stores -> stores.containsAll(List.of(AggregateStage.BY_GROUP_STORE, SloStage.HISTORY_STORE))));
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable closeable : new AutoCloseable[] {app, other}) {
+            try {
+                if (closeable != null) {
+                    closeable.close();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-        } finally {
-            peer.stop(0);
         }
+        peer.stop(0);
+    }
+
+    @BeforeEach
+    void peerAnswers() {
+        asked.clear();
+        peerStatus = 200;
+    }
+
+    private static void answer(HttpExchange exchange, String json) throws IOException {
+        asked.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+        byte[] body = (peerStatus == 200 ? json : "{\"error\":\"not now\"}").getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(peerStatus, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort() + path))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void anInstanceAsksTheOthersWithTheToken() throws Exception {
+        HttpResponse<String> answer = get("/api/windows");
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(asked).containsExactly("/api/windows?scope=local Bearer " + TOKEN);
+    }
+
+    @Test
+    void theOthersObjectivesAreAskedForWithTheTokenAndAnswered() throws Exception {
+        HttpResponse<String> answer = get("/api/slo");
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(asked).containsExactly("/api/slo?scope=local Bearer " + TOKEN);
+        JsonNode groups = AggregateJson.JSON.readTree(answer.body());
+        assertThat(groups).isEqualTo(AggregateJson.JSON.readTree(REMOTE_OBJECTIVES));
+    }
+
+    @Test
+    void anotherInstanceThatDoesNotAnswerMakesTheObjectivesUnavailableAndIsNamed() throws Exception {
+        peerStatus = 503;
+        HttpResponse<String> answer = get("/api/slo");
+        assertThat(answer.statusCode()).isEqualTo(503);
+        assertThat(answer.body()).contains("instance " + peerHost + " answered 503");
     }
 }
