@@ -59,7 +59,7 @@ class OpsServerAccessTest {
     @Test
     void withATokenTheQueriesAndTheDashboardRequireIt() throws IOException {
         try (OpsServer server = server(Map.of("caddy.http.token", TOKEN))) {
-            for (String path : new String[] {"/api/windows", "/api/windows/engineering", "/api/dashboard-config", "/", "/app.js"}) {
+            for (String path : new String[] {"/api/windows", "/api/windows/engineering", "/api/slo", "/api/dashboard-config", "/", "/app.js"}) {
                 assertThat(status(server, path, host(server))).as(path + " without a token").isEqualTo(401);
                 assertThat(status(server, path, host(server), "Authorization: Bearer wrong-" + TOKEN)).as(path + " with a wrong one").isEqualTo(401);
                 assertThat(status(server, path, host(server), "Authorization: Basic " + TOKEN)).as(path + " as another scheme").isEqualTo(401);
@@ -68,6 +68,7 @@ class OpsServerAccessTest {
             assertThat(status(server, "/", host(server), "Authorization: bearer " + TOKEN)).isEqualTo(200);
             // no streams role here: the query itself answers 404 once admitted
             assertThat(status(server, "/api/windows", host(server), "Authorization: Bearer " + TOKEN)).isEqualTo(404);
+            assertThat(status(server, "/api/slo", host(server), "Authorization: Bearer " + TOKEN)).isEqualTo(404);
         }
     }
 
@@ -98,7 +99,7 @@ class OpsServerAccessTest {
     @ValueSource(strings = {"attacker.example", "attacker.example:8080", "192.168.1.20:8080", "localhost.attacker.example"})
     void onLoopbackARequestNamingAnotherHostIsRefused(String name) throws IOException {
         try (OpsServer server = server(Map.of())) {
-            for (String path : new String[] {"/api/windows", "/", "/metrics", "/health/live"}) {
+            for (String path : new String[] {"/api/windows", "/api/slo", "/", "/metrics", "/health/live"}) {
                 assertThat(status(server, path, "Host: " + name)).as(path + " for " + name).isEqualTo(403);
             }
         }
