@@ -60,7 +60,7 @@ public final class CaddyLogGenerator {
     public CaddyLogGenerator(GeneratorSettings settings) {
         this.settings = settings;
         this.sampling = new Sampling(settings.seed());
-        this.site = new SiteTraffic(settings.mix(), sampling);
+        this.site = new SiteTraffic(settings.mix(), sampling, settings.authWarm());
         this.headers = new SiteHeaders(settings.mix(), sampling);
         this.encoder = new AccessLineEncoder(sampling);
         this.otherLoggerLines = new OtherLoggerLines(sampling);

@@ -81,6 +81,11 @@ public final class GenerateLogCommand implements Callable<Integer> {
             description = "Every request of the slow spell takes longer than this, in milliseconds (default: ${DEFAULT-VALUE}).")
     long slowMs = 5_000;
 
+    @Option(names = "--auth-warm",
+            description = "Start as a log cut from a running server: basicauth's cache already holds every user, so no user's"
+                    + " first request pays bcrypt's second (without it, every user's first request does).")
+    boolean authWarm;
+
     @Option(names = "--out", paramLabel = "FILE", description = "File to write, '-' for stdout (default: ${DEFAULT-VALUE}).")
     String out = "-";
 
@@ -128,7 +133,8 @@ public final class GenerateLogCommand implements Callable<Integer> {
                     .withLinesPerSecond(logRate != null ? logRate : rate > 0 ? rate : 1_000)
                     .withShares(malformedShare, nonAccessShare)
                     .withMix(RequestMix.defaults().withServerErrorShare(serverErrorShare))
-                    .withSlowSpell(slowSpell(first));
+                    .withSlowSpell(slowSpell(first))
+                    .withAuthWarm(authWarm);
         } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

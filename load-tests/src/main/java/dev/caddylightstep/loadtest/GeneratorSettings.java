@@ -20,7 +20,8 @@ public record GeneratorSettings(
         double malformedShare,
         double nonAccessShare,
         RequestMix mix,
-        SlowSpell slowSpell) {
+        SlowSpell slowSpell,
+        boolean authWarm) {
 
     public static final Instant DEFAULT_START = Instant.parse("2026-11-25T00:00:00Z");
     // zap writes ts as float seconds; before 2000 is surely a mistake, and the formatter needs more than 2^20 s
@@ -46,30 +47,38 @@ public record GeneratorSettings(
 
     /** Seed 1, 2026-11-25T00:00:00Z, 1,000 lines/s, 0.2 % malformed, 0.5 % other loggers, the default mix. */
     public static GeneratorSettings defaults() {
-        return new GeneratorSettings(1, DEFAULT_START, 1_000, 0.002, 0.005, RequestMix.defaults(), null);
+        return new GeneratorSettings(1, DEFAULT_START, 1_000, 0.002, 0.005, RequestMix.defaults(), null, false);
     }
 
     public GeneratorSettings withSeed(long newSeed) {
-        return new GeneratorSettings(newSeed, start, linesPerSecond, malformedShare, nonAccessShare, mix, slowSpell);
+        return new GeneratorSettings(newSeed, start, linesPerSecond, malformedShare, nonAccessShare, mix, slowSpell, authWarm);
     }
 
     public GeneratorSettings withStart(Instant newStart) {
-        return new GeneratorSettings(seed, newStart, linesPerSecond, malformedShare, nonAccessShare, mix, slowSpell);
+        return new GeneratorSettings(seed, newStart, linesPerSecond, malformedShare, nonAccessShare, mix, slowSpell, authWarm);
     }
 
     public GeneratorSettings withLinesPerSecond(double rate) {
-        return new GeneratorSettings(seed, start, rate, malformedShare, nonAccessShare, mix, slowSpell);
+        return new GeneratorSettings(seed, start, rate, malformedShare, nonAccessShare, mix, slowSpell, authWarm);
     }
 
     public GeneratorSettings withShares(double malformed, double nonAccess) {
-        return new GeneratorSettings(seed, start, linesPerSecond, malformed, nonAccess, mix, slowSpell);
+        return new GeneratorSettings(seed, start, linesPerSecond, malformed, nonAccess, mix, slowSpell, authWarm);
     }
 
     public GeneratorSettings withMix(RequestMix newMix) {
-        return new GeneratorSettings(seed, start, linesPerSecond, malformedShare, nonAccessShare, newMix, slowSpell);
+        return new GeneratorSettings(seed, start, linesPerSecond, malformedShare, nonAccessShare, newMix, slowSpell, authWarm);
     }
 
     public GeneratorSettings withSlowSpell(SlowSpell spell) {
-        return new GeneratorSettings(seed, start, linesPerSecond, malformedShare, nonAccessShare, mix, spell);
+        return new GeneratorSettings(seed, start, linesPerSecond, malformedShare, nonAccessShare, mix, spell, authWarm);
+    }
+
+    /**
+     * Whether basicauth's cache already holds every user when the log starts, as in a log cut from a server that has
+     * been running; otherwise each user's first request pays bcrypt's second.
+     */
+    public GeneratorSettings withAuthWarm(boolean warm) {
+        return new GeneratorSettings(seed, start, linesPerSecond, malformedShare, nonAccessShare, mix, slowSpell, warm);
     }
 }

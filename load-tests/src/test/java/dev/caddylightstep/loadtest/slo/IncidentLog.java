@@ -58,7 +58,7 @@ final class IncidentLog {
         int exit = new CommandLine(new GenerateLogCommand()).execute("--start", start.toString(), "--minutes", Long.toString(minutes),
                 "--log-rate", Double.toString(LINES_PER_SECOND), "--malformed-share", "0", "--server-error-share", "0.0002",
                 "--slow-group", SLOW_GROUP, "--slow-from", Long.toString(HOURS_BEFORE * 60), "--slow-minutes", Long.toString(SLOW_MINUTES),
-                "--slow-ms", "2000", "--out", log.toString());
+                "--slow-ms", "2000", "--auth-warm", "--out", log.toString());
         if (exit != 0) {
             throw new IllegalStateException("generate-caddy-log ended with " + exit);
         }

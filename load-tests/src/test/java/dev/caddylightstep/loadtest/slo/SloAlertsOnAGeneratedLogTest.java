@@ -27,10 +27,9 @@ class SloAlertsOnAGeneratedLogTest {
     @TempDir
     Path dir;
 
-    @Disabled("issue 25: fails on main f25bebc. Replayed at once, 3 h 25 min of log lose 20,315 of 47,633 requests as late "
-            + "(11,711 with caddy.window.grace=15m), so the SLO history undercounts: the page fires 12 min after the onset, not 7, "
-            + "and resolves 22 min after the recovery, not 29. Also, on these lines the rules page anonymous, sales and support in "
-            + "the log's first minute (basicauth's bcrypt on each user's first request, in a one-minute history)")
+    @Disabled("issue 25: replayed at once, the 3 h 20 min log still loses 19,114 of 47,586 requests as late at the merge "
+            + "(a task that starts sending partials after another has raced an hour ahead finds its windows purged), so the SLO "
+            + "history undercounts and the page fires 2 minutes late")
     @Test
     void theSlowGroupPagesSevenToNineMinutesInAndResolvesOnceNeitherPairHoldsAndNoOtherGroupPages() throws Exception {
         IncidentLog incident = IncidentLog.writeTo(dir);
