@@ -38,10 +38,11 @@ public final class AggregateStage {
     /**
      * What the stage writes: the windows of the groups and of their routes, as their topics have them, and the dead
      * letters of late lines and of partials that came after their window was purged; and, in the task of their group,
-     * the group windows as they close (the key is none: whatever follows stays in that task, with its stores).
+     * the windows of the group and of its routes as they close (the key is none: whatever follows stays in that task,
+     * with its stores).
      */
     public record Windows(KStream<LatencyKeyRecord, LatencyAggregateRecord> byGroup, KStream<LatencyKeyRecord, LatencyAggregateRecord> byRoute,
-                          KStream<byte[], byte[]> lateLines, KStream<byte[], byte[]> latePartials, KStream<Void, ClosedWindows> closedGroups) {
+                          KStream<byte[], byte[]> lateLines, KStream<byte[], byte[]> latePartials, KStream<Void, ClosedWindows> closed) {
     }
 
     public static <K> Windows apply(StreamsBuilder builder, KStream<K, EnrichedRequest> requests, WindowSettings windows, StageSettings stages) {

@@ -87,7 +87,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
 
     /**
      * What leaves the merge: a window to write, the dead letter of a partial that came after its window was purged, or
-     * the group windows that just closed.
+     * the windows that just closed.
      */
     record Output(LatencyWindow window, byte[] latePartial, ClosedWindows closed) {
     }
@@ -287,6 +287,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         sources.entrySet().removeIf(source -> now - source.getValue()[1] > SOURCE_SILENCE_MS && forget(source.getKey()));
         sources.forEach((task, source) -> streamTimes.put(SOURCE_TIME_KEY + task, source[0]));
         List<LatencyAggregateRecord> closedGroups = new ArrayList<>();
+        List<LatencyAggregateRecord> closedRoutes = new ArrayList<>();
         for (KeyValueStore<String, LatencyWindow> store : List.of(routes, groups)) {
             List<String> purged = new ArrayList<>();
             try (KeyValueIterator<String, LatencyWindow> all = store.all()) {
@@ -298,8 +299,9 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
                     if (windows.emit() == WindowSettings.EmitMode.FINAL && closesNow) {
                         write(key, entry.value);
                     }
-                    if (store == groups && closesNow) {
-                        closedGroups.add(entry.value.toRecord(key.group(), null, key.windowStart(), key.windowStart() + sizeMs));
+                    if (closesNow) {
+                        (store == groups ? closedGroups : closedRoutes)
+                                .add(entry.value.toRecord(key.group(), key.route(), key.windowStart(), key.windowStart() + sizeMs));
                     }
                     if (key.windowStart() + retentionMs <= streamTime) {
                         purged.add(entry.key);
@@ -312,9 +314,12 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
                 purged.forEach(routeCounts::delete);
             }
         }
+        // a route window closes with its group's, which every partial of the route merged into too
         if (!closedGroups.isEmpty()) {
             closedGroups.sort(Comparator.comparingLong(LatencyAggregateRecord::getWindowStartMs));
-            context.forward(new Record<WindowKey, Output>(null, new Output(null, null, new ClosedWindows(streamTime, closedGroups)), streamTime));
+            closedRoutes.sort(Comparator.comparingLong(LatencyAggregateRecord::getWindowStartMs));
+            ClosedWindows closed = new ClosedWindows(streamTime, closedGroups, closedRoutes);
+            context.forward(new Record<WindowKey, Output>(null, new Output(null, null, closed), streamTime));
         }
     }
 }

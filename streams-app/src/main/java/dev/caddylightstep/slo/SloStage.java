@@ -22,7 +22,7 @@ public final class SloStage {
     }
 
     /**
-     * @param closedGroups the group windows as they close, in the task of their group
+     * @param closedGroups the windows as they close, in the task of their group: only the group windows count
      * @param policiesStore the global store of the policies, which say each group's targets
      */
     public static <K> KStream<SloKeyRecord, SloAlertRecord> apply(StreamsBuilder builder, KStream<K, ClosedWindows> closedGroups,

@@ -78,6 +78,10 @@ public record TopicNames(Map<TopicSpec, String> names) {
         return name(TopicSpec.LATENCY_BY_ROUTE);
     }
 
+    public String metrics() {
+        return name(TopicSpec.METRICS);
+    }
+
     /** Every topic's setting, as caddy.topic.SUFFIX=NAME. */
     public Map<String, String> asSettings() {
         Map<String, String> settings = new LinkedHashMap<>();

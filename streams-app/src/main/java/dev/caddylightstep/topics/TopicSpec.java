@@ -34,7 +34,10 @@ public enum TopicSpec {
             "Avro `LatencyKeyRecord`", "Avro `LatencyAggregateRecord`", Cleanup.COMPACT_AND_DELETE, Duration.ofDays(7), false, false),
     // a page and a ticket of the same objective share a key: compaction would keep only the later one
     SLO_ALERTS("slo-alerts", "caddy.slo.alerts", "burn-rate alerts per group and objective: each change of state (firing, resolved) once",
-            "Avro `SloKeyRecord` (group, slo)", "Avro `SloAlertRecord`", Cleanup.DELETE, Duration.ofDays(30), false, false);
+            "Avro `SloKeyRecord` (group, slo)", "Avro `SloAlertRecord`", Cleanup.DELETE, Duration.ofDays(30), false, false),
+    // like the spans, the buffer through a backend outage, a day from when the record was written
+    METRICS("metrics", "caddy.metrics", "one OTLP ExportMetricsServiceRequest per closed window of a group or route",
+            "group", "OTLP `ExportMetricsServiceRequest` (protobuf)", Cleanup.DELETE, Duration.ofDays(1), false, true);
 
     /** Lines up to caddy.log.max-line-bytes (2 MiB by default) and the records the application writes, with headers. */
     public static final int LARGE_RECORD_BYTES = 4 * 1024 * 1024;

@@ -10,6 +10,7 @@ import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.identity.IdentitySource;
 import dev.caddylightstep.route.RouteTemplates;
+import dev.caddylightstep.sli.SliSettings;
 import dev.caddylightstep.span.ClientAddressMasking;
 import dev.caddylightstep.span.SamplingSettings;
 import dev.caddylightstep.span.SpanResource;
@@ -39,6 +40,7 @@ public record PipelineConfig(
         ClientAddressMasking clientAddress,
         SpanResource resource,
         SamplingSettings sampling,
+        SliSettings sli,
         RecordLimit recordLimit) {
 
     public PipelineConfig {
@@ -51,7 +53,7 @@ public record PipelineConfig(
         RecordLimit limit = RecordLimit.underRequestSize(s.producerMaxRequestSize());
         return new PipelineConfig(s.kafka(), s.topicNames(), LogFormat.from(s, limit), redaction, CapturedHeaders.from(s, redaction),
                 StageSettings.from(s), IdentitySource.from(s), IdentityJoin.from(s), RouteTemplates.from(s), WindowSettings.from(s), ClientAddressMasking.from(s),
-                SpanResource.from(s), SamplingSettings.from(s), limit);
+                SpanResource.from(s), SamplingSettings.from(s), SliSettings.from(s), limit);
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.policy.EnrichedRequest;
 import dev.caddylightstep.policy.JudgeStage;
 import dev.caddylightstep.policy.Policy;
+import dev.caddylightstep.sli.SliStage;
 import dev.caddylightstep.slo.SloStage;
 import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.span.SpanStage;
@@ -29,7 +30,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The whole application as one Kafka Streams topology, built from the configuration alone (no I/O):
- * parse → identify → enrich → judge → cap routes, then spans and latency windows.
+ * parse → identify → enrich → judge → cap routes, then spans and latency windows, and from the closed windows the
+ * objectives' alerts and the OTLP metrics.
  */
 public final class PipelineTopology {
     public static final String IDENTITIES_STORE = "identities";
@@ -75,8 +77,12 @@ public final class PipelineTopology {
         windows.byRoute().to(topics.latencyByRoute().name(), topics.latencyByRoute().producedBy("by-route"));
         windows.lateLines().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("late-lines"));
         windows.latePartials().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("late-partials"));
-        SloStage.apply(builder, windows.closedGroups(), POLICIES_STORE, config.windows().size())
+        SloStage.apply(builder, windows.closed(), POLICIES_STORE, config.windows().size())
                 .to(topics.sloAlerts().name(), topics.sloAlerts().producedBy("slo-alerts"));
+        if (config.sli().export()) {
+            SliStage.apply(windows.closed(), config.resource().attributes())
+                    .to(topics.metrics().name(), topics.metrics().producedBy("window-metrics"));
+        }
     }
 
     private static GlobalKTable<String, Identity> identitiesGlobal(StreamsBuilder builder, Topics topics) {

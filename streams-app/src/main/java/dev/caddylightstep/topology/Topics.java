@@ -24,7 +24,8 @@ public record Topics(
         Topic<byte[], byte[]> spanDeadLetters,
         Topic<LatencyKeyRecord, LatencyAggregateRecord> latencyByGroup,
         Topic<LatencyKeyRecord, LatencyAggregateRecord> latencyByRoute,
-        Topic<SloKeyRecord, SloAlertRecord> sloAlerts) {
+        Topic<SloKeyRecord, SloAlertRecord> sloAlerts,
+        Topic<String, byte[]> metrics) {
 
     public static Topics of(TopicNames names) {
         return new Topics(
@@ -38,6 +39,7 @@ public record Topics(
                         AvroSerde.of(LatencyAggregateRecord.getClassSchema())),
                 new Topic<>(names.name(TopicSpec.LATENCY_BY_ROUTE), AvroSerde.of(LatencyKeyRecord.getClassSchema()),
                         AvroSerde.of(LatencyAggregateRecord.getClassSchema())),
-                new Topic<>(names.name(TopicSpec.SLO_ALERTS), AvroSerde.of(SloKeyRecord.getClassSchema()), AvroSerde.of(SloAlertRecord.getClassSchema())));
+                new Topic<>(names.name(TopicSpec.SLO_ALERTS), AvroSerde.of(SloKeyRecord.getClassSchema()), AvroSerde.of(SloAlertRecord.getClassSchema())),
+                new Topic<>(names.name(TopicSpec.METRICS), Serdes.String(), Serdes.ByteArray()));
     }
 }
