@@ -12,6 +12,7 @@ import dev.caddylightstep.schema.SloKeyRecord;
 import dev.caddylightstep.schema.LatencyKeyRecord;
 import dev.caddylightstep.topology.PipelineTopology;
 import dev.caddylightstep.topology.Topics;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -57,6 +58,8 @@ public final class PipelineHarness implements AutoCloseable {
     private final TestOutputTopic<SloKeyRecord, SloAlertRecord> sloAlerts;
     private final List<SloAlertRecord> sloAlertsRead = new ArrayList<>();
     private final List<LatencyAggregateRecord> byRouteRead = new ArrayList<>();
+    private final TestOutputTopic<String, byte[]> metrics;
+    private final List<ExportMetricsServiceRequest> metricsRead = new ArrayList<>();
 
     /** Where the driver's wall clock starts. */
     public static final Instant WALL_CLOCK_START = Instant.parse("2026-12-06T00:00:00Z");
@@ -82,6 +85,7 @@ public final class PipelineHarness implements AutoCloseable {
         this.byGroup = output(topics.latencyByGroup());
         this.byRoute = output(topics.latencyByRoute());
         this.sloAlerts = output(topics.sloAlerts());
+        this.metrics = output(topics.metrics());
     }
 
     /** The pipeline with default settings. */
@@ -207,6 +211,18 @@ public final class PipelineHarness implements AutoCloseable {
     public List<SloAlertRecord> sloAlerts() {
         sloAlertsRead.addAll(sloAlerts.readValuesToList());
         return List.copyOf(sloAlertsRead);
+    }
+
+    /** Every record of the metrics topic, in order. */
+    public List<ExportMetricsServiceRequest> metricRecords() {
+        for (byte[] record : metrics.readValuesToList()) {
+            try {
+                metricsRead.add(ExportMetricsServiceRequest.parseFrom(record));
+            } catch (InvalidProtocolBufferException e) {
+                throw new AssertionError("a record of the metrics topic is not an ExportMetricsServiceRequest", e);
+            }
+        }
+        return List.copyOf(metricsRead);
     }
 
     /** The latest aggregate of each group and window, as a consumer of the compacted view would see it. */
