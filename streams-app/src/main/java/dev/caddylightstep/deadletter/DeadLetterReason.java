@@ -24,7 +24,7 @@ public enum DeadLetterReason {
     FUTURE("future"),
     /** Logged after its latency window had closed (window end + grace passed), or a partial window that came after its window was purged. */
     LATE("late"),
-    /** An OTLP span the backend rejected as malformed. */
+    /** An OTLP span, or a window's OTLP metrics, the backend rejected as malformed. */
     REJECTED_BY_BACKEND("rejected-by-backend"),
     /**
      * A record larger than the application may write (its producer's max.request.size, less room for headers), or an
@@ -33,7 +33,10 @@ public enum DeadLetterReason {
     TOO_LARGE("too-large"),
     /** Anything else a single record made a stage throw (a bug, or an input no check foresaw); the stage header says where. */
     EXCEPTION("exception"),
-    /** A record on the spans topic that is not an OTLP ExportTraceServiceRequest. */
+    /**
+     * A record on the spans topic that is not an OTLP ExportTraceServiceRequest, or one on the metrics topic that is not
+     * an ExportMetricsServiceRequest of the metrics the application writes.
+     */
     NOT_OTLP("not-otlp");
 
     private final String code;

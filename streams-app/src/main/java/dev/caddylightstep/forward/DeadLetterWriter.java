@@ -27,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a span record the forwarder cannot export to the spans dead-letter topic, with the dead-letter headers that
- * say why and where it was read, and without its value when it is larger than the topic takes.
+ * Writes a record the forwarder cannot export (a span, or a window's metrics) to the spans dead-letter topic, with the
+ * dead-letter headers that say why and where it was read, and without its value when it is larger than the topic takes.
  */
 final class DeadLetterWriter {
     /** The forwarder's lines keep the forwarder's name whichever of its classes writes them. */
@@ -94,7 +94,7 @@ final class DeadLetterWriter {
                 throw new KafkaException("stopped before a dead letter could be written to " + topic);
             }
         }
-        LOG.warn("dead-lettered a span record of {} partition {} offset {}{}: {}", source.topic(), source.partition(), source.offset(),
+        LOG.warn("dead-lettered a record of {} partition {} offset {}{}: {}", source.topic(), source.partition(), source.offset(),
                 whole ? "" : " without its " + value.length + " bytes", message);
     }
 

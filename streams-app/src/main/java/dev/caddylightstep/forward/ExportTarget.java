@@ -3,11 +3,17 @@ package dev.caddylightstep.forward;
 import dev.caddylightstep.config.ConfigException;
 import dev.caddylightstep.config.Settings;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.metrics.InstrumentType;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -21,18 +27,27 @@ import java.util.concurrent.atomic.AtomicReference;
  * compression, timeout, certificates) read by the SDK's autoconfiguration, and LS_ACCESS_TOKEN: when set, it
  * is sent as the lightstep-access-token header, and with no endpoint given the spans go to Lightstep's public
  * ingest. The token and the other headers' values are never logged and never part of a message.
+ *
+ * <p>The windows' metrics go to the same backend unless caddy.metrics.export=false: every setting of the traces
+ * (OTEL_EXPORTER_OTLP_TRACES_*) applies to the metrics too unless OTEL_EXPORTER_OTLP_METRICS_* sets its own, a
+ * traces endpoint's /v1/traces becoming /v1/metrics over OTLP/HTTP, and the token is sent with them.
  */
 public final class ExportTarget implements AutoCloseable {
     static final String TOKEN_HEADER = "lightstep-access-token";
-    private static final List<String> HEADER_VARIABLES = List.of("OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
+    private static final List<String> HEADER_VARIABLES = List.of("OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            "OTEL_EXPORTER_OTLP_METRICS_HEADERS");
+    private static final String TRACES = "otel.exporter.otlp.traces.";
+    private static final String METRICS = "otel.exporter.otlp.metrics.";
 
     private final AutoConfiguredOpenTelemetrySdk sdk;
     private final SpanExporter exporter;
+    private final MetricExporter metricExporter;
     private final String description;
 
-    private ExportTarget(AutoConfiguredOpenTelemetrySdk sdk, SpanExporter exporter, String description) {
+    private ExportTarget(AutoConfiguredOpenTelemetrySdk sdk, SpanExporter exporter, MetricExporter metricExporter, String description) {
         this.sdk = sdk;
         this.exporter = exporter;
+        this.metricExporter = metricExporter;
         this.description = description;
     }
 
@@ -74,12 +89,16 @@ public final class ExportTarget implements AutoCloseable {
             props.put("otel.exporter.otlp.traces.headers", withToken);
         }
         props.put("otel.traces.exporter", "otlp");
-        props.put("otel.metrics.exporter", "none");
+        props.put("otel.metrics.exporter", forwarder.exportMetrics() ? "otlp" : "none");
+        if (forwarder.exportMetrics()) {
+            metricsLikeTraces(props, protocol, token);
+        }
         props.put("otel.logs.exporter", "none");
         // the forwarder retries itself, with its own backoff, and must see every refusal to count it
         props.put("otel.java.exporter.otlp.retry.disabled", "true");
 
         AtomicReference<SpanExporter> captured = new AtomicReference<>();
+        AtomicReference<MetricExporter> capturedMetrics = new AtomicReference<>();
         AutoConfiguredOpenTelemetrySdk sdk;
         try {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
@@ -88,13 +107,51 @@ public final class ExportTarget implements AutoCloseable {
                         captured.set(exporter);
                         return exporter;
                     })
+                    .addMetricExporterCustomizer((exporter, config) -> {
+                        capturedMetrics.set(exporter);
+                        return new NothingExported();
+                    })
                     .disableShutdownHook()
                     .build();
         } catch (RuntimeException e) {
             throw new ConfigException("OpenTelemetry exporter settings (OTEL_EXPORTER_OTLP_*): " + withoutSecrets(e.getMessage(), env, token));
         }
         String description = protocol + " to " + endpoint + (token != null ? " with a Lightstep access token" : "");
-        return Optional.of(new ExportTarget(sdk, captured.get(), description));
+        return Optional.of(new ExportTarget(sdk, captured.get(), capturedMetrics.get(), description));
+    }
+
+    /**
+     * The metrics' settings: each of the traces' own that the metrics do not set themselves, the endpoint with the
+     * metrics' path over OTLP/HTTP, temporality delta (each window is exported once, as a delta), and the token.
+     */
+    private static void metricsLikeTraces(Map<String, String> props, String protocol, String token) {
+        Map<String, String> tracesOwn = new HashMap<>();
+        props.forEach((key, value) -> {
+            if (key.startsWith(TRACES)) {
+                tracesOwn.put(key.substring(TRACES.length()), value);
+            }
+        });
+        String tracesEndpoint = tracesOwn.remove("endpoint");
+        tracesOwn.forEach((setting, value) -> props.putIfAbsent(METRICS + setting, value));
+        if (tracesEndpoint != null && !props.containsKey(METRICS + "endpoint")) {
+            String metricsProtocol = props.getOrDefault(METRICS + "protocol", protocol);
+            props.put(METRICS + "endpoint", metricsProtocol.startsWith("http") ? metricsPath(tracesEndpoint) : tracesEndpoint);
+        }
+        if (token != null && props.containsKey(METRICS + "headers") && !props.get(METRICS + "headers").contains(TOKEN_HEADER + "=")) {
+            props.put(METRICS + "headers", props.get(METRICS + "headers") + "," + TOKEN_HEADER + "=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+        }
+        props.put(METRICS + "temporality.preference", "delta");
+    }
+
+    /** OTLP/HTTP's signal endpoints are used as given: the metrics' one is found only from a traces endpoint of the usual path. */
+    private static String metricsPath(String tracesEndpoint) {
+        String path = "/v1/traces";
+        String trimmed = tracesEndpoint.endsWith("/") ? tracesEndpoint.substring(0, tracesEndpoint.length() - 1) : tracesEndpoint;
+        if (!trimmed.endsWith(path)) {
+            throw new ConfigException("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT does not end with " + path + ", so the metrics' endpoint cannot be "
+                    + "found from it: set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, or caddy.metrics.export=false");
+        }
+        return trimmed.substring(0, trimmed.length() - path.length()) + "/v1/metrics";
     }
 
     static String lightstepIngest(String region, String protocol) {
@@ -171,6 +228,11 @@ public final class ExportTarget implements AutoCloseable {
         return exporter;
     }
 
+    /** The exporter of the windows' metrics; empty when caddy.metrics.export=false. */
+    public Optional<MetricExporter> metricExporter() {
+        return Optional.ofNullable(metricExporter);
+    }
+
     /** Protocol and endpoint, for the operator; never the token or other headers. */
     public String description() {
         return description;
@@ -179,5 +241,34 @@ public final class ExportTarget implements AutoCloseable {
     @Override
     public void close() {
         sdk.getOpenTelemetrySdk().close();
+        if (metricExporter != null) {
+            metricExporter.close();
+        }
+    }
+
+    /**
+     * What the SDK's own metric reader is given in place of the exporter: the application's meters are on /metrics,
+     * and only the windows, which the forwarder exports itself, go to the backend.
+     */
+    private static final class NothingExported implements MetricExporter {
+        @Override
+        public AggregationTemporality getAggregationTemporality(InstrumentType instrumentType) {
+            return AggregationTemporality.DELTA;
+        }
+
+        @Override
+        public CompletableResultCode export(Collection<MetricData> metrics) {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            return CompletableResultCode.ofSuccess();
+        }
     }
 }

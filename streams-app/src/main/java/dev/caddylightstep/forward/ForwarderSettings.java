@@ -16,9 +16,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  *                          requests per host, and queues the rest inside the exporter
  * @param maxExportBytes    the most bytes of span records one export request may carry
  * @param maxSpansPerSecond 0 for no limit
+ * @param exportMetrics     whether the windows' OTLP metrics (caddy.metrics) are exported too, in a group of their own
  */
 public record ForwarderSettings(String groupId, int batchSize, int maxInFlight, int maxExportBytes, int maxSpansPerSecond, Duration maxBackoff,
-                                String lightstepRegion) {
+                                String lightstepRegion, boolean exportMetrics) {
     /** OpenTelemetry's exporters refuse to send a larger request themselves. */
     private static final int EXPORTER_LIMIT = 64 * 1024 * 1024;
     /** OkHttp's Dispatcher.maxRequestsPerHost, which OpenTelemetry's sender leaves at its default. */
@@ -32,7 +33,16 @@ public record ForwarderSettings(String groupId, int batchSize, int maxInFlight, 
                 s.integer("caddy.forward.max-export-bytes", 1024, EXPORTER_LIMIT),
                 s.integer("caddy.forward.max-spans-per-second", 0, 10_000_000),
                 s.duration("caddy.forward.max-backoff", Duration.ofMillis(100)),
-                s.choice("caddy.forward.lightstep-region", "us", "eu"));
+                s.choice("caddy.forward.lightstep-region", "us", "eu"),
+                s.flag("caddy.metrics.export"));
+    }
+
+    /**
+     * The consumer group of the metrics: caddy.forward.group-id followed by ".metrics", so that the spans' lag, which
+     * KEDA scales the forwarders on, is the spans' alone.
+     */
+    public String metricsGroupId() {
+        return groupId + ".metrics";
     }
 
     /**
@@ -40,8 +50,17 @@ public record ForwarderSettings(String groupId, int batchSize, int maxInFlight, 
      * acknowledged, and only committed transactions of the spans topic read.
      */
     Map<String, Object> consumerProperties(Map<String, Object> kafka) {
+        return consumerProperties(kafka, groupId);
+    }
+
+    /** The same for the metrics, in their own group. */
+    Map<String, Object> metricsConsumerProperties(Map<String, Object> kafka) {
+        return consumerProperties(kafka, metricsGroupId());
+    }
+
+    private Map<String, Object> consumerProperties(Map<String, Object> kafka, String group) {
         Map<String, Object> props = new HashMap<>(KafkaClientProperties.consumer(kafka));
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -8,6 +8,7 @@ import dev.caddylightstep.slo.SloQueries;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.forward.ExportTarget;
 import dev.caddylightstep.forward.ForwarderSettings;
+import dev.caddylightstep.forward.MetricForwarder;
 import dev.caddylightstep.forward.SpanForwarder;
 import dev.caddylightstep.http.HttpSettings;
 import dev.caddylightstep.http.OpsServer;
@@ -55,6 +56,9 @@ public final class Application implements AutoCloseable {
     private final SpanForwarder forwarder;
     private final ExportTarget target;
     private final Thread forwarderThread;
+    /** Null unless this process forwards and caddy.metrics.export is true. */
+    private final MetricForwarder metricForwarder;
+    private final Thread metricForwarderThread;
     private final OpsServer http;
     private final FatalFailure fatal;
     private final AtomicBoolean failed = new AtomicBoolean();
@@ -104,7 +108,10 @@ public final class Application implements AutoCloseable {
         this.target = runForwarder ? exportTarget.get() : null;
         this.forwarder = runForwarder ? new SpanForwarder(forwarding, config.kafka(), target.exporter(),
                 config.topics().spans(), config.topics().spanDeadLetters(), registry) : null;
-        this.forwarderThread = runForwarder ? new Thread(this::superviseForwarder, "span-forwarder") : null;
+        this.forwarderThread = runForwarder ? new Thread(() -> supervise(forwarder, "span forwarder"), "span-forwarder") : null;
+        this.metricForwarder = runForwarder && target.metricExporter().isPresent() ? new MetricForwarder(forwarding, config.kafka(),
+                target.metricExporter().get(), config.topics().metrics(), config.topics().spanDeadLetters(), registry) : null;
+        this.metricForwarderThread = metricForwarder != null ? new Thread(() -> supervise(metricForwarder, "metric forwarder"), "metric-forwarder") : null;
         if (role != Role.STREAMS && exportTarget.isEmpty()) {
             LOG.warn("no OTLP endpoint and no LS_ACCESS_TOKEN: spans stay on {} (set OTEL_EXPORTER_OTLP_ENDPOINT or LS_ACCESS_TOKEN to forward them)",
                     config.topics().spans());
@@ -120,20 +127,24 @@ public final class Application implements AutoCloseable {
             LOG.info("forwarding spans: {}", target.description());
             forwarderThread.start();
         }
+        if (metricForwarder != null) {
+            LOG.info("forwarding the windows' metrics to the same backend");
+            metricForwarderThread.start();
+        }
         return this;
     }
 
-    /** Runs the forwarder; its end, other than by {@link #close()}, is the process's. */
-    private void superviseForwarder() {
+    /** Runs a forwarder; its end, other than by {@link #close()}, is the process's. */
+    private void supervise(Runnable forwarderLoop, String name) {
         try {
-            forwarder.run();
+            forwarderLoop.run();
         } catch (Throwable failure) {
             // an Error too: a forwarder that is dead is a process that is dead
-            fail("the span forwarder failed: " + FatalFailure.oneLine(failure), failure);
+            fail("the " + name + " failed: " + FatalFailure.oneLine(failure), failure);
             return;
         }
         if (!closing) {
-            fail("the span forwarder stopped by itself", null);
+            fail("the " + name + " stopped by itself", null);
         }
     }
 
@@ -155,7 +166,8 @@ public final class Application implements AutoCloseable {
      * on), the forwarder in its group and not retrying a Kafka failure.
      */
     public boolean isReady() {
-        return isLive() && (streams == null || streams.isRunning()) && (forwarder == null || forwarder.isReady());
+        return isLive() && (streams == null || streams.isRunning()) && (forwarder == null || forwarder.isReady())
+                && (metricForwarder == null || metricForwarder.isReady());
     }
 
     public Optional<PipelineStreams> streams() {
@@ -184,8 +196,14 @@ public final class Application implements AutoCloseable {
         }
         if (forwarder != null) {
             forwarder.close();
+            if (metricForwarder != null) {
+                metricForwarder.close();
+            }
             try {
                 forwarderThread.join(60_000);
+                if (metricForwarderThread != null) {
+                    metricForwarderThread.join(60_000);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
