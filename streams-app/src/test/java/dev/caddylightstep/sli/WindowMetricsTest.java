@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.otlp.ExponentialHistograms;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
@@ -78,28 +79,6 @@ class WindowMetricsTest {
         return matching.get(0);
     }
 
-    /**
-     * The quantile a backend reads from an exponential histogram: the bucket holding the value of rank q (count - 1), at
-     * its geometric midpoint, within the histogram's min and max.
-     */
-    private static double quantile(ExponentialHistogramDataPoint point, double q) {
-        double base = Math.pow(2, Math.pow(2, -point.getScale()));
-        double rank = q * (point.getCount() - 1);
-        long seen = point.getZeroCount();
-        if (seen > rank) {
-            return point.getMin();
-        }
-        List<Long> counts = point.getPositive().getBucketCountsList();
-        for (int i = 0; i < counts.size(); i++) {
-            seen += counts.get(i);
-            if (seen > rank) {
-                double midpoint = Math.pow(base, point.getPositive().getOffset() + i + 0.5);
-                return Math.max(point.getMin(), Math.min(point.getMax(), midpoint));
-            }
-        }
-        return point.getMax();
-    }
-
     @Test
     void theHistogramsQuantilesAgreeWithTheWindowsWithinTheSketchsAccuracy() {
         try (PipelineHarness p = closedWindow(Map.of())) {
@@ -112,9 +91,9 @@ class WindowMetricsTest {
             assertThat(point.getMax()).isEqualTo(latency.getMax());
             assertThat(point.getSum()).isCloseTo(latency.getMean() * window.getCount(), within(1e-6));
             double accuracy = 0.01;
-            assertThat(quantile(point, 0.5)).isCloseTo(latency.getP50(), within(latency.getP50() * accuracy));
-            assertThat(quantile(point, 0.9)).isCloseTo(latency.getP90(), within(latency.getP90() * accuracy));
-            assertThat(quantile(point, 0.99)).isCloseTo(latency.getP99(), within(latency.getP99() * accuracy));
+            assertThat(ExponentialHistograms.quantile(point, 0.5)).isCloseTo(latency.getP50(), within(latency.getP50() * accuracy));
+            assertThat(ExponentialHistograms.quantile(point, 0.9)).isCloseTo(latency.getP90(), within(latency.getP90() * accuracy));
+            assertThat(ExponentialHistograms.quantile(point, 0.99)).isCloseTo(latency.getP99(), within(latency.getP99() * accuracy));
         }
     }
 

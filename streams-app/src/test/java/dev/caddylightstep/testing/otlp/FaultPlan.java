@@ -9,6 +9,9 @@ import java.util.function.Predicate;
 /** The failures a test asked the receiver to answer with; it judges each export before anything is kept. */
 final class FaultPlan {
     private int refusalsLeft;
+    /** Apart from the spans', so that a test of one signal is not upset by the other's requests. */
+    private int metricRefusalsLeft;
+    private ExportVerdict metricRefusal = ExportVerdict.ACCEPTED;
     private ExportVerdict refusal = ExportVerdict.ACCEPTED;
     private Predicate<Span> rejected = span -> false;
     private Predicate<Span> delayed = span -> false;
@@ -23,6 +26,22 @@ final class FaultPlan {
         }
         refusalsLeft = requests;
         refusal = ExportVerdict.refused(httpStatus, "refused on purpose by the test receiver");
+    }
+
+    synchronized void refuseNextMetrics(int requests, int httpStatus) {
+        if (requests < 0 || httpStatus < 400 || httpStatus > 599) {
+            throw new IllegalArgumentException("requests must be 0 or more and httpStatus a 4xx or 5xx, were " + requests + ", " + httpStatus);
+        }
+        metricRefusalsLeft = requests;
+        metricRefusal = ExportVerdict.refused(httpStatus, "refused on purpose by the test receiver");
+    }
+
+    synchronized ExportVerdict verdictOnMetrics() {
+        if (metricRefusalsLeft > 0) {
+            metricRefusalsLeft--;
+            return metricRefusal;
+        }
+        return ExportVerdict.ACCEPTED;
     }
 
     synchronized void rejectSpansMatching(Predicate<Span> predicate) {

@@ -12,6 +12,9 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
@@ -34,12 +37,13 @@ final class GrpcListener implements OtlpListener {
         this.server = server;
     }
 
-    static GrpcListener listen(InetSocketAddress address, int maxMessageBytes, ExportIntake intake) throws IOException {
+    static GrpcListener listen(InetSocketAddress address, int maxMessageBytes, ExportIntake intake, MetricsIntake metrics) throws IOException {
         Server server = NettyServerBuilder.forAddress(address)
                 .maxInboundMessageSize(maxMessageBytes)
                 // a restart must win the port back even while the last connections sit in TIME_WAIT
                 .withOption(ChannelOption.SO_REUSEADDR, true)
                 .addService(ServerInterceptors.intercept(new TraceService(intake), new HeaderCapture()))
+                .addService(ServerInterceptors.intercept(new MetricsService(metrics), new HeaderCapture()))
                 .build();
         return new GrpcListener(server.start());
     }
@@ -85,6 +89,25 @@ final class GrpcListener implements OtlpListener {
                 return;
             }
             response.onNext(ExportTraceServiceResponse.getDefaultInstance());
+            response.onCompleted();
+        }
+    }
+
+    private static final class MetricsService extends MetricsServiceGrpc.MetricsServiceImplBase {
+        private final MetricsIntake intake;
+
+        MetricsService(MetricsIntake intake) {
+            this.intake = intake;
+        }
+
+        @Override
+        public void export(ExportMetricsServiceRequest request, StreamObserver<ExportMetricsServiceResponse> response) {
+            ExportVerdict verdict = intake.receive(request, HEADERS.get());
+            if (!verdict.accepted()) {
+                response.onError(Status.fromCode(verdict.grpcCode()).withDescription(verdict.reason()).asRuntimeException());
+                return;
+            }
+            response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
             response.onCompleted();
         }
     }

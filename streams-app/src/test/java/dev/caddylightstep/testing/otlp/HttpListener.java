@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Status;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.util.zip.ZipException;
 /** OTLP/HTTP with protobuf bodies on the JDK's own HTTP server, so the receiver needs no web framework. */
 final class HttpListener implements OtlpListener {
     static final String TRACES_PATH = "/v1/traces";
+    static final String METRICS_PATH = "/v1/metrics";
     private static final String PROTOBUF = "application/x-protobuf";
 
     private final HttpServer server;
@@ -29,9 +32,18 @@ final class HttpListener implements OtlpListener {
         this.handlers = handlers;
     }
 
-    static HttpListener listen(InetSocketAddress address, int maxMessageBytes, ExportIntake intake) throws IOException {
+    /** Decodes a body of one signal and hands it on; the verdict is the client's answer. */
+    @FunctionalInterface
+    private interface Signal {
+        ExportVerdict receive(byte[] message, RequestHeaders headers) throws InvalidProtocolBufferException;
+    }
+
+    static HttpListener listen(InetSocketAddress address, int maxMessageBytes, ExportIntake intake, MetricsIntake metrics) throws IOException {
         HttpServer server = HttpServer.create(address, 0);
-        server.createContext(TRACES_PATH, exchange -> answer(exchange, maxMessageBytes, intake));
+        server.createContext(TRACES_PATH, exchange -> answer(exchange, TRACES_PATH, "ExportTraceServiceRequest", maxMessageBytes,
+                (message, headers) -> intake.receive(ExportTraceServiceRequest.parseFrom(message), headers), ExportTraceServiceResponse.getDefaultInstance().toByteArray()));
+        server.createContext(METRICS_PATH, exchange -> answer(exchange, METRICS_PATH, "ExportMetricsServiceRequest", maxMessageBytes,
+                (message, headers) -> metrics.receive(ExportMetricsServiceRequest.parseFrom(message), headers), ExportMetricsServiceResponse.getDefaultInstance().toByteArray()));
         // requests on several connections are answered at once, as by a collector, not one after another
         ExecutorService handlers = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "otlp-http-handler");
@@ -61,23 +73,25 @@ final class HttpListener implements OtlpListener {
         handlers.shutdown();
     }
 
-    private static void answer(HttpExchange exchange, int maxMessageBytes, ExportIntake intake) throws IOException {
+    private static void answer(HttpExchange exchange, String path, String message, int maxMessageBytes, Signal signal, byte[] accepted)
+            throws IOException {
         try {
-            ExportVerdict verdict = judge(exchange, maxMessageBytes, intake);
-            respond(exchange, verdict);
+            ExportVerdict verdict = judge(exchange, path, message, maxMessageBytes, signal);
+            respond(exchange, verdict, accepted);
         } finally {
             exchange.close();
         }
     }
 
-    private static ExportVerdict judge(HttpExchange exchange, int maxMessageBytes, ExportIntake intake) throws IOException {
-        // the context matches by prefix; OTLP has exactly one traces path
-        if (!TRACES_PATH.equals(exchange.getRequestURI().getPath())) {
-            return ExportVerdict.refused(404, "traces are posted to " + TRACES_PATH);
+    private static ExportVerdict judge(HttpExchange exchange, String path, String messageName, int maxMessageBytes, Signal signal)
+            throws IOException {
+        // the context matches by prefix; OTLP has exactly one path per signal
+        if (!path.equals(exchange.getRequestURI().getPath())) {
+            return ExportVerdict.refused(404, "exports are posted to " + path);
         }
         if (!"POST".equals(exchange.getRequestMethod())) {
             exchange.getResponseHeaders().set("Allow", "POST");
-            return ExportVerdict.refused(405, "traces are exported with POST");
+            return ExportVerdict.refused(405, "exports are made with POST");
         }
         if (!isProtobuf(exchange.getRequestHeaders().getFirst("Content-Type"))) {
             return ExportVerdict.refused(415, "only " + PROTOBUF + " bodies are decoded");
@@ -86,19 +100,22 @@ final class HttpListener implements OtlpListener {
         if (encoding != null && !encoding.equalsIgnoreCase("gzip") && !encoding.equalsIgnoreCase("identity")) {
             return ExportVerdict.refused(415, "Content-Encoding " + encoding + " is not supported, only gzip");
         }
-        ExportTraceServiceRequest request;
+        byte[] message;
         try (InputStream body = decompressed(exchange.getRequestBody(), encoding)) {
-            byte[] message = body.readNBytes(maxMessageBytes);
+            message = body.readNBytes(maxMessageBytes);
             if (body.read() != -1) {
                 // read to the end, so that the client gets this answer rather than a connection reset mid-body
                 exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
                 return ExportVerdict.refused(413, "the request is larger than " + maxMessageBytes + " bytes");
             }
-            request = ExportTraceServiceRequest.parseFrom(message);
-        } catch (InvalidProtocolBufferException | ZipException e) {
-            return ExportVerdict.refused(400, "the body is not an ExportTraceServiceRequest: " + e.getMessage());
+        } catch (ZipException e) {
+            return ExportVerdict.refused(400, "the body is not gzip: " + e.getMessage());
         }
-        return intake.receive(request, new RequestHeaders(exchange.getRequestHeaders()));
+        try {
+            return signal.receive(message, new RequestHeaders(exchange.getRequestHeaders()));
+        } catch (InvalidProtocolBufferException e) {
+            return ExportVerdict.refused(400, "the body is not an " + messageName + ": " + e.getMessage());
+        }
     }
 
     private static boolean isProtobuf(String contentType) {
@@ -114,10 +131,10 @@ final class HttpListener implements OtlpListener {
         return "gzip".equalsIgnoreCase(encoding) ? new GZIPInputStream(body) : body;
     }
 
-    private static void respond(HttpExchange exchange, ExportVerdict verdict) throws IOException {
+    private static void respond(HttpExchange exchange, ExportVerdict verdict, byte[] accepted) throws IOException {
         // OTLP/HTTP answers a refusal with a google.rpc.Status body, which exporters quote in their error
         byte[] body = verdict.accepted()
-                ? ExportTraceServiceResponse.getDefaultInstance().toByteArray()
+                ? accepted
                 : Status.newBuilder().setCode(verdict.grpcCode().value()).setMessage(verdict.reason()).build().toByteArray();
         exchange.getResponseHeaders().set("Content-Type", PROTOBUF);
         // -1 announces an empty body; 0 would mean a chunked one

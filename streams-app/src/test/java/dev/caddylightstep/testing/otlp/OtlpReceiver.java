@@ -1,5 +1,6 @@
 package dev.caddylightstep.testing.otlp;
 
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
@@ -13,8 +14,8 @@ import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
- * A local OTLP trace endpoint for tests: it decodes real OTLP exports over HTTP or gRPC, keeps the spans and
- * headers of every request it accepted, and refuses, rejects, delays or goes down when a test asks it to.
+ * A local OTLP trace and metrics endpoint for tests: it decodes real OTLP exports over HTTP or gRPC, keeps the spans,
+ * metrics and headers of every request it accepted, and refuses, rejects, delays or goes down when a test asks it to.
  *
  * <pre>{@code
  * try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.GRPC).start()) {
@@ -23,7 +24,7 @@ import java.util.function.Predicate;
  * }
  * }</pre>
  *
- * Requests that are not OTLP trace exports (another path or method, a non-protobuf media type, a body that
+ * Requests that are not OTLP trace or metrics exports (another path or method, a non-protobuf media type, a body that
  * does not decode) are answered with a 4xx and counted nowhere. Thread-safe.
  */
 public final class OtlpReceiver implements AutoCloseable {
@@ -86,7 +87,7 @@ public final class OtlpReceiver implements AutoCloseable {
             return this;
         }
         try {
-            listener = transport.listen(new InetSocketAddress(loopback(), port), maxMessageBytes, this::receive);
+            listener = transport.listen(new InetSocketAddress(loopback(), port), maxMessageBytes, this::receive, this::receiveMetrics);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + HOST + ":" + port + " for OTLP " + transport, e);
         }
@@ -146,6 +147,39 @@ public final class OtlpReceiver implements AutoCloseable {
      */
     public String endpoint() {
         return baseEndpoint() + transport.tracesPath();
+    }
+
+    /** What {@code OTEL_EXPORTER_OTLP_METRICS_ENDPOINT} would be set to: with {@code /v1/metrics} for OTLP/HTTP. */
+    public String metricsEndpoint() {
+        return baseEndpoint() + transport.metricsPath();
+    }
+
+    /**
+     * Answers the next {@code requests} metrics export requests with {@code httpStatus} (gRPC: the equivalent code) and
+     * keeps none of them; trace exports are not affected, nor do {@link #refuseNext} refusals apply to metrics.
+     */
+    public void refuseNextMetrics(int requests, int httpStatus) {
+        faults.refuseNextMetrics(requests, httpStatus);
+    }
+
+    /** The metrics export requests accepted, in the order they arrived. */
+    public List<ExportMetricsServiceRequest> metrics() {
+        return received.metrics();
+    }
+
+    /** Every metrics export request, accepted or refused, in the order they arrived. */
+    public List<ReceivedRequest> metricRequests() {
+        return received.metricRequests();
+    }
+
+    /**
+     * Waits until the metrics accepted so far satisfy {@code done}, and returns them.
+     *
+     * @throws AssertionError when they do not within {@code timeout}
+     */
+    public List<ExportMetricsServiceRequest> awaitMetrics(Predicate<List<ExportMetricsServiceRequest>> done, Duration timeout)
+            throws InterruptedException {
+        return received.awaitMetrics(done, timeout);
     }
 
     /**
@@ -240,6 +274,12 @@ public final class OtlpReceiver implements AutoCloseable {
         }
         ExportVerdict verdict = faults.verdictOn(spans);
         received.record(headers, spans, verdict);
+        return verdict;
+    }
+
+    private ExportVerdict receiveMetrics(ExportMetricsServiceRequest request, RequestHeaders headers) {
+        ExportVerdict verdict = faults.verdictOnMetrics();
+        received.recordMetrics(headers, request, verdict);
         return verdict;
     }
 

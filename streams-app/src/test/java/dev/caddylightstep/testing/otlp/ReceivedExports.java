@@ -1,15 +1,49 @@
 package dev.caddylightstep.testing.otlp;
 
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /** What the receiver has been sent so far; transports write from their own threads while a test reads. */
 final class ReceivedExports {
     private final List<ReceivedRequest> requests = new ArrayList<>();
     private final List<ReceivedSpan> spans = new ArrayList<>();
     private long acceptedSpans;
+    private final List<ExportMetricsServiceRequest> metrics = new ArrayList<>();
+    private final List<ReceivedRequest> metricRequests = new ArrayList<>();
+
+    synchronized void recordMetrics(RequestHeaders headers, ExportMetricsServiceRequest request, ExportVerdict verdict) {
+        metricRequests.add(new ReceivedRequest(headers, 0, verdict));
+        if (verdict.accepted()) {
+            metrics.add(request);
+            notifyAll();
+        }
+    }
+
+    synchronized List<ExportMetricsServiceRequest> metrics() {
+        return List.copyOf(metrics);
+    }
+
+    synchronized List<ReceivedRequest> metricRequests() {
+        return List.copyOf(metricRequests);
+    }
+
+    synchronized List<ExportMetricsServiceRequest> awaitMetrics(Predicate<List<ExportMetricsServiceRequest>> done, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.test(List.copyOf(metrics))) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("the metrics received within " + timeout + " (" + metrics.size() + " accepted requests of "
+                        + metricRequests.size() + ") are not what was awaited");
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return List.copyOf(metrics);
+    }
 
     synchronized void record(RequestHeaders headers, List<ReceivedSpan> decoded, ExportVerdict verdict) {
         requests.add(new ReceivedRequest(headers, decoded.size(), verdict));
