@@ -298,6 +298,10 @@ class DeployDriftTest {
         expected.add(new Acl(f, "topic", fs.topicNames().spans(), "literal", "Read"));
         expected.add(new Acl(f, "group", ForwarderSettings.from(fs).groupId(), "literal", "Read"));
         expected.add(new Acl(f, "topic", fs.topicNames().spanDeadLetters(), "literal", "Write"));
+        if (ForwarderSettings.from(fs).exportMetrics()) {
+            expected.add(new Acl(f, "topic", fs.topicNames().metrics(), "literal", "Read"));
+            expected.add(new Acl(f, "group", ForwarderSettings.from(fs).metricsGroupId(), "literal", "Read"));
+        }
 
         for (Workloads.Container load : Workloads.containers(loaderJobs(jobs))) {
             String l = userOf(load);
