@@ -11,10 +11,14 @@ import java.util.List;
  * @param closedAtMs the merge's log time that closed them
  * @param windows the group windows (route null), oldest first
  * @param routeWindows the route windows of those groups, oldest first
+ * @param lateToClosed partials that came after their group's window closed, before it was purged (from a task that
+ *        started sending late): the requests each adds to its group's window, which the burn rates count too
  */
-public record ClosedWindows(long closedAtMs, List<LatencyAggregateRecord> windows, List<LatencyAggregateRecord> routeWindows) {
+public record ClosedWindows(long closedAtMs, List<LatencyAggregateRecord> windows, List<LatencyAggregateRecord> routeWindows,
+                            List<LatencyAggregateRecord> lateToClosed) {
     public ClosedWindows {
         windows = List.copyOf(windows);
         routeWindows = List.copyOf(routeWindows);
+        lateToClosed = List.copyOf(lateToClosed);
     }
 }

@@ -60,6 +60,11 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     /** Kafka Streams' commit.interval.ms, and how often the processor looks whether a commit is near. */
     private long commitIntervalMs;
     private long checkIntervalMs;
+    /** About how often this task tells every merging task its time ({@link WindowMerge#TICK_KEY}), in wall-clock ms. */
+    private static final long TICK_INTERVAL_MS = 1_000;
+    private long lastTickMs = Long.MIN_VALUE / 2;
+    /** The time this task last told the merging tasks in a tick; none yet after a start. */
+    private long announced = Long.MIN_VALUE;
     /** Wall-clock time of this task's last commit. */
     private long lastCommitMs;
     private Cancellable flushes;
@@ -199,7 +204,10 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
             // the record time moves the merging task's time: never past what this task's clock says, so that a window
             // a few skewed lines opened ahead of it does not carry their time on
             long timestamp = streamTime == Long.MIN_VALUE ? windowStart + sizeMs - 1 : Math.min(streamTime, windowStart + sizeMs - 1);
-            Headers headers = WindowMerge.partialHeaders(last.contains(entry.getKey()), context.taskId().toString(), streamTime);
+            // the time this task last told the merging tasks, not its time now: a flush after a long batch of backlog
+            // holds windows an hour older than that, and a merging task that took the new time from the first of them
+            // would purge the windows the rest are for
+            Headers headers = WindowMerge.partialHeaders(last.contains(entry.getKey()), context.taskId().toString(), announced);
             Open partial = entry.getValue();
             context.forward(new Record<>(partial.key, new Output(partial.window, null), timestamp, headers));
             if (partial.stored) {
@@ -207,6 +215,15 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
             }
         }
         open.clear();
+        // after the partials, on the same partitions: a merging task reads this time only once it has them all
+        long now = context.currentSystemTimeMs();
+        if (streamTime != announced || now - lastTickMs >= TICK_INTERVAL_MS) {
+            lastTickMs = now;
+            announced = streamTime;
+            String task = context.taskId().toString();
+            context.forward(new Record<>(WindowMerge.TICK_KEY, new Output(new LatencyWindow(), null),
+                    streamTime == Long.MIN_VALUE ? now : streamTime, WindowMerge.partialHeaders(true, task, streamTime)));
+        }
     }
 
     private void late(Record<K, EnrichedRequest> record, LatencyObservation o, long windowStart) {

@@ -3,6 +3,8 @@ package dev.caddylightstep.aggregate;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 
@@ -42,10 +44,13 @@ record WindowKey(String group, String route, long windowStart) {
         return group + SEPARATOR;
     }
 
-    /** Places every window of a group, its routes' too, in the partition of the group, so that one task merges them all. */
+    /** Places every window of a group, its routes' too, in the partition of the group, so that one task merges them all; a tick in every partition. */
     static final class ByGroup<V> implements StreamPartitioner<String, V> {
         @Override
         public Optional<Set<Integer>> partitions(String topic, String key, V value, int numPartitions) {
+            if (key.equals(WindowMerge.TICK_KEY)) {
+                return Optional.of(IntStream.range(0, numPartitions).boxed().collect(Collectors.toSet()));
+            }
             return Optional.of(Set.of(partitionOf(WindowKey.decode(key).group(), numPartitions)));
         }
 

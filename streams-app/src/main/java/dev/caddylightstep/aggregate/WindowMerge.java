@@ -48,12 +48,17 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     /** The header mergers look for since the group's window is written once per flush: a newer one must not confuse them. */
     private static final String LAST_OF_GROUP_WINDOW = "caddy.partial.last-of-group-window";
     private static final String MORE_OF_GROUP_WINDOW = "caddy.partial.more-of-group-window";
-    /** Which task sent a partial, and that task's log time when it did. */
+    /** Which task sent a partial, and the log time that task last told (in a tick) before it. */
     private static final String SOURCE = "caddy.partial.source";
     private static final String SOURCE_TIME = "caddy.partial.source-time";
     private static final String SOURCE_TIME_KEY = "source-time ";
     /** A task that sent nothing for this long (no requests on its partitions, or gone) no longer holds the time back. */
     static final long SOURCE_SILENCE_MS = 30_000;
+    /**
+     * The key of a tick: each task that makes partials sends one to every merging task about once a second, partials or
+     * not, so that each merging task knows every task that feeds it, and its time, before that task's first partial.
+     */
+    static final String TICK_KEY = "\u0000tick";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String groupStore;
@@ -118,7 +123,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         clock.restore(streamTime);
         long now = context.currentSystemTimeMs();
         try (KeyValueIterator<String, Long> saved = streamTimes.prefixScan(SOURCE_TIME_KEY, new StringSerializer())) {
-            saved.forEachRemaining(entry -> sources.put(entry.key.substring(SOURCE_TIME_KEY.length()), new long[] {entry.value, now}));
+            saved.forEachRemaining(entry -> sources.put(entry.key.substring(SOURCE_TIME_KEY.length()), new long[] {entry.value, now, now, now}));
         }
     }
 
@@ -133,6 +138,11 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
 
     private void merge(Record<String, LatencyWindow> record) {
         observeSource(record.headers());
+        if (record.key().equals(TICK_KEY)) {
+            advance();
+            return;
+        }
+        clock.observe(record.timestamp());
         WindowKey partialKey = WindowKey.decode(record.key());
         if (partialKey.windowStart() + retentionMs <= streamTime) {
             late(record, partialKey);
@@ -149,6 +159,12 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         }
         route = merged(routes, encodedRoute, route, record.value());
         LatencyWindow group = merged(groups, groupKey.encode(), groups.get(groupKey.encode()), record.value());
+        if (groupKey.windowStart() + sizeMs + graceMs <= streamTime) {
+            // its group's window closed without it: the burn rates still count its requests
+            LatencyAggregateRecord late = record.value().toRecord(groupKey.group(), null, groupKey.windowStart(), groupKey.windowStart() + sizeMs);
+            context.forward(new Record<WindowKey, Output>(null, new Output(null, null,
+                    new ClosedWindows(streamTime, List.of(), List.of(), List.of(late))), streamTime));
+        }
         boolean closed = routeKey.windowStart() + sizeMs + graceMs <= streamTime;
         if (windows.emit() == WindowSettings.EmitMode.UPDATES || closed) {
             write(routeKey, route);
@@ -156,7 +172,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
                 write(groupKey, group);
             }
         }
-        advance(record.timestamp());
+        advance();
     }
 
     /** Whether a route new to its group's window gets a window of its own; counted when it does. */
@@ -192,26 +208,32 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
             return;
         }
         long sourceTime = ByteBuffer.wrap(time.value()).getLong();
-        if (sourceTime == Long.MIN_VALUE) {
-            return;
-        }
         String task = new String(source.value(), StandardCharsets.UTF_8);
-        long[] known = sources.computeIfAbsent(task, t -> new long[] {Long.MIN_VALUE, 0});
+        long now = context.currentSystemTimeMs();
+        long[] known = sources.computeIfAbsent(task, t -> new long[] {Long.MIN_VALUE, now, now, now});
         if (sourceTime > known[0]) {
             known[0] = sourceTime;
+            known[3] = now;
         }
-        known[1] = context.currentSystemTimeMs();
+        known[1] = now;
     }
 
     /**
-     * This task's log time: the least of the times of the tasks that sent partials lately, once any has; before that (or
-     * from an earlier version's instances) the robust time of the partials' record times. Never ahead of the wall clock.
+     * This task's log time: the least of the times of the tasks that sent partials or ticks lately and whose time moved
+     * lately, once any has; otherwise (all idle, or an earlier version's instances) the robust time of the partials'
+     * record times. A task with no time yet (fewer lines than its clock needs) holds it for SOURCE_SILENCE_MS after it
+     * first ticked: it may be about to send the oldest partials of all. A task whose time stood still that long (idle
+     * partitions) holds back no one, or one idle partition would keep every window open. Never ahead of the wall
+     * clock.
      */
     private long time() {
         long now = context.currentSystemTimeMs();
         long least = Long.MAX_VALUE;
         for (long[] source : sources.values()) {
-            if (now - source[1] <= SOURCE_SILENCE_MS) {
+            boolean heardLately = now - source[1] <= SOURCE_SILENCE_MS;
+            // a task whose time stands still has nothing to send (its partitions are idle): it holds back no one
+            boolean moving = source[0] == Long.MIN_VALUE ? now - source[2] <= SOURCE_SILENCE_MS : now - source[3] <= SOURCE_SILENCE_MS;
+            if (heardLately && moving) {
                 least = Math.min(least, source[0]);
             }
         }
@@ -271,8 +293,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     }
 
     /** Once another window closes: in final mode, write the windows that just closed; drop windows past retention. */
-    private void advance(long timestamp) {
-        clock.observe(timestamp);
+    private void advance() {
         long time = time();
         if (time <= streamTime) {
             return;
@@ -285,7 +306,11 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         streamTimes.put(STREAM_TIME, streamTime);
         long now = context.currentSystemTimeMs();
         sources.entrySet().removeIf(source -> now - source.getValue()[1] > SOURCE_SILENCE_MS && forget(source.getKey()));
-        sources.forEach((task, source) -> streamTimes.put(SOURCE_TIME_KEY + task, source[0]));
+        sources.forEach((task, source) -> {
+            if (source[0] != Long.MIN_VALUE) {
+                streamTimes.put(SOURCE_TIME_KEY + task, source[0]);
+            }
+        });
         List<LatencyAggregateRecord> closedGroups = new ArrayList<>();
         List<LatencyAggregateRecord> closedRoutes = new ArrayList<>();
         for (KeyValueStore<String, LatencyWindow> store : List.of(routes, groups)) {
@@ -318,7 +343,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         if (!closedGroups.isEmpty()) {
             closedGroups.sort(Comparator.comparingLong(LatencyAggregateRecord::getWindowStartMs));
             closedRoutes.sort(Comparator.comparingLong(LatencyAggregateRecord::getWindowStartMs));
-            ClosedWindows closed = new ClosedWindows(streamTime, closedGroups, closedRoutes);
+            ClosedWindows closed = new ClosedWindows(streamTime, closedGroups, closedRoutes, List.of());
             context.forward(new Record<WindowKey, Output>(null, new Output(null, null, closed), streamTime));
         }
     }

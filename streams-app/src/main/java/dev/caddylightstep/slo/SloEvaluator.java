@@ -63,6 +63,11 @@ final class SloEvaluator implements Processor<Object, ClosedWindows, SloKeyRecor
             byEnd.computeIfAbsent(window.getWindowEndMs(), end -> new ArrayList<>()).add(window);
         }
         Map<String, SloHistory> changed = new LinkedHashMap<>();
+        for (LatencyAggregateRecord late : closed.lateToClosed()) {
+            // counted where they belong, not evaluated: alerts move on at the next close, with them in
+            changed.computeIfAbsent(late.getGroup(), this::history).record(late.getWindowStartMs(), late.getCount(), late.getSloBreaches(),
+                    late.getErrors());
+        }
         for (Map.Entry<Long, List<LatencyAggregateRecord>> end : byEnd.entrySet()) {
             for (LatencyAggregateRecord window : end.getValue()) {
                 SloHistory history = changed.computeIfAbsent(window.getGroup(), this::history);
@@ -71,7 +76,11 @@ final class SloEvaluator implements Processor<Object, ClosedWindows, SloKeyRecor
                 evaluate(window.getGroup(), history, end.getKey(), window);
             }
         }
-        long lastEnd = byEnd.isEmpty() ? closed.closedAtMs() : byEnd.lastKey();
+        if (byEnd.isEmpty()) {
+            changed.forEach(histories::put);
+            return;
+        }
+        long lastEnd = byEnd.lastKey();
         try (KeyValueIterator<String, SloHistory> all = histories.all()) {
             while (all.hasNext()) {
                 KeyValue<String, SloHistory> entry = all.next();

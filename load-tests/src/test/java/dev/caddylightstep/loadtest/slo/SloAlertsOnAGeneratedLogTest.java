@@ -27,9 +27,11 @@ class SloAlertsOnAGeneratedLogTest {
     @TempDir
     Path dir;
 
-    @Disabled("issue 25: replayed at once, the 3 h 20 min log still loses 19,114 of 47,586 requests as late at the merge "
-            + "(a task that starts sending partials after another has raced an hour ahead finds its windows purged), so the SLO "
-            + "history undercounts and the page fires 2 minutes late")
+    @Disabled("issue 25, left: replayed at once through the demo, the alerts differ from the rules' on the lines in 2 runs of 3."
+            + " A window can close before a task that started sending late has sent its first partials, so its evaluation counts"
+            + " part of the window (a sales availability page in the log's first half hour); and the last windows of a finite"
+            + " replay close only once every task's time passes them or stands still for 30 s (a resolution 5 minutes before"
+            + " the end not yet written when the demo stops)")
     @Test
     void theSlowGroupPagesSevenToNineMinutesInAndResolvesOnceNeitherPairHoldsAndNoOtherGroupPages() throws Exception {
         IncidentLog incident = IncidentLog.writeTo(dir);
