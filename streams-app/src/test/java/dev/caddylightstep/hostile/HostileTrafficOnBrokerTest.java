@@ -156,9 +156,11 @@ class HostileTrafficOnBrokerTest {
     }
 
     /**
-     * One partition moves two hours on (past the windows' retention) while the other lags: the lagging one's partial
-     * for the first window reaches the group's task after that window was purged. Written, it would have replaced the
-     * whole window on the compacted topic with its own single request; it is dead-lettered as late instead.
+     * One partition moves two hours on (past the windows' retention) while the other stands still long enough to hold
+     * back no one (its task's time unmoved for more than half a minute: an idle partition), then brings one more line for
+     * the first window: its partial reaches the group's task after that window was purged. Written, it would have
+     * replaced the whole window on the compacted topic with its own single request; it is dead-lettered as late instead.
+     * (A task that is merely behind holds the windows open: MergeTimeTest.)
      */
     @Test
     void aPartialForAPurgedWindowIsDeadLetteredNotWrittenOverTheWindow() throws Exception {
@@ -179,7 +181,10 @@ class HostileTrafficOnBrokerTest {
         Topics topics = Topics.of(config.topics());
         try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
             produce(config, 0, utf8(first));
-            awaitWindow(topics, config, start, 20);
+            produce(config, 1, utf8(first));
+            awaitWindow(topics, config, start, 40);
+            // the merge's SOURCE_SILENCE_MS (30 s) and a margin: partition 1's task then holds back no one
+            Thread.sleep(32_000);
             produce(config, 0, utf8(twoHoursOn));
             awaitWindow(topics, config, start + Duration.ofHours(2).toMillis(), 60);
             produce(config, 1, utf8(List.of(at(health, start + 2_000))));
@@ -190,7 +195,7 @@ class HostileTrafficOnBrokerTest {
                 assertThat(stage(d)).isEqualTo("merge");
                 assertThat(new String(d.value(), StandardCharsets.UTF_8)).contains("\"requests\":1");
             });
-            assertThat(latestWindows(topics, config).get("anonymous@" + start).getCount()).isEqualTo(20);
+            assertThat(latestWindows(topics, config).get("anonymous@" + start).getCount()).isEqualTo(40);
         }
     }
 
