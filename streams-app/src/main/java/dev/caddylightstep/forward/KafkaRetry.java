@@ -4,10 +4,12 @@ import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,34 @@ final class KafkaRetry {
             return true;
         }
         return e.getClass() == KafkaException.class && e.getCause() != null && e.getCause() != e && passes(e.getCause());
+    }
+
+    /** One turn of a forwarder's loop. */
+    interface Step {
+        void run() throws InterruptedException;
+    }
+
+    /**
+     * A forwarder's loop: the step again and again while {@code running} says so. A wakeup is close() asking while the
+     * consumer was busy; a Kafka failure once stopping ends the loop (a dead letter given up on because the forwarder
+     * stops: its record stays uncommitted); one that passes is waited out; any other is thrown.
+     */
+    void repeat(BooleanSupplier running, Step step) throws InterruptedException {
+        while (running.getAsBoolean()) {
+            try {
+                step.run();
+            } catch (WakeupException e) {
+                // close() asked while the consumer was busy
+            } catch (KafkaException e) {
+                if (!running.getAsBoolean()) {
+                    return;
+                }
+                if (!passes(e)) {
+                    throw e;
+                }
+                await(e);
+            }
+        }
     }
 
     /** Counts a Kafka failure that passes, says so (at most once a minute for each kind), and waits out a backoff. */

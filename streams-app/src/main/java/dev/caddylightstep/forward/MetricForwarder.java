@@ -20,9 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,21 +101,7 @@ public final class MetricForwarder implements Runnable, AutoCloseable {
             }
         });
         try {
-            while (running) {
-                try {
-                    step();
-                } catch (WakeupException e) {
-                    // close() asked while the consumer was busy
-                } catch (KafkaException e) {
-                    if (!running) {
-                        break;
-                    }
-                    if (!KafkaRetry.passes(e)) {
-                        throw e;
-                    }
-                    kafkaRetry.await(e);
-                }
-            }
+            kafkaRetry.repeat(() -> running, this::step);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

@@ -12,9 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,22 +97,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         consumer.subscribe(List.of(spansTopic), handover);
         boolean failed = true;
         try {
-            while (running) {
-                try {
-                    step();
-                } catch (WakeupException e) {
-                    // close() asked while the consumer was busy
-                } catch (KafkaException e) {
-                    if (!running) {
-                        // a dead letter given up on because the forwarder stops: its record stays uncommitted
-                        break;
-                    }
-                    if (!KafkaRetry.passes(e)) {
-                        throw e;
-                    }
-                    kafkaRetry.await(e);
-                }
-            }
+            kafkaRetry.repeat(() -> running, this::step);
             failed = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
