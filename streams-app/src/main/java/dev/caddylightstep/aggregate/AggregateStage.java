@@ -45,7 +45,12 @@ public final class AggregateStage {
                           KStream<byte[], byte[]> lateLines, KStream<byte[], byte[]> latePartials, KStream<Void, ClosedWindows> closed) {
     }
 
-    public static <K> Windows apply(StreamsBuilder builder, KStream<K, EnrichedRequest> requests, WindowSettings windows, StageSettings stages) {
+    /**
+     * @param feeders how many tasks make partial windows (the access topic's partitions), 0 when not known: a merging
+     *     task closes its first window once it heard from that many, or after {@link WindowMerge#SOURCE_SILENCE_MS}
+     */
+    public static <K> Windows apply(StreamsBuilder builder, KStream<K, EnrichedRequest> requests, WindowSettings windows, StageSettings stages,
+                                    int feeders) {
         Serde<LatencyWindow> windowSerde = LatencyWindowSerde.create();
         // partial windows are written once a commit, each once (see PartialWindows): nothing for a record cache to save
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PARTIALS_STORE), Serdes.String(), windowSerde)
@@ -73,7 +78,7 @@ public final class AggregateStage {
                 .mapValues(PartialWindows.Output::partial, Named.as("partial"))
                 .repartition(Repartitioned.with(Serdes.String(), windowSerde).withName("latency-windows")
                         .withStreamPartitioner(new WindowKey.ByGroup<>()))
-                .process(() -> new WindowMerge(BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE, windows, stages),
+                .process(() -> new WindowMerge(BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE, windows, stages, feeders),
                         Named.as("merge-windows"), BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE)
                 .split(Named.as("merged-"))
                 .branch((key, out) -> out.closed() != null, Branched.as("closed"))

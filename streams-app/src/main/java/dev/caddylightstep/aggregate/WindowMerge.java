@@ -89,6 +89,10 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
      * does not run ahead of a task it has not heard from yet.
      */
     private final Map<String, long[]> sources = new HashMap<>();
+    /** How many tasks send partials here (0: not known), and whether each was heard since init, or waited for long enough. */
+    private final int feeders;
+    private boolean assembled;
+    private long initMs;
 
     /**
      * What leaves the merge: a window to write, the dead letter of a partial that came after its window was purged, or
@@ -98,7 +102,8 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     }
 
     WindowMerge(String groupStore, String routeStore, String streamTimeStore, String routeCountStore, WindowSettings windows,
-                StageSettings stages) {
+                StageSettings stages, int feeders) {
+        this.feeders = feeders;
         this.groupStore = groupStore;
         this.routeStore = routeStore;
         this.streamTimeStore = streamTimeStore;
@@ -122,6 +127,8 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         streamTime = stored != null ? stored : Long.MIN_VALUE;
         clock.restore(streamTime);
         long now = context.currentSystemTimeMs();
+        initMs = now;
+        assembled = false;
         try (KeyValueIterator<String, Long> saved = streamTimes.prefixScan(SOURCE_TIME_KEY, new StringSerializer())) {
             saved.forEachRemaining(entry -> sources.put(entry.key.substring(SOURCE_TIME_KEY.length()), new long[] {entry.value, now, now, now}));
         }
@@ -228,6 +235,9 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
      */
     private long time() {
         long now = context.currentSystemTimeMs();
+        if (!assembled()) {
+            return Long.MIN_VALUE;
+        }
         long least = Long.MAX_VALUE;
         for (long[] source : sources.values()) {
             boolean heardLately = now - source[1] <= SOURCE_SILENCE_MS;
@@ -238,6 +248,20 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
             }
         }
         return least == Long.MAX_VALUE ? clock.time(now) : Math.min(least, now);
+    }
+
+    /**
+     * Whether every task that makes partials has been heard since this task started (or restored from the store), or
+     * long enough has passed for one not heard to count as silent. Until then the tasks heard first (the first of an
+     * instance's stream threads to run, or an instance that started before the others) are not all there is: a window
+     * closed on their time alone would lack the requests of the rest, counted late into the burn rates after the alerts
+     * were decided.
+     */
+    private boolean assembled() {
+        if (!assembled) {
+            assembled = sources.size() >= feeders || context.currentSystemTimeMs() - initMs > SOURCE_SILENCE_MS;
+        }
+        return assembled;
     }
 
     /**

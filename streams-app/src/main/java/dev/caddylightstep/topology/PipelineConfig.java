@@ -25,6 +25,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *
  * @param kafka Kafka client and Streams properties, passed through untouched (TLS and SASL included)
  * @param recordLimit the largest value the topology writes in one record
+ * @param accessPartitions partitions of the access topic, as many as the tasks that make partial windows; 0 when not
+ *     known (the topology alone, as tests build it): read from the broker before the topology runs, not a setting
  */
 public record PipelineConfig(
         Map<String, Object> kafka,
@@ -41,7 +43,8 @@ public record PipelineConfig(
         SpanResource resource,
         SamplingSettings sampling,
         SliSettings sli,
-        RecordLimit recordLimit) {
+        RecordLimit recordLimit,
+        int accessPartitions) {
 
     public PipelineConfig {
         kafka = Map.copyOf(kafka);
@@ -53,7 +56,13 @@ public record PipelineConfig(
         RecordLimit limit = RecordLimit.underRequestSize(s.producerMaxRequestSize());
         return new PipelineConfig(s.kafka(), s.topicNames(), LogFormat.from(s, limit), redaction, CapturedHeaders.from(s, redaction),
                 StageSettings.from(s), IdentitySource.from(s), IdentityJoin.from(s), RouteTemplates.from(s), WindowSettings.from(s), ClientAddressMasking.from(s),
-                SpanResource.from(s), SamplingSettings.from(s), SliSettings.from(s), limit);
+                SpanResource.from(s), SamplingSettings.from(s), SliSettings.from(s), limit, 0);
+    }
+
+    /** This config, knowing how many partitions the access topic has. */
+    public PipelineConfig withAccessPartitions(int partitions) {
+        return new PipelineConfig(kafka, topics, logFormat, redaction, capturedHeaders, stages, identitySource, identityJoin, routes, windows,
+                clientAddress, resource, sampling, sli, recordLimit, partitions);
     }
 
     /**

@@ -72,7 +72,8 @@ public final class PipelineTopology {
                         config.sampling(), config.windows())
                 .to(topics.spans().name(), topics.spans().limitedTo(config.recordLimit()).producedBy("span"));
 
-        AggregateStage.Windows windows = AggregateStage.apply(builder, enriched, config.windows(), config.stages());
+        AggregateStage.Windows windows = AggregateStage.apply(builder, enriched, config.windows(), config.stages(),
+                config.accessPartitions());
         windows.byGroup().to(topics.latencyByGroup().name(), topics.latencyByGroup().producedBy("by-group"));
         windows.byRoute().to(topics.latencyByRoute().name(), topics.latencyByRoute().producedBy("by-route"));
         windows.lateLines().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("late-lines"));

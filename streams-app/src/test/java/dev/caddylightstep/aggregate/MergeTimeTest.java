@@ -79,4 +79,39 @@ class MergeTimeTest {
             assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
         }
     }
+
+    @Test
+    void aMergeClosesNoWindowUntilEveryTaskOfTheAccessTopicWasHeard() {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
+            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
+                    LatencyWindowSerde.create().serializer());
+            // the task that started first races through an hour of backlog before the other ticked at all
+            for (long start = WINDOW; start <= WINDOW + TWO_HOURS / 2; start += 60_000) {
+                merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
+            }
+            merge.pipeInput(tick("0_0", WINDOW + TWO_HOURS / 2));
+            assertThat(p.byGroupUpdates()).as("nothing closed on one task's time").isEmpty();
+
+            merge.pipeInput(tick("0_1", Long.MIN_VALUE));
+            merge.pipeInput(partial(WINDOW, "0_1", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_1", WINDOW + 120_000));
+
+            assertThat(p.deadLetters()).as("no partial is late").isEmpty();
+            assertThat(p.latestByGroup().get("engineering@" + WINDOW).getCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aTaskOfTheAccessTopicNeverHeardHoldsTheFirstWindowsHalfAMinuteAtMost() {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
+            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
+                    LatencyWindowSerde.create().serializer());
+            merge.pipeInput(partial(WINDOW, "0_0", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_0", WINDOW + 240_000));
+            p.driver().advanceWallClockTime(Duration.ofSeconds(31));
+            merge.pipeInput(tick("0_0", WINDOW + 300_000));
+
+            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
+        }
+    }
 }

@@ -98,6 +98,11 @@ public final class PipelineHarness implements AutoCloseable {
         return new PipelineHarness(PipelineConfig.from(Settings.of(settings)));
     }
 
+    /** The pipeline with these settings, built as an instance builds it for an access topic of that many partitions. */
+    public static PipelineHarness start(Map<String, String> settings, int accessPartitions) {
+        return new PipelineHarness(PipelineConfig.from(Settings.of(settings)).withAccessPartitions(accessPartitions));
+    }
+
     private <K, V> TestInputTopic<K, V> input(dev.caddylightstep.topics.Topic<K, V> topic) {
         return driver.createInputTopic(topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer());
     }
