@@ -64,7 +64,7 @@ public final class ConfigKeys {
         key("caddy.forward.max-spans-per-second", "0", "export rate limit, 0 for none (mind the backend's rate limits)");
         key("caddy.forward.max-backoff", "30s", "longest wait between retries while the backend is down or throttling");
         key("caddy.forward.lightstep-region", "us", "Lightstep ingest used when LS_ACCESS_TOKEN is set and no endpoint: us or eu");
-        key("caddy.metrics.export", "true", "each closed window of a group and of its routes is written to caddy.metrics as OTLP metrics, which the forwarder exports; false writes and exports none");
+        key("caddy.metrics.export", "true", "each closed window of a group's routes is written to caddy.metrics as OTLP metrics, which the forwarder exports; false writes and exports none");
     }
 
     private ConfigKeys() {

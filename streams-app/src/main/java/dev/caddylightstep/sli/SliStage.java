@@ -10,8 +10,8 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 
 /**
- * Stage {@code sli}: each window of a group and of its routes, as it closes, becomes one OTLP metrics record
- * ({@link WindowMetrics}), keyed by the group, for the forwarder to export. Written in the transaction that closed the
+ * Stage {@code sli}: each window of a group's routes, as it closes, becomes one OTLP metrics record
+ * ({@link WindowMetrics}), keyed by the group, for the forwarder to export; together they are the group's window. Written in the transaction that closed the
  * window, so that each window is exported once.
  */
 public final class SliStage {
@@ -26,12 +26,10 @@ public final class SliStage {
     public static <K> KStream<String, byte[]> apply(KStream<K, ClosedWindows> closed, Map<String, String> resourceAttributes) {
         WindowMetrics metrics = new WindowMetrics(resourceAttributes);
         return closed.flatMap((key, windows) -> {
-            List<KeyValue<String, byte[]>> records = new ArrayList<>(windows.windows().size() + windows.routeWindows().size());
-            for (List<LatencyAggregateRecord> kind : List.of(windows.windows(), windows.routeWindows())) {
-                for (LatencyAggregateRecord window : kind) {
-                    if (WindowMetrics.exported(window)) {
-                        records.add(KeyValue.pair(window.getGroup(), metrics.of(window).toByteArray()));
-                    }
+            List<KeyValue<String, byte[]>> records = new ArrayList<>(windows.routeWindows().size());
+            for (LatencyAggregateRecord window : windows.routeWindows()) {
+                if (WindowMetrics.exported(window)) {
+                    records.add(KeyValue.pair(window.getGroup(), metrics.of(window).toByteArray()));
                 }
             }
             return records;

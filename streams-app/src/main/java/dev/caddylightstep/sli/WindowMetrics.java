@@ -26,10 +26,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The OTLP metrics of one closed window, as one ExportMetricsServiceRequest: the latency as an exponential histogram
- * re-binned from the window's DDSketch ({@link ExponentialBuckets}), and counters of its requests, errors (5xx),
- * denials (401, 403) and policy misfires; every point DELTA over the window, with edge.group and, for a route's
- * window, http.route. A window closes once, so each request is counted once.
+ * The OTLP metrics of one closed route window, as one ExportMetricsServiceRequest: the latency as an exponential
+ * histogram re-binned from the window's DDSketch ({@link ExponentialBuckets}), and counters of its requests, errors
+ * (5xx), denials (401, 403) and policy misfires; every point DELTA over the window, with edge.group and http.route. The
+ * route windows of a group's window split its requests (those past caddy.window.max-routes, or with no route a
+ * template could name, under {@link WindowSettings#OTHER_ROUTE}), so each request is in exactly one point of each
+ * metric: summed or merged by edge.group, the points give the group's window, with nothing counted twice. The
+ * {@code {other}} points carry no http.route, as those requests' spans carry none. A window closes once, so each request
+ * is counted once.
  */
 public final class WindowMetrics {
     public static final String DURATION = "edge.request.duration";
@@ -55,17 +59,17 @@ public final class WindowMetrics {
     }
 
     /**
-     * Whether a closed window has metrics of its own: a route's past caddy.window.max-routes has not, as its requests
-     * have no route (their spans carry no http.route) and the group's metrics count them.
+     * Whether a closed window has metrics of its own: a route's, with requests. The group's window has none: its routes'
+     * points add up to it, and points of it too would count each request twice in any sum over edge.group.
      */
     public static boolean exported(LatencyAggregateRecord window) {
-        return window.getCount() > 0 && !WindowSettings.OTHER_ROUTE.equals(window.getRoute());
+        return window.getCount() > 0 && window.getRoute() != null;
     }
 
     public ExportMetricsServiceRequest of(LatencyAggregateRecord window) {
         List<KeyValue> attributes = new ArrayList<>(2);
         attributes.add(attribute(GROUP, window.getGroup()));
-        if (window.getRoute() != null) {
+        if (!WindowSettings.OTHER_ROUTE.equals(window.getRoute())) {
             attributes.add(attribute(ROUTE, window.getRoute()));
         }
         long start = TimeUnit.MILLISECONDS.toNanos(window.getWindowStartMs());

@@ -116,12 +116,10 @@ class MetricForwarderTest {
         return metrics;
     }
 
-    /** The group's own histogram point: the one without http.route. */
+    /** The group's histogram, as a backend merges its routes' points. */
     private static ExponentialHistogramDataPoint groupHistogram(List<Metric> metrics) {
-        return metrics.stream().filter(m -> m.getName().equals(WindowMetrics.DURATION))
-                .flatMap(m -> m.getExponentialHistogram().getDataPointsList().stream())
-                .filter(p -> p.getAttributesList().stream().noneMatch(kv -> kv.getKey().equals(WindowMetrics.ROUTE)))
-                .findFirst().orElseThrow();
+        return ExponentialHistograms.merged(metrics.stream().filter(m -> m.getName().equals(WindowMetrics.DURATION))
+                .flatMap(m -> m.getExponentialHistogram().getDataPointsList().stream()).toList());
     }
 
     private static long histograms(List<ExportMetricsServiceRequest> requests) {

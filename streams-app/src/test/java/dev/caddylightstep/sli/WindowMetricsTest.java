@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caddylightstep.aggregate.WindowSettings;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.testing.capture.CaddyCapture;
@@ -18,6 +19,7 @@ import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import java.math.BigDecimal;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Stage sli on the whole topology: the captured lines of anonymous requests fill one window, the log moves on past its
- * end and grace, and the window and its routes' windows become OTLP metrics records, checked against the windows the
- * aggregate topics have.
+ * end and grace, and its routes' windows become OTLP metrics records, checked against the windows the aggregate topics
+ * have: each request in one point, the routes' points adding up to the group's window.
  */
 class WindowMetricsTest {
     // 1795566960000 is a minute boundary; the whole capture falls in [1795566960000, 1795567020000)
@@ -67,72 +69,97 @@ class WindowMetricsTest {
         return metric(request, name).getSum().getDataPoints(0).getAsInt();
     }
 
-    /** The metrics record of the window of this route (null: the group's) that starts at WINDOW. */
-    private static ExportMetricsServiceRequest recordOf(List<ExportMetricsServiceRequest> records, String route) {
-        List<ExportMetricsServiceRequest> matching = records.stream().filter(r -> {
-            ExponentialHistogramDataPoint point = metric(r, WindowMetrics.DURATION).getExponentialHistogram().getDataPoints(0);
+    private static ExponentialHistogramDataPoint histogram(ExportMetricsServiceRequest record) {
+        return metric(record, WindowMetrics.DURATION).getExponentialHistogram().getDataPoints(0);
+    }
+
+    /** The metrics records of the group's routes' windows that start at WINDOW, by the http.route their points carry (null: none). */
+    private static Map<String, ExportMetricsServiceRequest> byRoute(List<ExportMetricsServiceRequest> records) {
+        Map<String, ExportMetricsServiceRequest> byRoute = new HashMap<>();
+        for (ExportMetricsServiceRequest record : records) {
+            ExponentialHistogramDataPoint point = histogram(record);
             Map<String, String> attributes = attributes(point.getAttributesList());
-            return point.getStartTimeUnixNano() == WINDOW * 1_000_000 && attributes.get("edge.group").equals("anonymous")
-                    && java.util.Objects.equals(attributes.get("http.route"), route);
-        }).toList();
-        assertThat(matching).as("metrics records of route " + route).hasSize(1);
-        return matching.get(0);
+            if (point.getStartTimeUnixNano() == WINDOW * 1_000_000 && attributes.get("edge.group").equals("anonymous")) {
+                assertThat(byRoute.put(attributes.get("http.route"), record)).as("records of route " + attributes.get("http.route")).isNull();
+            }
+        }
+        return byRoute;
+    }
+
+    private static void assertQuantilesAgree(ExponentialHistogramDataPoint point, LatencyAggregateRecord window) {
+        var latency = window.getLatencyMs();
+        assertThat(point.getCount()).isEqualTo(window.getCount());
+        assertThat(point.getMin()).isEqualTo(latency.getMin());
+        assertThat(point.getMax()).isEqualTo(latency.getMax());
+        assertThat(point.getSum()).isCloseTo(latency.getMean() * window.getCount(), within(1e-6));
+        double accuracy = 0.01;
+        assertThat(ExponentialHistograms.quantile(point, 0.5)).isCloseTo(latency.getP50(), within(latency.getP50() * accuracy));
+        assertThat(ExponentialHistograms.quantile(point, 0.9)).isCloseTo(latency.getP90(), within(latency.getP90() * accuracy));
+        assertThat(ExponentialHistograms.quantile(point, 0.99)).isCloseTo(latency.getP99(), within(latency.getP99() * accuracy));
     }
 
     @Test
-    void theHistogramsQuantilesAgreeWithTheWindowsWithinTheSketchsAccuracy() {
+    void eachRoutesHistogramAgreesWithItsWindowAndMergedTheyAgreeWithTheGroupsWithinTheSketchsAccuracy() {
         try (PipelineHarness p = closedWindow(Map.of())) {
-            LatencyAggregateRecord window = p.latestByGroup().get("anonymous@" + WINDOW);
-            ExponentialHistogramDataPoint point = metric(recordOf(p.metricRecords(), null), WindowMetrics.DURATION)
-                    .getExponentialHistogram().getDataPoints(0);
-            var latency = window.getLatencyMs();
-            assertThat(point.getCount()).isEqualTo(window.getCount()).isEqualTo(anonymousLines().size());
-            assertThat(point.getMin()).isEqualTo(latency.getMin());
-            assertThat(point.getMax()).isEqualTo(latency.getMax());
-            assertThat(point.getSum()).isCloseTo(latency.getMean() * window.getCount(), within(1e-6));
-            double accuracy = 0.01;
-            assertThat(ExponentialHistograms.quantile(point, 0.5)).isCloseTo(latency.getP50(), within(latency.getP50() * accuracy));
-            assertThat(ExponentialHistograms.quantile(point, 0.9)).isCloseTo(latency.getP90(), within(latency.getP90() * accuracy));
-            assertThat(ExponentialHistograms.quantile(point, 0.99)).isCloseTo(latency.getP99(), within(latency.getP99() * accuracy));
+            Map<String, ExportMetricsServiceRequest> records = byRoute(p.metricRecords());
+            p.latestByRoute().values().stream().filter(w -> w.getWindowStartMs() == WINDOW)
+                    .forEach(window -> assertQuantilesAgree(histogram(records.get(window.getRoute())), window));
+            LatencyAggregateRecord group = p.latestByGroup().get("anonymous@" + WINDOW);
+            assertThat(group.getCount()).isEqualTo(anonymousLines().size());
+            assertQuantilesAgree(ExponentialHistograms.merged(records.values().stream().map(WindowMetricsTest::histogram).toList()), group);
         }
     }
 
     @Test
-    void theCountersAreTheWindowsAndTheLinesCounts() {
+    void theRoutesCountersAddUpToTheGroupsWindowAndTheLinesCounts() {
         List<JsonNode> lines = anonymousLines().stream().map(CaddyCapture::tree).toList();
         long errors = lines.stream().filter(l -> l.get("status").asInt() >= 500).count();
         long denials = lines.stream().filter(l -> l.get("status").asInt() == 401 || l.get("status").asInt() == 403).count();
         try (PipelineHarness p = closedWindow(Map.of())) {
             LatencyAggregateRecord window = p.latestByGroup().get("anonymous@" + WINDOW);
-            ExportMetricsServiceRequest record = recordOf(p.metricRecords(), null);
-            assertThat(List.of(counter(record, WindowMetrics.REQUESTS), counter(record, WindowMetrics.ERRORS),
-                    counter(record, WindowMetrics.DENIALS), counter(record, WindowMetrics.MISFIRES)))
+            Collection<ExportMetricsServiceRequest> records = byRoute(p.metricRecords()).values();
+            assertThat(List.of(WindowMetrics.REQUESTS, WindowMetrics.ERRORS, WindowMetrics.DENIALS, WindowMetrics.MISFIRES).stream()
+                    .map(name -> records.stream().mapToLong(r -> counter(r, name)).sum()).toList())
                     .containsExactly(window.getCount(), window.getErrors(), window.getDenied(), window.getMisfires());
             assertThat(List.of(window.getCount(), window.getErrors(), window.getDenied())).containsExactly((long) lines.size(), errors, denials);
         }
     }
 
     @Test
-    void eachRouteWindowIsOneRecordWithItsRoute() {
+    void eachRouteWindowIsOneRecordWithItsRouteAndTheGroupsWindowNone() {
         try (PipelineHarness p = closedWindow(Map.of())) {
             List<ExportMetricsServiceRequest> records = p.metricRecords();
+            Map<String, ExportMetricsServiceRequest> byRoute = byRoute(records);
             Map<String, LatencyAggregateRecord> routes = new HashMap<>();
             p.latestByRoute().values().stream().filter(w -> w.getWindowStartMs() == WINDOW).forEach(w -> routes.put(w.getRoute(), w));
-            assertThat(routes).hasSizeGreaterThan(1);
+            assertThat(routes).hasSizeGreaterThan(1).doesNotContainKey(WindowSettings.OTHER_ROUTE);
             routes.forEach((route, window) -> {
-                ExportMetricsServiceRequest record = recordOf(records, route);
+                ExportMetricsServiceRequest record = byRoute.get(route);
                 assertThat(counter(record, WindowMetrics.REQUESTS)).as(route).isEqualTo(window.getCount());
                 assertThat(counter(record, WindowMetrics.ERRORS)).as(route).isEqualTo(window.getErrors());
             });
-            // the group's and its routes', each once: the later window is still open
-            assertThat(records).hasSize(routes.size() + 1);
+            // the routes', each once: the later window is still open
+            assertThat(records).hasSize(routes.size());
+        }
+    }
+
+    @Test
+    void theRequestsPastTheRouteCapAreOnePointWithoutARoute() {
+        try (PipelineHarness p = closedWindow(Map.of("caddy.window.max-routes", "1"))) {
+            Map<String, ExportMetricsServiceRequest> byRoute = byRoute(p.metricRecords());
+            LatencyAggregateRecord group = p.latestByGroup().get("anonymous@" + WINDOW);
+            assertThat(byRoute).hasSize(2).containsKey(null);
+            assertThat(byRoute.values().stream().mapToLong(r -> counter(r, WindowMetrics.REQUESTS)).sum()).isEqualTo(group.getCount());
+            LatencyAggregateRecord other = p.latestByRoute().get("anonymous " + WindowSettings.OTHER_ROUTE + "@" + WINDOW);
+            assertThat(other).as(p.latestByRoute().keySet().toString()).isNotNull();
+            assertThat(counter(byRoute.get(null), WindowMetrics.REQUESTS)).isEqualTo(other.getCount());
         }
     }
 
     @Test
     void everyPointIsADeltaOverItsWindowUnderTheSpansResource() {
         try (PipelineHarness p = closedWindow(Map.of())) {
-            ExportMetricsServiceRequest record = recordOf(p.metricRecords(), null);
+            ExportMetricsServiceRequest record = p.metricRecords().get(0);
             assertThat(attributes(record.getResourceMetrics(0).getResource().getAttributesList())).containsEntry("service.name", "caddy");
             Metric duration = metric(record, WindowMetrics.DURATION);
             assertThat(duration.getUnit()).isEqualTo("ms");

@@ -2,6 +2,7 @@ package dev.caddylightstep.testing.otlp;
 
 import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
 import java.util.List;
+import java.util.TreeMap;
 
 /** Quantiles of an OTLP exponential histogram, read as a backend reads them. */
 public final class ExponentialHistograms {
@@ -29,5 +30,35 @@ public final class ExponentialHistograms {
             }
         }
         return point.getMax();
+    }
+
+    /**
+     * Points of one scale merged as a backend merges the streams of a metric it sums over an attribute: counts, sums and
+     * buckets added (bucket by bucket index), min and max of all.
+     */
+    public static ExponentialHistogramDataPoint merged(List<ExponentialHistogramDataPoint> points) {
+        int scale = points.get(0).getScale();
+        TreeMap<Integer, Long> buckets = new TreeMap<>();
+        ExponentialHistogramDataPoint.Builder merged = ExponentialHistogramDataPoint.newBuilder().setScale(scale)
+                .setMin(Double.POSITIVE_INFINITY).setMax(Double.NEGATIVE_INFINITY);
+        for (ExponentialHistogramDataPoint point : points) {
+            if (point.getScale() != scale) {
+                throw new IllegalArgumentException("points of scales " + scale + " and " + point.getScale());
+            }
+            merged.setCount(merged.getCount() + point.getCount()).setSum(merged.getSum() + point.getSum())
+                    .setZeroCount(merged.getZeroCount() + point.getZeroCount())
+                    .setMin(Math.min(merged.getMin(), point.getMin())).setMax(Math.max(merged.getMax(), point.getMax()));
+            List<Long> counts = point.getPositive().getBucketCountsList();
+            for (int i = 0; i < counts.size(); i++) {
+                buckets.merge(point.getPositive().getOffset() + i, counts.get(i), Long::sum);
+            }
+        }
+        if (!buckets.isEmpty()) {
+            var positive = merged.getPositiveBuilder().setOffset(buckets.firstKey());
+            for (int index = buckets.firstKey(); index <= buckets.lastKey(); index++) {
+                positive.addBucketCounts(buckets.getOrDefault(index, 0L));
+            }
+        }
+        return merged.build();
     }
 }
