@@ -23,19 +23,25 @@ import java.util.stream.Collectors;
 import picocli.CommandLine;
 
 /**
- * The incident of issue 25 as the load generator writes it: {@link #HOURS_BEFORE} hours of the generated site, then
- * {@link #SLOW_MINUTES} minutes in which every request of {@link #SLOW_GROUP} is slower than its objective, then an
- * hour more; its log times end a few minutes before now, as a log just shipped would. With it, the demo's identities
+ * The incident of issue 25 as the load generator writes it: some hours of the generated site ({@link #ISSUE_SHAPE}: two),
+ * then {@link #SLOW_MINUTES} minutes in which every request of {@link #SLOW_GROUP} is slower than its objective, then
+ * some minutes more (an hour); its log times end a few minutes before now, as a log just shipped would. With it, the demo's identities
  * (every generated user in the group the benchmarks give it) and policies (the bundled demo's, targets 0.99 and
  * 0.999), and the alerts the workbook's rules raise on it, computed from the lines alone.
  */
 final class IncidentLog {
     static final String SLOW_GROUP = "engineering";
-    static final long HOURS_BEFORE = 2;
     static final long SLOW_MINUTES = 20;
-    static final long MINUTES_AFTER = 60;
     static final long WINDOW_MS = 60_000;
-    private static final double LINES_PER_SECOND = 4;
+
+    /**
+     * The shape the issue gives the page's timing for: two hours before the onset, an hour after it, four lines a
+     * second.
+     */
+    record Shape(long hoursBefore, long minutesAfter, double linesPerSecond) {
+    }
+
+    static final Shape ISSUE_SHAPE = new Shape(2, 60, 4);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final Path log;
@@ -47,17 +53,17 @@ final class IncidentLog {
     final Instant end;
     final List<String> lines;
 
-    private IncidentLog(Path dir) throws IOException {
-        long minutes = HOURS_BEFORE * 60 + SLOW_MINUTES + MINUTES_AFTER;
+    private IncidentLog(Path dir, Shape shape) throws IOException {
+        long minutes = shape.hoursBefore() * 60 + SLOW_MINUTES + shape.minutesAfter();
         // a few minutes of margin: the pipeline dead-letters lines logged in its future
         start = Instant.now().minus(Duration.ofMinutes(minutes + 5)).truncatedTo(ChronoUnit.MINUTES);
-        onset = start.plus(Duration.ofHours(HOURS_BEFORE));
+        onset = start.plus(Duration.ofHours(shape.hoursBefore()));
         recovery = onset.plus(Duration.ofMinutes(SLOW_MINUTES));
         end = start.plus(Duration.ofMinutes(minutes));
         log = dir.resolve("access.log");
         int exit = new CommandLine(new GenerateLogCommand()).execute("--start", start.toString(), "--minutes", Long.toString(minutes),
-                "--log-rate", Double.toString(LINES_PER_SECOND), "--malformed-share", "0", "--server-error-share", "0.0002",
-                "--slow-group", SLOW_GROUP, "--slow-from", Long.toString(HOURS_BEFORE * 60), "--slow-minutes", Long.toString(SLOW_MINUTES),
+                "--log-rate", Double.toString(shape.linesPerSecond()), "--malformed-share", "0", "--server-error-share", "0.0002",
+                "--slow-group", SLOW_GROUP, "--slow-from", Long.toString(shape.hoursBefore() * 60), "--slow-minutes", Long.toString(SLOW_MINUTES),
                 "--slow-ms", "2000", "--auth-warm", "--out", log.toString());
         if (exit != 0) {
             throw new IllegalStateException("generate-caddy-log ended with " + exit);
@@ -71,9 +77,9 @@ final class IncidentLog {
         }
     }
 
-    static IncidentLog writeTo(Path dir) {
+    static IncidentLog writeTo(Path dir, Shape shape) {
         try {
-            return new IncidentLog(dir);
+            return new IncidentLog(dir, shape);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
