@@ -1,8 +1,6 @@
 package dev.caddylightstep.forward;
 
-import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
-import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -29,8 +27,8 @@ final class BatchInHand {
     }
 
     /** A record and its spans (null for one dead-lettered) join the batch, or the next one when they do not fit. */
-    void add(ConsumerRecord<byte[], byte[]> record, List<SpanData> spans) {
-        if (!batch.fits(spans, record)) {
+    void add(ConsumerRecord<byte[], byte[]> record, RecordSpans spans) {
+        if (!batch.fits(spans)) {
             seal();
         }
         batch.add(record, spans);

@@ -1,12 +1,10 @@
 package dev.caddylightstep.forward;
 
-import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,14 +16,15 @@ final class ExportBatch {
     private final int maxSpans;
     private final int maxBytes;
     private final List<ConsumerRecord<byte[], byte[]>> records;
-    private final List<SpanData> spans;
-    private final Map<SpanData, ConsumerRecord<byte[], byte[]>> sources;
+    /** The records with spans to export, as they are. */
+    private final List<RecordSpans> parts;
     private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
     /** Partitions revoked since the batch was sealed: their spans are no longer this forwarder's to export. */
     private final Set<TopicPartition> dropped = new HashSet<>();
     /** Parts of the batch sent or waiting to be; the batch is finished when none is left. */
     private int openParts;
     private long firstAt;
+    private int spanCount;
     private long bytes;
 
     /** At most {@code maxSpans} spans and {@code maxBytes} of span records. */
@@ -34,34 +33,30 @@ final class ExportBatch {
         this.maxBytes = maxBytes;
         // sized for a full batch from the start: growing them one copy at a time showed in the forwarder's allocations
         this.records = new ArrayList<>(maxSpans);
-        this.spans = new ArrayList<>(maxSpans);
-        this.sources = new IdentityHashMap<>(maxSpans);
+        this.parts = new ArrayList<>(maxSpans);
     }
 
     /**
-     * Whether a record's spans may join this export. Records are counted by their size: the exporter encodes
-     * the same spans, resources and scopes again, so a request is about as large as its records together, and
-     * the byte bound (caddy.forward.max-export-bytes) leaves room below the backend's limit for the difference.
+     * Whether a record's spans ({@code null} for a record dead-lettered) may join this export. The request is its
+     * records' bytes joined, so caddy.forward.max-export-bytes bounds the request itself.
      */
-    boolean fits(List<SpanData> decoded, ConsumerRecord<byte[], byte[]> record) {
-        if (decoded == null) {
+    boolean fits(RecordSpans spans) {
+        if (spans == null) {
             return true;
         }
-        return spans.size() + decoded.size() <= maxSpans && bytes + sizeOf(record) <= maxBytes;
+        return spanCount + spans.spans() <= maxSpans && bytes + spans.request().length <= maxBytes;
     }
 
-    void add(ConsumerRecord<byte[], byte[]> record, List<SpanData> decoded) {
+    void add(ConsumerRecord<byte[], byte[]> record, RecordSpans spans) {
         if (records.isEmpty()) {
             firstAt = System.nanoTime();
         }
         records.add(record);
         nextOffsets.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
-        if (decoded != null) {
-            bytes += sizeOf(record);
-            for (SpanData span : decoded) {
-                spans.add(span);
-                sources.put(span, record);
-            }
+        if (spans != null && spans.spans() > 0) {
+            parts.add(spans);
+            spanCount += spans.spans();
+            bytes += spans.request().length;
         }
     }
 
@@ -84,19 +79,15 @@ final class ExportBatch {
     }
 
     int spanCount() {
-        return spans.size();
+        return spanCount;
     }
 
     Duration age() {
         return Duration.ofNanos(System.nanoTime() - firstAt);
     }
 
-    List<SpanData> spans() {
-        return spans;
-    }
-
-    ConsumerRecord<byte[], byte[]> sourceOf(SpanData span) {
-        return sources.get(span);
+    List<RecordSpans> parts() {
+        return parts;
     }
 
     boolean covers(TopicPartition partition) {
@@ -116,14 +107,11 @@ final class ExportBatch {
     }
 
     /** The spans still this forwarder's to export. */
-    List<SpanData> owned(List<SpanData> of) {
+    List<RecordSpans> owned(List<RecordSpans> of) {
         if (dropped.isEmpty()) {
             return of;
         }
-        return of.stream().filter(span -> {
-            ConsumerRecord<byte[], byte[]> source = sources.get(span);
-            return !dropped.contains(new TopicPartition(source.topic(), source.partition()));
-        }).toList();
+        return of.stream().filter(spans -> !dropped.contains(spans.partition())).toList();
     }
 
     static int sizeOf(ConsumerRecord<byte[], byte[]> record) {

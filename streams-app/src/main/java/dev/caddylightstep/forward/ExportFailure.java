@@ -1,12 +1,16 @@
 package dev.caddylightstep.forward;
 
 import io.opentelemetry.exporter.internal.FailedExportException;
+import io.opentelemetry.sdk.common.export.GrpcResponse;
+import io.opentelemetry.sdk.common.export.GrpcStatusCode;
+import io.opentelemetry.sdk.common.export.HttpResponse;
 import java.util.Locale;
 
 /**
  * What a failed export means for the batch: try again later, split it to find the spans the backend refuses,
- * split it into requests the backend takes, or (throttled) try again later and count it. Reads OpenTelemetry's
- * FailedExportException, the exporter's only account of the HTTP status or gRPC code it got.
+ * split it into requests the backend takes, or (throttled) try again later and count it. Read from the backend's
+ * answer: the HTTP status or gRPC code the sender got for a span request, or OpenTelemetry's FailedExportException,
+ * the metric exporter's only account of it.
  */
 enum ExportFailure {
     /** The backend could not take it now: down, overloaded, timed out. */
@@ -20,27 +24,30 @@ enum ExportFailure {
     /** 401, 403 or the gRPC equivalents: the token or the endpoint is wrong; retried, since nothing may be lost. */
     REFUSED;
 
-    private static final int GRPC_INVALID_ARGUMENT = 3;
-    private static final int GRPC_PERMISSION_DENIED = 7;
-    private static final int GRPC_RESOURCE_EXHAUSTED = 8;
-    private static final int GRPC_UNAUTHENTICATED = 16;
+    static ExportFailure of(HttpResponse response) {
+        int status = response.getStatusCode();
+        return status == 429 ? THROTTLED
+                : status == 400 ? MALFORMED
+                : status == 413 ? TOO_LARGE
+                : status == 401 || status == 403 ? REFUSED
+                : RETRY;
+    }
+
+    static ExportFailure of(GrpcResponse response) {
+        GrpcStatusCode code = response.getStatusCode();
+        return code == GrpcStatusCode.RESOURCE_EXHAUSTED && namesMessageSize(response.getStatusDescription()) ? TOO_LARGE
+                : code == GrpcStatusCode.RESOURCE_EXHAUSTED ? THROTTLED
+                : code == GrpcStatusCode.INVALID_ARGUMENT ? MALFORMED
+                : code == GrpcStatusCode.UNAUTHENTICATED || code == GrpcStatusCode.PERMISSION_DENIED ? REFUSED
+                : RETRY;
+    }
 
     static ExportFailure of(Throwable failure) {
         if (failure instanceof FailedExportException.HttpExportException http && http.getResponse() != null) {
-            int status = http.getResponse().getStatusCode();
-            return status == 429 ? THROTTLED
-                    : status == 400 ? MALFORMED
-                    : status == 413 ? TOO_LARGE
-                    : status == 401 || status == 403 ? REFUSED
-                    : RETRY;
+            return of(http.getResponse());
         }
         if (failure instanceof FailedExportException.GrpcExportException grpc && grpc.getResponse() != null) {
-            int code = grpc.getResponse().getStatusCode().getValue();
-            return code == GRPC_RESOURCE_EXHAUSTED && namesMessageSize(grpc.getResponse().getStatusDescription()) ? TOO_LARGE
-                    : code == GRPC_RESOURCE_EXHAUSTED ? THROTTLED
-                    : code == GRPC_INVALID_ARGUMENT ? MALFORMED
-                    : code == GRPC_UNAUTHENTICATED || code == GRPC_PERMISSION_DENIED ? REFUSED
-                    : RETRY;
+            return of(grpc.getResponse());
         }
         return RETRY;
     }
@@ -56,12 +63,20 @@ enum ExportFailure {
     }
 
     /** A short description for the log and the dead-letter header: status or code, never headers. */
+    static String describe(HttpResponse response) {
+        return "HTTP " + response.getStatusCode() + " " + response.getStatusMessage();
+    }
+
+    static String describe(GrpcResponse response) {
+        return "gRPC status " + response.getStatusCode().getValue() + " " + response.getStatusDescription();
+    }
+
     static String describe(Throwable failure) {
         if (failure instanceof FailedExportException.HttpExportException http && http.getResponse() != null) {
-            return "HTTP " + http.getResponse().getStatusCode() + " " + http.getResponse().getStatusMessage();
+            return describe(http.getResponse());
         }
         if (failure instanceof FailedExportException.GrpcExportException grpc && grpc.getResponse() != null) {
-            return "gRPC status " + grpc.getResponse().getStatusCode().getValue() + " " + String.valueOf(grpc.getResponse().getStatusDescription());
+            return describe(grpc.getResponse());
         }
         return failure == null ? "no answer" : failure.getClass().getSimpleName() + ": " + failure.getMessage();
     }

@@ -1,18 +1,19 @@
 package dev.caddylightstep.forward;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.caddylightstep.deadletter.DeadLetterReason;
-import io.opentelemetry.sdk.trace.data.SpanData;
+import dev.caddylightstep.otlp.SpanRecordReader;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What becomes of an export request the backend did not acknowledge. One it refuses as malformed or too large is split
  * in halves until the spans it refuses are found, and those are dead-lettered with the reason; any other failure sends
- * the same spans again after a backoff, since nothing may be lost. Only the forwarder's thread uses it.
+ * the same spans again after a backoff, since nothing may be lost. A record is taken apart into its spans only when
+ * it is alone in a refused request. Only the forwarder's thread uses it.
  */
 final class ExportPolicy {
     /** The forwarder's lines keep the forwarder's name whichever of its classes writes them. */
@@ -36,7 +37,7 @@ final class ExportPolicy {
      */
     List<BatchPart> afterFailure(BatchPart part, ExportFailure failure, String why) {
         metrics.failedAttempts.increment();
-        log(failure, why, part.spans().size(), part.backoff());
+        log(failure, why, part.spanCount(), part.backoff());
         if (failure == ExportFailure.MALFORMED || failure == ExportFailure.TOO_LARGE) {
             return split(part, failure, why);
         }
@@ -44,31 +45,65 @@ final class ExportPolicy {
             metrics.throttled.increment();
         }
         long jittered = Backoff.jitteredMillis(part.backoff());
-        return List.of(new BatchPart(part.batch(), part.spans(), backoff.next(part.backoff()),
+        return List.of(new BatchPart(part.batch(), part.parts(), backoff.next(part.backoff()),
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(jittered), BatchPart.Attempt.RETRY));
     }
 
     private List<BatchPart> split(BatchPart part, ExportFailure failure, String why) {
-        List<SpanData> spans = part.spans();
-        if (spans.size() > 1) {
-            int half = spans.size() / 2;
-            part.batch().partOpened();
-            return List.of(new BatchPart(part.batch(), spans.subList(0, half), Backoff.FIRST, 0, BatchPart.Attempt.HALF),
-                    new BatchPart(part.batch(), spans.subList(half, spans.size()), Backoff.FIRST, 0, BatchPart.Attempt.HALF));
-        }
-        if (part.owned().spans().isEmpty()) {
+        if (part.owned().parts().isEmpty()) {
             part.batch().partClosed();
             return List.of();
         }
-        SpanData span = spans.get(0);
-        ConsumerRecord<byte[], byte[]> source = part.batch().sourceOf(span);
-        String which = "span " + span.getSpanId() + " of trace " + span.getTraceId();
-        if (failure == ExportFailure.TOO_LARGE) {
-            deadLetters.write(source, DeadLetterReason.TOO_LARGE, "the backend refused " + which + " as too large even on its own: " + why);
-        } else {
-            deadLetters.write(source, DeadLetterReason.REJECTED_BY_BACKEND, "the backend rejected " + which + ": " + why);
+        List<RecordSpans> parts = part.parts();
+        if (parts.size() == 1 && parts.get(0).spans() > 1) {
+            try {
+                parts = parts.get(0).apart();
+            } catch (InvalidProtocolBufferException e) {
+                return deadLettered(part, failure, parts.get(0).spans() + " spans of a record that cannot be taken apart ("
+                        + e.getMessage() + ")", why);
+            }
         }
-        metrics.deadLettered.increment();
+        if (parts.size() > 1) {
+            int half = halfway(parts);
+            part.batch().partOpened();
+            return List.of(new BatchPart(part.batch(), parts.subList(0, half), Backoff.FIRST, 0, BatchPart.Attempt.HALF),
+                    new BatchPart(part.batch(), parts.subList(half, parts.size()), Backoff.FIRST, 0, BatchPart.Attempt.HALF));
+        }
+        return deadLettered(part, failure, spanName(parts.get(0)), why);
+    }
+
+    /** Where a request's spans divide into halves, each with at least one of its parts. */
+    private static int halfway(List<RecordSpans> parts) {
+        int total = 0;
+        for (RecordSpans spans : parts) {
+            total += spans.spans();
+        }
+        int half = 1;
+        int first = parts.get(0).spans();
+        while (half < parts.size() - 1 && first + parts.get(half).spans() <= total / 2) {
+            first += parts.get(half).spans();
+            half++;
+        }
+        return half;
+    }
+
+    private static String spanName(RecordSpans span) {
+        try {
+            return SpanRecordReader.firstSpanName(span.request());
+        } catch (InvalidProtocolBufferException e) {
+            return "a span that cannot be read (" + e.getMessage() + ")";
+        }
+    }
+
+    /** The source record of a refused part alone, with which of its spans the backend refused. */
+    private List<BatchPart> deadLettered(BatchPart part, ExportFailure failure, String which, String why) {
+        RecordSpans refused = part.parts().get(0);
+        if (failure == ExportFailure.TOO_LARGE) {
+            deadLetters.write(refused.source(), DeadLetterReason.TOO_LARGE, "the backend refused " + which + " as too large even on its own: " + why);
+        } else {
+            deadLetters.write(refused.source(), DeadLetterReason.REJECTED_BY_BACKEND, "the backend rejected " + which + ": " + why);
+        }
+        metrics.deadLettered.increment(refused.spans());
         // only once the dead letter is written may the batch be committed past the span
         part.batch().partClosed();
         return List.of();

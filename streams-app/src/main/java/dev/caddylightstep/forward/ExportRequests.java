@@ -1,7 +1,5 @@
 package dev.caddylightstep.forward;
 
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -17,14 +15,14 @@ import java.util.function.Predicate;
 
 /**
  * The forwarder's export requests: those to send (new batches, halves, and retries not before their backoff) and up to
- * caddy.forward.max-in-flight awaiting the backend's answer. Answers come on the exporter's threads and are settled on
+ * caddy.forward.max-in-flight awaiting the backend's answer. Answers come on the sender's threads and are settled on
  * the forwarder's own, the only one to touch the rest.
  */
 final class ExportRequests {
-    /** OpenTelemetry's exporters answer within their own timeout (10 s unless set); this is the last resort. */
+    /** OpenTelemetry's senders answer within the exporter's timeout (10 s unless set); this is the last resort. */
     private static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(30);
 
-    private final SpanExporter exporter;
+    private final SpanSender sender;
     private final int maxInFlight;
     private final RateLimit rateLimit;
     private final ExportPolicy policy;
@@ -36,8 +34,8 @@ final class ExportRequests {
     /** Requests to send: new batches, halves and retries (these not before their backoff). */
     private final Deque<BatchPart> pending = new ArrayDeque<>();
 
-    ExportRequests(SpanExporter exporter, int maxInFlight, RateLimit rateLimit, ExportPolicy policy, ForwarderMetrics metrics) {
-        this.exporter = exporter;
+    ExportRequests(SpanSender sender, int maxInFlight, RateLimit rateLimit, ExportPolicy policy, ForwarderMetrics metrics) {
+        this.sender = sender;
         this.maxInFlight = maxInFlight;
         this.rateLimit = rateLimit;
         this.policy = policy;
@@ -46,7 +44,7 @@ final class ExportRequests {
 
     /** A sealed batch's spans are to be sent; a batch whose records were all dead-lettered has none. */
     void add(ExportBatch batch) {
-        if (!batch.spans().isEmpty()) {
+        if (!batch.parts().isEmpty()) {
             batch.partOpened();
             pending.add(BatchPart.first(batch));
         }
@@ -72,7 +70,7 @@ final class ExportRequests {
 
     /** Spans waiting to be sent or for their answer. */
     long unexportedSpans() {
-        return pending.stream().mapToLong(p -> p.spans().size()).sum() + inFlight.keySet().stream().mapToLong(p -> p.spans().size()).sum();
+        return pending.stream().mapToLong(BatchPart::spanCount).sum() + inFlight.keySet().stream().mapToLong(BatchPart::spanCount).sum();
     }
 
     void sendDue() throws InterruptedException {
@@ -90,18 +88,17 @@ final class ExportRequests {
     private void send(BatchPart part) throws InterruptedException {
         // partitions another forwarder took over while this waited are its to export now
         BatchPart sent = part.owned();
-        if (sent.spans().isEmpty()) {
+        if (sent.parts().isEmpty()) {
             part.batch().partClosed();
             return;
         }
         if (sent.attempt() == BatchPart.Attempt.FIRST) {
-            rateLimit.acquire(sent.spans().size(), metrics);
+            rateLimit.acquire(sent.spanCount(), metrics);
         } else if (sent.attempt() == BatchPart.Attempt.RETRY) {
             metrics.retries.increment();
         }
         inFlight.put(sent, System.nanoTime());
-        CompletableResultCode result = exporter.export(sent.spans());
-        result.whenComplete(() -> answers.add(new Answer(sent, result, System.nanoTime())));
+        sender.send(sent, answer -> answers.add(new Answer(sent, answer, System.nanoTime())));
     }
 
     void settleAnswered() {
@@ -155,17 +152,18 @@ final class ExportRequests {
             return;
         }
         metrics.exportLatency.record(answer.answeredAt() - sentAt, TimeUnit.NANOSECONDS);
-        if (answer.result().isSuccess()) {
-            acknowledged.addAndGet(answer.part().spans().size());
-            metrics.exported.increment(answer.part().spans().size());
+        ExportAnswer result = answer.result();
+        if (result.acknowledged()) {
+            int spans = answer.part().spanCount();
+            acknowledged.addAndGet(spans);
+            metrics.exported.increment(spans);
             answer.part().batch().partClosed();
             return;
         }
-        Throwable cause = answer.result().getFailureThrowable();
-        failed(answer.part(), ExportFailure.of(cause), ExportFailure.describe(cause));
+        failed(answer.part(), result.failure(), result.why());
     }
 
-    /** The exporter's own timeout answers first; a request still unanswered after EXPORT_TIMEOUT is failed here. */
+    /** The sender's own timeout answers first; a request still unanswered after EXPORT_TIMEOUT is failed here. */
     void expireUnanswered() {
         long now = System.nanoTime();
         List<BatchPart> expired = inFlight.entrySet().stream().filter(e -> now - e.getValue() > EXPORT_TIMEOUT.toNanos()).map(Map.Entry::getKey).toList();
@@ -189,7 +187,7 @@ final class ExportRequests {
         pending.clear();
         for (BatchPart part : left) {
             BatchPart owned = part.owned();
-            if (owned.spans().isEmpty()) {
+            if (owned.parts().isEmpty()) {
                 part.batch().partClosed();
             } else {
                 pending.add(owned);
@@ -197,7 +195,7 @@ final class ExportRequests {
         }
     }
 
-    /** The exporter's answer to a part, and when it came. */
-    private record Answer(BatchPart part, CompletableResultCode result, long answeredAt) {
+    /** The backend's answer to a part, and when it came. */
+    private record Answer(BatchPart part, ExportAnswer result, long answeredAt) {
     }
 }

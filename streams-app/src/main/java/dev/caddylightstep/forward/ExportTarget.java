@@ -8,7 +8,6 @@ import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Where spans go, from OpenTelemetry's own variables (OTEL_EXPORTER_OTLP_*: endpoint, protocol, headers,
  * compression, timeout, certificates) read by the SDK's autoconfiguration, and LS_ACCESS_TOKEN: when set, it
  * is sent as the lightstep-access-token header, and with no endpoint given the spans go to Lightstep's public
- * ingest. The token and the other headers' values are never logged and never part of a message.
+ * ingest. The token and the other headers' values are never logged and never part of a message. The spans go
+ * through the sender OpenTelemetry's OTLP span exporter builds from those settings ({@link SpanSender}).
  *
  * <p>The windows' metrics go to the same backend unless caddy.metrics.export=false: every setting of the traces
  * (OTEL_EXPORTER_OTLP_TRACES_*) applies to the metrics too unless OTEL_EXPORTER_OTLP_METRICS_* sets its own, a
@@ -40,13 +40,13 @@ public final class ExportTarget implements AutoCloseable {
     private static final String METRICS = "otel.exporter.otlp.metrics.";
 
     private final AutoConfiguredOpenTelemetrySdk sdk;
-    private final SpanExporter exporter;
+    private final SpanSender spanSender;
     private final MetricExporter metricExporter;
     private final String description;
 
-    private ExportTarget(AutoConfiguredOpenTelemetrySdk sdk, SpanExporter exporter, MetricExporter metricExporter, String description) {
+    private ExportTarget(AutoConfiguredOpenTelemetrySdk sdk, SpanSender spanSender, MetricExporter metricExporter, String description) {
         this.sdk = sdk;
-        this.exporter = exporter;
+        this.spanSender = spanSender;
         this.metricExporter = metricExporter;
         this.description = description;
     }
@@ -97,17 +97,22 @@ public final class ExportTarget implements AutoCloseable {
         // the forwarder retries itself, with its own backoff, and must see every refusal to count it
         props.put("otel.java.exporter.otlp.retry.disabled", "true");
 
-        AtomicReference<SpanExporter> captured = new AtomicReference<>();
+        BuiltSenders senders = new BuiltSenders();
+        AtomicReference<SpanSender> captured = new AtomicReference<>();
         AtomicReference<MetricExporter> capturedMetrics = new AtomicReference<>();
         AutoConfiguredOpenTelemetrySdk sdk;
         try {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
+                    .setComponentLoader(senders)
                     .addPropertiesCustomizer(config -> props)
+                    // the exporter stays the SDK's, and shuts its sender down when the SDK closes
                     .addSpanExporterCustomizer((exporter, config) -> {
-                        captured.set(exporter);
+                        captured.set(senders.take());
                         return exporter;
                     })
                     .addMetricExporterCustomizer((exporter, config) -> {
+                        // the metric exporter sends with its own sender: taken here, it cannot pass for the spans'
+                        senders.take();
                         capturedMetrics.set(exporter);
                         return new NothingExported();
                     })
@@ -224,8 +229,8 @@ public final class ExportTarget implements AutoCloseable {
         return s == null || s.isBlank() ? null : s;
     }
 
-    public SpanExporter exporter() {
-        return exporter;
+    public SpanSender spanSender() {
+        return spanSender;
     }
 
     /** The exporter of the windows' metrics; empty when caddy.metrics.export=false. */

@@ -20,7 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  */
 public record ForwarderSettings(String groupId, int batchSize, int maxInFlight, int maxExportBytes, int maxSpansPerSecond, Duration maxBackoff,
                                 String lightstepRegion, boolean exportMetrics) {
-    /** OpenTelemetry's exporters refuse to send a larger request themselves. */
+    /** The largest request OpenTelemetry's exporters send by default (their max request size), kept as the bound. */
     private static final int EXPORTER_LIMIT = 64 * 1024 * 1024;
     /** OkHttp's Dispatcher.maxRequestsPerHost, which OpenTelemetry's sender leaves at its default. */
     private static final int EXPORTER_REQUESTS_PER_HOST = 5;

@@ -2,10 +2,8 @@ package dev.caddylightstep.forward;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.caddylightstep.deadletter.DeadLetterReason;
-import dev.caddylightstep.otlp.SpanRecordDecoder;
+import dev.caddylightstep.otlp.SpanRecordReader;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -18,11 +16,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes the spans topic in its own consumer group and exports batches with OpenTelemetry's OTLP exporter.
- * A batch holds at most caddy.forward.batch-size spans and caddy.forward.max-export-bytes of span records; up to
- * caddy.forward.max-in-flight export requests await the backend's answer at once. A partition's offset is committed
- * only once the backend acknowledged every batch up to it, so a batch still in flight or being retried holds back the
- * commit of its partitions. While the backend is down or throttling, a failed request is retried with exponential
+ * Consumes the spans topic in its own consumer group and exports batches through the sender of OpenTelemetry's OTLP
+ * exporter. A record is already an OTLP export request, and requests written one after another are their merge in
+ * protobuf: a batch's request is its records' bytes joined, its spans counted but not decoded. A batch holds at most
+ * caddy.forward.batch-size spans and caddy.forward.max-export-bytes of span records; up to caddy.forward.max-in-flight
+ * export requests await the backend's answer at once. A partition's offset is committed only once the backend
+ * acknowledged every batch up to it, so a batch still in flight or being retried holds back the commit of its
+ * partitions. While the backend is down or throttling, a failed request is retried with exponential
  * backoff and jitter and nothing new is consumed (the topic is the buffer). A batch the backend rejects as malformed
  * is split until the bad spans are found; those go to the spans dead-letter topic with the reason and the rest are
  * exported. A batch the backend refuses as too large is split until the halves get through; a span too large for an
@@ -42,7 +42,6 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private final ForwarderMetrics metrics;
     private final KafkaRetry kafkaRetry;
     private final DeadLetterWriter deadLetters;
-    private final SpanRecordDecoder decoder = new SpanRecordDecoder();
     private final ExportRequests requests;
     private final OffsetCommits commits;
     private final BatchInHand inHand;
@@ -51,7 +50,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean idle = true;
 
-    public SpanForwarder(ForwarderSettings settings, Map<String, Object> kafka, SpanExporter exporter, String spansTopic,
+    public SpanForwarder(ForwarderSettings settings, Map<String, Object> kafka, SpanSender sender, String spansTopic,
                          String deadLetterTopic, MeterRegistry registry) {
         this.settings = settings;
         this.spansTopic = spansTopic;
@@ -60,7 +59,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         Backoff backoff = new Backoff(settings.maxBackoff());
         this.kafkaRetry = new KafkaRetry(backoff, metrics.kafkaRetries);
         this.deadLetters = new DeadLetterWriter(kafka, deadLetterTopic, kafkaRetry, () -> running);
-        this.requests = new ExportRequests(exporter, settings.maxInFlight(), new RateLimit(settings.maxSpansPerSecond()),
+        this.requests = new ExportRequests(sender, settings.maxInFlight(), new RateLimit(settings.maxSpansPerSecond()),
                 new ExportPolicy(backoff, deadLetters, metrics), metrics);
         this.commits = new OffsetCommits(consumer, kafkaRetry, metrics.kafkaRetries);
         this.inHand = new BatchInHand(settings, commits, requests);
@@ -137,7 +136,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         Map<TopicPartition, Long> handled = new HashMap<>();
         try {
             for (ConsumerRecord<byte[], byte[]> record : records) {
-                inHand.add(record, decode(record));
+                inHand.add(record, read(record));
                 handled.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
             }
         } catch (RuntimeException e) {
@@ -176,15 +175,16 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     }
 
     /** A record that cannot be exported (not an OTLP request, or larger than an export may be) is dead-lettered at once; null then. */
-    private List<SpanData> decode(ConsumerRecord<byte[], byte[]> record) {
+    private RecordSpans read(ConsumerRecord<byte[], byte[]> record) {
         if (ExportBatch.sizeOf(record) > settings.maxExportBytes()) {
             deadLetters.write(record, DeadLetterReason.TOO_LARGE, "the span record is " + ExportBatch.sizeOf(record)
                     + " bytes, more than an export may carry (caddy.forward.max-export-bytes=" + settings.maxExportBytes() + ")");
             metrics.deadLettered.increment();
             return null;
         }
+        byte[] value = record.value() == null ? new byte[0] : record.value();
         try {
-            return decoder.decode(record.value() == null ? new byte[0] : record.value());
+            return new RecordSpans(record, value, SpanRecordReader.spanCount(value));
         } catch (InvalidProtocolBufferException e) {
             deadLetters.write(record, DeadLetterReason.NOT_OTLP, "not an OTLP ExportTraceServiceRequest: " + e.getMessage());
             return null;

@@ -106,7 +106,7 @@ public final class Application implements AutoCloseable {
             this.streamsMetrics = null;
         }
         this.target = runForwarder ? exportTarget.get() : null;
-        this.forwarder = runForwarder ? new SpanForwarder(forwarding, config.kafka(), target.exporter(),
+        this.forwarder = runForwarder ? new SpanForwarder(forwarding, config.kafka(), target.spanSender(),
                 config.topics().spans(), config.topics().spanDeadLetters(), registry) : null;
         this.forwarderThread = runForwarder ? new Thread(() -> supervise(forwarder, "span forwarder"), "span-forwarder") : null;
         this.metricForwarder = runForwarder && target.metricExporter().isPresent() ? new MetricForwarder(forwarding, config.kafka(),

@@ -64,7 +64,7 @@ class ForwarderSupervisionTest {
                     "default.api.timeout.ms", "2000"));
             ForwarderSettings forwarding = ForwarderSettings.from(settings);
             try (ExportTarget target = ExportTarget.from(settings, forwarding).orElseThrow();
-                 SpanForwarder forwarder = new SpanForwarder(forwarding, settings.kafka(), target.exporter(), SPANS, DEAD_LETTERS, registry)) {
+                 SpanForwarder forwarder = new SpanForwarder(forwarding, settings.kafka(), target.spanSender(), SPANS, DEAD_LETTERS, registry)) {
                 Thread thread = new Thread(forwarder, "forwarder-under-test");
                 thread.start();
                 // the spans are consumed and wait for the backend

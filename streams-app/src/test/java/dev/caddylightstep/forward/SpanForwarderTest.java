@@ -95,7 +95,7 @@ class SpanForwarderTest {
         Settings settings = Settings.load(null, environment, overrides);
         ForwarderSettings forwarderSettings = ForwarderSettings.from(settings);
         ExportTarget target = ExportTarget.from(settings, forwarderSettings).orElseThrow();
-        SpanForwarder forwarder = new SpanForwarder(forwarderSettings, settings.kafka(), target.exporter(), topics.spans,
+        SpanForwarder forwarder = new SpanForwarder(forwarderSettings, settings.kafka(), target.spanSender(), topics.spans,
                 topics.deadLetters, registry);
         Thread thread = new Thread(() -> {
             try {

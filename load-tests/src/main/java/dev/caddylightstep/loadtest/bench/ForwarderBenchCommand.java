@@ -48,7 +48,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bench forwarder}: the span forwarder alone, from a spans topic already full into a local OTLP receiver
- * that decodes every request, over gRPC and over HTTP/protobuf, through OpenTelemetry's own exporters.
+ * that decodes every request, over gRPC and over HTTP/protobuf, through the senders of OpenTelemetry's own exporters.
  */
 @Command(name = "forwarder", sortOptions = false, defaultValueProvider = ForwarderBenchCommand.ProductDefaults.class,
         description = {"Measures the span forwarder alone: spans/s from a full spans topic on an embedded broker into a local OTLP "
@@ -180,7 +180,7 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
             ForwarderSettings forwarding = ForwarderSettings.from(settings);
             try (ExportTarget target = ExportTarget.from(settings, forwarding).orElseThrow()) {
                 HeapPeak.reset();
-                SpanForwarder forwarder = new SpanForwarder(forwarding, settings.kafka(), target.exporter(), spansTopic, deadLetters,
+                SpanForwarder forwarder = new SpanForwarder(forwarding, settings.kafka(), target.spanSender(), spansTopic, deadLetters,
                         new SimpleMeterRegistry());
                 Thread thread = new Thread(forwarder, "forwarder-" + name);
                 thread.start();

@@ -1,0 +1,133 @@
+package dev.caddylightstep.otlp;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * What the forwarder needs to know of a spans-topic record, an OTLP {@code ExportTraceServiceRequest}, without turning
+ * it into objects: how many spans it holds, read from the nesting of resource spans, scope spans and spans alone.
+ * Only a record the backend refused is taken apart, span by span, with protobuf-java's own classes.
+ */
+public final class SpanRecordReader {
+    private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    private static final int RESOURCE_SPANS = (ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER << 3) | LENGTH_DELIMITED;
+    private static final int SCOPE_SPANS = (ResourceSpans.SCOPE_SPANS_FIELD_NUMBER << 3) | LENGTH_DELIMITED;
+    private static final int SPANS = (ScopeSpans.SPANS_FIELD_NUMBER << 3) | LENGTH_DELIMITED;
+    private static final HexFormat HEX = HexFormat.of();
+
+    private SpanRecordReader() {
+    }
+
+    /**
+     * The spans of a record, counted without being read.
+     *
+     * @throws InvalidProtocolBufferException when the bytes are not an export request: a request has nothing but
+     *                                        resource spans, so any other field at its top (the first byte of a JSON
+     *                                        line, say) is refused, as are groups, which OTLP never uses
+     */
+    public static int spanCount(byte[] record) throws InvalidProtocolBufferException {
+        CodedInputStream in = CodedInputStream.newInstance(record);
+        int spans = 0;
+        try {
+            int tag;
+            while ((tag = in.readTag()) != 0) {
+                if (tag != RESOURCE_SPANS) {
+                    throw new InvalidProtocolBufferException("field " + WireFormat.getTagFieldNumber(tag) + " (wire type "
+                            + WireFormat.getTagWireType(tag) + ") is not a field of an ExportTraceServiceRequest");
+                }
+                int limit = in.pushLimit(in.readRawVarint32());
+                spans += resourceSpans(in);
+                in.popLimit(limit);
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw e;
+        } catch (IOException e) {
+            // reading a byte array fails only on malformed bytes, with the exception above; this is the declared rest
+            throw new InvalidProtocolBufferException(e);
+        }
+        return spans;
+    }
+
+    private static int resourceSpans(CodedInputStream in) throws IOException {
+        int spans = 0;
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            if (tag == SCOPE_SPANS) {
+                int limit = in.pushLimit(in.readRawVarint32());
+                spans += scopeSpans(in);
+                in.popLimit(limit);
+            } else {
+                skip(in, tag);
+            }
+        }
+        return spans;
+    }
+
+    private static int scopeSpans(CodedInputStream in) throws IOException {
+        int spans = 0;
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            if (tag == SPANS) {
+                in.skipRawBytes(in.readRawVarint32());
+                spans++;
+            } else {
+                skip(in, tag);
+            }
+        }
+        return spans;
+    }
+
+    private static void skip(CodedInputStream in, int tag) throws IOException {
+        int wireType = WireFormat.getTagWireType(tag);
+        if (wireType == WireFormat.WIRETYPE_START_GROUP || wireType == WireFormat.WIRETYPE_END_GROUP) {
+            throw new InvalidProtocolBufferException("a group (field " + WireFormat.getTagFieldNumber(tag) + "), which OTLP never has");
+        }
+        in.skipField(tag);
+    }
+
+    /**
+     * The record's spans apart, each an export request of its own under its resource and scope, in the record's order.
+     *
+     * @throws InvalidProtocolBufferException when protobuf-java cannot read the record (a string that is not UTF-8, say)
+     */
+    public static List<byte[]> eachSpan(byte[] record) throws InvalidProtocolBufferException {
+        List<byte[]> requests = new ArrayList<>();
+        for (ResourceSpans resourceSpans : ExportTraceServiceRequest.parseFrom(record).getResourceSpansList()) {
+            for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+                for (Span span : scopeSpans.getSpansList()) {
+                    ScopeSpans alone = scopeSpans.toBuilder().clearSpans().addSpans(span).build();
+                    requests.add(ExportTraceServiceRequest.newBuilder()
+                            .addResourceSpans(resourceSpans.toBuilder().clearScopeSpans().addScopeSpans(alone))
+                            .build().toByteArray());
+                }
+            }
+        }
+        return requests;
+    }
+
+    /**
+     * "span ID of trace ID" for the first span of a record, in the lower-case hex the OpenTelemetry APIs use, for a
+     * dead letter to say which span the backend refused.
+     *
+     * @throws InvalidProtocolBufferException when protobuf-java cannot read the record, or it holds no span
+     */
+    public static String firstSpanName(byte[] record) throws InvalidProtocolBufferException {
+        for (ResourceSpans resourceSpans : ExportTraceServiceRequest.parseFrom(record).getResourceSpansList()) {
+            for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+                for (Span span : scopeSpans.getSpansList()) {
+                    return "span " + HEX.formatHex(span.getSpanId().toByteArray()) + " of trace " + HEX.formatHex(span.getTraceId().toByteArray());
+                }
+            }
+        }
+        throw new InvalidProtocolBufferException("the record holds no span");
+    }
+}
