@@ -16,9 +16,10 @@ import java.util.Map;
  * @param status the HTTP status, with Caddy's 0 (nothing written) read as 200
  * @param bytesRead newer Caddy's request body size, or -1 when not logged
  * @param userId Caddy's {@code user_id}; "" when no one authenticated
- * @param requestHeaders the request headers the pipeline reads (user agent, trace context, the identity header when
- *        identities come from one) and those captured for spans, by the names the line gave them; the line's other
- *        headers are not kept
+ * @param userAgent the first User-Agent, or null
+ * @param requestHeaders the request headers a stage reads (the identity header when identities come from one) and those
+ *        captured for spans, by the names the line gave them; the line's other headers are not kept, and those the
+ *        parser reads (user agent, trace context) are in their fields
  * @param responseHeaders the response headers captured for spans ({@link CapturedHeaders}); the line's others are not kept
  * @param tls null for plain HTTP
  * @param upstream how long the upstream took, when Caddy logged it; null otherwise

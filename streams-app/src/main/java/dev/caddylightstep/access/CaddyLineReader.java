@@ -25,33 +25,50 @@ final class CaddyLineReader {
     private final HeaderNames requestHeaders;
     private final HeaderNames responseHeaders;
 
-    CaddyLineReader(LogFormat format, Set<String> requestHeaders, Set<String> responseHeaders) {
+    /**
+     * @param read the headers the parser reads for itself (those not redacted)
+     * @param keptRequest request headers kept for a stage, by name in any case
+     * @param keptResponse response headers kept for a stage, by name in any case
+     */
+    CaddyLineReader(LogFormat format, Set<ReadHeader> read, Set<String> keptRequest, Set<String> keptResponse) {
         this.format = format;
-        this.requestHeaders = HeaderNames.of(requestHeaders);
-        this.responseHeaders = HeaderNames.of(responseHeaders);
+        this.requestHeaders = HeaderNames.of(keptRequest, read, false);
+        this.responseHeaders = HeaderNames.of(keptResponse, read, true);
+    }
+
+    /** What the parser does with a header: keeps it for a stage, reads it for itself, or both. */
+    private record Header(boolean kept, ReadHeader read) {
     }
 
     /**
-     * Header names in any case, as HTTP has them. A line carries a dozen or more headers and the parser keeps two or
-     * three: most names are ruled out by their length before a comparison, ignoring case, with the kept ones.
+     * Header names in any case, as HTTP has them. A line carries a dozen or more headers and the parser reads or keeps
+     * two or three: most names are ruled out by their length before a comparison, ignoring case, with those.
      *
-     * @param lengths bit n set when a kept name has n characters (names of 63 or more share bit 63)
+     * @param lengths bit n set when a name read or kept has n characters (names of 63 or more share bit 63)
      */
-    private record HeaderNames(Set<String> names, long lengths) {
-        static HeaderNames of(Set<String> names) {
+    private record HeaderNames(Map<String, Header> byName, long lengths) {
+        static HeaderNames of(Set<String> kept, Set<ReadHeader> read, boolean response) {
+            Map<String, Header> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            kept.forEach(name -> byName.put(name, new Header(true, null)));
+            for (ReadHeader header : read) {
+                if (header.response == response) {
+                    byName.put(header.header, new Header(byName.containsKey(header.header), header));
+                }
+            }
             long lengths = 0;
-            for (String name : names) {
+            for (String name : byName.keySet()) {
                 lengths |= lengthBit(name);
             }
-            return new HeaderNames(names, lengths);
+            return new HeaderNames(Collections.unmodifiableMap(byName), lengths);
         }
 
         static long lengthBit(String name) {
             return 1L << Math.min(name.length(), 63);
         }
 
-        boolean contains(String name) {
-            return (lengths & lengthBit(name)) != 0 && names.contains(name);
+        /** What to do with a header, or null to skip it. */
+        Header get(String name) {
+            return (lengths & lengthBit(name)) != 0 ? byName.get(name) : null;
         }
     }
 
@@ -76,7 +93,7 @@ final class CaddyLineReader {
             case "bytes_read" -> f.bytesRead = longValue(p, claim(f, LineField.BYTES_READ, value), LineField.BYTES_READ.path);
             case "request" -> readRequest(p, claim(f, LineField.REQUEST, value), f);
             case "resp_headers" -> f.responseHeaders = headers(p, claim(f, LineField.RESPONSE_HEADERS, value), LineField.RESPONSE_HEADERS.path,
-                    responseHeaders);
+                    responseHeaders, f);
             case "traceID" -> f.caddyTraceId = string(p, claim(f, LineField.TRACE_ID, value), LineField.TRACE_ID.path);
             case "spanID" -> f.caddySpanId = string(p, claim(f, LineField.SPAN_ID, value), LineField.SPAN_ID.path);
             case "upstream_duration_ms" -> f.upstreamDurationMs = millis(p, claim(f, LineField.UPSTREAM_DURATION_MS, value), LineField.UPSTREAM_DURATION_MS.path);
@@ -114,43 +131,76 @@ final class CaddyLineReader {
                 case "host" -> f.host = string(p, LineField.HOST, token, f);
                 case "uri" -> f.uri = string(p, LineField.URI, token, f);
                 case "headers" -> f.requestHeaders = headers(p, claim(f, LineField.REQUEST_HEADERS, token), LineField.REQUEST_HEADERS.path,
-                        requestHeaders);
+                        requestHeaders, f);
                 case "tls" -> readTls(p, claim(f, LineField.TLS, token), f);
                 default -> p.skipChildren();
             }
         }
     }
 
-    /** The kept headers of a header object; by name in any case, as HTTP has them, so "user-agent" twice is a duplicate too. */
-    private static Map<String, List<String>> headers(JsonParser p, JsonToken value, String object, HeaderNames kept) throws IOException {
+    /**
+     * The headers of a header object the parser reads into their fields, and the map of those kept for a stage, null
+     * when none is; by name in any case, as HTTP has them, so "user-agent" twice is a duplicate too.
+     */
+    private static Map<String, List<String>> headers(JsonParser p, JsonToken value, String object, HeaderNames names, LineFields f)
+            throws IOException {
         if (value == JsonToken.VALUE_NULL) {
-            return Map.of();
+            return null;
         }
         expect(value, JsonToken.START_OBJECT, object);
-        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        Map<String, List<String>> kept = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken token = p.nextToken();
-            if (!kept.contains(name)) {
+            Header header = names.get(name);
+            if (header == null) {
                 p.skipChildren();
                 continue;
             }
-            String field = object + "." + name;
-            if (headers.containsKey(name)) {
-                throw InvalidField.duplicate(field);
+            if ((header.kept() && kept != null && kept.containsKey(name)) || (header.read() != null && f.read(header.read()) != null)) {
+                throw InvalidField.duplicate(object + "." + name);
             }
             if (token == JsonToken.VALUE_NULL) {
                 continue;
             }
-            expect(token, JsonToken.START_ARRAY, field);
-            List<String> values = new ArrayList<>(1);
-            JsonToken item;
-            while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
-                values.add(string(p, item, field));
+            List<String> values = headerValues(p, token, object, name);
+            if (header.kept()) {
+                if (kept == null) {
+                    kept = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                }
+                kept.put(name, values);
             }
-            headers.put(name, Collections.unmodifiableList(values));
+            if (header.read() != null) {
+                f.read(header.read(), values);
+            }
         }
-        return Collections.unmodifiableMap(headers);
+        return kept == null ? null : Collections.unmodifiableMap(kept);
+    }
+
+    /** A header's array of strings; most headers have one value. */
+    private static List<String> headerValues(JsonParser p, JsonToken value, String object, String name) throws IOException {
+        if (value != JsonToken.START_ARRAY) {
+            expect(value, JsonToken.START_ARRAY, object + "." + name);
+        }
+        JsonToken item = p.nextToken();
+        if (item == JsonToken.END_ARRAY) {
+            return Collections.emptyList();
+        }
+        String first = headerValue(p, item, object, name);
+        item = p.nextToken();
+        if (item == JsonToken.END_ARRAY) {
+            return Collections.singletonList(first);
+        }
+        List<String> values = new ArrayList<>(2);
+        values.add(first);
+        for (; item != JsonToken.END_ARRAY; item = p.nextToken()) {
+            values.add(headerValue(p, item, object, name));
+        }
+        return Collections.unmodifiableList(values);
+    }
+
+    private static String headerValue(JsonParser p, JsonToken item, String object, String name) throws IOException {
+        return item == JsonToken.VALUE_STRING ? p.getText() : string(p, item, object + "." + name);
     }
 
     private static void readTls(JsonParser p, JsonToken value, LineFields f) throws IOException {

@@ -10,10 +10,11 @@ import dev.caddylightstep.deadletter.DeadLetterReason;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -25,31 +26,23 @@ public final class CaddyLogParser {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build())
             .build();
 
-    /** The request headers the parser itself reads. */
-    private static final List<String> READ_HEADERS = List.of("User-Agent", "Traceparent", "Tracestate");
-
     private final LogFormat format;
     private final Redaction redaction;
     private final CaddyLineReader reader;
-    /** Server-Timing is always read, for the stages; kept among the response headers only when captured. */
-    private final boolean capturesServerTiming;
 
     /**
-     * @param extraHeaders request headers the pipeline reads besides those the parser reads (an identity header)
-     * @param captured headers recorded on spans; a line's other headers (most of its bytes) are skipped, not decoded
+     * @param extraHeaders request headers a stage reads (an identity header), kept on the request
+     * @param captured headers recorded on spans, kept on the request; a line's other headers (most of its bytes) are
+     *        skipped, not decoded, but for the few the parser reads itself ({@link ReadHeader})
      */
     public CaddyLogParser(LogFormat format, Redaction redaction, Set<String> extraHeaders, CapturedHeaders captured) {
         this.format = format;
         this.redaction = redaction;
-        TreeSet<String> request = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        request.addAll(READ_HEADERS);
-        request.addAll(extraHeaders);
+        Set<String> request = new HashSet<>(extraHeaders);
         request.addAll(captured.request());
-        TreeSet<String> response = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        response.addAll(captured.response());
-        this.capturesServerTiming = response.contains(ServerTiming.HEADER) && !redaction.dropsHeader(ServerTiming.HEADER);
-        response.add(ServerTiming.HEADER);
-        this.reader = new CaddyLineReader(format, kept(request, redaction), kept(response, redaction));
+        EnumSet<ReadHeader> read = EnumSet.allOf(ReadHeader.class);
+        read.removeIf(header -> redaction.dropsHeader(header.header));
+        this.reader = new CaddyLineReader(format, read, kept(request, redaction), kept(captured.response(), redaction));
     }
 
     private static Set<String> kept(Set<String> names, Redaction redaction) {
@@ -198,14 +191,8 @@ public final class CaddyLogParser {
         RequestTarget target = RequestTarget.split(f.uri);
         String query = redaction.redactQuery(target.query());
         String uri = query == target.query() ? f.uri : f.uri.substring(0, f.uri.length() - target.query().length()) + query;
-        Map<String, List<String>> requestHeaders = f.requestHeaders == null ? Map.of() : f.requestHeaders;
-        Map<String, List<String>> responseHeaders = f.responseHeaders == null ? Map.of() : f.responseHeaders;
-        ServerTiming serverTiming = ServerTiming.parse(AccessEvent.headerValues(responseHeaders, ServerTiming.HEADER));
-        if (!capturesServerTiming && responseHeaders.containsKey(ServerTiming.HEADER)) {
-            responseHeaders = withoutServerTiming(responseHeaders);
-        }
-        TraceContext trace = TraceIds.resolve(line, 0, line.length, f.caddyTraceId, f.caddySpanId,
-                first(requestHeaders, "Traceparent"), joined(requestHeaders, "Tracestate"));
+        ServerTiming serverTiming = f.serverTiming == null ? ServerTiming.NONE : ServerTiming.parse(f.serverTiming);
+        TraceContext trace = TraceIds.resolve(line, 0, line.length, f.caddyTraceId, f.caddySpanId, first(f.traceparent), joined(f.tracestate));
         return new AccessEvent(
                 f.endEpochNanos,
                 f.durationNanos,
@@ -225,21 +212,14 @@ public final class CaddyLogParser {
                 f.size,
                 f.bytesRead,
                 f.userId == null ? "" : f.userId,
-                first(requestHeaders, "User-Agent"),
-                requestHeaders,
-                responseHeaders,
+                first(f.userAgent),
+                f.requestHeaders == null ? Map.of() : f.requestHeaders,
+                f.responseHeaders == null ? Map.of() : f.responseHeaders,
                 f.hasTls ? new TlsInfo(f.tlsResumed, f.tlsVersion, f.tlsCipherSuite, emptyToNull(f.tlsProto), emptyToNull(f.tlsServerName),
                         emptyToNull(f.tlsClientCommonName)) : null,
                 trace,
                 UpstreamTiming.of(f.upstreamDurationMs, f.upstreamLatencyMs, emptyToNull(f.upstreamAddr), serverTiming, f.durationNanos),
                 serverTiming);
-    }
-
-    private static Map<String, List<String>> withoutServerTiming(Map<String, List<String>> headers) {
-        TreeMap<String, List<String>> kept = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        kept.putAll(headers);
-        kept.remove(ServerTiming.HEADER);
-        return Collections.unmodifiableMap(kept);
     }
 
     private static void require(Object value, LineField field) {
@@ -263,14 +243,12 @@ public final class CaddyLogParser {
         return true;
     }
 
-    /** The first value of a header; the parser's header maps look names up in any case. */
-    private static String first(Map<String, List<String>> headers, String name) {
-        List<String> values = headers.get(name);
+    /** The first value of a header, or null. */
+    private static String first(List<String> values) {
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
-    private static String joined(Map<String, List<String>> headers, String name) {
-        List<String> values = headers.get(name);
+    private static String joined(List<String> values) {
         return values == null || values.isEmpty() ? null : String.join(",", values);
     }
 

@@ -26,8 +26,14 @@ final class LineFields {
     String method;
     String host;
     String uri;
+    /** The headers kept for a stage (an identity header, those captured for spans); null when the line has none of them. */
     Map<String, List<String>> requestHeaders;
     Map<String, List<String>> responseHeaders;
+    /** The values of the headers the parser reads ({@link ReadHeader}); null when not logged. */
+    List<String> userAgent;
+    List<String> traceparent;
+    List<String> tracestate;
+    List<String> serverTiming;
     boolean hasTls;
     boolean tlsResumed;
     int tlsVersion;
@@ -42,6 +48,25 @@ final class LineFields {
     double upstreamDurationMs = Double.NaN;
     double upstreamLatencyMs = Double.NaN;
     String upstreamAddr;
+
+    /** The values of a header the parser reads; null when the line has not logged it (yet). */
+    List<String> read(ReadHeader header) {
+        return switch (header) {
+            case USER_AGENT -> userAgent;
+            case TRACEPARENT -> traceparent;
+            case TRACESTATE -> tracestate;
+            case SERVER_TIMING -> serverTiming;
+        };
+    }
+
+    void read(ReadHeader header, List<String> values) {
+        switch (header) {
+            case USER_AGENT -> userAgent = values;
+            case TRACEPARENT -> traceparent = values;
+            case TRACESTATE -> tracestate = values;
+            case SERVER_TIMING -> serverTiming = values;
+        }
+    }
 
     /** Marks the field as read and passes its value on; a second time, the line is refused. */
     JsonToken claim(LineField field, String path, JsonToken value) {
