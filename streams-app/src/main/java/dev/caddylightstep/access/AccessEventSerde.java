@@ -51,8 +51,10 @@ public final class AccessEventSerde {
                 .setTrace(toAvro(e.trace()))
                 .setUpstream(e.upstream() == null ? null
                         : new UpstreamTimingRecord(e.upstream().millis(), e.upstream().measure().name(), e.upstream().address()))
+                // no stage reads an entry's description: it is written null, the schema unchanged, so that the versions before
+                // and after a rolling upgrade read each other's repartitioned requests
                 .setServerTiming(e.serverTiming().metrics().stream().map(m -> new ServerTimingMetricRecord(m.name(),
-                        m.hasDuration() ? m.durationMillis() : null, m.description())).toList())
+                        m.hasDuration() ? m.durationMillis() : null, null)).toList())
                 .setServerTimingSkipped(e.serverTiming().skipped())
                 .build();
     }
@@ -110,7 +112,7 @@ public final class AccessEventSerde {
             return ServerTiming.NONE;
         }
         return new ServerTiming(r.getServerTiming().stream().map(m -> new ServerTiming.Metric(m.getName(),
-                m.getDurationMs() == null ? Double.NaN : m.getDurationMs(), m.getDescription())).toList(), r.getServerTimingSkipped());
+                m.getDurationMs() == null ? Double.NaN : m.getDurationMs())).toList(), r.getServerTimingSkipped());
     }
 
     private static Map<String, List<String>> headers(Map<String, List<String>> avro) {

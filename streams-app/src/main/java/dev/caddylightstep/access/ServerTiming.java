@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * The metrics of a response's {@code Server-Timing} headers (W3C Server Timing): {@code name;dur=12.5;desc="..."},
- * several to a header, several headers. A backend's frameworks report their database, cache and render time there,
+ * several to a header, several headers; of an entry's parameters only {@code dur} is kept, the others (a
+ * {@code desc}) are checked and skipped, since no stage reads them. A backend's frameworks report their database, cache and render time there,
  * and Caddy 2.6 can add its own time to the upstream's response headers as {@value #CADDY_UPSTREAM}.
  *
  * <p>The header is the client-facing backend's to write and anyone's to forge, so reading it never fails a line: an
@@ -32,9 +33,8 @@ public record ServerTiming(List<Metric> metrics, int skipped) {
     /**
      * @param name as the header has it (a token: any case, possibly characters span attributes do not take)
      * @param durationMillis NaN when the entry has no {@code dur}
-     * @param description null when the entry has no {@code desc}
      */
-    public record Metric(String name, double durationMillis, String description) {
+    public record Metric(String name, double durationMillis) {
         public boolean hasDuration() {
             return !Double.isNaN(durationMillis);
         }
@@ -133,57 +133,66 @@ public record ServerTiming(List<Metric> metrics, int skipped) {
                 return null;
             }
             double duration = Double.NaN;
-            String description = null;
             boolean hadDuration = false;
             while (true) {
                 skipWhitespace();
                 if (at >= text.length()) {
-                    return new Metric(name, duration, description);
+                    return new Metric(name, duration);
                 }
                 char c = text.charAt(at);
                 if (c == ',') {
                     at++;
-                    return new Metric(name, duration, description);
+                    return new Metric(name, duration);
                 }
                 if (c != ';') {
                     return null;
                 }
                 at++;
                 skipWhitespace();
-                String parameter = token();
-                if (parameter == null) {
+                int parameter = at;
+                if (!skipToken()) {
                     return null;
                 }
+                // the first of a parameter counts, as the specification's processing model says
+                boolean isDuration = !hadDuration && at - parameter == 3 && text.regionMatches(true, parameter, "dur", 0, 3);
                 skipWhitespace();
                 String value = "";
                 // a parameter without a value is allowed, and means an empty one
                 if (at < text.length() && text.charAt(at) == '=') {
                     at++;
                     skipWhitespace();
-                    value = at < text.length() && text.charAt(at) == '"' ? quoted() : token();
-                    if (value == null) {
+                    boolean quoted = at < text.length() && text.charAt(at) == '"';
+                    if (isDuration) {
+                        value = quoted ? quoted() : token();
+                        if (value == null) {
+                            return null;
+                        }
+                    } else if (!(quoted ? skipQuoted() : skipToken())) {
                         return null;
                     }
                 }
-                // the first of a parameter counts, as the specification's processing model says
-                if (parameter.equalsIgnoreCase("dur") && !hadDuration) {
+                if (isDuration) {
                     hadDuration = true;
                     duration = decimalMillis(value);
                     if (Double.isNaN(duration)) {
                         return null;
                     }
-                } else if (parameter.equalsIgnoreCase("desc") && description == null) {
-                    description = value;
                 }
             }
         }
 
         private String token() {
             int start = at;
+            return skipToken() ? text.substring(start, at) : null;
+        }
+
+        /** Past a token; false when there is none. */
+        private boolean skipToken() {
+            int start = at;
             while (at < text.length() && isTokenChar(text.charAt(at))) {
                 at++;
             }
-            return at == start ? null : text.substring(start, at);
+            return at > start;
         }
 
         /** A quoted-string, its escapes undone; null when it does not end. */
@@ -204,6 +213,24 @@ public record ServerTiming(List<Metric> metrics, int skipped) {
                 value.append(c);
             }
             return null;
+        }
+
+        /** Past a quoted-string, as {@link #quoted()} reads it; false when it does not end. */
+        private boolean skipQuoted() {
+            at++;
+            while (at < text.length()) {
+                char c = text.charAt(at++);
+                if (c == '"') {
+                    return true;
+                }
+                if (c == '\\') {
+                    if (at >= text.length()) {
+                        return false;
+                    }
+                    at++;
+                }
+            }
+            return false;
         }
 
         /** Past the next ',' outside a quoted string, or to the end. */
