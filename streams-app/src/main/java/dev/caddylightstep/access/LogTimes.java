@@ -145,10 +145,14 @@ public final class LogTimes {
                 throw new IllegalArgumentException("'" + abbreviate(text) + "' has more digits than a time, duration or size");
             }
             boolean negative = text.startsWith("-");
-            String body = negative ? text.substring(1) : text;
+            int start = negative ? 1 : 0;
+            if (text.indexOf('e', start) < 0 && text.indexOf('E', start) < 0) {
+                return withoutExponent(text, negative, start);
+            }
+            String body = text.substring(start);
             int e = Math.max(body.indexOf('e'), body.indexOf('E'));
-            String mantissa = e < 0 ? body : body.substring(0, e);
-            int exponent = e < 0 ? 0 : exponent(text, body.substring(e + 1));
+            String mantissa = body.substring(0, e);
+            int exponent = exponent(text, body.substring(e + 1));
             int dot = mantissa.indexOf('.');
             String whole = dot < 0 ? mantissa : mantissa.substring(0, dot);
             String fraction = dot < 0 ? "" : mantissa.substring(dot + 1);
@@ -166,6 +170,30 @@ public final class LogTimes {
             return new Decimal(negative, integer.isEmpty() ? 0 : Long.parseLong(integer), rest);
         }
 
+        /**
+         * A number without an exponent, as Caddy writes its times, read in place: what an exponent of 0 makes of it,
+         * with the same checks in the same order, without the strings an exponent's shift takes.
+         */
+        private static Decimal withoutExponent(String text, boolean negative, int start) {
+            int dot = text.indexOf('.', start);
+            int wholeEnd = dot < 0 ? text.length() : dot;
+            int fractionStart = dot < 0 ? text.length() : dot + 1;
+            if ((wholeEnd == start && fractionStart == text.length()) || !allDigits(text, start, wholeEnd)
+                    || !allDigits(text, fractionStart, text.length())) {
+                throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a number");
+            }
+            String fraction = fractionStart == text.length() ? "" : text.substring(fractionStart);
+            // past 18 digits a long may overflow: Long.parseLong says so, as it does with an exponent
+            if (wholeEnd - start > 18) {
+                return new Decimal(negative, Long.parseLong(text.substring(start, wholeEnd)), fraction);
+            }
+            long integer = 0;
+            for (int i = start; i < wholeEnd; i++) {
+                integer = integer * 10 + (text.charAt(i) - '0');
+            }
+            return new Decimal(negative, integer, fraction);
+        }
+
         private static int exponent(String text, String exponent) {
             String digits = exponent.startsWith("+") || exponent.startsWith("-") ? exponent.substring(1) : exponent;
             if (digits.isEmpty() || !allDigits(digits)) {
@@ -178,7 +206,11 @@ public final class LogTimes {
         }
 
         private static boolean allDigits(String s) {
-            for (int i = 0; i < s.length(); i++) {
+            return allDigits(s, 0, s.length());
+        }
+
+        private static boolean allDigits(String s, int from, int to) {
+            for (int i = from; i < to; i++) {
                 if (s.charAt(i) < '0' || s.charAt(i) > '9') {
                     return false;
                 }
