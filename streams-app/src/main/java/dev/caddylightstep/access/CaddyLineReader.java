@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 final class CaddyLineReader {
     /** What Double.parseDouble may read of a log_append number: no NaN, Infinity, hexadecimal or type suffix. */
     private static final Pattern DECIMAL = Pattern.compile("[0-9.eE+-]+");
+    /** What {@link #plainPort} answers for a port it leaves to Integer.parseInt. */
+    private static final int NOT_PLAIN = -2;
     private final LogFormat format;
     private final HeaderNames requestHeaders;
     private final HeaderNames responseHeaders;
@@ -88,7 +90,12 @@ final class CaddyLineReader {
             case "logger" -> f.logger = string(p, claim(f, LineField.LOGGER, value), LineField.LOGGER.path);
             case "ts" -> f.endEpochNanos = timestamp(p, claim(f, LineField.TS, value));
             case "duration" -> f.durationNanos = duration(p, claim(f, LineField.DURATION, value));
-            case "status" -> f.status = integer(p, claim(f, LineField.STATUS, value), LineField.STATUS.path);
+            case "status" -> {
+                if (claim(f, LineField.STATUS, value) != JsonToken.VALUE_NULL) {
+                    f.status = integer(p, value, LineField.STATUS.path);
+                    f.hasStatus = true;
+                }
+            }
             case "size" -> f.size = longValue(p, claim(f, LineField.SIZE, value), LineField.SIZE.path);
             case "bytes_read" -> f.bytesRead = longValue(p, claim(f, LineField.BYTES_READ, value), LineField.BYTES_READ.path);
             case "request" -> readRequest(p, claim(f, LineField.REQUEST, value), f);
@@ -285,6 +292,12 @@ final class CaddyLineReader {
         if (value == JsonToken.VALUE_NUMBER_INT) {
             return p.getIntValue();
         }
+        if (value == JsonToken.VALUE_STRING) {
+            int port = plainPort(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            if (port != NOT_PLAIN) {
+                return port;
+            }
+        }
         String path = LineField.REMOTE_PORT.path;
         String text = string(p, value, path);
         if (text.isEmpty()) {
@@ -299,6 +312,28 @@ final class CaddyLineReader {
         } catch (NumberFormatException e) {
             throw new InvalidField(DeadLetterReason.INVALID_VALUE, path + " '" + LogTimes.abbreviate(text) + "' is not a port");
         }
+    }
+
+    /**
+     * A port as Caddy 2.6 writes it, a string of up to five ASCII digits, read without a String of its own: -1 when
+     * empty, {@link #NOT_PLAIN} for anything else, which {@link #port} reads or refuses as Integer.parseInt does.
+     */
+    private static int plainPort(char[] text, int offset, int length) {
+        if (length == 0) {
+            return -1;
+        }
+        if (length > 5) {
+            return -2;
+        }
+        int port = 0;
+        for (int i = offset; i < offset + length; i++) {
+            char c = text[i];
+            if (c < '0' || c > '9') {
+                return -2;
+            }
+            port = port * 10 + (c - '0');
+        }
+        return port <= 65535 ? port : -2;
     }
 
     private static JsonToken claim(LineFields f, LineField field, JsonToken value) {
@@ -320,14 +355,11 @@ final class CaddyLineReader {
     }
 
     private static int intOrZero(JsonParser p, LineField field, JsonToken value, LineFields f) throws IOException {
-        Integer read = integer(p, claim(f, field, value), field.path);
-        return read == null ? 0 : read;
+        return claim(f, field, value) == JsonToken.VALUE_NULL ? 0 : integer(p, value, field.path);
     }
 
-    private static Integer integer(JsonParser p, JsonToken value, String field) throws IOException {
-        if (value == JsonToken.VALUE_NULL) {
-            return null;
-        }
+    /** An integer that is not null. */
+    private static int integer(JsonParser p, JsonToken value, String field) throws IOException {
         if (value != JsonToken.VALUE_NUMBER_INT) {
             throw new InvalidField(DeadLetterReason.WRONG_TYPE, field + " is a " + describe(value) + ", not an integer");
         }

@@ -165,11 +165,11 @@ public final class CaddyLogParser {
         if (!f.hasRequest) {
             throw new InvalidField(DeadLetterReason.MISSING_FIELD, "no request object");
         }
-        require(f.method, LineField.METHOD);
-        require(f.uri, LineField.URI);
-        require(f.endEpochNanos, LineField.TS);
-        require(f.durationNanos, LineField.DURATION);
-        require(f.status, LineField.STATUS);
+        require(f.method != null, LineField.METHOD);
+        require(f.uri != null, LineField.URI);
+        require(f.claimed(LineField.TS), LineField.TS);
+        require(f.claimed(LineField.DURATION), LineField.DURATION);
+        require(f.hasStatus, LineField.STATUS);
         if (!isToken(f.method)) {
             throw new InvalidField(DeadLetterReason.INVALID_VALUE, LineField.METHOD.path + " '" + LogTimes.abbreviate(f.method) + "' is not an HTTP method");
         }
@@ -222,8 +222,8 @@ public final class CaddyLogParser {
                 serverTiming);
     }
 
-    private static void require(Object value, LineField field) {
-        if (value == null) {
+    private static void require(boolean read, LineField field) {
+        if (!read) {
             throw new InvalidField(DeadLetterReason.MISSING_FIELD, "missing field " + field.path);
         }
     }

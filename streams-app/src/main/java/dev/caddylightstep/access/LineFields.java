@@ -13,9 +13,12 @@ final class LineFields {
     String logger;
     /** zap's message key: every line of every Caddy logger has one. */
     boolean hasMessage;
-    Long endEpochNanos;
-    Long durationNanos;
-    Integer status;
+    /** Read when {@link #claimed} (their readers refuse a null); not boxed, as the fields read on every line are not. */
+    long endEpochNanos;
+    long durationNanos;
+    int status;
+    /** A status of null is none. */
+    boolean hasStatus;
     long size;
     long bytesRead = -1;
     boolean hasRequest;
@@ -66,6 +69,10 @@ final class LineFields {
             case TRACESTATE -> tracestate = values;
             case SERVER_TIMING -> serverTiming = values;
         }
+    }
+
+    boolean claimed(LineField field) {
+        return (seen & (1 << field.ordinal())) != 0;
     }
 
     /** Marks the field as read and passes its value on; a second time, the line is refused. */
