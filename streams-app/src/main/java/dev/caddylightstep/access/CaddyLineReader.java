@@ -323,17 +323,17 @@ final class CaddyLineReader {
             return -1;
         }
         if (length > 5) {
-            return -2;
+            return NOT_PLAIN;
         }
         int port = 0;
         for (int i = offset; i < offset + length; i++) {
             char c = text[i];
             if (c < '0' || c > '9') {
-                return -2;
+                return NOT_PLAIN;
             }
             port = port * 10 + (c - '0');
         }
-        return port <= 65535 ? port : -2;
+        return port <= 65535 ? port : NOT_PLAIN;
     }
 
     private static JsonToken claim(LineFields f, LineField field, JsonToken value) {
