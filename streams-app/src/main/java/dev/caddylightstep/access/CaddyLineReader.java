@@ -206,8 +206,16 @@ final class CaddyLineReader {
         return Collections.unmodifiableList(values);
     }
 
+    /**
+     * A value of a header the pipeline keeps or reads: a string, as Go's http.Header has only strings. A null in the
+     * array (no Caddy writes one; a line sent to ship --listen may) would reach the span's attributes, where nothing
+     * may be null, and fail the line far from here.
+     */
     private static String headerValue(JsonParser p, JsonToken item, String object, String name) throws IOException {
-        return item == JsonToken.VALUE_STRING ? p.getText() : string(p, item, object + "." + name);
+        if (item != JsonToken.VALUE_STRING) {
+            throw new InvalidField(DeadLetterReason.WRONG_TYPE, object + "." + name + " holds a " + describe(item) + ", not a string");
+        }
+        return p.getText();
     }
 
     private static void readTls(JsonParser p, JsonToken value, LineFields f) throws IOException {

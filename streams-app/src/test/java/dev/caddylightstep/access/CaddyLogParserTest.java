@@ -83,6 +83,28 @@ class CaddyLogParserTest {
     }
 
     @Test
+    void aNullAmongTheValuesOfAHeaderThePipelineKeepsOrReadsIsAWrongType() {
+        CapturedHeaders captured = new CapturedHeaders(Set.of("accept"), Set.of());
+        CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), captured);
+        for (String header : new String[] {"Accept", "User-Agent"}) {
+            String withNull = CaddyCapture.write(withHeaderValues(TRACED, header));
+            ParseOutcome outcome = parser.parse(withNull.getBytes(StandardCharsets.UTF_8));
+
+            assertThat(outcome).as(header).isInstanceOfSatisfying(ParseOutcome.Rejected.class, rejected -> {
+                assertThat(rejected.reason()).isEqualTo(dev.caddylightstep.deadletter.DeadLetterReason.WRONG_TYPE);
+                assertThat(rejected.detail()).isEqualTo("request.headers." + header + " holds a null, not a string");
+            });
+        }
+    }
+
+    /** The line with the request header's values a string and a null. */
+    private static com.fasterxml.jackson.databind.JsonNode withHeaderValues(String line, String header) {
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) CaddyCapture.tree(line);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.path("request").path("headers")).putArray(header).add("x").addNull();
+        return tree;
+    }
+
+    @Test
     void aTlsVersionOrCipherSuiteOfNullIsUnknown() {
         String https = CaddyCapture.lines("access.log").stream().filter(line -> line.contains("\"version\":772")).findFirst().orElseThrow();
         AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), CapturedHeaders.none()),
