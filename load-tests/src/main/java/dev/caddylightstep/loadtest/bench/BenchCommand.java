@@ -33,8 +33,10 @@ import picocli.CommandLine.Option;
         subcommands = {ForwarderBenchCommand.class, JmhCommand.class, JfrSummaryCommand.class, SoakCommand.class},
         description = {
             "Drains the same generated Caddy 2.6.2 lines through a plain consumer -> producer pass-through and through the whole "
-                    + "pipeline (exactly_once_v2), on one embedded broker in this JVM, measured from the first record consumed to the "
-                    + "last output read back committed; then produces lines at a steady rate to measure end-to-end latency.",
+                    + "pipeline (exactly_once_v2), on one embedded broker in this JVM, each after a warm-up through the same lane; "
+                    + "lines/s and CPU are taken over the middle of the drain (from 10% to 90% of the outputs read back committed), "
+                    + "and the wait from the last line consumed to the last output readable is reported on its own; then produces "
+                    + "lines at a steady rate to measure end-to-end latency.",
             "Prints a table and, last, 'ratio R' (pipeline lines/s over pass-through lines/s); writes bench.json and an SVG "
                     + "chart, bench.svg, to load-tests/target/bench-TIME/ or --out."})
 public final class BenchCommand implements Callable<Integer> {
@@ -56,12 +58,16 @@ public final class BenchCommand implements Callable<Integer> {
      * As long as the measured backlog, and never under a million lines: the JIT compiler takes its time over code run
      * per batch, per fetch or per window rather than per line, and a shorter warm-up leaves that compilation inside
      * the measured drain, which a long-running instance does not pay (in 200,000-line runs it took 16–20 of the
-     * pipeline's 40–57 µs a line after 300,000 warm-up lines, 9–10 of 32–33 after 1,000,000).
+     * pipeline's 40–57 µs a line after 300,000 warm-up lines, 9–10 of 32–33 after 1,000,000). The warm-up goes
+     * through the lane that is then measured: warmed on lanes of their own, fresh streams and stores took the
+     * uncommon traps of their first records (empty caches, first windows) in the warm code and had it recompiled in
+     * the measured drain (the JIT compiler a third of its CPU).
      */
     @Option(names = "--warmup-lines", paramLabel = "N",
-            description = "Lines through both lanes first, on their own topics and not measured, so that the measured runs find the "
-                    + "code compiled as a long-running instance would (they then wait, up to a minute, for the JIT compiler to fall "
-                    + "quiet); 0 for none (default: as many as --lines, at least " + MIN_DEFAULT_WARMUP + ").")
+            description = "Lines through each lane first, not measured, by the same clients and streams that then drain the backlog, "
+                    + "so that the backlog finds the code compiled as a long-running instance would (the lane then pauses while the "
+                    + "backlog is produced, and waits, up to a minute, for the JIT compiler to fall quiet); 0 for none (default: as "
+                    + "many as --lines, at least " + MIN_DEFAULT_WARMUP + ").")
     Integer warmupLines;
 
     @Option(names = "--partitions", paramLabel = "P", description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
@@ -100,8 +106,6 @@ public final class BenchCommand implements Callable<Integer> {
                     + "summarise it with 'bench jfr-summary FILE'.")
     Path profile;
 
-    private Duration jitQuietAfter = Duration.ZERO;
-
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchCommand()).execute(args));
     }
@@ -130,11 +134,14 @@ public final class BenchCommand implements Callable<Integer> {
         Machine machine = Machine.current();
         log.println("bench on " + machine.describe());
 
-        // the backlog's log time ends two minutes ago: record stamps are in the past, as the broker wants of CreateTime
-        Duration backlogSpan = Duration.ofMillis((long) ((lines + warmupLines) / logRate * 1000));
+        // the backlog's log time ends two minutes ago: record stamps are in the past, as the broker wants of CreateTime;
+        // it goes on where the warm-up's ends, as a long-running instance's input would
+        Duration warmupSpan = Duration.ofMillis((long) (warmupLines / logRate * 1000));
+        Duration backlogSpan = Duration.ofMillis((long) (lines / logRate * 1000));
+        Instant warmupStart = now.minus(backlogSpan).minus(warmupSpan).minus(Duration.ofMinutes(2));
         GeneratorSettings settings = GeneratorSettings.defaults().withSeed(seed).withLinesPerSecond(logRate)
-                .withStart(now.minus(backlogSpan).minus(Duration.ofMinutes(2)));
-        BenchInput warmup = warmupLines > 0 ? BenchInput.generate(settings.withSeed(seed + 1), warmupLines) : null;
+                .withStart(warmupStart.plus(warmupSpan));
+        BenchInput warmup = BenchInput.generate(settings.withSeed(seed + 1).withStart(warmupStart), warmupLines);
         BenchInput input = BenchInput.generate(settings, lines);
         Expected backlog = input.expected();
         log.printf("generated %,d lines (%,d bytes): %,d requests, %,d malformed%n", backlog.lines(), backlog.bytes(),
@@ -142,36 +149,14 @@ public final class BenchCommand implements Callable<Integer> {
 
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
             String bootstrap = kafka.bootstrapServers();
-            PassThroughLane passThrough = new PassThroughLane(kafka, "bench.passthrough.", partitions);
             PipelineLane pipeline = new PipelineLane(kafka, "bench.pipeline.", partitions, streamThreads, overrides);
-            PassThroughLane warmPassThrough = warmup == null ? null : new PassThroughLane(kafka, "warmup.passthrough.", partitions);
-            PipelineLane warmPipeline = warmup == null ? null : new PipelineLane(kafka, "warmup.pipeline.", partitions, streamThreads, overrides);
-            try (InputProducer producer = new InputProducer(bootstrap, 20)) {
-                producer.produceAll(passThrough.inputTopic(), input);
-                producer.produceAll(pipeline.inputTopic(), input);
-                if (warmup != null) {
-                    producer.produceAll(warmPassThrough.inputTopic(), warmup);
-                    producer.produceAll(warmPipeline.inputTopic(), warmup);
-                }
-            }
-            Expected warmupBacklog = warmup == null ? null : warmup.expected();
-            input = null;
-            warmup = null;
-            log.println("input on the broker; runs start");
+            LaneRunner runner = new LaneRunner(bootstrap, GeneratorSettings.defaults().withSeed(seed + 2), probeRate,
+                    Duration.ofSeconds(probeSeconds), log);
+            RunFigures passThroughFigures = runner.run(new PassThroughLane(kafka, "bench.passthrough.", partitions), warmup, input, null);
+            RunFigures pipelineFigures = runner.run(pipeline, warmup, input, profile);
 
-            GeneratorSettings probeSettings = GeneratorSettings.defaults().withSeed(seed + 2);
-            if (warmupBacklog != null) {
-                LaneRunner unprobed = new LaneRunner(bootstrap, probeSettings, 0, Duration.ZERO, log);
-                unprobed.run(warmPassThrough, warmupBacklog, null);
-                unprobed.run(warmPipeline, warmupBacklog, null);
-                jitQuietAfter = JitQuiet.await(Duration.ofMinutes(1));
-                log.printf(java.util.Locale.ROOT, "JIT compiler quiet after %.1f s%n", jitQuietAfter.toMillis() / 1e3);
-            }
-            LaneRunner runner = new LaneRunner(bootstrap, probeSettings, probeRate, Duration.ofSeconds(probeSeconds), log);
-            RunFigures passThroughFigures = runner.run(passThrough, backlog, null);
-            RunFigures pipelineFigures = runner.run(pipeline, backlog, profile);
-
-            BenchReport report = new BenchReport(now, machine, settings(pipeline), passThroughFigures, pipelineFigures);
+            BenchReport report = new BenchReport(now, machine, settings(pipeline, passThroughFigures, pipelineFigures),
+                    passThroughFigures, pipelineFigures);
             Path written = report.write(outputDirectory(directory, "bench", now));
             log.println("figures written to " + written + " (and bench.svg beside it)");
             log.printf(java.util.Locale.ROOT, "cpu ratio %.3f (pass-through CPU per line over pipeline CPU per line)%n", report.cpuRatio());
@@ -181,11 +166,11 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> settings(PipelineLane pipeline) {
+    private Map<String, Object> settings(PipelineLane pipeline, RunFigures passThrough, RunFigures pipelineFigures) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("lines", lines);
         s.put("warmup_lines", warmupLines);
-        s.put("jit_quiet_after_seconds", jitQuietAfter.toMillis() / 1e3);
+        s.put("jit_quiet_after_seconds", Math.max(passThrough.jitQuietSeconds(), pipelineFigures.jitQuietSeconds()));
         s.put("partitions", partitions);
         s.put("stream_threads", streamThreads);
         s.put("log_lines_per_second", logRate);

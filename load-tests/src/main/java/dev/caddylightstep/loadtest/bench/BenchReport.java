@@ -31,7 +31,7 @@ final class BenchReport {
         this.pipeline = pipeline;
     }
 
-    /** Pipeline lines/s over pass-through lines/s. */
+    /** Pipeline lines/s over pass-through lines/s, each taken over the middle of its drain. */
     double ratio() {
         return pipeline.linesPerSecond() / passThrough.linesPerSecond();
     }
@@ -42,11 +42,12 @@ final class BenchReport {
     }
 
     void printTable(PrintStream out) {
-        out.printf(Locale.ROOT, "%-13s %10s %8s %12s %13s %11s %11s%n",
-                "run", "lines/s", "MB/s", "CPU µs/line", "peak heap MB", "e2e p50 ms", "e2e p99 ms");
+        out.printf(Locale.ROOT, "%-13s %10s %8s %12s %6s %13s %15s %11s %11s%n",
+                "run", "lines/s", "MB/s", "CPU µs/line", "JIT %", "peak heap MB", "commit wait ms", "e2e p50 ms", "e2e p99 ms");
         for (RunFigures r : List.of(passThrough, pipeline)) {
-            out.printf(Locale.ROOT, "%-13s %,10.0f %8.1f %12.1f %,13.0f %11d %11d%n", r.run(), r.linesPerSecond(), r.megabytesPerSecond(),
-                    r.cpuMicrosPerLine(), r.peakHeapBytes() / 1e6, r.latency().p50Ms(), r.latency().p99Ms());
+            out.printf(Locale.ROOT, "%-13s %,10.0f %8.1f %12.1f %6.1f %,13.0f %,15.0f %11d %11d%n", r.run(), r.linesPerSecond(),
+                    r.megabytesPerSecond(), r.cpuMicrosPerLine(), r.jitCompilerShare() * 100, r.peakHeapBytes() / 1e6,
+                    r.commitWaitSeconds() * 1e3, r.latency().p50Ms(), r.latency().p99Ms());
         }
     }
 
@@ -75,16 +76,23 @@ final class BenchReport {
         f.put("run", r.run());
         f.put("lines", r.lines());
         f.put("input_bytes", r.bytes());
-        f.put("seconds", round(r.seconds(), 3));
+        f.put("seconds", round(r.drainSeconds(), 3));
+        f.put("commit_wait_seconds", round(r.commitWaitSeconds(), 3));
+        f.put("measured_from_drained", DrainWindow.FROM);
+        f.put("measured_to_drained", DrainWindow.TO);
+        f.put("measured_lines", Math.round(r.measuredLines()));
+        f.put("measured_seconds", round(r.measuredSeconds(), 3));
         f.put("lines_per_second", round(r.linesPerSecond(), 0));
         f.put("megabytes_per_second", round(r.megabytesPerSecond(), 2));
         f.put("cpu_seconds", round(r.cpuSeconds(), 3));
         f.put("cpu_microseconds_per_line", round(r.cpuMicrosPerLine(), 2));
-        double jit = r.cpuByThread().getOrDefault("jvm: JIT compiler", 0.0);
-        f.put("cpu_microseconds_per_line_without_jit_compiler", round((r.cpuSeconds() - jit) * 1e6 / r.lines(), 2));
+        f.put("cpu_microseconds_per_line_without_jit_compiler",
+                round((r.cpuSeconds() - r.jitCompilerSeconds()) * 1e6 / r.measuredLines(), 2));
+        f.put("jit_compiler_cpu_share", round(r.jitCompilerShare(), 3));
         f.put("gc_seconds", round(r.gcSeconds(), 3));
         f.put("peak_heap_bytes", r.peakHeapBytes());
         f.put("load_average_at_end", r.loadAverage());
+        f.put("jit_quiet_after_seconds", r.jitQuietSeconds());
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("probe_lines_per_second", r.latency().probeLinesPerSecond());
         latency.put("samples", r.latency().samples());

@@ -1,8 +1,9 @@
 package dev.caddylightstep.loadtest.bench;
 
-import java.time.Duration;
-
-/** One way through the broker that the benchmark measures: its topics, when it has done its work, how it starts. */
+/**
+ * One way through the broker that the benchmark measures: its topics, when it has done its work, how it starts,
+ * pauses and resumes.
+ */
 interface Lane extends AutoCloseable {
     String name();
 
@@ -17,11 +18,28 @@ interface Lane extends AutoCloseable {
     /** True once the outputs hold everything the input asks for, committed. */
     boolean isComplete(OutputWatch.Tally tally, Expected expected);
 
+    /**
+     * The outputs read so far that show how far through its input the lane is: about one per line (copies; spans
+     * and dead letters), where a window's aggregate stands for many.
+     */
+    long outputs(OutputWatch.Tally tally);
+
+    /** The outputs, counted as {@link #outputs(OutputWatch.Tally)} counts them, that the input asks for. */
+    long outputs(Expected expected);
+
+    /** The input records the lane's consumers have returned since it started. */
+    ConsumedInput consumedInput();
+
     /** Starts consuming the input topic from its beginning. */
     void start();
 
-    /** The clocks when the first input record was consumed. */
-    Clocks awaitFirstRecord(Duration timeout) throws InterruptedException;
+    /**
+     * Stops processing input until {@link #resume}, keeping the lane's clients, state and compiled code; once this
+     * returns, input produced from then on waits for the resume.
+     */
+    void pause() throws InterruptedException;
+
+    void resume();
 
     @Override
     void close();

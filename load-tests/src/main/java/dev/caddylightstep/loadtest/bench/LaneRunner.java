@@ -4,6 +4,7 @@ import dev.caddylightstep.loadtest.GeneratorSettings;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import jdk.jfr.Configuration;
@@ -12,12 +13,13 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
- * Runs one lane the same way as every other: the backlog already on its input topic is drained and measured
- * (wall time, process CPU, heap, from the first record consumed to the last output read back committed), then
- * lines are produced at a steady rate for the latency probe.
+ * Runs one lane the same way as every other: the warm-up is drained, the lane paused while the backlog is produced
+ * behind it and the JIT compiler falls quiet, then the backlog drained and measured (its rate, process CPU and CPU
+ * by thread over the middle of the drain, heap over all of it, and the wait from its last line consumed to its last
+ * output read back committed), then lines are produced at a steady rate for the latency probe.
  */
 final class LaneRunner {
-    private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration JIT_QUIET_AT_MOST = Duration.ofMinutes(1);
 
     private final String bootstrapServers;
     private final GeneratorSettings probeSettings;
@@ -37,19 +39,38 @@ final class LaneRunner {
     /**
      * @param profile a JFR file to record the drain into, or null
      */
-    RunFigures run(Lane lane, Expected backlog, Path profile) throws Exception {
-        HeapPeak.reset();
-        try (lane; OutputWatch watch = lane.watch()) {
+    RunFigures run(Lane lane, BenchInput warmup, BenchInput backlog, Path profile) throws Exception {
+        try (lane; OutputWatch watch = lane.watch(); InputProducer producer = new InputProducer(bootstrapServers, 20)) {
             Thread watching = new Thread(watch, "bench-output-watch");
             watching.setDaemon(true);
             watching.start();
-            watch.expect(tally -> lane.isComplete(tally, backlog));
-            Recording recording = profile == null ? null : startRecording();
+            Expected warm = warmup.expected();
+            producer.produceAll(lane.inputTopic(), warmup);
+            watch.expect(tally -> lane.isComplete(tally, warm));
+            Clocks warmStart = Clocks.now();
             lane.start();
-            Clocks first = lane.awaitFirstRecord(START_TIMEOUT);
-            ThreadCpu threadsAtFirst = ThreadCpu.snapshot();
-            Clocks done = watch.awaitCondition(drainTimeout(backlog));
-            ThreadCpu threadsAtDone = ThreadCpu.snapshot();
+            log.printf(Locale.ROOT, "%s: warm-up of %,d lines drained in %.2f s%n", lane.name(), warm.lines(),
+                    watch.awaitCondition(drainTimeout(warm)).secondsSince(warmStart));
+            lane.pause();
+            TopicVolumes volumesBefore = volumes(lane);
+            producer.produceAll(lane.inputTopic(), backlog);
+            Duration jitQuiet = JitQuiet.await(JIT_QUIET_AT_MOST);
+            log.printf(Locale.ROOT, "%s: backlog on the broker; JIT compiler quiet after %.1f s%n", lane.name(), jitQuiet.toMillis() / 1e3);
+
+            Expected measured = backlog.expected();
+            Expected all = warm.plus(measured);
+            watch.expect(tally -> lane.isComplete(tally, all));
+            long warmOutputs = lane.outputs(warm);
+            double backlogOutputs = lane.outputs(measured);
+            DrainWindow window = new DrainWindow();
+            watch.measure(window, tally -> (lane.outputs(tally) - warmOutputs) / backlogOutputs);
+            lane.consumedInput().noteAt(all.lines());
+            HeapPeak.reset();
+            Recording recording = profile == null ? null : startRecording();
+            Clocks first = Clocks.now();
+            lane.resume();
+            Clocks done = watch.awaitCondition(drainTimeout(measured));
+            Clocks lastLine = lane.consumedInput().reached();
             long peakHeap = HeapPeak.bytes();
             double load = Machine.loadAverage();
             if (recording != null) {
@@ -57,21 +78,32 @@ final class LaneRunner {
                 recording.close();
                 log.printf("%s: JFR recording of the drain written to %s%n", lane.name(), profile);
             }
-            String outputs = watch.describe();
-            log.printf("%s: drained %,d lines in %.2f s; outputs %s%n", lane.name(), backlog.lines(), done.secondsSince(first), outputs);
-            TopicVolumes volumes;
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-                volumes = TopicVolumes.of(admin, lane.topicPrefix());
+            if (!window.isClosed()) {
+                throw new IllegalStateException(lane.name() + ": the drain was too short to take its rate over the middle (its outputs "
+                        + "became readable in one step); give it more --lines");
             }
-            log.printf("%s: topics after the drain:%s%n", lane.name(), volumes.describe());
+            String outputs = watch.describe();
+            log.printf(Locale.ROOT, "%s: drained %,d lines in %.2f s (%.0f%% to %.0f%% of them at %,.0f lines/s), the last commit "
+                            + "readable %.2f s after the last line was consumed; outputs %s%n", lane.name(), backlog.size(),
+                    done.secondsSince(first), DrainWindow.FROM * 100, DrainWindow.TO * 100, window.linesPerSecond(backlog.size()),
+                    done.secondsSince(lastLine), outputs);
+            TopicVolumes volumes = volumes(lane).since(volumesBefore);
+            log.printf("%s: topics after the drain, the backlog's share:%s%n", lane.name(), volumes.describe());
 
-            RunFigures.Latency latency = probe(lane, watch, backlog);
-            return new RunFigures(lane.name(), backlog.lines(), backlog.bytes(), done.secondsSince(first), done.cpuSecondsSince(first),
-                    done.gcSecondsSince(first), peakHeap, latency, threadsAtDone.secondsByKindSince(threadsAtFirst), outputs, volumes, load);
+            RunFigures.Latency latency = probe(lane, watch, all);
+            return new RunFigures(lane.name(), backlog.size(), measured.bytes(), window.drained(), window.seconds(),
+                    window.cpuSeconds(), window.gcSeconds(), peakHeap, latency, window.cpuByThread(), done.secondsSince(first),
+                    done.secondsSince(lastLine), jitQuiet.toMillis() / 1e3, outputs, volumes, load);
         }
     }
 
-    private RunFigures.Latency probe(Lane lane, OutputWatch watch, Expected backlog)
+    private TopicVolumes volumes(Lane lane) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            return TopicVolumes.of(admin, lane.topicPrefix());
+        }
+    }
+
+    private RunFigures.Latency probe(Lane lane, OutputWatch watch, Expected before)
             throws InterruptedException, TimeoutException {
         if (probeLinesPerSecond <= 0 || probeDuration.isZero()) {
             return RunFigures.Latency.of(new long[0], 0);
@@ -81,7 +113,7 @@ final class LaneRunner {
         try (InputProducer producer = new InputProducer(bootstrapServers, 5)) {
             probed = producer.producePaced(lane.inputTopic(), probeSettings, probeLinesPerSecond, probeDuration);
         }
-        Expected all = backlog.plus(probed);
+        Expected all = before.plus(probed);
         watch.expect(tally -> lane.isComplete(tally, all));
         watch.awaitCondition(Duration.ofMinutes(2));
         RunFigures.Latency latency = RunFigures.Latency.of(watch.latenciesMs(), probeLinesPerSecond);
@@ -90,9 +122,9 @@ final class LaneRunner {
         return latency;
     }
 
-    private static Duration drainTimeout(Expected backlog) {
+    private static Duration drainTimeout(Expected input) {
         // generous: 1,000 lines/s at the very least, and never under five minutes
-        return Duration.ofSeconds(Math.max(300, backlog.lines() / 1_000));
+        return Duration.ofSeconds(Math.max(300, input.lines() / 1_000));
     }
 
     private static Recording startRecording() throws java.io.IOException, java.text.ParseException {

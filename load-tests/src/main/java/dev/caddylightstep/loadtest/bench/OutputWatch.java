@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -23,9 +24,10 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Reads a run's output topics as a downstream reader would ({@code read_committed}: only what the run has
- * committed), counts records per topic, keeps the latest count of every aggregate window, and notes when a
- * condition on those tallies first held. For records stamped at or after the probe start it also notes the
- * latency from the stamp (Caddy's timestamp) to the moment the record could be read.
+ * committed), counts records per topic, keeps the latest count of every aggregate window, notes when a condition
+ * on those tallies first held, and takes the readings that bound the middle of a drain. For records stamped at or
+ * after the probe start it also notes the latency from the stamp (Caddy's timestamp) to the moment the record could
+ * be read.
  */
 final class OutputWatch implements Runnable, AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -39,6 +41,8 @@ final class OutputWatch implements Runnable, AutoCloseable {
     private long[] latencies = new long[1024];
     private int latencyCount;
     private long probeFromMs = Long.MAX_VALUE;
+    private DrainWindow window;
+    private ToDoubleFunction<Tally> drained;
     private Predicate<Tally> condition;
     private Clocks reached;
     private RuntimeException failure;
@@ -72,6 +76,15 @@ final class OutputWatch implements Runnable, AutoCloseable {
         condition = newCondition;
         reached = null;
         check();
+    }
+
+    /**
+     * From now on, the readings that open and close the window are taken as the share drained, computed from the
+     * tallies after every read, crosses its bounds.
+     */
+    synchronized void measure(DrainWindow newWindow, ToDoubleFunction<Tally> share) {
+        window = newWindow;
+        drained = share;
     }
 
     /** Latencies are taken of records stamped at or after this time (epoch ms), and only of those. */
@@ -130,6 +143,9 @@ final class OutputWatch implements Runnable, AutoCloseable {
                     for (ConsumerRecord<byte[], byte[]> record : records) {
                         tally(record, readMs);
                     }
+                    if (!records.isEmpty()) {
+                        readWindow();
+                    }
                     check();
                 }
             }
@@ -158,6 +174,16 @@ final class OutputWatch implements Runnable, AutoCloseable {
             long count = aggregates.deserialize(topic, record.value()).getCount();
             Long previous = latestCounts.computeIfAbsent(topic, t -> new HashMap<>()).put(ByteBuffer.wrap(record.key()), count);
             aggregateSums.merge(topic, count - (previous == null ? 0 : previous), Long::sum);
+        }
+    }
+
+    private void readWindow() {
+        if (window == null) {
+            return;
+        }
+        double share = drained.applyAsDouble(tally());
+        if (window.wants(share)) {
+            window.take(new DrainWindow.Reading(share, Clocks.now(), ThreadCpu.snapshot()));
         }
     }
 

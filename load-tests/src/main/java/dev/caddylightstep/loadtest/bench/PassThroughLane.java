@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -34,9 +33,12 @@ final class PassThroughLane implements Lane {
     private final String input;
     private final String output;
     private final String groupId;
-    private final CountDownLatch firstRecord = new CountDownLatch(1);
-    private volatile Clocks first;
+    private final ConsumedInput consumedInput = new ConsumedInput();
     private volatile boolean running = true;
+    /** Asked by {@link #pause} and {@link #resume}; guarded by this. */
+    private boolean pauseWanted;
+    /** Whether the copying thread has paused its consumer as asked; guarded by this. */
+    private boolean pauseApplied;
     private KafkaConsumer<byte[], byte[]> consumer;
     private Thread thread;
 
@@ -75,6 +77,21 @@ final class PassThroughLane implements Lane {
     }
 
     @Override
+    public long outputs(OutputWatch.Tally tally) {
+        return tally.count(output);
+    }
+
+    @Override
+    public long outputs(Expected expected) {
+        return expected.lines();
+    }
+
+    @Override
+    public ConsumedInput consumedInput() {
+        return consumedInput;
+    }
+
+    @Override
     public void start() {
         Map<String, Object> consumerConfig = new HashMap<>();
         consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -103,10 +120,10 @@ final class PassThroughLane implements Lane {
             consumer.subscribe(List.of(input));
             long lastCommit = System.nanoTime();
             while (running) {
+                followPause();
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
-                if (first == null && !records.isEmpty()) {
-                    first = Clocks.now();
-                    firstRecord.countDown();
+                if (!records.isEmpty()) {
+                    consumedInput.add(records.count());
                 }
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     producer.send(new ProducerRecord<>(output, null, record.timestamp(), record.key(), record.value()));
@@ -124,12 +141,37 @@ final class PassThroughLane implements Lane {
         }
     }
 
-    @Override
-    public Clocks awaitFirstRecord(Duration timeout) throws InterruptedException {
-        if (!firstRecord.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException("the pass-through consumed nothing within " + timeout.toSeconds() + " s");
+    /**
+     * Pauses or resumes the consumer as asked, on the copying thread: a {@code KafkaConsumer} is not for two threads.
+     * Partitions assigned while paused are paused too.
+     */
+    private void followPause() {
+        boolean wanted;
+        synchronized (this) {
+            wanted = pauseWanted;
         }
-        return first;
+        if (wanted) {
+            consumer.pause(consumer.assignment());
+        } else if (!consumer.paused().isEmpty()) {
+            consumer.resume(consumer.paused());
+        }
+        synchronized (this) {
+            pauseApplied = wanted;
+            notifyAll();
+        }
+    }
+
+    @Override
+    public synchronized void pause() throws InterruptedException {
+        pauseWanted = true;
+        while (!pauseApplied) {
+            wait();
+        }
+    }
+
+    @Override
+    public synchronized void resume() {
+        pauseWanted = false;
     }
 
     @Override

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +36,7 @@ final class PipelineLane implements Lane {
     private final PipelineConfig config;
     private final Topics topics;
     private final Path stateDir;
+    private final ConsumedInput consumedInput = new ConsumedInput();
     private PipelineStreams streams;
 
     /**
@@ -59,7 +59,7 @@ final class PipelineLane implements Lane {
         raw.put(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "caddy-lightstep");
         raw.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         raw.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads));
-        raw.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG), FirstRecordInterceptor.class.getName());
+        raw.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG), InputCountInterceptor.class.getName());
         // generated lines are in log-time order but spread over partitions, and the input is a backlog that
         // stream threads read a poll at a time: a grace of minutes keeps every line in its window
         raw.put("caddy.window.grace", "10m");
@@ -108,14 +108,38 @@ final class PipelineLane implements Lane {
     }
 
     @Override
-    public void start() {
-        FirstRecordInterceptor.watch(inputTopic());
-        streams = new PipelineStreams(config).start();
+    public long outputs(OutputWatch.Tally tally) {
+        return tally.count(topics.spans().name()) + tally.count(topics.accessDeadLetters().name());
     }
 
     @Override
-    public Clocks awaitFirstRecord(Duration timeout) throws InterruptedException {
-        return FirstRecordInterceptor.await(timeout);
+    public long outputs(Expected expected) {
+        return expected.requests() + expected.deadLetters();
+    }
+
+    @Override
+    public ConsumedInput consumedInput() {
+        return consumedInput;
+    }
+
+    @Override
+    public void start() {
+        InputCountInterceptor.countInto(inputTopic(), consumedInput);
+        streams = new PipelineStreams(config).start();
+    }
+
+    /**
+     * Kafka Streams' own pause: a stream thread checks it before it processes a task's records, and keeps polling,
+     * so the group, the tasks and their stores stay as they are.
+     */
+    @Override
+    public void pause() {
+        streams.streams().pause();
+    }
+
+    @Override
+    public void resume() {
+        streams.streams().resume();
     }
 
     @Override

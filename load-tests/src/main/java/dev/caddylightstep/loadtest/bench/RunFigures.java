@@ -3,32 +3,56 @@ package dev.caddylightstep.loadtest.bench;
 import java.util.Map;
 
 /**
- * What one run measured: its backlog of {@code lines} drained from the first record consumed until every output
- * was committed and read back, and then the latency of lines produced at a steady rate.
+ * What one run measured: its backlog of {@code lines} drained from the lane's resume until every output was
+ * committed and read back, its rate and CPU taken over the middle of that drain ({@link DrainWindow}), and then the
+ * latency of lines produced at a steady rate.
  *
- * @param cpuSeconds CPU time of the whole process (broker, clients, stream threads, collector, compiler)
- * @param peakHeapBytes the sum of the heap pools' peaks during the run, the broker's heap included
- * @param cpuByThread CPU seconds by kind of Java thread; the collector and the compiler are not among them
+ * @param measuredShare the share of the backlog drained within the measured window
+ * @param measuredSeconds the measured window's length
+ * @param cpuSeconds CPU time of the whole process within the window (broker, clients, stream threads, collector,
+ *                   compiler)
+ * @param gcSeconds the collectors' time within the window
+ * @param peakHeapBytes the sum of the heap pools' peaks during the drain, the broker's heap included
+ * @param cpuByThread CPU seconds within the window by kind of thread, the JVM's compiler, collector and VM threads
+ *                    among them
+ * @param drainSeconds from the lane's resume until every output was read back committed
+ * @param commitWaitSeconds from the moment the lane's consumers had returned the backlog's last line until every
+ *                          output was read back committed
+ * @param jitQuietSeconds how long the JIT compiler took to fall quiet before the drain
  * @param outputs what the outputs held when the run was done
- * @param topics what the run wrote to each of its topics, internal ones included
+ * @param topics what the backlog's drain wrote to each of the lane's topics, internal ones included
  * @param loadAverage the machine's 1-minute load average when the drain ended: above the core count, other
  *                    processes took CPU from the run
  */
-record RunFigures(String run, long lines, long bytes, double seconds, double cpuSeconds, double gcSeconds, long peakHeapBytes,
-                  Latency latency, Map<String, Double> cpuByThread, String outputs, TopicVolumes topics,
-                  double loadAverage) {
+record RunFigures(String run, long lines, long bytes, double measuredShare, double measuredSeconds, double cpuSeconds, double gcSeconds,
+                  long peakHeapBytes, Latency latency, Map<String, Double> cpuByThread, double drainSeconds,
+                  double commitWaitSeconds, double jitQuietSeconds, String outputs, TopicVolumes topics, double loadAverage) {
+
+    /** The backlog's lines drained within the measured window. */
+    double measuredLines() {
+        return lines * measuredShare;
+    }
 
     double linesPerSecond() {
-        return lines / seconds;
+        return measuredLines() / measuredSeconds;
     }
 
     /** Megabytes (10^6 bytes) of input lines per second. */
     double megabytesPerSecond() {
-        return bytes / seconds / 1e6;
+        return bytes * measuredShare / measuredSeconds / 1e6;
     }
 
     double cpuMicrosPerLine() {
-        return cpuSeconds * 1e6 / lines;
+        return cpuSeconds * 1e6 / measuredLines();
+    }
+
+    double jitCompilerSeconds() {
+        return cpuByThread.getOrDefault(ThreadCpu.JIT_COMPILER, 0.0);
+    }
+
+    /** The JIT compiler's share of the process's CPU within the window: near 0 when the warm-up did its work. */
+    double jitCompilerShare() {
+        return cpuSeconds > 0 ? jitCompilerSeconds() / cpuSeconds : 0;
     }
 
     /**

@@ -18,6 +18,9 @@ import java.util.stream.Stream;
  * names); the JVM's own threads, which it does not list, from /proc on Linux (in ticks of 10 ms).
  */
 final class ThreadCpu {
+    /** The kind that {@link #secondsByKindSince} gives the JIT compiler's threads. */
+    static final String JIT_COMPILER = "jvm: JIT compiler";
+
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Pattern NUMBER = Pattern.compile("\\d+");
@@ -82,7 +85,7 @@ final class ThreadCpu {
 
     private static String vmKindOf(String comm) {
         if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
-            return "jvm: JIT compiler";
+            return JIT_COMPILER;
         }
         if (comm.startsWith("GC Thread#") || comm.startsWith("G1 ")) {
             return "jvm: garbage collector";

@@ -49,6 +49,16 @@ record TopicVolumes(Map<String, Volume> byTopic) {
         return new TopicVolumes(volumes);
     }
 
+    /** What was written since {@code before}, of the topics here. */
+    TopicVolumes since(TopicVolumes before) {
+        Map<String, Volume> volumes = new TreeMap<>();
+        byTopic.forEach((name, v) -> {
+            Volume earlier = before.byTopic.getOrDefault(name, new Volume(0, 0));
+            volumes.put(name, new Volume(v.endOffsets - earlier.endOffsets, v.bytes - earlier.bytes));
+        });
+        return new TopicVolumes(volumes);
+    }
+
     String describe() {
         StringBuilder s = new StringBuilder();
         byTopic.forEach((name, v) -> s.append(String.format("%n    %-60s %,12d offsets %,14d bytes", name, v.endOffsets(), v.bytes())));
