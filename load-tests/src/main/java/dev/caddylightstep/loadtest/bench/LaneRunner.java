@@ -13,8 +13,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
- * Runs one lane the same way as every other: the warm-up is drained, the lane paused while the backlog is produced
- * behind it and the JIT compiler falls quiet, then the backlog drained and measured (its rate, process CPU and CPU
+ * Runs one lane the same way as every other: the warm-up and then the backlog are each produced while the lane is
+ * paused and drained after a resume (the JIT compiler first falling quiet before the backlog's), the backlog's drain
+ * measured (its rate, process CPU and CPU
  * by thread over the middle of the drain, heap over all of it, and the wait from its last line consumed to its last
  * output read back committed), then lines are produced at a steady rate for the latency probe.
  */
@@ -44,40 +45,35 @@ final class LaneRunner {
             Thread watching = new Thread(watch, "bench-output-watch");
             watching.setDaemon(true);
             watching.start();
-            Expected warm = warmup.expected();
             // JFR's first recording retransforms JDK classes for its I/O events, and a JVM that did not record every
             // dependency from its start then throws away all compiled code: begun at the resume, the drain ran the
             // warm code interpreted and recompiled it (3,870 lines/s, the JIT compiler 31% of the CPU)
             Recording beforeTheDrain = profile == null ? null : startRecording();
-            producer.produceAll(lane.inputTopic(), warmup);
-            watch.expect(tally -> lane.isComplete(tally, warm));
-            Clocks warmStart = Clocks.now();
+            // the warm-up goes the way the backlog will: produced while the lane is paused, drained after a resume and
+            // read through a window, so that the code compiled in it has taken those paths; a warm-up that did not
+            // had C2's code of StreamTask.process trap on the full buffers of the resume, and the reader's on its window
             lane.start();
-            log.printf(Locale.ROOT, "%s: warm-up of %,d lines drained in %.2f s%n", lane.name(), warm.lines(),
-                    watch.awaitCondition(drainTimeout(warm)).secondsSince(warmStart));
             lane.pause();
+            Expected warm = warmup.expected();
+            if (warm.lines() > 0) {
+                producer.produceAll(lane.inputTopic(), warmup);
+                Drain warmDrain = drain(lane, watch, new Expected(0, 0, 0, 0), warm);
+                log.printf(Locale.ROOT, "%s: warm-up of %,d lines drained in %.2f s (%,.0f lines/s over its middle)%n", lane.name(),
+                        warm.lines(), warmDrain.seconds(), warmDrain.window().linesPerSecond(warm.lines()));
+                lane.pause();
+            }
             TopicVolumes volumesBefore = volumes(lane);
             producer.produceAll(lane.inputTopic(), backlog);
             Duration jitQuiet = JitQuiet.await(JIT_QUIET_AT_MOST);
             log.printf(Locale.ROOT, "%s: backlog on the broker; JIT compiler quiet after %.1f s%n", lane.name(), jitQuiet.toMillis() / 1e3);
 
             Expected measured = backlog.expected();
-            Expected all = warm.plus(measured);
-            watch.expect(tally -> lane.isComplete(tally, all));
-            long warmOutputs = lane.outputs(warm);
-            double backlogOutputs = lane.outputs(measured);
-            DrainWindow window = new DrainWindow();
-            watch.measure(window, tally -> (lane.outputs(tally) - warmOutputs) / backlogOutputs);
-            lane.consumedInput().noteAt(all.lines());
             HeapPeak.reset();
             Recording recording = profile == null ? null : startRecording();
             if (beforeTheDrain != null) {
                 beforeTheDrain.close();
             }
-            Clocks first = Clocks.now();
-            lane.resume();
-            Clocks done = watch.awaitCondition(drainTimeout(measured));
-            Clocks lastLine = lane.consumedInput().reached();
+            Drain drain = drain(lane, watch, warm, measured);
             long peakHeap = HeapPeak.bytes();
             double load = Machine.loadAverage();
             if (recording != null) {
@@ -85,23 +81,51 @@ final class LaneRunner {
                 recording.close();
                 log.printf("%s: JFR recording of the drain written to %s%n", lane.name(), profile);
             }
-            if (!window.isClosed()) {
-                throw new IllegalStateException(lane.name() + ": the drain was too short to take its rate over the middle (its outputs "
-                        + "became readable in one step); give it more --lines");
-            }
+            DrainWindow window = drain.window();
             String outputs = watch.describe();
             log.printf(Locale.ROOT, "%s: drained %,d lines in %.2f s (%.0f%% to %.0f%% of them at %,.0f lines/s), the last commit "
                             + "readable %.2f s after the last line was consumed; outputs %s%n", lane.name(), backlog.size(),
-                    done.secondsSince(first), DrainWindow.FROM * 100, DrainWindow.TO * 100, window.linesPerSecond(backlog.size()),
-                    done.secondsSince(lastLine), outputs);
+                    drain.seconds(), DrainWindow.FROM * 100, DrainWindow.TO * 100, window.linesPerSecond(backlog.size()),
+                    drain.commitWaitSeconds(), outputs);
             TopicVolumes volumes = volumes(lane).since(volumesBefore);
             log.printf("%s: topics after the drain, the backlog's share:%s%n", lane.name(), volumes.describe());
 
-            RunFigures.Latency latency = probe(lane, watch, all);
+            RunFigures.Latency latency = probe(lane, watch, warm.plus(measured));
             return new RunFigures(lane.name(), backlog.size(), measured.bytes(), window.drained(), window.seconds(),
-                    window.cpuSeconds(), window.gcSeconds(), peakHeap, latency, window.cpuByThread(), done.secondsSince(first),
-                    done.secondsSince(lastLine), jitQuiet.toMillis() / 1e3, outputs, volumes, load);
+                    window.cpuSeconds(), window.gcSeconds(), peakHeap, latency, window.cpuByThread(), drain.seconds(),
+                    drain.commitWaitSeconds(), jitQuiet.toMillis() / 1e3, outputs, volumes, load);
         }
+    }
+
+    /** One drain of a paused lane: its resume, its end, the clocks when its consumers had its last line, its middle. */
+    private record Drain(Clocks resumed, Clocks done, Clocks lastLine, DrainWindow window) {
+        double seconds() {
+            return done.secondsSince(resumed);
+        }
+
+        double commitWaitSeconds() {
+            return done.secondsSince(lastLine);
+        }
+    }
+
+    /** Resumes the lane and waits until the outputs of {@code input}, produced behind {@code before}, are all read back. */
+    private static Drain drain(Lane lane, OutputWatch watch, Expected before, Expected input)
+            throws InterruptedException, TimeoutException {
+        Expected all = before.plus(input);
+        watch.expect(tally -> lane.isComplete(tally, all));
+        long outputsBefore = lane.outputs(before);
+        double outputs = lane.outputs(input);
+        DrainWindow window = new DrainWindow();
+        watch.measure(window, tally -> (lane.outputs(tally) - outputsBefore) / outputs);
+        lane.consumedInput().noteAt(all.lines());
+        Clocks resumed = Clocks.now();
+        lane.resume();
+        Clocks done = watch.awaitCondition(drainTimeout(input));
+        if (!window.isClosed()) {
+            throw new IllegalStateException(lane.name() + ": the drain was too short to take its rate over the middle (its outputs "
+                    + "became readable in one step); give it more lines");
+        }
+        return new Drain(resumed, done, lane.consumedInput().reached(), window);
     }
 
     private TopicVolumes volumes(Lane lane) throws Exception {
