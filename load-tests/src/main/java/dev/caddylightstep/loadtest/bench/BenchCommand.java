@@ -49,11 +49,6 @@ public final class BenchCommand implements Callable<Integer> {
     int lines = 1_000_000;
 
     private static final int MIN_DEFAULT_WARMUP = 1_000_000;
-    /** Generated lines stay in memory until they are on the broker: 830 bytes a line and its array, rounded up. */
-    private static final long HEAP_PER_GENERATED_LINE = 1_000;
-    /** The broker, the lanes and G1's headroom beside them: peak heap was under 3 GB of a 4 GB heap at 1,000,000 lines. */
-    private static final long HEAP_FOR_THE_RUNS = 1_000_000_000L;
-
     /**
      * As long as the measured backlog, and never under a million lines: the JIT compiler takes its time over code run
      * per batch, per fetch or per window rather than per line, and a shorter warm-up leaves that compilation inside
@@ -120,14 +115,6 @@ public final class BenchCommand implements Callable<Integer> {
                     "--lines, --partitions, --stream-threads and --log-rate must be positive; --warmup-lines, --probe-rate and "
                             + "--probe-seconds at least 0");
         }
-        long heapNeeded = (lines + (long) warmupLines) * HEAP_PER_GENERATED_LINE + HEAP_FOR_THE_RUNS;
-        long heap = Runtime.getRuntime().maxMemory();
-        if (heapNeeded > heap) {
-            throw new CommandLine.ParameterException(new CommandLine(this), String.format(java.util.Locale.ROOT,
-                    "%,d generated lines (--lines and --warmup-lines) and the runs need about %.1f GB of heap, more than this JVM's %.1f GB: "
-                            + "give it more, e.g. JAVA_OPTS='-XX:+UseG1GC -Xms8g -Xmx8g -XX:+AlwaysPreTouch' ./caddy-lightstep bench ...",
-                    lines + (long) warmupLines, heapNeeded / 1e9, heap / 1e9));
-        }
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         PrintStream log = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         Instant now = Instant.now();
@@ -141,11 +128,8 @@ public final class BenchCommand implements Callable<Integer> {
         Instant warmupStart = now.minus(backlogSpan).minus(warmupSpan).minus(Duration.ofMinutes(2));
         GeneratorSettings settings = GeneratorSettings.defaults().withSeed(seed).withLinesPerSecond(logRate)
                 .withStart(warmupStart.plus(warmupSpan));
-        BenchInput warmup = BenchInput.generate(settings.withSeed(seed + 1).withStart(warmupStart), warmupLines);
-        BenchInput input = BenchInput.generate(settings, lines);
-        Expected backlog = input.expected();
-        log.printf("generated %,d lines (%,d bytes): %,d requests, %,d malformed%n", backlog.lines(), backlog.bytes(),
-                backlog.requests(), backlog.deadLetters());
+        BenchInput warmup = new BenchInput(settings.withSeed(seed + 1).withStart(warmupStart), warmupLines);
+        BenchInput input = new BenchInput(settings, lines);
 
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
             String bootstrap = kafka.bootstrapServers();

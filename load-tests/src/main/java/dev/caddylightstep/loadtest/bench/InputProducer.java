@@ -31,12 +31,18 @@ final class InputProducer implements AutoCloseable {
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Every line of the input, then waits until the broker has them all. */
-    void produceAll(String topic, BenchInput input) {
-        for (int i = 0; i < input.size(); i++) {
-            producer.send(new ProducerRecord<>(topic, null, input.timestampMs(i), null, input.line(i)));
+    /** Every line of the input, generated as it is sent and stamped with its log time; then waits until the broker has them all. */
+    Expected produceAll(String topic, BenchInput input) {
+        CaddyLogGenerator generator = new CaddyLogGenerator(input.settings());
+        long bytes = 0;
+        for (int i = 0; i < input.lines(); i++) {
+            long timestampMs = Math.floorDiv(generator.nextEpochNanos(), 1_000_000L);
+            byte[] line = generator.nextLine();
+            bytes += line.length;
+            producer.send(new ProducerRecord<>(topic, null, timestampMs, null, line));
         }
         producer.flush();
+        return Expected.of(generator.counts(), bytes);
     }
 
     /**

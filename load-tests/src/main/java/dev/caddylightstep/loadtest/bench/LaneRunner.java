@@ -54,20 +54,21 @@ final class LaneRunner {
             // had C2's code of StreamTask.process trap on the full buffers of the resume, and the reader's on its window
             lane.start();
             lane.pause();
-            Expected warm = warmup.expected();
-            if (warm.lines() > 0) {
-                producer.produceAll(lane.inputTopic(), warmup);
+            Expected warm = new Expected(0, 0, 0, 0);
+            if (warmup.lines() > 0) {
+                warm = producer.produceAll(lane.inputTopic(), warmup);
                 Drain warmDrain = drain(lane, watch, new Expected(0, 0, 0, 0), warm);
                 log.printf(Locale.ROOT, "%s: warm-up of %,d lines drained in %.2f s (%,.0f lines/s over its middle)%n", lane.name(),
                         warm.lines(), warmDrain.seconds(), warmDrain.window().linesPerSecond(warm.lines()));
                 lane.pause();
             }
             TopicVolumes volumesBefore = volumes(lane);
-            producer.produceAll(lane.inputTopic(), backlog);
+            Expected measured = producer.produceAll(lane.inputTopic(), backlog);
             Duration jitQuiet = JitQuiet.await(JIT_QUIET_AT_MOST);
-            log.printf(Locale.ROOT, "%s: backlog on the broker; JIT compiler quiet after %.1f s%n", lane.name(), jitQuiet.toMillis() / 1e3);
+            log.printf(Locale.ROOT, "%s: backlog of %,d lines (%,d bytes: %,d requests, %,d malformed) on the broker; JIT compiler quiet "
+                    + "after %.1f s%n", lane.name(), measured.lines(), measured.bytes(), measured.requests(), measured.deadLetters(),
+                    jitQuiet.toMillis() / 1e3);
 
-            Expected measured = backlog.expected();
             HeapPeak.reset();
             Recording recording = profile == null ? null : startRecording();
             if (beforeTheDrain != null) {
@@ -84,14 +85,14 @@ final class LaneRunner {
             DrainWindow window = drain.window();
             String outputs = watch.describe();
             log.printf(Locale.ROOT, "%s: drained %,d lines in %.2f s (%.0f%% to %.0f%% of them at %,.0f lines/s), the last commit "
-                            + "readable %.2f s after the last line was consumed; outputs %s%n", lane.name(), backlog.size(),
-                    drain.seconds(), DrainWindow.FROM * 100, DrainWindow.TO * 100, window.linesPerSecond(backlog.size()),
+                            + "readable %.2f s after the last line was consumed; outputs %s%n", lane.name(), measured.lines(),
+                    drain.seconds(), DrainWindow.FROM * 100, DrainWindow.TO * 100, window.linesPerSecond(measured.lines()),
                     drain.commitWaitSeconds(), outputs);
             TopicVolumes volumes = volumes(lane).since(volumesBefore);
             log.printf("%s: topics after the drain, the backlog's share:%s%n", lane.name(), volumes.describe());
 
             RunFigures.Latency latency = probe(lane, watch, warm.plus(measured));
-            return new RunFigures(lane.name(), backlog.size(), measured.bytes(), window.drained(), window.seconds(),
+            return new RunFigures(lane.name(), measured.lines(), measured.bytes(), window.drained(), window.seconds(),
                     window.cpuSeconds(), window.gcSeconds(), peakHeap, latency, window.cpuByThread(), drain.seconds(),
                     drain.commitWaitSeconds(), jitQuiet.toMillis() / 1e3, outputs, volumes, load);
         }
