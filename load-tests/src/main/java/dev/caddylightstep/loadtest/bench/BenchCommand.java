@@ -48,15 +48,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lines", paramLabel = "N", description = "Lines of the measured backlog (default: ${DEFAULT-VALUE}).")
     int lines = 1_000_000;
 
-    private static final int MIN_DEFAULT_WARMUP = 1_000_000;
+    private static final int MIN_DEFAULT_WARMUP = 2_000_000;
     /**
-     * As long as the measured backlog, and never under a million lines: the JIT compiler takes its time over code run
-     * per batch, per fetch or per window rather than per line, and a shorter warm-up leaves that compilation inside
-     * the measured drain, which a long-running instance does not pay (in 200,000-line runs it took 16–20 of the
-     * pipeline's 40–57 µs a line after 300,000 warm-up lines, 9–10 of 32–33 after 1,000,000). The warm-up goes
-     * through the lane that is then measured: warmed on lanes of their own, fresh streams and stores took the
-     * uncommon traps of their first records (empty caches, first windows) in the warm code and had it recompiled in
-     * the measured drain (the JIT compiler a third of its CPU).
+     * As long as the measured backlog, and never under two million lines: the JIT compiler takes its time over code run
+     * per batch, per request, per fetch or per commit rather than per line, and a shorter warm-up leaves that
+     * compilation inside the measured drain, which a long-running instance does not pay (after 1,000,000 warm-up lines
+     * it took 8.5–10.1 µs a line of the pipeline's 200,000-line drains and 4.1–4.8 of its 1,000,000-line ones, which
+     * ran 1.4 times as fast; after 2,000,000, 2.8 and 1.9, and 102,542 and 97,910 lines/s). The warm-up goes through
+     * the lane that is then measured: warmed on lanes of their own, fresh streams and stores took the uncommon traps
+     * of their first records (empty caches, first windows) in the warm code and had it recompiled in the measured
+     * drain (the JIT compiler a third of its CPU).
      */
     @Option(names = "--warmup-lines", paramLabel = "N",
             description = "Lines through each lane first, not measured, by the same clients and streams that then drain the backlog, "
