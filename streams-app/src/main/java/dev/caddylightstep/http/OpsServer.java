@@ -151,39 +151,49 @@ public final class OpsServer implements AutoCloseable {
 
     /** /api/windows, /api/windows/{group}, /api/windows/{group}/routes; ?scope=local answers for this instance only. */
     private static void windows(HttpExchange exchange, WindowQueries queries) throws IOException {
-        if (!isGet(exchange)) {
-            return;
-        }
-        if (queries == null) {
-            json(exchange, 404, error("this instance runs no streams role"));
-            return;
-        }
-        URI uri = exchange.getRequestURI();
-        boolean local = "scope=local".equals(uri.getRawQuery());
-        String rest = uri.getRawPath().substring("/api/windows".length());
-        try {
-            if (rest.isEmpty() || rest.equals("/")) {
-                json(exchange, 200, queries.allGroups(local).toString());
-                return;
+        query(exchange, queries, "windows", (uri, local) -> {
+            String rest = uri.getRawPath().substring("/api/windows".length());
+            try {
+                if (rest.isEmpty() || rest.equals("/")) {
+                    json(exchange, 200, queries.allGroups(local).toString());
+                    return;
+                }
+                String[] parts = rest.substring(1).split("/");
+                String group = PercentDecoding.pathSegment(parts[0]);
+                if (parts.length == 1) {
+                    json(exchange, 200, queries.group(group, local).toString());
+                } else if (parts.length == 2 && parts[1].equals("routes")) {
+                    json(exchange, 200, queries.routes(group, local).toString());
+                } else {
+                    json(exchange, 404, error("no such query: " + uri.getRawPath()));
+                }
+            } catch (IllegalArgumentException e) {
+                json(exchange, 400, error(e.getMessage()));
             }
-            String[] parts = rest.substring(1).split("/");
-            String group = PercentDecoding.pathSegment(parts[0]);
-            if (parts.length == 1) {
-                json(exchange, 200, queries.group(group, local).toString());
-            } else if (parts.length == 2 && parts[1].equals("routes")) {
-                json(exchange, 200, queries.routes(group, local).toString());
-            } else {
-                json(exchange, 404, error("no such query: " + uri.getRawPath()));
-            }
-        } catch (InvalidStateStoreException | Peers.UnavailableException e) {
-            json(exchange, 503, error("windows not available right now (" + e.getMessage() + "); try again"));
-        } catch (IllegalArgumentException e) {
-            json(exchange, 400, error(e.getMessage()));
-        }
+        });
     }
 
     /** /api/slo: every group's objectives; ?scope=local answers for this instance only. */
     private static void objectives(HttpExchange exchange, SloQueries queries) throws IOException {
+        query(exchange, queries, "objectives", (uri, local) -> {
+            if (uri.getRawPath().equals("/api/slo")) {
+                json(exchange, 200, queries.allGroups(local).toString());
+            } else {
+                json(exchange, 404, error("no such query: " + uri.getRawPath()));
+            }
+        });
+    }
+
+    /** Writes the answer to a query, for this instance's stores alone when {@code local}. */
+    private interface QueryAnswer {
+        void write(URI uri, boolean local) throws IOException;
+    }
+
+    /**
+     * What the query endpoints share: GET only, 404 in a process without the streams role (no queries yet), 503 while
+     * the stores or a peer cannot answer (a rebalance), which a client retries.
+     */
+    private static void query(HttpExchange exchange, Object queries, String what, QueryAnswer answer) throws IOException {
         if (!isGet(exchange)) {
             return;
         }
@@ -192,14 +202,10 @@ public final class OpsServer implements AutoCloseable {
             return;
         }
         URI uri = exchange.getRequestURI();
-        if (!uri.getRawPath().equals("/api/slo")) {
-            json(exchange, 404, error("no such query: " + uri.getRawPath()));
-            return;
-        }
         try {
-            json(exchange, 200, queries.allGroups("scope=local".equals(uri.getRawQuery())).toString());
+            answer.write(uri, "scope=local".equals(uri.getRawQuery()));
         } catch (InvalidStateStoreException | Peers.UnavailableException e) {
-            json(exchange, 503, error("objectives not available right now (" + e.getMessage() + "); try again"));
+            json(exchange, 503, error(what + " not available right now (" + e.getMessage() + "); try again"));
         }
     }
 
