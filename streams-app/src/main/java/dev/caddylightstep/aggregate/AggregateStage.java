@@ -3,7 +3,6 @@ package dev.caddylightstep.aggregate;
 import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.schema.LatencyKeyRecord;
-import dev.caddylightstep.policy.EnrichedRequest;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -29,6 +28,8 @@ public final class AggregateStage {
     private static final String STREAM_TIME_STORE = "latency-stream-time";
     private static final String MERGE_TIME_STORE = "latency-merge-time";
     private static final String ROUTE_COUNT_STORE = "latency-route-counts";
+    /** The node the partial windows go to, the first of their repartition to the task of their group. */
+    public static final String PARTIALS = "latency-windows-repartition-filter";
     /** A store of no data and no changelog, through which the partial windows learn that their task commits (see {@link BeforeCommit}). */
     public static final String PARTIALS_COMMIT_STORE = "latency-partials-commit";
 
@@ -37,45 +38,49 @@ public final class AggregateStage {
 
     /**
      * What the stage writes: the windows of the groups and of their routes, as their topics have them, and the dead
-     * letters of late lines and of partials that came after their window was purged; and, in the task of their group,
-     * the windows of the group and of its routes as they close (the key is none: whatever follows stays in that task,
-     * with its stores).
+     * letters of partials that came after their window was purged; and, in the task of their group, the windows of the
+     * group and of its routes as they close (the key is none: whatever follows stays in that task, with its stores).
      */
     public record Windows(KStream<LatencyKeyRecord, LatencyAggregateRecord> byGroup, KStream<LatencyKeyRecord, LatencyAggregateRecord> byRoute,
-                          KStream<byte[], byte[]> lateLines, KStream<byte[], byte[]> latePartials, KStream<Void, ClosedWindows> closed) {
+                          KStream<byte[], byte[]> latePartials, KStream<Void, ClosedWindows> closed) {
     }
 
     /**
+     * Adds the stores of the first half of the windows, which the processor the requests go through keeps; returns
+     * their names, to connect that processor to them.
+     */
+    public static String[] partialStores(StreamsBuilder builder) {
+        // partial windows are written once a commit, each once (see PartialWindows): nothing for a record cache to save
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PARTIALS_STORE), Serdes.String(),
+                LatencyWindowSerde.create()).withCachingDisabled());
+        builder.addStateStore(BeforeCommit.builder(PARTIALS_COMMIT_STORE));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STREAM_TIME_STORE), Serdes.String(), Serdes.Long()));
+        return new String[] {PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE};
+    }
+
+    /** The first half of the windows, for one task's processor connected to the {@link #partialStores}. */
+    public static PartialWindows partialWindows(WindowSettings windows, StageSettings stages) {
+        return new PartialWindows(PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE, windows, stages);
+    }
+
+    /**
+     * The second half: the partial windows of every task, merged in the task of their group.
+     *
      * @param feeders how many tasks make partial windows (the access topic's partitions), 0 when not known: a merging
      *     task closes its first window once it heard from that many, or after {@link WindowMerge#SOURCE_SILENCE_MS}
      */
-    public static <K> Windows apply(StreamsBuilder builder, KStream<K, EnrichedRequest> requests, WindowSettings windows, StageSettings stages,
-                                    int feeders) {
+    public static Windows apply(StreamsBuilder builder, KStream<String, LatencyWindow> partials, WindowSettings windows, StageSettings stages,
+                                int feeders) {
         Serde<LatencyWindow> windowSerde = LatencyWindowSerde.create();
-        // partial windows are written once a commit, each once (see PartialWindows): nothing for a record cache to save
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PARTIALS_STORE), Serdes.String(), windowSerde)
-                .withCachingDisabled());
-        builder.addStateStore(BeforeCommit.builder(PARTIALS_COMMIT_STORE));
         for (String store : new String[] {BY_GROUP_STORE, BY_ROUTE_STORE}) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), windowSerde)
                     .withCachingEnabled());
         }
-        for (String store : new String[] {STREAM_TIME_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE}) {
+        for (String store : new String[] {MERGE_TIME_STORE, ROUTE_COUNT_STORE}) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.Long()));
         }
 
-        var partials = requests
-                .process(() -> new PartialWindows<K>(PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE, windows, stages),
-                        Named.as("partial-windows"), PARTIALS_STORE, STREAM_TIME_STORE, PARTIALS_COMMIT_STORE)
-                .split(Named.as("window-"))
-                .branch((key, out) -> out.lateLine() != null, Branched.as("late"))
-                .defaultBranch(Branched.as("partial"));
-
-        KStream<byte[], byte[]> lateLines = partials.get("window-late")
-                .map((group, out) -> KeyValue.pair(group.getBytes(StandardCharsets.UTF_8), out.lateLine()), Named.as("late-line"));
-
-        var merged = partials.get("window-partial")
-                .mapValues(PartialWindows.Output::partial, Named.as("partial"))
+        var merged = partials
                 .repartition(Repartitioned.with(Serdes.String(), windowSerde).withName("latency-windows")
                         .withStreamPartitioner(new WindowKey.ByGroup<>()))
                 .process(() -> new WindowMerge(BY_GROUP_STORE, BY_ROUTE_STORE, MERGE_TIME_STORE, ROUTE_COUNT_STORE, windows, stages, feeders),
@@ -90,7 +95,6 @@ public final class AggregateStage {
         return new Windows(
                 merged.get("merged-group").map((key, out) -> toTopic(key, out.window(), sizeMs), Named.as("by-group-record")),
                 merged.get("merged-route").map((key, out) -> toTopic(key, out.window(), sizeMs), Named.as("by-route-record")),
-                lateLines,
                 merged.get("merged-late").map((key, out) -> KeyValue.pair(key.group().getBytes(StandardCharsets.UTF_8), out.latePartial()),
                         Named.as("late-partial")),
                 merged.get("merged-closed").map((key, out) -> KeyValue.<Void, ClosedWindows>pair(null, out.closed()), Named.as("closed-windows")));

@@ -6,6 +6,7 @@ import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.policy.EnrichedRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,7 +17,6 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -36,7 +36,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * its window closed (window end + grace at or before this task's {@link LogClock}) is dead-lettered here, with
  * its trace id, never dropped.
  */
-final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, PartialWindows.Output> {
+public final class PartialWindows {
     static final String STREAM_TIME = "stream-time";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -47,7 +47,8 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     private final StageSettings stages;
     private final long sizeMs;
     private final long graceMs;
-    private ProcessorContext<String, Output> context;
+    private ProcessorContext<?, ?> context;
+    private Outlet outlet;
     /** The partial windows as of the last commit. */
     private KeyValueStore<String, LatencyWindow> partials;
     /** The partial windows as they are now: what the store holds, and what came since the last commit. */
@@ -84,8 +85,11 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         }
     }
 
-    /** What leaves this processor: a partial window for its group's task, or a late line for the dead-letter topic. */
-    record Output(LatencyWindow partial, byte[] lateLine) {
+    /** Where what this stage makes goes: the partial windows to their group's task, the late lines to the dead-letter topic. */
+    public interface Outlet {
+        void partial(Record<String, LatencyWindow> partial);
+
+        void lateLine(Record<byte[], byte[]> deadLetter);
     }
 
     PartialWindows(String partialsStore, String streamTimeStore, String beforeCommitStore, WindowSettings windows, StageSettings stages) {
@@ -98,9 +102,10 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
         this.graceMs = windows.grace().toMillis();
     }
 
-    @Override
-    public void init(ProcessorContext<String, Output> context) {
+    /** Called from the init of the processor it runs in, which also holds its stores ({@link AggregateStage#partialStores}). */
+    public void init(ProcessorContext<?, ?> context, Outlet outlet) {
         this.context = context;
+        this.outlet = outlet;
         this.partials = context.getStateStore(partialsStore);
         this.streamTimes = context.getStateStore(streamTimeStore);
         // Kafka Streams initializes the same processor again when it revives a task after an aborted transaction, with
@@ -125,19 +130,17 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
     }
 
     /** A task keeps its punctuations across a close and a revive: without this, every revive would add a flush. */
-    @Override
     public void close() {
         flushes.cancel();
     }
 
-    @Override
-    public void process(Record<K, EnrichedRequest> record) {
-        long timestamp = record.timestamp();
+    /** The request joins its partial window, or is a late line; {@code timestamp} is when Caddy logged it. */
+    public void add(long timestamp, EnrichedRequest request) {
         advance(timestamp);
         long windowStart = timestamp - Math.floorMod(timestamp, sizeMs);
-        LatencyObservation observation = LatencyObservation.of(record.value(), stages);
+        LatencyObservation observation = LatencyObservation.of(request, stages);
         if (windowStart + sizeMs + graceMs <= streamTime) {
-            late(record, observation, windowStart);
+            late(timestamp, observation, windowStart);
             return;
         }
         Open partial = open.computeIfAbsent(new WindowKey(observation.group(), observation.route(), windowStart),
@@ -209,7 +212,7 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
             // would purge the windows the rest are for
             Headers headers = WindowMerge.partialHeaders(last.contains(entry.getKey()), context.taskId().toString(), announced);
             Open partial = entry.getValue();
-            context.forward(new Record<>(partial.key, new Output(partial.window, null), timestamp, headers));
+            outlet.partial(new Record<>(partial.key, partial.window, timestamp, headers));
             if (partial.stored) {
                 partials.delete(partial.key);
             }
@@ -221,19 +224,19 @@ final class PartialWindows<K> implements Processor<K, EnrichedRequest, String, P
             lastTickMs = now;
             announced = streamTime;
             String task = context.taskId().toString();
-            context.forward(new Record<>(WindowMerge.TICK_KEY, new Output(new LatencyWindow(), null),
+            outlet.partial(new Record<>(WindowMerge.TICK_KEY, new LatencyWindow(),
                     streamTime == Long.MIN_VALUE ? now : streamTime, WindowMerge.partialHeaders(true, task, streamTime)));
         }
     }
 
-    private void late(Record<K, EnrichedRequest> record, LatencyObservation o, long windowStart) {
+    private void late(long timestamp, LatencyObservation o, long windowStart) {
         long windowEnd = windowStart + sizeMs;
-        String detail = "logged at " + record.timestamp() + " for window [" + windowStart + ", " + windowEnd + ")"
+        String detail = "logged at " + timestamp + " for window [" + windowStart + ", " + windowEnd + ")"
                 + ", which closed when stream time reached " + (windowEnd + graceMs) + " (now " + streamTime + ")";
         var source = context.recordMetadata().orElse(null);
         var headers = DeadLetterHeaders.of(DeadLetterReason.LATE.code(), "aggregate", detail,
                 source == null ? null : source.topic(), source == null ? -1 : source.partition(), source == null ? -1 : source.offset());
-        context.forward(new Record<>(o.group(), new Output(null, describe(o, record.timestamp())), record.timestamp(), headers));
+        outlet.lateLine(new Record<>(o.group().getBytes(StandardCharsets.UTF_8), describe(o, timestamp), timestamp, headers));
     }
 
     /** The dead letter of a late request: what it was, enough to find its span. */

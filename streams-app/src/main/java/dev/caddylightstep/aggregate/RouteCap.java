@@ -7,11 +7,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 
 /**
  * Stage {@code cap routes}: each group's window holds at most caddy.window.max-routes routes. Every path segment that
@@ -25,40 +20,35 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
  * max-routes routes however many tasks feed it: there, a route that other tasks filled the window before counts under
  * {other} though its spans name it.
  */
-public final class RouteCap<K> implements FixedKeyProcessor<K, EnrichedRequest, EnrichedRequest> {
+public final class RouteCap {
     private final long sizeMs;
     private final long graceMs;
     private final int maxRoutes;
     private final LogClock clock = new LogClock();
     /** Window start → group → the routes admitted in this task. */
     private final TreeMap<Long, Map<String, Set<String>>> admitted = new TreeMap<>();
-    private FixedKeyProcessorContext<K, EnrichedRequest> context;
 
-    private RouteCap(WindowSettings windows) {
+    /** One per task: what it admitted is the task's. */
+    public RouteCap(WindowSettings windows) {
         this.sizeMs = windows.size().toMillis();
         this.graceMs = windows.grace().toMillis();
         this.maxRoutes = windows.maxRoutes();
     }
 
-    public static <K> KStream<K, EnrichedRequest> apply(KStream<K, EnrichedRequest> requests, WindowSettings windows) {
-        return requests.processValues(() -> new RouteCap<K>(windows), Named.as("cap-routes"));
+    /**
+     * The request as its windows count it and its span names it: without its route when the group's window is full.
+     *
+     * @param timestamp when Caddy logged the request
+     * @param now wall-clock time, for the log clock of a task that reads nothing new
+     */
+    public EnrichedRequest cap(long timestamp, EnrichedRequest request, long now) {
+        boolean admit = RecordFailure.guard("cap-routes", () -> admits(timestamp, request, now));
+        return admit ? request : request.withoutRoute();
     }
 
-    @Override
-    public void init(FixedKeyProcessorContext<K, EnrichedRequest> context) {
-        this.context = context;
-    }
-
-    @Override
-    public void process(FixedKeyRecord<K, EnrichedRequest> record) {
-        EnrichedRequest request = record.value();
-        boolean admit = RecordFailure.guard("cap-routes", () -> admits(record.timestamp(), request));
-        context.forward(admit ? record : record.withValue(request.withoutRoute()));
-    }
-
-    private boolean admits(long timestamp, EnrichedRequest request) {
+    private boolean admits(long timestamp, EnrichedRequest request, long now) {
         clock.observe(timestamp);
-        forgetClosedWindows(clock.time(context.currentSystemTimeMs()));
+        forgetClosedWindows(clock.time(now));
         if (request.route() == null) {
             return true;
         }

@@ -5,8 +5,8 @@ import dev.caddylightstep.deadletter.RecordFailure;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.streams.kstream.Branched;
-import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
@@ -21,6 +21,9 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * as the cluster, for a second trip through the broker per request. Anonymous requests need no table either way.
  */
 public final class EnrichStage {
+    /** The node that keys each parsed request by its identity for the repartition: the parse node forwards to it. */
+    public static final String IDENTIFY = "identify";
+
     private EnrichStage() {
     }
 
@@ -36,11 +39,13 @@ public final class EnrichStage {
         return identified.merge(anonymous(byIdentity), Named.as("identified"));
     }
 
-    /** One node: a request without an identity maps to no key, which a left join passes through unmatched. */
-    public static <K> KStream<K, IdentifiedRequest> global(KStream<K, AccessEvent> events, IdentitySource source,
-                                                           GlobalKTable<String, Identity> identities) {
-        return events.leftJoin(identities, (key, event) -> RecordFailure.guard("identify", () -> source.keyOf(event)),
-                (key, identity, event, entry) -> new IdentifiedRequest(event, identityOf(identity, entry)), Named.as("enrich"));
+    /**
+     * Global: the request with its entry of the identities table, which every instance holds whole ({@code identities}
+     * looks an identity up in it); a request without an identity needs none.
+     */
+    public static IdentifiedRequest global(AccessEvent event, IdentitySource source, Function<String, Identity> identities) {
+        String identity = RecordFailure.guard("identify", () -> source.keyOf(event));
+        return new IdentifiedRequest(event, identityOf(identity, identity == null ? null : identities.apply(identity)));
     }
 
     private static Identity identityOf(String identity, Identity entry) {
@@ -52,7 +57,7 @@ public final class EnrichStage {
 
     private static Map<String, KStream<String, AccessEvent>> identify(KStream<byte[], AccessEvent> events, IdentitySource source) {
         return events
-                .selectKey((key, event) -> RecordFailure.guard("identify", () -> source.keyOf(event)), Named.as("identify"))
+                .selectKey((key, event) -> RecordFailure.guard("identify", () -> source.keyOf(event)), Named.as(IDENTIFY))
                 .split(Named.as("identity-"))
                 .branch((identity, event) -> identity == null, Branched.as("none"))
                 .defaultBranch(Branched.as("known"));

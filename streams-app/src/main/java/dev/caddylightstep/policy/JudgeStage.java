@@ -3,10 +3,6 @@ package dev.caddylightstep.policy;
 import dev.caddylightstep.deadletter.RecordFailure;
 import dev.caddylightstep.identity.IdentifiedRequest;
 import dev.caddylightstep.route.RouteTemplates;
-import dev.caddylightstep.policy.EnrichedRequest;
-import org.apache.kafka.streams.kstream.GlobalKTable;
-import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Named;
 
 /**
  * Stage {@code judge}: each request meets its group's policy (a global table: policies are few and every
@@ -16,12 +12,9 @@ public final class JudgeStage {
     private JudgeStage() {
     }
 
-    public static <K> KStream<K, EnrichedRequest> apply(KStream<K, IdentifiedRequest> requests,
-                                                        GlobalKTable<String, Policy> policies, RouteTemplates routes) {
-        return requests.leftJoin(policies,
-                (identity, request) -> request.identity().group(),
-                (request, policy) -> RecordFailure.guard("judge", () -> new EnrichedRequest(request.event(), request.identity(),
-                        routes.templateOf(request.event().path()), PolicyVerdict.judge(policy, request.event()))),
-                Named.as("judge"));
+    /** The request with its route template and what its group's policy (null when the group has none) says of it. */
+    public static EnrichedRequest judge(IdentifiedRequest request, Policy policy, RouteTemplates routes) {
+        return RecordFailure.guard("judge", () -> new EnrichedRequest(request.event(), request.identity(),
+                routes.templateOf(request.event().path()), PolicyVerdict.judge(policy, request.event())));
     }
 }

@@ -12,9 +12,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.StreamsMetrics;
 
 /**
  * Decides, before a span is written, whether it is exported: a span a keep rule keeps always is, the others with their
@@ -26,7 +24,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
  * its own task's share when it came, so every exemplar a window links to is an exported trace. Those trackers are kept
  * in memory for the windows still open; one lost with a restart only makes the task keep more.
  */
-final class SpanSampling<K> implements FixedKeyProcessor<K, EnrichedRequest, SpanSampling.Sampled> {
+final class SpanSampling {
     private final SamplingSettings settings;
     private final long sizeMs;
     /** Windows further back than this from the newest are closed: their trackers go. */
@@ -37,11 +35,7 @@ final class SpanSampling<K> implements FixedKeyProcessor<K, EnrichedRequest, Spa
     private final Map<KeepRule, Sensor> kept = new EnumMap<>(KeepRule.class);
     private Sensor keptAtRandom;
     private Sensor dropped;
-    private FixedKeyProcessorContext<K, Sampled> context;
-
-    /** A request whose span is exported, with the tracestate it is exported with. */
-    record Sampled(EnrichedRequest request, String traceState) {
-    }
+    private StreamsMetrics metrics;
 
     SpanSampling(SamplingSettings settings, WindowSettings windows) {
         this.settings = settings;
@@ -50,9 +44,8 @@ final class SpanSampling<K> implements FixedKeyProcessor<K, EnrichedRequest, Spa
         this.slowest = windows.exemplars();
     }
 
-    @Override
-    public void init(FixedKeyProcessorContext<K, Sampled> context) {
-        this.context = context;
+    void init(StreamsMetrics metrics) {
+        this.metrics = metrics;
         for (KeepRule rule : KeepRule.values()) {
             kept.put(rule, sensor("kept", rule.code()));
         }
@@ -62,17 +55,13 @@ final class SpanSampling<K> implements FixedKeyProcessor<K, EnrichedRequest, Spa
 
     /** Shown by the application as caddy_spans_sampled_total{decision,reason}. */
     private Sensor sensor(String decision, String reason) {
-        return context.metrics().addRateTotalSensor(ParseStage.METRICS_SCOPE, SpanStage.samplingMetricEntity(decision, reason),
+        return metrics.addRateTotalSensor(ParseStage.METRICS_SCOPE, SpanStage.samplingMetricEntity(decision, reason),
                 "spans-sampled", Sensor.RecordingLevel.INFO);
     }
 
-    @Override
-    public void process(FixedKeyRecord<K, EnrichedRequest> record) {
-        EnrichedRequest request = record.value();
-        String traceState = RecordFailure.guard("sample", () -> decide(record.timestamp(), request));
-        if (traceState != null) {
-            context.forward(record.withValue(new Sampled(request, traceState.isEmpty() ? request.event().trace().traceState() : traceState)));
-        }
+    /** The tracestate to export the request's span with ("" for the incoming one, unchanged), or null when it is sampled out. */
+    String traceState(long timestamp, EnrichedRequest request) {
+        return RecordFailure.guard("sample", () -> decide(timestamp, request));
     }
 
     /** The tracestate to export the span with ("" for the incoming one, unchanged), or null when it is sampled out. */

@@ -3,16 +3,24 @@ package dev.caddylightstep.span;
 import dev.caddylightstep.aggregate.WindowSettings;
 import dev.caddylightstep.deadletter.RecordFailure;
 import dev.caddylightstep.policy.EnrichedRequest;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.StreamsMetrics;
 
 /**
- * One OTLP span record per request sampled in, keyed by trace id so that a trace stays in one partition of the spans
- * topic.
+ * Stages {@code sample} and {@code span}: the OTLP span record of each request sampled in ({@link SpanSampling}),
+ * to be keyed by its trace id so that a trace stays in one partition of the spans topic. One instance per task: the
+ * sampling's trackers and sensors are the task's.
  */
 public final class SpanStage {
-    private SpanStage() {
+    private final SpanMapper mapper;
+    private final SpanSampling sampling;
+
+    public SpanStage(SpanMapper mapper, SamplingSettings sampling, WindowSettings windows) {
+        this.mapper = mapper;
+        this.sampling = new SpanSampling(sampling, windows);
+    }
+
+    public void init(StreamsMetrics metrics) {
+        sampling.init(metrics);
     }
 
     /**
@@ -23,11 +31,13 @@ public final class SpanStage {
         return "spans-sampled-" + decision + "-" + reason;
     }
 
-    /** The span records of the requests sampled in (see {@link SpanSampling}). */
-    public static <K> KStream<String, byte[]> apply(KStream<K, EnrichedRequest> requests, SpanMapper mapper, SamplingSettings sampling,
-                                                    WindowSettings windows) {
-        return requests.processValues(() -> new SpanSampling<K>(sampling, windows), Named.as("sample"))
-                .map((key, sampled) -> RecordFailure.guard("span", () -> KeyValue.pair(sampled.request().event().trace().traceId(),
-                        mapper.toRecord(sampled.request(), sampled.traceState()))), Named.as("span"));
+    /** The span record of the request, or null when it is sampled out. */
+    public byte[] span(long timestamp, EnrichedRequest request) {
+        String traceState = sampling.traceState(timestamp, request);
+        if (traceState == null) {
+            return null;
+        }
+        String exported = traceState.isEmpty() ? request.event().trace().traceState() : traceState;
+        return RecordFailure.guard("span", () -> mapper.toRecord(request, exported));
     }
 }

@@ -18,6 +18,11 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
 
     /** The sink of one stage into this topic; several stages may write the same topic. */
     public Produced<K, V> producedBy(String stage) {
-        return Produced.with(keySerde, valueSerde).withName(stage + "-to-" + name);
+        return Produced.with(keySerde, valueSerde).withName(sinkName(stage));
+    }
+
+    /** The name of the sink {@link #producedBy} makes for the stage. */
+    public String sinkName(String stage) {
+        return stage + "-to-" + name;
     }
 }

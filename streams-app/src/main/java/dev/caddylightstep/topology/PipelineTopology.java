@@ -5,14 +5,10 @@ import dev.caddylightstep.access.AccessEventSerde;
 import dev.caddylightstep.access.ParseStage;
 import dev.caddylightstep.aggregate.AggregateStage;
 import dev.caddylightstep.aggregate.RouteCap;
-import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.identity.EnrichStage;
 import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.identity.IdentifiedRequest;
 import dev.caddylightstep.identity.IdentityJoin;
-import dev.caddylightstep.policy.EnrichedRequest;
-import dev.caddylightstep.policy.JudgeStage;
-import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.sli.SliStage;
 import dev.caddylightstep.slo.SloStage;
 import dev.caddylightstep.span.SpanMapper;
@@ -21,9 +17,9 @@ import dev.caddylightstep.topics.Topic;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -31,7 +27,8 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The whole application as one Kafka Streams topology, built from the configuration alone (no I/O):
  * parse → identify → enrich → judge → cap routes, then spans and latency windows, and from the closed windows the
- * objectives' alerts and the OTLP metrics.
+ * objectives' alerts and the OTLP metrics. Each request goes through one processor node ({@link RequestPath}), which
+ * calls these stages in this order; with the partitioned join, the repartition by identity splits it in two.
  */
 public final class PipelineTopology {
     public static final String IDENTITIES_STORE = "identities";
@@ -45,38 +42,34 @@ public final class PipelineTopology {
         StreamsBuilder builder = new StreamsBuilder();
 
         // policies are few, and every request looks its group's up
-        GlobalKTable<String, Policy> policies = builder.globalTable(topics.policies().name(), topics.policies().consumed(),
-                inMemoryGlobal(POLICIES_STORE, topics.policies()));
+        builder.globalTable(topics.policies().name(), topics.policies().consumed(), inMemoryGlobal(POLICIES_STORE, topics.policies()));
 
         KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
-        ParseStage.ParsedLines parsedLines = ParseStage.apply(lines, config.logFormat(), config.redaction(),
-                config.identitySource().requestHeaders(), config.capturedHeaders());
-        parsedLines.deadLetters().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("parse"));
-        KStream<byte[], AccessEvent> parsed = parsedLines.requests();
+        String[] partialStores = AggregateStage.partialStores(builder);
+        RequestPath.Children children = new RequestPath.Children(topics.accessDeadLetters().sinkName("requests"),
+                topics.spans().sinkName("span"), AggregateStage.PARTIALS);
+        KStream<Object, Object> requests;
         if (config.identityJoin() == IdentityJoin.GLOBAL) {
-            judged(builder, config, topics, policies, EnrichStage.global(parsed, config.identitySource(), identitiesGlobal(builder, topics)));
+            identitiesGlobal(builder, topics);
+            requests = lines.process(() -> new RequestPath<>(new RequestPath.Lines(parseStage(config), config.identitySource()),
+                    children, config.routes(), new RouteCap(config.windows()), AggregateStage.partialWindows(config.windows(), config.stages()),
+                    spanStage(config)), Named.as("requests"), partialStores);
         } else {
-            judged(builder, config, topics, policies, identifiedPartitioned(builder, config, topics, parsed));
+            KStream<Object, Object> parsed = lines.process(() -> new RequestPath.ParsedLines(parseStage(config),
+                    topics.accessDeadLetters().sinkName("parse"), EnrichStage.IDENTIFY), Named.as("parse"));
+            deadLetters(parsed, topics, "parse");
+            requests = identifiedPartitioned(builder, config, topics, RequestPath.outputs(parsed))
+                    .process(() -> new RequestPath<>(new RequestPath.Identified<>(), children, config.routes(), new RouteCap(config.windows()),
+                            AggregateStage.partialWindows(config.windows(), config.stages()), spanStage(config)), Named.as("requests"), partialStores);
         }
-        return builder.build();
-    }
-
-    /** Judge, then spans and windows: the same whichever key the join left the requests with. */
-    private static <K> void judged(StreamsBuilder builder, PipelineConfig config, Topics topics, GlobalKTable<String, Policy> policies,
-                                   KStream<K, IdentifiedRequest> identified) {
-        KStream<K, EnrichedRequest> judged = JudgeStage.apply(identified, policies, config.routes());
-        KStream<K, EnrichedRequest> enriched = RouteCap.apply(judged, config.windows());
-
+        deadLetters(requests, topics, "requests");
         // a span carries the client's path and query: one larger than the application writes is a dead letter as it is serialized
-        SpanStage.apply(enriched, new SpanMapper(config.resource().attributes(), config.clientAddress(), config.capturedHeaders(), config.stages()),
-                        config.sampling(), config.windows())
-                .to(topics.spans().name(), topics.spans().limitedTo(config.recordLimit()).producedBy("span"));
+        RequestPath.<String, byte[]>outputs(requests).to(topics.spans().name(), topics.spans().limitedTo(config.recordLimit()).producedBy("span"));
 
-        AggregateStage.Windows windows = AggregateStage.apply(builder, enriched, config.windows(), config.stages(),
+        AggregateStage.Windows windows = AggregateStage.apply(builder, RequestPath.outputs(requests), config.windows(), config.stages(),
                 config.accessPartitions());
         windows.byGroup().to(topics.latencyByGroup().name(), topics.latencyByGroup().producedBy("by-group"));
         windows.byRoute().to(topics.latencyByRoute().name(), topics.latencyByRoute().producedBy("by-route"));
-        windows.lateLines().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("late-lines"));
         windows.latePartials().to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy("late-partials"));
         SloStage.apply(builder, windows.closed(), POLICIES_STORE, config.windows().size())
                 .to(topics.sloAlerts().name(), topics.sloAlerts().producedBy("slo-alerts"));
@@ -84,10 +77,24 @@ public final class PipelineTopology {
             SliStage.apply(windows.closed(), config.resource().attributes())
                     .to(topics.metrics().name(), topics.metrics().producedBy("window-metrics"));
         }
+        return builder.build();
     }
 
-    private static GlobalKTable<String, Identity> identitiesGlobal(StreamsBuilder builder, Topics topics) {
-        return builder.globalTable(topics.identities().name(), topics.identities().consumed(), inMemoryGlobal(IDENTITIES_STORE, topics.identities()));
+    private static ParseStage parseStage(PipelineConfig config) {
+        return new ParseStage(config.logFormat(), config.redaction(), config.identitySource().requestHeaders(), config.capturedHeaders());
+    }
+
+    private static SpanStage spanStage(PipelineConfig config) {
+        return new SpanStage(new SpanMapper(config.resource().attributes(), config.clientAddress(), config.capturedHeaders(), config.stages()),
+                config.sampling(), config.windows());
+    }
+
+    private static void deadLetters(KStream<Object, Object> node, Topics topics, String stage) {
+        RequestPath.<byte[], byte[]>outputs(node).to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy(stage));
+    }
+
+    private static void identitiesGlobal(StreamsBuilder builder, Topics topics) {
+        builder.globalTable(topics.identities().name(), topics.identities().consumed(), inMemoryGlobal(IDENTITIES_STORE, topics.identities()));
     }
 
     /**

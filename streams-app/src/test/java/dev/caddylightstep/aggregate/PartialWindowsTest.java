@@ -36,19 +36,32 @@ class PartialWindowsTest {
 
     private static final long COMMIT_INTERVAL_MS = 1_000;
 
-    private final MockProcessorContext<String, PartialWindows.Output> context = contextAtTimeZero();
+    private final MockProcessorContext<Object, Object> context = contextAtTimeZero();
     private final KeyValueStore<String, LatencyWindow> partials = store(PARTIALS, LatencyWindowSerde.create());
     private final KeyValueStore<String, Long> streamTimes = store(STREAM_TIME, Serdes.Long());
     private final BeforeCommit beforeCommit = beforeCommit();
-    private final PartialWindows<String> processor = new PartialWindows<>(PARTIALS, STREAM_TIME, BEFORE_COMMIT, WindowSettings.DEFAULTS,
+    /** What the partial windows sent to their groups' tasks since the last look. */
+    private final List<LatencyWindow> sent = new ArrayList<>();
+    private final PartialWindows.Outlet outlet = new PartialWindows.Outlet() {
+        @Override
+        public void partial(Record<String, LatencyWindow> partial) {
+            sent.add(partial.value());
+        }
+
+        @Override
+        public void lateLine(Record<byte[], byte[]> deadLetter) {
+            throw new AssertionError("no line of the capture is late");
+        }
+    };
+    private final PartialWindows processor = new PartialWindows(PARTIALS, STREAM_TIME, BEFORE_COMMIT, WindowSettings.DEFAULTS,
             StageSettings.DEFAULTS);
 
-    private static MockProcessorContext<String, PartialWindows.Output> contextAtTimeZero() {
+    private static MockProcessorContext<Object, Object> contextAtTimeZero() {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "partial-windows-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
-        MockProcessorContext<String, PartialWindows.Output> context = new MockProcessorContext<>(props);
+        MockProcessorContext<Object, Object> context = new MockProcessorContext<>(props);
         context.setCurrentSystemTimeMs(0);
         return context;
     }
@@ -81,15 +94,15 @@ class PartialWindowsTest {
     }
 
     private void process(List<EnrichedRequest> requests) {
-        requests.forEach(request -> processor.process(new Record<>("anonymous", request, request.event().endEpochNanos() / 1_000_000)));
+        requests.forEach(request -> processor.add(request.event().endEpochNanos() / 1_000_000, request));
     }
 
     /** What goes out at the processor's look at wall-clock time {@code now}. */
     private long flushedRequestsAt(long now) {
-        context.resetForwards();
+        sent.clear();
         var punctuators = context.scheduledPunctuators();
         punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(now);
-        return context.forwarded().stream().mapToLong(forward -> forward.record().value().partial().toRecord("anonymous", null, 0, 1).getCount()).sum();
+        return sent.stream().mapToLong(partial -> partial.toRecord("anonymous", null, 0, 1).getCount()).sum();
     }
 
     /** What goes out when the next commit is due (the task last committed at time 0, unless the test commits). */
@@ -100,7 +113,7 @@ class PartialWindowsTest {
     @Test
     void partialWindowsGoOutAtTheLastLookBeforeTheTaskCommitsNotInBetween() {
         List<EnrichedRequest> requests = requests();
-        processor.init(context);
+        processor.init(context, outlet);
         process(requests);
 
         assertThat(flushedRequestsAt(COMMIT_INTERVAL_MS / 2)).isZero();
@@ -110,7 +123,7 @@ class PartialWindowsTest {
     @Test
     void aCommitStartsTheWaitForTheNextOne() {
         List<EnrichedRequest> requests = requests();
-        processor.init(context);
+        processor.init(context, outlet);
         process(requests);
         context.setCurrentSystemTimeMs(800);
         beforeCommit.flushCache();
@@ -122,7 +135,7 @@ class PartialWindowsTest {
     @Test
     void aTaskRevivedAfterAnAbortedTransactionFlushesWhatItsRestoredStoreHoldsNotWhatItHeldBefore() {
         List<EnrichedRequest> requests = requests();
-        processor.init(context);
+        processor.init(context, outlet);
         process(requests);
 
         // the transaction aborts before any of them is committed: Kafka Streams closes the task dirty, restores its
@@ -130,7 +143,7 @@ class PartialWindowsTest {
         processor.close();
         clear(partials);
         clear(streamTimes);
-        processor.init(context);
+        processor.init(context, outlet);
         process(requests);
 
         assertThat(flushedRequests()).isEqualTo(requests.size());
@@ -139,7 +152,7 @@ class PartialWindowsTest {
     @Test
     void partialWindowsReachTheStoreWhenTheTaskCommitsNotOnEveryRequest() {
         List<EnrichedRequest> requests = requests();
-        processor.init(context);
+        processor.init(context, outlet);
         process(requests);
         assertThat(storedRequests()).isZero();
 
@@ -151,21 +164,21 @@ class PartialWindowsTest {
     @Test
     void aTaskRestoredFromItsLastCommitFlushesWhatThatCommitStored() {
         List<EnrichedRequest> requests = requests();
-        processor.init(context);
+        processor.init(context, outlet);
         process(requests.subList(0, 5));
         beforeCommit.flushCache();
         process(requests.subList(5, requests.size()));
 
         // killed before its next commit: another instance restores the store and starts from the committed offsets
         processor.close();
-        processor.init(context);
+        processor.init(context, outlet);
 
         assertThat(flushedRequests()).isEqualTo(5);
     }
 
     @Test
     void aFlushedPartialLeavesTheStoreInTheTransactionThatSendsIt() {
-        processor.init(context);
+        processor.init(context, outlet);
         process(requests());
         beforeCommit.flushCache();
 
@@ -187,7 +200,7 @@ class PartialWindowsTest {
 
     @Test
     void closingTheProcessorCancelsItsFlushesSoThatARevivedTaskFlushesOnce() {
-        processor.init(context);
+        processor.init(context, outlet);
         processor.close();
 
         assertThat(context.scheduledPunctuators()).singleElement().satisfies(flushes -> assertThat(flushes.cancelled()).isTrue());
