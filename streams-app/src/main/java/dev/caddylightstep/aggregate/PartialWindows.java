@@ -7,16 +7,12 @@ import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.policy.EnrichedRequest;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.processor.Cancellable;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -58,17 +54,13 @@ public final class PartialWindows {
     private final LogClock clock = new LogClock();
     private long streamTime = Long.MIN_VALUE;
     private long saved = Long.MIN_VALUE;
-    /** Kafka Streams' commit.interval.ms, and how often the processor looks whether a commit is near. */
-    private long commitIntervalMs;
-    private long checkIntervalMs;
     /** About how often this task tells every merging task its time ({@link WindowMerge#TICK_KEY}), in wall-clock ms. */
     private static final long TICK_INTERVAL_MS = 1_000;
     private long lastTickMs = Long.MIN_VALUE / 2;
     /** The time this task last told the merging tasks in a tick; none yet after a start. */
     private long announced = Long.MIN_VALUE;
-    /** Wall-clock time of this task's last commit. */
-    private long lastCommitMs;
-    private Cancellable flushes;
+    /** Sends the partials at the last look before each commit, and saves what came after it in the commit. */
+    private final CommitLooks commits = new CommitLooks(this::flush, this::beforeCommit);
 
     /** A partial window in memory, and its key as the store and the repartition topic have it (encoded once, not per request). */
     private static final class Open {
@@ -118,20 +110,15 @@ public final class PartialWindows {
                 open.put(WindowKey.decode(entry.key), partial);
             });
         }
-        context.<BeforeCommit>getStateStore(beforeCommitStore).run(this::beforeCommit);
         Long stored = streamTimes.get(STREAM_TIME);
         streamTime = stored != null ? stored : Long.MIN_VALUE;
         clock.restore(streamTime);
         saved = streamTime;
-        commitIntervalMs = Long.parseLong(String.valueOf(context.appConfigs().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
-        checkIntervalMs = Math.max(1, commitIntervalMs / 10);
-        lastCommitMs = context.currentSystemTimeMs();
-        flushes = context.schedule(Duration.ofMillis(checkIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::flushIfCommitIsNear);
+        commits.start(context, beforeCommitStore);
     }
 
-    /** A task keeps its punctuations across a close and a revive: without this, every revive would add a flush. */
     public void close() {
-        flushes.cancel();
+        commits.stop();
     }
 
     /** The request joins its partial window, or is a late line; {@code timestamp} is when Caddy logged it. */
@@ -157,19 +144,6 @@ public final class PartialWindows {
                 partial.changed = false;
                 partial.stored = true;
             }
-        }
-        lastCommitMs = context.currentSystemTimeMs();
-    }
-
-    /**
-     * Kafka Streams punctuates just before it looks whether to commit, and commits once commit.interval.ms has passed
-     * since the last commit: sending the partials at the last look before that puts them in the commit. Sent on a
-     * schedule of their own instead, they waited for the next commit, half an interval on average, and the group's
-     * windows a whole one more often than not.
-     */
-    private void flushIfCommitIsNear(long now) {
-        if (now - lastCommitMs >= commitIntervalMs - checkIntervalMs) {
-            flush();
         }
     }
 
