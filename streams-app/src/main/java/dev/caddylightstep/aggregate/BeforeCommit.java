@@ -17,8 +17,9 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * store takes the one its own record caches have: in Kafka Streams 4.4, {@code StreamTask.prepareCommit} flushes the
  * task's stores that are an internal {@link CachedStateStore} first. Held to it by {@code AggregateStageTest}'s
  * {@code eachCommitWritesThePartialWindowsItsRequestsChangedToTheirChangelog}, which fails if an upgrade moves that call.
+ * Public because the spans' batches go out before each commit too, and are saved in it the same way.
  */
-final class BeforeCommit implements StateStore, CachedStateStore<Void, Void> {
+public final class BeforeCommit implements StateStore, CachedStateStore<Void, Void> {
     private static final Runnable NOTHING = () -> {
     };
 
@@ -31,7 +32,7 @@ final class BeforeCommit implements StateStore, CachedStateStore<Void, Void> {
     }
 
     /** Runs {@code action} before each commit of the task, in place of what was registered before (a revived task's processor registers again). */
-    void run(Runnable action) {
+    public void run(Runnable action) {
         this.action = action;
     }
 
@@ -78,7 +79,7 @@ final class BeforeCommit implements StateStore, CachedStateStore<Void, Void> {
         return open;
     }
 
-    static StoreBuilder<BeforeCommit> builder(String name) {
+    public static StoreBuilder<BeforeCommit> builder(String name) {
         return new Builder(name);
     }
 

@@ -35,6 +35,7 @@ public final class ConfigKeys {
         key("caddy.stage.max-server-timings", "8", "backend Server-Timing names kept per request on spans (edge.server_timing.<name>) and per window in stages; the rest count under {other} in windows");
         key("caddy.span.capture-request-headers", "", "request headers recorded on spans as http.request.header.<name>, comma-separated (redacted ones are refused)");
         key("caddy.span.capture-response-headers", "", "response headers recorded on spans as http.response.header.<name>, comma-separated (redacted ones are refused)");
+        key("caddy.spans.max-batch", "256", "spans in one record of the spans topic: each task gathers the spans of each partition and writes them as one record before each commit, or sooner once this many (or the bytes of a record, at most caddy.forward.max-export-bytes) are in; at least 2");
         key("caddy.identity.source", "user_id", "where the identity key comes from: user_id, header or tls_client_cn");
         key("caddy.identity.header", "", "the request header that holds the identity when caddy.identity.source=header");
         key("caddy.identity.join", "global", "global (every instance holds the table in memory: no repartition) or partitioned (requests repartitioned by identity: tables larger than an instance)");

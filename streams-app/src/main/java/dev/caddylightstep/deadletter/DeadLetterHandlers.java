@@ -108,14 +108,19 @@ public final class DeadLetterHandlers {
         }
     }
 
-    /** A record a processor threw on: its stage is the one a {@link RecordFailure} names, or the processor's. */
+    /**
+     * A record a processor threw on: its stage is the one a {@link RecordFailure} names, or the processor's. A record
+     * failure caused by a {@link RecordTooLargeException} is a record whose output would be larger than the application
+     * writes (a span, checked as it joins its batch): reason too-large.
+     */
     public static final class Processing extends Target implements ProcessingExceptionHandler {
 
         @Override
         public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
             String stage = exception instanceof RecordFailure failure ? failure.stage() : context.processorNodeId();
-            return Response.resume(List.of(letter(DeadLetterReason.EXCEPTION, stage, context,
-                    context.sourceRawKey(), context.sourceRawValue(), exception)));
+            DeadLetterReason reason = exception instanceof RecordFailure && exception.getCause() instanceof RecordTooLargeException
+                    ? DeadLetterReason.TOO_LARGE : DeadLetterReason.EXCEPTION;
+            return Response.resume(List.of(letter(reason, stage, context, context.sourceRawKey(), context.sourceRawValue(), exception)));
         }
     }
 
@@ -142,7 +147,7 @@ public final class DeadLetterHandlers {
         /**
          * A value that could not be serialized, or that its serde found larger than the application writes (see
          * {@code RecordLimit}): refused there, before the producer sees it, it fails no transaction. The stage is the
-         * one whose sink it was ("span" for the sink "span-to-caddy.spans").
+         * one whose sink it was ("by-group" for the sink "by-group-to-caddy.latency.by-group").
          */
         @Override
         public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,

@@ -30,11 +30,19 @@ public record ForwarderSettings(String groupId, int batchSize, int maxInFlight, 
                 s.string("caddy.forward.group-id"),
                 s.integer("caddy.forward.batch-size", 1, 100_000),
                 s.integer("caddy.forward.max-in-flight", 1, EXPORTER_REQUESTS_PER_HOST),
-                s.integer("caddy.forward.max-export-bytes", 1024, EXPORTER_LIMIT),
+                maxExportBytes(s),
                 s.integer("caddy.forward.max-spans-per-second", 0, 10_000_000),
                 s.duration("caddy.forward.max-backoff", Duration.ofMillis(100)),
                 s.choice("caddy.forward.lightstep-region", "us", "eu"),
                 s.flag("caddy.metrics.export"));
+    }
+
+    /**
+     * caddy.forward.max-export-bytes: also the most a record of the spans topic holds, as the forwarder dead-letters a
+     * larger one whole.
+     */
+    public static int maxExportBytes(Settings s) {
+        return s.integer("caddy.forward.max-export-bytes", 1024, EXPORTER_LIMIT);
     }
 
     /**

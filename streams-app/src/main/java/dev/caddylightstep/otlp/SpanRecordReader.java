@@ -121,10 +121,24 @@ public final class SpanRecordReader {
      * @throws InvalidProtocolBufferException when protobuf-java cannot read the record, or it holds no span
      */
     public static String firstSpanName(byte[] record) throws InvalidProtocolBufferException {
+        Span span = firstSpan(record);
+        return "span " + HEX.formatHex(span.getSpanId().toByteArray()) + " of trace " + HEX.formatHex(span.getTraceId().toByteArray());
+    }
+
+    /**
+     * The trace id of a record's first span, in lower-case hex.
+     *
+     * @throws InvalidProtocolBufferException when protobuf-java cannot read the record, or it holds no span
+     */
+    public static String firstTraceId(byte[] record) throws InvalidProtocolBufferException {
+        return HEX.formatHex(firstSpan(record).getTraceId().toByteArray());
+    }
+
+    private static Span firstSpan(byte[] record) throws InvalidProtocolBufferException {
         for (ResourceSpans resourceSpans : ExportTraceServiceRequest.parseFrom(record).getResourceSpansList()) {
             for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
                 for (Span span : scopeSpans.getSpansList()) {
-                    return "span " + HEX.formatHex(span.getSpanId().toByteArray()) + " of trace " + HEX.formatHex(span.getTraceId().toByteArray());
+                    return span;
                 }
             }
         }

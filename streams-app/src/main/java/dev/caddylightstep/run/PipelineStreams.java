@@ -42,7 +42,7 @@ public final class PipelineStreams implements AutoCloseable {
 
     /** Streams that report to {@code fatal} when they fail for good (once they are in state ERROR). */
     public PipelineStreams(PipelineConfig config, Properties properties, FatalFailure fatal) {
-        this.streams = new KafkaStreams(PipelineTopology.build(config.withAccessPartitions(AccessPartitions.of(config))), properties);
+        this.streams = new KafkaStreams(PipelineTopology.build(PartitionCounts.of(config)), properties);
         streams.setStateListener((now, before) -> {
             LOG.info("streams {} -> {}", before, now);
             if (now == KafkaStreams.State.RUNNING) {

@@ -9,10 +9,11 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The largest value the application writes in one record: its producer's max.request.size, less room for the key
- * and headers. A value whose size the input decides (a span carries the request's path and query) is checked as it
- * is serialized: over the limit, it fails there, and Kafka Streams hands it to the production handler, which writes
- * a dead letter with reason too-large. Sent instead, the producer (or the broker) would refuse it, and under
- * exactly-once that refusal aborts the transaction: the same record would come back, and fail, forever.
+ * and headers. A value whose size the input decides (a request repartitioned by identity carries its path and query)
+ * is checked as it is serialized: over the limit, it fails there, and Kafka Streams hands it to the production handler,
+ * which writes a dead letter with reason too-large. Sent instead, the producer (or the broker) would refuse it, and
+ * under exactly-once that refusal aborts the transaction: the same record would come back, and fail, forever. A span is
+ * checked earlier, as it joins the batch of spans it would be written in, which never grows past the limit.
  *
  * @param maxValueBytes the largest serialized value written
  */

@@ -7,11 +7,6 @@ import org.apache.kafka.streams.kstream.Produced;
 /** A topic with the serdes of its keys and values, so that no stage can pair a topic with the wrong serde. */
 public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
 
-    /** This topic, with values over the limit refused as they are serialized. */
-    public Topic<K, V> limitedTo(RecordLimit limit) {
-        return new Topic<>(name, keySerde, limit.on(valueSerde));
-    }
-
     public Consumed<K, V> consumed() {
         return Consumed.with(keySerde, valueSerde).withName("from-" + name);
     }

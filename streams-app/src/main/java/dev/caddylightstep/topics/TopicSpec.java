@@ -21,10 +21,11 @@ public enum TopicSpec {
     POLICIES("policies", "edge.policies", "compacted: group -> allow/deny rules and latency objective",
             "group", "Avro `PolicyRecord`", Cleanup.COMPACT, null, false, false),
     // the buffer that carries spans through a backend outage: a day from when the span was written, not from Caddy's
-    // time, which a backlog replayed after an outage puts in the past; a span carries the client's path and query, so it
-    // may be as large as the application writes (RecordLimit), and one the broker refused would fail the transaction
-    SPANS("spans", "caddy.spans", "one OTLP ExportTraceServiceRequest per request, key = trace id",
-            "trace id (hex)", "OTLP `ExportTraceServiceRequest` (protobuf)", Cleanup.DELETE, Duration.ofDays(1), true, true),
+    // time, which a backlog replayed after an outage puts in the past; a batch of spans may be as large as the
+    // application writes (RecordLimit), and one the broker refused would fail the transaction
+    SPANS("spans", "caddy.spans", "OTLP ExportTraceServiceRequests, each up to caddy.spans.max-batch spans of the traces of its partition"
+            + " (a trace's spans stay on one partition), key = trace id of the first span",
+            "trace id (hex) of the first span", "OTLP `ExportTraceServiceRequest` (protobuf)", Cleanup.DELETE, Duration.ofDays(1), true, true),
     SPANS_DLQ("spans-dlq", "caddy.spans.dlq", "spans the backend rejected as malformed",
             "as the source", "the span record (left out past the topic's 4 MiB, its size in a header) + headers", Cleanup.DELETE,
             Duration.ofDays(14), true, false),

@@ -7,12 +7,14 @@ import dev.caddylightstep.access.Redaction;
 import dev.caddylightstep.aggregate.WindowSettings;
 import dev.caddylightstep.config.ConfigException;
 import dev.caddylightstep.config.Settings;
+import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.identity.IdentitySource;
 import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.sli.SliSettings;
 import dev.caddylightstep.span.ClientAddressMasking;
 import dev.caddylightstep.span.SamplingSettings;
+import dev.caddylightstep.span.SpanBatchSettings;
 import dev.caddylightstep.span.SpanResource;
 import dev.caddylightstep.topics.RecordLimit;
 import dev.caddylightstep.topics.TopicNames;
@@ -25,8 +27,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *
  * @param kafka Kafka client and Streams properties, passed through untouched (TLS and SASL included)
  * @param recordLimit the largest value the topology writes in one record
+ * @param spanBatches how full a record of the spans topic gets
  * @param accessPartitions partitions of the access topic, as many as the tasks that make partial windows; 0 when not
  *     known (the topology alone, as tests build it): read from the broker before the topology runs, not a setting
+ * @param spanPartitions partitions of the spans topic, which the span batches are gathered for; read and 0 alike
  */
 public record PipelineConfig(
         Map<String, Object> kafka,
@@ -44,7 +48,9 @@ public record PipelineConfig(
         SamplingSettings sampling,
         SliSettings sli,
         RecordLimit recordLimit,
-        int accessPartitions) {
+        SpanBatchSettings spanBatches,
+        int accessPartitions,
+        int spanPartitions) {
 
     public PipelineConfig {
         kafka = Map.copyOf(kafka);
@@ -56,13 +62,14 @@ public record PipelineConfig(
         RecordLimit limit = RecordLimit.underRequestSize(s.producerMaxRequestSize());
         return new PipelineConfig(s.kafka(), s.topicNames(), LogFormat.from(s, limit), redaction, CapturedHeaders.from(s, redaction),
                 StageSettings.from(s), IdentitySource.from(s), IdentityJoin.from(s), RouteTemplates.from(s), WindowSettings.from(s), ClientAddressMasking.from(s),
-                SpanResource.from(s), SamplingSettings.from(s), SliSettings.from(s), limit, 0);
+                SpanResource.from(s), SamplingSettings.from(s), SliSettings.from(s), limit,
+                SpanBatchSettings.from(s, Math.min(limit.maxValueBytes(), ForwarderSettings.maxExportBytes(s))), 0, 0);
     }
 
-    /** This config, knowing how many partitions the access topic has. */
-    public PipelineConfig withAccessPartitions(int partitions) {
+    /** This config, knowing how many partitions the access and the spans topics have. */
+    public PipelineConfig withPartitions(int access, int spans) {
         return new PipelineConfig(kafka, topics, logFormat, redaction, capturedHeaders, stages, identitySource, identityJoin, routes, windows,
-                clientAddress, resource, sampling, sli, recordLimit, partitions);
+                clientAddress, resource, sampling, sli, recordLimit, spanBatches, access, spans);
     }
 
     /**

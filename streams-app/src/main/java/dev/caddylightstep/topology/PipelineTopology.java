@@ -11,6 +11,8 @@ import dev.caddylightstep.identity.IdentifiedRequest;
 import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.sli.SliStage;
 import dev.caddylightstep.slo.SloStage;
+import dev.caddylightstep.span.SpanBatches;
+import dev.caddylightstep.span.SpanBatching;
 import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.span.SpanStage;
 import dev.caddylightstep.topics.Topic;
@@ -47,7 +49,7 @@ public final class PipelineTopology {
         KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
         String[] partialStores = AggregateStage.partialStores(builder);
         RequestPath.Children children = new RequestPath.Children(topics.accessDeadLetters().sinkName("requests"),
-                topics.spans().sinkName("span"), AggregateStage.PARTIALS);
+                SpanBatching.NODE, AggregateStage.PARTIALS);
         KStream<Object, Object> requests;
         if (config.identityJoin() == IdentityJoin.GLOBAL) {
             identitiesGlobal(builder, topics);
@@ -63,8 +65,9 @@ public final class PipelineTopology {
                             AggregateStage.partialWindows(config.windows(), config.stages()), spanStage(config)), Named.as("requests"), partialStores);
         }
         deadLetters(requests, topics, "requests");
-        // a span carries the client's path and query: one larger than the application writes is a dead letter as it is serialized
-        RequestPath.<String, byte[]>outputs(requests).to(topics.spans().name(), topics.spans().limitedTo(config.recordLimit()).producedBy("span"));
+        // a span carries the client's path and query: one larger than a batch may be is a dead letter as it joins one
+        SpanBatching.apply(builder, RequestPath.<String, byte[]>outputs(requests), config.spanBatches(), config.spanPartitions())
+                .to(topics.spans().name(), topics.spans().producedBy("span").withStreamPartitioner(SpanBatches.destination(config.spanPartitions())));
 
         AggregateStage.Windows windows = AggregateStage.apply(builder, RequestPath.outputs(requests), config.windows(), config.stages(),
                 config.accessPartitions());
