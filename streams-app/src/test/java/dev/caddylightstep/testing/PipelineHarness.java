@@ -51,7 +51,7 @@ public final class PipelineHarness implements AutoCloseable {
     private final TestOutputTopic<LatencyKeyRecord, LatencyAggregateRecord> byGroup;
     private final TestOutputTopic<LatencyKeyRecord, LatencyAggregateRecord> byRoute;
     private final List<TestRecord<byte[], byte[]>> deadLettersRead = new ArrayList<>();
-    private final List<byte[]> recordsRead = new ArrayList<>();
+    private final List<TestRecord<String, byte[]>> recordsRead = new ArrayList<>();
     private final List<Span> spansRead = new ArrayList<>();
     private final List<ExportTraceServiceRequest> exportsRead = new ArrayList<>();
     private final List<LatencyAggregateRecord> byGroupRead = new ArrayList<>();
@@ -100,7 +100,12 @@ public final class PipelineHarness implements AutoCloseable {
 
     /** The pipeline with these settings, built as an instance builds it for an access topic of that many partitions. */
     public static PipelineHarness start(Map<String, String> settings, int accessPartitions) {
-        return new PipelineHarness(PipelineConfig.from(Settings.of(settings)).withAccessPartitions(accessPartitions));
+        return start(settings, accessPartitions, 0);
+    }
+
+    /** The same, for access and spans topics of that many partitions. */
+    public static PipelineHarness start(Map<String, String> settings, int accessPartitions, int spanPartitions) {
+        return new PipelineHarness(PipelineConfig.from(Settings.of(settings)).withPartitions(accessPartitions, spanPartitions));
     }
 
     private <K, V> TestInputTopic<K, V> input(dev.caddylightstep.topics.Topic<K, V> topic) {
@@ -122,6 +127,17 @@ public final class PipelineHarness implements AutoCloseable {
     public PipelineHarness sendBytes(byte[] line) {
         access.pipeInput(null, line);
         driver.advanceWallClockTime(COMMIT_INTERVAL);
+        return this;
+    }
+
+    /**
+     * Lines processed with no wall-clock time passing: the task commits after each, as the driver does, but never comes
+     * near a commit with time to spare, so what it sends at the last look before a commit waits.
+     */
+    public PipelineHarness sendWithoutTimePassing(String... lines) {
+        for (String line : lines) {
+            access.pipeInput(null, line.getBytes(StandardCharsets.UTF_8));
+        }
         return this;
     }
 
@@ -161,12 +177,13 @@ public final class PipelineHarness implements AutoCloseable {
         return this;
     }
 
+    /** Every span of the spans topic, in order: a record holds the spans of many requests. */
     public List<Span> spans() {
         while (!spans.isEmpty()) {
-            byte[] record = spans.readValue();
+            TestRecord<String, byte[]> record = spans.readRecord();
             recordsRead.add(record);
             try {
-                ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(record);
+                ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(record.value());
                 exportsRead.add(request);
                 request.getResourceSpansList().forEach(rs -> rs.getScopeSpansList().forEach(ss -> spansRead.addAll(ss.getSpansList())));
             } catch (InvalidProtocolBufferException e) {
@@ -183,6 +200,11 @@ public final class PipelineHarness implements AutoCloseable {
 
     /** The values of the spans topic as they were written, in order. */
     public List<byte[]> spanRecords() {
+        return spanRecordsWithKeys().stream().map(TestRecord::value).toList();
+    }
+
+    /** The records of the spans topic as they were written, keys and all, in order. */
+    public List<TestRecord<String, byte[]>> spanRecordsWithKeys() {
         spans();
         return List.copyOf(recordsRead);
     }
