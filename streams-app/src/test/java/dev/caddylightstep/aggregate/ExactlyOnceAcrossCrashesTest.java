@@ -15,6 +15,9 @@ import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.ChildProcess;
 import dev.caddylightstep.testing.capture.ReplayedCapture;
 import dev.caddylightstep.testing.kafka.TopicRecords;
+import dev.caddylightstep.testing.otlp.ReceivedSpan;
+import dev.caddylightstep.testing.otlp.SpanRecords;
+import io.opentelemetry.proto.trace.v1.Span;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.net.URI;
@@ -29,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,9 +40,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Exactly-once aggregates with real processes on a real broker: instances killed with SIGKILL in the middle
+ * Exactly-once aggregates and spans with real processes on a real broker: instances killed with SIGKILL in the middle
  * of the stream, restarted, or replaced by another instance of the same application.id; the final windows
- * hold exactly the expected counts, not one lost or counted twice. Interactive queries answer the same
+ * hold exactly the expected counts, not one lost or counted twice, and the spans topic, read committed, holds each
+ * request's span once, whichever batch it was in when the instance died. Interactive queries answer the same
  * numbers from either of two instances.
  */
 @ExtendWith(SharedBroker.class)
@@ -47,6 +52,8 @@ class ExactlyOnceAcrossCrashesTest {
     private static ReplayedCapture capture;
     private static List<String> lines;
     private static Map<String, Long> expected;
+    /** Every request of the lines is counted in a window and has its server span: none is late, none sampled out. */
+    private static int requests;
 
     @TempDir
     Path stateDir;
@@ -58,6 +65,13 @@ class ExactlyOnceAcrossCrashesTest {
         capture = new ReplayedCapture(12);
         lines = capture.lines();
         expected = capture.expectedWindows();
+        requests = (int) expected.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Each request's server span once, and no span twice: a span lost or repeated across the crash fails here. */
+    private static void assertEverySpanOnce(List<ReceivedSpan> spans) {
+        assertThat(spans.stream().filter(span -> span.span().getKind() == Span.SpanKind.SPAN_KIND_SERVER)).hasSize(requests);
+        assertThat(spans.stream().map(span -> span.traceIdHex() + "/" + span.spanIdHex())).doesNotHaveDuplicates();
     }
 
     /** One application with its own topics and id, fed with the lines. */
@@ -88,9 +102,18 @@ class ExactlyOnceAcrossCrashesTest {
             return ChildProcess.start(name + "-" + id, Map.of(), args.toArray(String[]::new));
         }
 
-        /** Roughly how many spans are out: end offsets, transaction markers included. */
-        long spansWritten() {
-            return TopicRecords.endOffsets(kafka.bootstrapServers(), topics.spans().name());
+        /** How many lines the application has committed having read: a record of spans holds the spans of many. */
+        long linesCommitted() throws Exception {
+            try (Admin admin = kafka.admin()) {
+                return admin.listConsumerGroupOffsets("crash-" + id).partitionsToOffsetAndMetadata().get().entrySet().stream()
+                        .filter(e -> e.getKey().topic().equals(topics.access().name()) && e.getValue() != null)
+                        .mapToLong(e -> e.getValue().offset()).sum();
+            }
+        }
+
+        /** The spans of every committed record, once they are as many as the requests the windows count. */
+        List<ReceivedSpan> finalSpans() {
+            return SpanRecords.spans(SpanRecords.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), requests, Duration.ofSeconds(120)));
         }
 
         /** The latest count of every group's window, read until they match or two minutes pass. */
@@ -113,12 +136,13 @@ class ExactlyOnceAcrossCrashesTest {
     void aKilledInstanceRestartedCountsEveryLineExactlyOnce() throws Exception {
         Deployment d = new Deployment();
         try (ChildProcess first = d.instance("first", 0)) {
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> d.spansWritten() > lines.size() / 4);
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> d.linesCommitted() > lines.size() / 4);
             first.kill();
         }
-        assertThat(d.spansWritten()).isLessThan(lines.size());
+        assertThat(d.linesCommitted()).isLessThan(lines.size());
         try (ChildProcess second = d.instance("first", 0)) {
             assertThat(d.finalWindows()).isEqualTo(expected);
+            assertEverySpanOnce(d.finalSpans());
             assertThat(second.terminate()).isZero();
         }
     }
@@ -127,9 +151,10 @@ class ExactlyOnceAcrossCrashesTest {
     void twoInstancesShareThePartitionsAndSurviveOneBeingKilled() throws Exception {
         Deployment d = new Deployment();
         try (ChildProcess a = d.instance("a", 0); ChildProcess b = d.instance("b", 0)) {
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> d.spansWritten() > lines.size() / 4);
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> d.linesCommitted() > lines.size() / 4);
             a.kill();
             assertThat(d.finalWindows()).isEqualTo(expected);
+            assertEverySpanOnce(d.finalSpans());
             assertThat(b.isAlive()).isTrue();
         }
     }
