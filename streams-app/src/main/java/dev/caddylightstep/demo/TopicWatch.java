@@ -3,6 +3,7 @@ package dev.caddylightstep.demo;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.caddylightstep.aggregate.AggregateJson;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.Span;
 import dev.caddylightstep.schema.SloAlertRecord;
 import dev.caddylightstep.slo.SloAlertJson;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
@@ -36,9 +37,12 @@ final class TopicWatch implements Runnable, AutoCloseable {
     private final Topics topics;
     private final BufferedWriter aggregatesOut;
     private final BufferedWriter alertsOut;
-    /** Records of the spans topic: one per request. */
-    private final AtomicLong spanRecords = new AtomicLong();
-    /** The spans in them: a request's SERVER span, and its upstream's CLIENT span when Caddy timed that. */
+    /**
+     * Requests with spans on the spans topic: a record holds the spans of many, and each request has one SERVER span
+     * there, and its upstream's CLIENT span when Caddy timed that.
+     */
+    private final AtomicLong spannedRequests = new AtomicLong();
+    /** The spans of the spans topic's records. */
     private final AtomicLong spans = new AtomicLong();
     /** Dead letters of lines that never became a request: the shipper's, the parser's, the stages' before the span. */
     private final AtomicLong lineDeadLetters = new AtomicLong();
@@ -110,8 +114,7 @@ final class TopicWatch implements Runnable, AutoCloseable {
 
     private void take(ConsumerRecord<byte[], byte[]> record) throws IOException {
         if (record.topic().equals(topics.spans().name())) {
-            spanRecords.incrementAndGet();
-            spans.addAndGet(spanCount(record.value()));
+            countSpans(record.value());
         } else if (record.topic().equals(topics.accessDeadLetters().name())) {
             deadLetter(record);
         } else if (record.topic().equals(topics.sloAlerts().name())) {
@@ -153,23 +156,30 @@ final class TopicWatch implements Runnable, AutoCloseable {
         return spans.get();
     }
 
-    /** Requests: those with a record on the spans topic, and those whose span is a dead letter. */
+    /** Requests: those with spans on the spans topic, and those whose span is a dead letter. */
     long requests() {
-        return spanRecords.get() + spanDeadLetters.get();
+        return spannedRequests.get() + spanDeadLetters.get();
     }
 
-    /** A record that is no OTLP export counts as one span: the forwarder dead-letters it, which counts as acknowledged. */
-    private static int spanCount(byte[] record) {
+    /**
+     * Counts a record's spans and its requests (its SERVER spans). A record that is no OTLP export counts as one span
+     * of one request: the forwarder dead-letters it, which counts as acknowledged.
+     */
+    private void countSpans(byte[] record) {
         try {
             int count = 0;
+            int servers = 0;
             for (var resource : ExportTraceServiceRequest.parseFrom(record).getResourceSpansList()) {
                 for (var scope : resource.getScopeSpansList()) {
                     count += scope.getSpansCount();
+                    servers += (int) scope.getSpansList().stream().filter(span -> span.getKind() == Span.SpanKind.SPAN_KIND_SERVER).count();
                 }
             }
-            return Math.max(count, 1);
+            spans.addAndGet(Math.max(count, 1));
+            spannedRequests.addAndGet(Math.max(servers, 1));
         } catch (InvalidProtocolBufferException e) {
-            return 1;
+            spans.incrementAndGet();
+            spannedRequests.incrementAndGet();
         }
     }
 
