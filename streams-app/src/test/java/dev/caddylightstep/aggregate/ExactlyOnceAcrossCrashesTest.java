@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,17 +102,13 @@ class ExactlyOnceAcrossCrashesTest {
         }
 
         /** How many lines the application has committed having read: a record of spans holds the spans of many. */
-        long linesCommitted() throws Exception {
-            try (Admin admin = kafka.admin()) {
-                return admin.listConsumerGroupOffsets("crash-" + id).partitionsToOffsetAndMetadata().get().entrySet().stream()
-                        .filter(e -> e.getKey().topic().equals(topics.access().name()) && e.getValue() != null)
-                        .mapToLong(e -> e.getValue().offset()).sum();
-            }
+        long linesCommitted() {
+            return TopicRecords.committedOffsets(kafka.bootstrapServers(), "crash-" + id, topics.access().name());
         }
 
         /** The spans of every committed record, once they are as many as the requests the windows count. */
         List<ReceivedSpan> finalSpans() {
-            return SpanRecords.spans(SpanRecords.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), requests, Duration.ofSeconds(120)));
+            return SpanRecords.spans(SpanRecords.readRequests(kafka.bootstrapServers(), topics.spans().name(), requests, Duration.ofSeconds(120)));
         }
 
         /** The latest count of every group's window, read until they match or two minutes pass. */

@@ -12,6 +12,7 @@ import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.testing.kafka.TopicRecords;
+import dev.caddylightstep.testing.otlp.SpanRecords;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -160,16 +161,19 @@ class HostileInputTest {
             }
         }
         int expectedSpans;
+        int expectedRequests;
         int expectedDead;
         try (PipelineHarness reference = PipelineHarness.start()) {
             lines.forEach(reference::sendBytes);
             expectedSpans = reference.spans().size();
+            expectedRequests = (int) reference.spans().stream().filter(span -> span.getKind() == Span.SpanKind.SPAN_KIND_SERVER).count();
             expectedDead = reference.deadLetters().size();
         }
         try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
-            List<ConsumerRecord<byte[], byte[]>> spans = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.spans().name(), expectedSpans, Duration.ofSeconds(90));
+            List<ConsumerRecord<byte[], byte[]>> spans = SpanRecords.readRequests(kafka.bootstrapServers(), topics.spans().name(), expectedRequests,
+                    Duration.ofSeconds(90));
             List<ConsumerRecord<byte[], byte[]>> dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.accessDeadLetters().name(), expectedDead, Duration.ofSeconds(30));
-            assertThat(spans).hasSize(expectedSpans);
+            assertThat(SpanRecords.count(spans)).isEqualTo(expectedSpans);
             assertThat(dead).hasSize(expectedDead);
             assertThat(pipeline.isRunning()).isTrue();
             // the 10 MB line does not fit a dead-letter record: its first max-line-bytes do, with its size in a header

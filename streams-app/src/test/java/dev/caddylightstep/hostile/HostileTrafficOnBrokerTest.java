@@ -11,6 +11,7 @@ import dev.caddylightstep.run.PipelineStreams;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.kafka.TopicRecords;
+import dev.caddylightstep.testing.otlp.SpanRecords;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topology.Topics;
 import java.io.ByteArrayOutputStream;
@@ -116,11 +117,11 @@ class HostileTrafficOnBrokerTest {
         input.addAll(utf8(REAL));
         produce(config, 0, input);
         try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
-            List<ConsumerRecord<byte[], byte[]>> spans = TopicRecords.readAtLeast(kafka.bootstrapServers(), config.topics().spans(), REAL.size(),
+            List<ConsumerRecord<byte[], byte[]>> spans = SpanRecords.readRequests(kafka.bootstrapServers(), config.topics().spans(), REAL.size(),
                     Duration.ofSeconds(90));
             List<ConsumerRecord<byte[], byte[]>> dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), config.topics().accessDeadLetters(), 1,
                     Duration.ofSeconds(30));
-            assertThat(spans).hasSize(REAL.size());
+            assertThat(SpanRecords.requests(spans)).isEqualTo(REAL.size());
             assertThat(dead).singleElement().satisfies(d -> {
                 assertThat(reason(d)).isEqualTo("too-large");
                 assertThat(stage(d)).isEqualTo("span");
@@ -142,11 +143,11 @@ class HostileTrafficOnBrokerTest {
         input.addAll(REAL);
         produce(config, 0, utf8(input));
         try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
-            List<ConsumerRecord<byte[], byte[]>> spans = TopicRecords.readAtLeast(kafka.bootstrapServers(), config.topics().spans(), REAL.size(),
+            List<ConsumerRecord<byte[], byte[]>> spans = SpanRecords.readRequests(kafka.bootstrapServers(), config.topics().spans(), REAL.size(),
                     Duration.ofSeconds(90));
             List<ConsumerRecord<byte[], byte[]>> dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), config.topics().accessDeadLetters(), 1,
                     Duration.ofSeconds(30));
-            assertThat(spans).hasSize(REAL.size());
+            assertThat(SpanRecords.requests(spans)).isEqualTo(REAL.size());
             assertThat(dead).singleElement().satisfies(d -> {
                 assertThat(reason(d)).isEqualTo("future");
                 assertThat(new String(d.value(), StandardCharsets.UTF_8)).isEqualTo(ahead);

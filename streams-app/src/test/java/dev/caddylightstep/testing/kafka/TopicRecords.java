@@ -127,6 +127,20 @@ public final class TopicRecords {
         }
     }
 
+    /** How far a consumer group (a Streams application's id) has committed in the topic: its offsets summed over partitions. */
+    public static long committedOffsets(String bootstrapServers, String group, String topic) {
+        try (Admin admin = admin(bootstrapServers)) {
+            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
+                    .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+                    .mapToLong(e -> e.getValue().offset()).sum();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot list the offsets of group " + group + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Map<TopicPartition, Long> endOffsets(String bootstrapServers, List<TopicPartition> partitions) {
         try (Admin admin = admin(bootstrapServers)) {
             return endOffsets(admin, partitions);

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.caddylightstep.otlp.SpanRecordReader;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,14 +49,22 @@ public final class SpanRecords {
         return spans;
     }
 
-    /** The committed records of the spans topic once they hold at least {@code spans} spans (see {@link TopicRecords#readUntil}). */
-    public static List<ConsumerRecord<byte[], byte[]>> readAtLeast(String bootstrapServers, String topic, int spans, Duration timeout) {
+    /** How many requests the records hold spans of: each has its one SERVER span there. */
+    public static int requests(List<ConsumerRecord<byte[], byte[]>> records) {
+        return (int) spans(records).stream().filter(span -> span.span().getKind() == Span.SpanKind.SPAN_KIND_SERVER).count();
+    }
+
+    /**
+     * The committed records of the spans topic once they hold the spans of at least {@code requests} requests (see
+     * {@link TopicRecords#readUntil}).
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readRequests(String bootstrapServers, String topic, int requests, Duration timeout) {
         int[] counted = {0, 0};
         return TopicRecords.readUntil(bootstrapServers, topic, read -> {
             for (; counted[0] < read.size(); counted[0]++) {
-                counted[1] += count(read.get(counted[0]));
+                counted[1] += requests(List.of(read.get(counted[0])));
             }
-            return counted[1] >= spans;
+            return counted[1] >= requests;
         }, timeout);
     }
 }
