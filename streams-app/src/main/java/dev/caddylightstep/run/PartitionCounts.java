@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +31,9 @@ final class PartitionCounts {
     }
 
     /**
-     * The config with both counts, or with 0 for both when the topics cannot be described now: then the merge waits for
-     * no one, as before it knew, and the spans of each commit go in one record, a trace's spans no longer on one partition.
+     * The config with both counts, each 0 when its topic cannot be described now: the access topic's, and the merge waits
+     * for no one, as before it knew; the spans topic's, and each task writes the spans of a commit in one record, a
+     * trace's spans no longer on one partition.
      */
     static PipelineConfig of(PipelineConfig config) {
         String access = config.topics().access();
@@ -40,16 +42,27 @@ final class PartitionCounts {
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
         try (Admin admin = Admin.create(props)) {
-            Map<String, TopicDescription> topics = admin.describeTopics(List.of(access, spans)).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            return config.withPartitions(topics.get(access).partitions().size(), topics.get(spans).partitions().size());
-        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(List.of(access, spans)).topicNameValues();
+            return config.withPartitions(
+                    count(described.get(access), access, "the first windows close without waiting to hear from every task"),
+                    count(described.get(spans), spans, "each task writes the spans of a commit in one record, whatever their trace"));
+        } catch (KafkaException e) {
             LOG.warn("could not describe {} and {} ({}): the first windows close without waiting to hear from every task, and each"
-                            + " commit's spans go in one record, whatever their trace", access, spans,
-                    e instanceof ExecutionException ? e.getCause().toString() : e.toString());
+                    + " task writes the spans of a commit in one record, whatever their trace", access, spans, e.toString());
             return config;
+        }
+    }
+
+    /** A topic's count from the one describe call, which the admin client ends within its timeout (10 s). */
+    private static int count(KafkaFuture<TopicDescription> description, String topic, String withoutIt) {
+        try {
+            return description.get(TIMEOUT_MS, TimeUnit.MILLISECONDS).partitions().size();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("could not describe {} ({}): {}", topic, e instanceof ExecutionException ? e.getCause().toString() : e.toString(), withoutIt);
+            return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return config;
+            return 0;
         }
     }
 }

@@ -8,12 +8,9 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -38,7 +35,13 @@ public final class SpanBatches {
     /**
      * A record for the spans topic.
      *
-     * @param key    the trace id of its first span: the producer's default partitioner sends it where its spans were gathered for
+     * @param key    the trace id of its first span: the producer's default partitioner sends it where its spans were
+     *               gathered for. Not so if partitions were added to the topic since the instance read their count:
+     *               each batch then goes where its first trace id goes now, and a trace's spans may be spread over two
+     *               partitions or more until the instance restarts and reads the count again. A partitioner of their
+     *               own could keep them together, but Kafka Streams asks the producer for the topic's partitions before
+     *               each record it sends with one, and a failure there (the topic not authorized, say) becomes a
+     *               dead letter of the batch instead of the failed send that stops the task
      * @param record an OTLP {@code ExportTraceServiceRequest}
      * @param spans  how many spans it holds
      */
@@ -98,19 +101,6 @@ public final class SpanBatches {
     /** The partition of the spans topic the producer's default partitioner gives a record keyed by this trace id. */
     public static int partitionOf(String traceId, int partitions) {
         return partitions <= 0 ? 0 : Utils.toPositive(Utils.murmur2(traceId.getBytes(StandardCharsets.UTF_8))) % partitions;
-    }
-
-    /**
-     * The partitioner of the batches: the partition their spans were gathered for, as the default partitioner gave it
-     * with the partitions read at the start. The two agree until partitions are added to the topic while the instance
-     * runs; then the default partitioner would send each batch where its first trace id goes now, and the other traces
-     * of a batch, gathered for the same partition as before, would go wherever the first span of each batch sends them.
-     * Kept to the partitions read at the start, each trace stays on one partition until the instance restarts.
-     */
-    public static StreamPartitioner<String, byte[]> destination(int partitions) {
-        return (topic, key, value, topicPartitions) -> partitions == 0 || partitions > topicPartitions
-                ? Optional.empty()
-                : Optional.of(Set.of(partitionOf(key, partitions)));
     }
 
     /**

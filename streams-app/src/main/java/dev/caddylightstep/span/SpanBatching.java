@@ -45,7 +45,8 @@ public final class SpanBatching implements Processor<String, byte[], String, byt
     }
 
     /**
-     * The span records (key = trace id), as batches for the spans topic: write them with {@link SpanBatches#destination}.
+     * The span records (key = trace id), as batches for the spans topic, keyed so that the producer's default
+     * partitioner sends each where its spans were gathered for.
      *
      * @param partitions the spans topic's partitions, 0 when not known (the topology alone, as tests build it)
      */

@@ -11,7 +11,6 @@ import dev.caddylightstep.identity.IdentifiedRequest;
 import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.sli.SliStage;
 import dev.caddylightstep.slo.SloStage;
-import dev.caddylightstep.span.SpanBatches;
 import dev.caddylightstep.span.SpanBatching;
 import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.span.SpanStage;
@@ -67,7 +66,7 @@ public final class PipelineTopology {
         deadLetters(requests, topics, "requests");
         // a span carries the client's path and query: one larger than a batch may be is a dead letter as it joins one
         SpanBatching.apply(builder, RequestPath.<String, byte[]>outputs(requests), config.spanBatches(), config.spanPartitions())
-                .to(topics.spans().name(), topics.spans().producedBy("span").withStreamPartitioner(SpanBatches.destination(config.spanPartitions())));
+                .to(topics.spans().name(), topics.spans().producedBy("span"));
 
         AggregateStage.Windows windows = AggregateStage.apply(builder, RequestPath.outputs(requests), config.windows(), config.stages(),
                 config.accessPartitions());
