@@ -19,8 +19,9 @@ interface Lane extends AutoCloseable {
     boolean isComplete(OutputWatch.Tally tally, Expected expected);
 
     /**
-     * The outputs read so far that show how far through its input the lane is: about one per line (copies; spans
-     * and dead letters), where a window's aggregate stands for many.
+     * The outputs read so far that show how far through its input the lane is: about one per line (copies; requests
+     * with spans, counted in the records of spans that hold many, and dead letters), where a window's aggregate stands
+     * for many.
      */
     long outputs(OutputWatch.Tally tally);
 

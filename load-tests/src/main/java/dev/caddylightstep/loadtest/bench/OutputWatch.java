@@ -1,6 +1,10 @@
 package dev.caddylightstep.loadtest.bench;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,15 +28,17 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Reads a run's output topics as a downstream reader would ({@code read_committed}: only what the run has
- * committed), counts records per topic, keeps the latest count of every aggregate window, notes when a condition
- * on those tallies first held, and takes the readings that bound the middle of a drain. For records stamped at or
- * after the probe start it also notes the latency from the stamp (Caddy's timestamp) to the moment the record could
- * be read.
+ * committed), counts records per topic (on the spans topic, the requests whose spans a record holds), keeps the latest
+ * count of every aggregate window, notes when a condition on those tallies first held, and takes the readings that
+ * bound the middle of a drain. For records stamped at or after the probe start it also notes the latency from the
+ * stamp to the moment the record could be read, once for each request a record of spans holds.
  */
 final class OutputWatch implements Runnable, AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<String> topics;
     private final String latencyTopic;
+    /** The topic whose records are OTLP export requests of the spans of many requests; none for the pass-through. */
+    private final String spansTopic;
     private final Set<String> aggregateTopics;
     private final Deserializer<LatencyAggregateRecord> aggregates;
     private final Map<String, Long> counts = new HashMap<>();
@@ -48,7 +54,7 @@ final class OutputWatch implements Runnable, AutoCloseable {
     private RuntimeException failure;
     private volatile boolean running = true;
 
-    OutputWatch(String bootstrapServers, List<String> topics, String latencyTopic, Set<String> aggregateTopics,
+    OutputWatch(String bootstrapServers, List<String> topics, String latencyTopic, String spansTopic, Set<String> aggregateTopics,
                 Deserializer<LatencyAggregateRecord> aggregates) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -59,6 +65,7 @@ final class OutputWatch implements Runnable, AutoCloseable {
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topics = List.copyOf(topics);
         this.latencyTopic = latencyTopic;
+        this.spansTopic = spansTopic;
         this.aggregateTopics = Set.copyOf(aggregateTopics);
         this.aggregates = aggregates;
     }
@@ -163,18 +170,43 @@ final class OutputWatch implements Runnable, AutoCloseable {
 
     private void tally(ConsumerRecord<byte[], byte[]> record, long readMs) {
         String topic = record.topic();
-        counts.merge(topic, 1L, Long::sum);
+        int outputs = topic.equals(spansTopic) ? requestsIn(record.value()) : 1;
+        counts.merge(topic, (long) outputs, Long::sum);
         if (topic.equals(latencyTopic) && record.timestamp() >= probeFromMs) {
-            if (latencyCount == latencies.length) {
-                latencies = Arrays.copyOf(latencies, latencyCount * 2);
+            for (int i = 0; i < outputs; i++) {
+                if (latencyCount == latencies.length) {
+                    latencies = Arrays.copyOf(latencies, latencyCount * 2);
+                }
+                latencies[latencyCount++] = readMs - record.timestamp();
             }
-            latencies[latencyCount++] = readMs - record.timestamp();
         }
         if (aggregateTopics.contains(topic)) {
             long count = aggregates.deserialize(topic, record.value()).getCount();
             Long previous = latestCounts.computeIfAbsent(topic, t -> new HashMap<>()).put(ByteBuffer.wrap(record.key()), count);
             aggregateSums.merge(topic, count - (previous == null ? 0 : previous), Long::sum);
         }
+    }
+
+    /**
+     * The requests whose spans a record holds: the span stage writes each request's spans under a resource of their
+     * own, so its top-level resource spans are skipped over and counted, not decoded (a watch that decoded every span
+     * would take CPU from the run it measures on two cores).
+     */
+    private static int requestsIn(byte[] record) {
+        CodedInputStream in = CodedInputStream.newInstance(record);
+        int requests = 0;
+        try {
+            int tag;
+            while ((tag = in.readTag()) != 0) {
+                if (WireFormat.getTagFieldNumber(tag) == ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER) {
+                    requests++;
+                }
+                in.skipField(tag);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("a record of the spans topic is not an OTLP export: " + e.getMessage(), e);
+        }
+        return requests;
     }
 
     private void readWindow() {

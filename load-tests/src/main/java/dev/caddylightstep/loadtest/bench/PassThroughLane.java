@@ -68,7 +68,7 @@ final class PassThroughLane implements Lane {
 
     @Override
     public OutputWatch watch() {
-        return new OutputWatch(bootstrapServers, List.of(output), output, Set.of(), null);
+        return new OutputWatch(bootstrapServers, List.of(output), output, null, Set.of(), null);
     }
 
     @Override

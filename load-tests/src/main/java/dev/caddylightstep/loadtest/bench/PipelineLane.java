@@ -96,7 +96,7 @@ final class PipelineLane implements Lane {
         String byGroup = topics.latencyByGroup().name();
         String byRoute = topics.latencyByRoute().name();
         return new OutputWatch(bootstrapServers, List.of(topics.spans().name(), topics.accessDeadLetters().name(), byGroup, byRoute),
-                topics.spans().name(), Set.of(byGroup, byRoute), topics.latencyByGroup().valueSerde().deserializer());
+                topics.spans().name(), topics.spans().name(), Set.of(byGroup, byRoute), topics.latencyByGroup().valueSerde().deserializer());
     }
 
     @Override

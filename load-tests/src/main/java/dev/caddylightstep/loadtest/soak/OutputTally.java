@@ -27,7 +27,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * What the pipeline has committed, read as a downstream reader would ({@code read_committed}) and from where the
- * last call stopped: span records and their span ids, dead letters by reason, and the latest value of every window
+ * last call stopped: the requests with spans and their span ids, dead letters by reason, and the latest value of every window
  * of the by-group topic. The access topic, written by the shipper without transactions, is counted by its offsets.
  */
 final class OutputTally implements AutoCloseable {
@@ -40,7 +40,8 @@ final class OutputTally implements AutoCloseable {
     private final List<TopicPartition> access = new ArrayList<>();
     private final Map<String, Long> deadLettersByReason = new TreeMap<>();
     private final Map<WindowId, WindowCounts> latestWindows = new HashMap<>();
-    private long spanRecords;
+    /** Requests with spans on the spans topic: their SERVER spans, as a record holds the spans of many. */
+    private long spannedRequests;
     private long[] spanIds = new long[1 << 16];
     private int spanIdCount;
     private long deadLetters;
@@ -88,8 +89,8 @@ final class OutputTally implements AutoCloseable {
         return access.stream().mapToLong(p -> end.get(p) - begin.get(p)).sum();
     }
 
-    long spanRecords() {
-        return spanRecords;
+    long spannedRequests() {
+        return spannedRequests;
     }
 
     long[] spanIds() {
@@ -120,8 +121,7 @@ final class OutputTally implements AutoCloseable {
     private void tally(ConsumerRecord<byte[], byte[]> record) {
         String topic = record.topic();
         if (topic.equals(names.spans())) {
-            spanRecords++;
-            addSpanIds(record.value());
+            addSpans(record.value());
         } else if (topic.equals(names.accessDeadLetters())) {
             deadLetters++;
             Header reason = record.headers().lastHeader(REASON_HEADER);
@@ -132,7 +132,7 @@ final class OutputTally implements AutoCloseable {
         }
     }
 
-    private void addSpanIds(byte[] value) {
+    private void addSpans(byte[] value) {
         try {
             for (ResourceSpans resource : ExportTraceServiceRequest.parseFrom(value).getResourceSpansList()) {
                 for (ScopeSpans scope : resource.getScopeSpansList()) {
@@ -141,6 +141,9 @@ final class OutputTally implements AutoCloseable {
                             spanIds = Arrays.copyOf(spanIds, spanIdCount * 2);
                         }
                         spanIds[spanIdCount++] = ByteBuffer.wrap(span.getSpanId().toByteArray()).getLong();
+                        if (span.getKind() == Span.SpanKind.SPAN_KIND_SERVER) {
+                            spannedRequests++;
+                        }
                     }
                 }
             }

@@ -198,7 +198,7 @@ public final class SoakCommand implements Callable<Integer> {
                 received.catchUp();
                 SpanComparison spans = SpanComparison.of(expectedIds, expectedTimes, received.spanIds(), tally.spanIds());
                 List<String> windowDifferences = WindowRecount.differences(ledger.recount().windows(), tally.windows());
-                boolean complete = tally.spanRecords() >= counts.accessLines() && tally.deadLetters() >= counts.malformedLines()
+                boolean complete = tally.spannedRequests() >= counts.accessLines() && tally.deadLetters() >= counts.malformedLines()
                         && spans.missing() == 0 && windowDifferences.isEmpty();
                 boolean timedOut = System.nanoTime() > deadline;
                 if (complete || timedOut) {
@@ -218,13 +218,13 @@ public final class SoakCommand implements Callable<Integer> {
                     Map<String, Long> rss = new LinkedHashMap<>(cluster.peakRssKb());
                     rss.put("soak", ResidentMemory.peakKb(ProcessHandle.current().pid()));
                     return new SoakReport(started, settings(), counts.lines(), counts.accessLines(), counts.nonAccessLines(),
-                            counts.malformedLines(), tally.accessRecords(), tally.spanRecords(), tally.deadLetters(),
+                            counts.malformedLines(), tally.accessRecords(), tally.spannedRequests(), tally.deadLetters(),
                             tally.deadLettersByReason(), spans, ledger.recount().windows().size(), windowDifferences, processFailures,
                             cluster.errorLines(), rss, timeline.done(), stalls(timeline, commits), replication, cluster.kafka().replicas(),
                             cluster.kafka().minInsyncReplicas(), drainSeconds, complete);
                 }
-                console.printf(Locale.ROOT, "soak: draining: %,d of %,d span records, %,d of %,d spans at the receiver, %,d windows differ%n",
-                        tally.spanRecords(), counts.accessLines(), spans.expected() - spans.missing(), spans.expected(), windowDifferences.size());
+                console.printf(Locale.ROOT, "soak: draining: %,d of %,d requests with spans, %,d of %,d spans at the receiver, %,d windows differ%n",
+                        tally.spannedRequests(), counts.accessLines(), spans.expected() - spans.missing(), spans.expected(), windowDifferences.size());
                 Thread.sleep(DRAIN_CHECK_EVERY.toMillis());
             }
         }

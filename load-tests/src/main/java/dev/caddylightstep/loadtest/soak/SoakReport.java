@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  *
  * @param lines lines written to the log; {@code requests}, {@code skipped} and {@code malformed} are the generator's own counts of them
  * @param shipped records on the access topic
- * @param spanRecords span records committed on the spans topic, each a request's
+ * @param spannedRequests requests with their SERVER span committed on the spans topic, whose records each hold the spans of many
  * @param deadLetters dead letters committed on the access dead-letter topic
  * @param windowDifferences one line per window that differs from its recount
  * @param processFailures exits nobody asked for and threads that died, one line each
@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * @param drainSeconds from the end of the input until every check held, or until the drain gave up
  */
 record SoakReport(Instant started, Map<String, Object> settings, long lines, long requests, long skipped, long malformed,
-                  long shipped, long spanRecords, long deadLetters, Map<String, Long> deadLettersByReason,
+                  long shipped, long spannedRequests, long deadLetters, Map<String, Long> deadLettersByReason,
                   SpanComparison spans, int windows, List<String> windowDifferences, List<String> processFailures,
                   Map<String, Long> errorLogLines, Map<String, Long> peakRssKb, List<String> faults,
                   Map<String, Map<String, CommitWatch.Stall>> stalls, List<TopicReplication> replication, int replicas,
@@ -42,16 +42,16 @@ record SoakReport(Instant started, Map<String, Object> settings, long lines, lon
     private static final int SHOWN_DIFFERENCES = 1;
 
     boolean linesReconcile() {
-        return lines == spanRecords + skipped + deadLetters && spanRecords == requests && deadLetters == malformed;
+        return lines == spannedRequests + skipped + deadLetters && spannedRequests == requests && deadLetters == malformed;
     }
 
     /** One line per failed check; empty when the soak passed. */
     List<String> failures() {
         List<String> failures = new ArrayList<>();
         if (!linesReconcile()) {
-            failures.add(String.format(Locale.ROOT, "lines in != requests + skipped + dead letters: %,d lines written, %,d span records "
-                            + "for %,d requests, %,d skipped, %,d dead letters for %,d malformed lines (%,d records on the access topic)",
-                    lines, spanRecords, requests, skipped, deadLetters, malformed, shipped));
+            failures.add(String.format(Locale.ROOT, "lines in != requests + skipped + dead letters: %,d lines written, %,d requests with spans "
+                            + "of %,d requests, %,d skipped, %,d dead letters for %,d malformed lines (%,d records on the access topic)",
+                    lines, spannedRequests, requests, skipped, deadLetters, malformed, shipped));
         }
         if (spans.missing() > 0) {
             failures.add(String.format(Locale.ROOT, "spans missing at the receiver: %,d of %,d (%,d of them on the spans topic), "
@@ -81,7 +81,7 @@ record SoakReport(Instant started, Map<String, Object> settings, long lines, lon
         }
         out.printf(Locale.ROOT, "soak %s: %s%n", failures().isEmpty() ? "passed" : "FAILED", settings.get("summary"));
         out.printf(Locale.ROOT, "  lines in      %,d %s requests %,d + skipped %,d + dead letters %,d%s%n", lines, linesReconcile() ? "=" : "!=",
-                spanRecords, skipped, deadLetters, deadLettersByReason.isEmpty() ? "" : " (" + reasons() + ")");
+                spannedRequests, skipped, deadLetters, deadLettersByReason.isEmpty() ? "" : " (" + reasons() + ")");
         out.printf(Locale.ROOT, "  spans         %,d of %,d requests at the receiver, %,d missing, %,d duplicates, %,d other spans%n",
                 spans.expected() - spans.missing(), spans.expected(), spans.missing(), spans.duplicates(), spans.others());
         out.printf(Locale.ROOT, "  windows       %,d of %,d equal to the recount%n", windows - windowDifferences.size(), windows);
@@ -110,7 +110,7 @@ record SoakReport(Instant started, Map<String, Object> settings, long lines, lon
         root.put("skipped", skipped);
         root.put("malformed", malformed);
         root.put("access_records", shipped);
-        root.put("span_records", spanRecords);
+        root.put("spanned_requests", spannedRequests);
         root.put("dead_letters", deadLetters);
         root.put("dead_letters_by_reason", deadLettersByReason);
         root.put("spans", spans);

@@ -32,7 +32,7 @@ class SoakReportTest {
 
         assertThat(report.failures()).hasSize(4);
         List<String> lines = printed(report).lines().toList();
-        assertThat(lines.get(0)).startsWith("FAILED lines in != requests + skipped + dead letters").contains("1,001 span records for 1,000 requests");
+        assertThat(lines.get(0)).startsWith("FAILED lines in != requests + skipped + dead letters").contains("1,001 requests with spans of 1,000 requests");
         assertThat(lines.get(1)).startsWith("FAILED spans missing at the receiver: 10 of 1,000 (10 of them on the spans topic)")
                 .contains("00000000000000aa");
         assertThat(lines.get(2)).startsWith("FAILED windows unequal to their recount: 1 of 20");
@@ -51,14 +51,14 @@ class SoakReportTest {
         assertThat(printed(report)).contains("replication   3 topics (Kafka's and Kafka Streams' own included), not all 3 replicas");
     }
 
-    private static SoakReport report(long spanRecords, long deadLetters, SpanComparison spans, List<String> windowDifferences,
+    private static SoakReport report(long spannedRequests, long deadLetters, SpanComparison spans, List<String> windowDifferences,
                                      List<String> processFailures) {
-        return report(spanRecords, deadLetters, spans, windowDifferences, processFailures, List.of(new TopicReplication("caddy.access", 3, 2)));
+        return report(spannedRequests, deadLetters, spans, windowDifferences, processFailures, List.of(new TopicReplication("caddy.access", 3, 2)));
     }
 
-    private static SoakReport report(long spanRecords, long deadLetters, SpanComparison spans, List<String> windowDifferences,
+    private static SoakReport report(long spannedRequests, long deadLetters, SpanComparison spans, List<String> windowDifferences,
                                      List<String> processFailures, List<TopicReplication> replication) {
-        return new SoakReport(Instant.EPOCH, Map.of("summary", "test"), 1_006, 1_000, 4, 2, 1_006, spanRecords, deadLetters,
+        return new SoakReport(Instant.EPOCH, Map.of("summary", "test"), 1_006, 1_000, 4, 2, 1_006, spannedRequests, deadLetters,
                 Map.of("not-json", deadLetters), spans, 20, windowDifferences, processFailures, Map.of("broker", 0L),
                 Map.of("broker", 512_000L), List.of("02:00 instance-1 killed"),
                 Map.of("02:00 instance-1 kill", Map.of("streams", new CommitWatch.Stall(java.time.Duration.ofSeconds(46), "caddy.access-3", true))),
