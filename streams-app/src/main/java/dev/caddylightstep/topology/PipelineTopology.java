@@ -11,10 +11,11 @@ import dev.caddylightstep.identity.IdentifiedRequest;
 import dev.caddylightstep.identity.IdentityJoin;
 import dev.caddylightstep.sli.SliStage;
 import dev.caddylightstep.slo.SloStage;
-import dev.caddylightstep.span.SpanBatching;
 import dev.caddylightstep.span.SpanMapper;
 import dev.caddylightstep.span.SpanStage;
 import dev.caddylightstep.topics.Topic;
+import java.util.Arrays;
+import java.util.stream.Stream;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -46,27 +47,26 @@ public final class PipelineTopology {
         builder.globalTable(topics.policies().name(), topics.policies().consumed(), inMemoryGlobal(POLICIES_STORE, topics.policies()));
 
         KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
-        String[] partialStores = AggregateStage.partialStores(builder);
+        String[] stores = Stream.of(AggregateStage.partialStores(builder), SpanStage.stores(builder)).flatMap(Arrays::stream)
+                .toArray(String[]::new);
         RequestPath.Children children = new RequestPath.Children(topics.accessDeadLetters().sinkName("requests"),
-                SpanBatching.NODE, AggregateStage.PARTIALS);
+                topics.spans().sinkName("span"), AggregateStage.PARTIALS);
         KStream<Object, Object> requests;
         if (config.identityJoin() == IdentityJoin.GLOBAL) {
             identitiesGlobal(builder, topics);
             requests = lines.process(() -> new RequestPath<>(new RequestPath.Lines(parseStage(config), config.identitySource()),
                     children, config.routes(), new RouteCap(config.windows()), AggregateStage.partialWindows(config.windows(), config.stages()),
-                    spanStage(config)), Named.as("requests"), partialStores);
+                    spanStage(config)), Named.as("requests"), stores);
         } else {
             KStream<Object, Object> parsed = lines.process(() -> new RequestPath.ParsedLines(parseStage(config),
                     topics.accessDeadLetters().sinkName("parse"), EnrichStage.IDENTIFY), Named.as("parse"));
             deadLetters(parsed, topics, "parse");
             requests = identifiedPartitioned(builder, config, topics, RequestPath.outputs(parsed))
                     .process(() -> new RequestPath<>(new RequestPath.Identified<>(), children, config.routes(), new RouteCap(config.windows()),
-                            AggregateStage.partialWindows(config.windows(), config.stages()), spanStage(config)), Named.as("requests"), partialStores);
+                            AggregateStage.partialWindows(config.windows(), config.stages()), spanStage(config)), Named.as("requests"), stores);
         }
         deadLetters(requests, topics, "requests");
-        // a span carries the client's path and query: one larger than a batch may be is a dead letter as it joins one
-        SpanBatching.apply(builder, RequestPath.<String, byte[]>outputs(requests), config.spanBatches(), config.spanPartitions())
-                .to(topics.spans().name(), topics.spans().producedBy("span"));
+        RequestPath.<String, byte[]>outputs(requests).to(topics.spans().name(), topics.spans().producedBy("span"));
 
         AggregateStage.Windows windows = AggregateStage.apply(builder, RequestPath.outputs(requests), config.windows(), config.stages(),
                 config.accessPartitions());
@@ -88,7 +88,7 @@ public final class PipelineTopology {
 
     private static SpanStage spanStage(PipelineConfig config) {
         return new SpanStage(new SpanMapper(config.resource().attributes(), config.clientAddress(), config.capturedHeaders(), config.stages()),
-                config.sampling(), config.windows());
+                config.sampling(), config.windows(), config.spanBatches(), config.spanPartitions());
     }
 
     private static void deadLetters(KStream<Object, Object> node, Topics topics, String stage) {

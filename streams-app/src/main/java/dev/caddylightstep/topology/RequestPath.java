@@ -26,7 +26,8 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * The per-request path as one processor node: parse, identify, enrich, judge, cap routes, the partial windows, sample
  * and span, each a call of its stage's plain function. As a DSL node each, every request was forwarded, timestamped and
  * counted by Kafka Streams' sensors at every one of them: 15–16% of the stream threads in bench. What leaves the node
- * goes to the child named for what it is: dead letters, spans, and, once a commit, partial windows.
+ * goes to the child named for what it is: dead letters, and, once a commit or when full, records of spans and partial
+ * windows.
  *
  * <p>Whatever a stage throws for a request makes the source line a dead letter naming that stage
  * ({@link RecordFailure}); the windows count a request before its span is made, so that a request whose span fails
@@ -42,7 +43,7 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
     private ProcessorContext<Object, Object> context;
     private TimestampedKeyValueStore<String, Policy> policies;
 
-    /** The names of the node's children: where its dead letters, span records and partial windows go. */
+    /** The names of the node's children: where its dead letters, records of spans and partial windows go. */
     record Children(String deadLetters, String spans, String partials) {
     }
 
@@ -77,7 +78,9 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
         this.context = context;
         intake.init(context, children);
         policies = context.getStateStore(PipelineTopology.POLICIES_STORE);
-        spans.init(context.metrics());
+        // a batch holds the spans of many lines: it carries none of their headers, and the time it is written, which the
+        // spans topic replaces with the broker's (log append time) anyway
+        spans.init(context, batch -> context.forward(new Record<>(batch.key(), batch.record(), context.currentSystemTimeMs()), children.spans()));
         windows.init(context, new PartialWindows.Outlet() {
             @Override
             public void partial(Record<String, LatencyWindow> partial) {
@@ -104,10 +107,7 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
             windows.add(timestamp, request);
             return null;
         });
-        byte[] span = spans.span(timestamp, request);
-        if (span != null) {
-            context.forward(identified.withKey(request.event().trace().traceId()).withValue(span), children.spans());
-        }
+        spans.add(timestamp, request);
     }
 
     private Policy policyOf(IdentifiedRequest request) {
@@ -118,6 +118,7 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
     @Override
     public void close() {
         windows.close();
+        spans.close();
     }
 
     /**

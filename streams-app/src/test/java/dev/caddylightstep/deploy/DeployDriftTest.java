@@ -13,7 +13,7 @@ import dev.caddylightstep.topics.TopicNames;
 import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.http.HttpSettings;
 import dev.caddylightstep.http.OpsServer;
-import dev.caddylightstep.span.SpanBatching;
+import dev.caddylightstep.span.SpanStage;
 import dev.caddylightstep.topology.PipelineTopology;
 import dev.caddylightstep.topology.StreamsProperties;
 import dev.caddylightstep.topics.TopicLayout;
@@ -141,7 +141,7 @@ class DeployDriftTest {
             for (TopologyDescription.Node node : sub.nodes()) {
                 if (node instanceof TopologyDescription.Processor p) {
                     // the stores through which a processor learns that its task commits hold nothing, and have no changelog
-                    p.stores().stream().filter(store -> !Set.of(AggregateStage.PARTIALS_COMMIT_STORE, SpanBatching.BATCHES_COMMIT_STORE).contains(store))
+                    p.stores().stream().filter(store -> !Set.of(AggregateStage.PARTIALS_COMMIT_STORE, SpanStage.BATCHES_COMMIT_STORE).contains(store))
                             .forEach(store -> internal.add(applicationId + "-" + store + "-changelog"));
                 }
             }

@@ -32,7 +32,7 @@ class SpanBatchingTest {
     private static final List<String> ACCESS_LOG = CaddyCapture.lines("access.log");
     private static final String PROXIED = first("stages.log", request("GET", "/api/orders?db=20&cache=5", 200));
     private static final String HEALTH = first("stages.log", request("GET", "/health", 200));
-    private static final String BATCHES_CHANGELOG = "caddy-lightstep-" + SpanBatching.BATCHES_STORE + "-changelog";
+    private static final String BATCHES_CHANGELOG = "caddy-lightstep-" + SpanStage.BATCHES_STORE + "-changelog";
     private static final HexFormat HEX = HexFormat.of();
     /** Kafka Streams' processing handler as an instance has it, which makes a span's failure a dead letter (StreamsProperties). */
     private static final Map<String, String> DEAD_LETTERS = Map.of(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
