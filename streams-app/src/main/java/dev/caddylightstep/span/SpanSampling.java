@@ -35,7 +35,6 @@ final class SpanSampling {
     private final Map<KeepRule, Sensor> kept = new EnumMap<>(KeepRule.class);
     private Sensor keptAtRandom;
     private Sensor dropped;
-    private StreamsMetrics metrics;
 
     SpanSampling(SamplingSettings settings, WindowSettings windows) {
         this.settings = settings;
@@ -45,16 +44,15 @@ final class SpanSampling {
     }
 
     void init(StreamsMetrics metrics) {
-        this.metrics = metrics;
         for (KeepRule rule : KeepRule.values()) {
-            kept.put(rule, sensor("kept", rule.code()));
+            kept.put(rule, sensor(metrics, "kept", rule.code()));
         }
-        keptAtRandom = sensor("kept", "ratio");
-        dropped = sensor("dropped", "ratio");
+        keptAtRandom = sensor(metrics, "kept", "ratio");
+        dropped = sensor(metrics, "dropped", "ratio");
     }
 
     /** Shown by the application as caddy_spans_sampled_total{decision,reason}. */
-    private Sensor sensor(String decision, String reason) {
+    private static Sensor sensor(StreamsMetrics metrics, String decision, String reason) {
         return metrics.addRateTotalSensor(ParseStage.METRICS_SCOPE, SpanStage.samplingMetricEntity(decision, reason),
                 "spans-sampled", Sensor.RecordingLevel.INFO);
     }

@@ -51,19 +51,19 @@ public final class PipelineTopology {
                 .toArray(String[]::new);
         RequestPath.Children children = new RequestPath.Children(topics.accessDeadLetters().sinkName("requests"),
                 topics.spans().sinkName("span"), AggregateStage.PARTIALS);
+        // one for every task: it encodes what repeats (attributes, resources) once, for every stream thread
+        SpanMapper spans = new SpanMapper(config.resource().attributes(), config.clientAddress(), config.capturedHeaders(), config.stages());
         KStream<Object, Object> requests;
         if (config.identityJoin() == IdentityJoin.GLOBAL) {
             identitiesGlobal(builder, topics);
-            requests = lines.process(() -> new RequestPath<>(new RequestPath.Lines(parseStage(config), config.identitySource()),
-                    children, config.routes(), new RouteCap(config.windows()), AggregateStage.partialWindows(config.windows(), config.stages()),
-                    spanStage(config)), Named.as("requests"), stores);
+            requests = lines.process(() -> requestPath(new RequestPath.Lines(parseStage(config), config.identitySource()), config, children,
+                    spans), Named.as("requests"), stores);
         } else {
             KStream<Object, Object> parsed = lines.process(() -> new RequestPath.ParsedLines(parseStage(config),
                     topics.accessDeadLetters().sinkName("parse"), EnrichStage.IDENTIFY), Named.as("parse"));
             deadLetters(parsed, topics, "parse");
             requests = identifiedPartitioned(builder, config, topics, RequestPath.outputs(parsed))
-                    .process(() -> new RequestPath<>(new RequestPath.Identified<>(), children, config.routes(), new RouteCap(config.windows()),
-                            AggregateStage.partialWindows(config.windows(), config.stages()), spanStage(config)), Named.as("requests"), stores);
+                    .process(() -> requestPath(new RequestPath.Identified<>(), config, children, spans), Named.as("requests"), stores);
         }
         deadLetters(requests, topics, "requests");
         RequestPath.<String, byte[]>outputs(requests).to(topics.spans().name(), topics.spans().producedBy("span"));
@@ -86,9 +86,12 @@ public final class PipelineTopology {
         return new ParseStage(config.logFormat(), config.redaction(), config.identitySource().requestHeaders(), config.capturedHeaders());
     }
 
-    private static SpanStage spanStage(PipelineConfig config) {
-        return new SpanStage(new SpanMapper(config.resource().attributes(), config.clientAddress(), config.capturedHeaders(), config.stages()),
-                config.sampling(), config.windows(), config.spanBatches(), config.spanPartitions());
+    /** The path of one task's requests after its intake: the stages hold the task's state. */
+    private static <K, V> RequestPath<K, V> requestPath(RequestPath.Intake<K, V> intake, PipelineConfig config, RequestPath.Children children,
+                                                     SpanMapper spans) {
+        return new RequestPath<>(intake, children, config.routes(), new RouteCap(config.windows()),
+                AggregateStage.partialWindows(config.windows(), config.stages()),
+                new SpanStage(spans, config.sampling(), config.windows(), config.spanBatches(), config.spanPartitions()));
     }
 
     private static void deadLetters(KStream<Object, Object> node, Topics topics, String stage) {

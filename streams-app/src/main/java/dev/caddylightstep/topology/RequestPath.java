@@ -24,8 +24,8 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
  * The per-request path as one processor node: parse, identify, enrich, judge, cap routes, the partial windows, sample
- * and span, each a call of its stage's plain function. As a DSL node each, every request was forwarded, timestamped and
- * counted by Kafka Streams' sensors at every one of them: 15–16% of the stream threads in bench. What leaves the node
+ * and span, each a call of its stage's plain function. As DSL nodes, every request was forwarded, timestamped and
+ * counted by Kafka Streams' sensors at each of ten of them, and branched twice on the way. What leaves the node
  * goes to the child named for what it is: dead letters, and, once a commit or when full, records of spans and partial
  * windows.
  *
@@ -112,7 +112,7 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
 
     private Policy policyOf(IdentifiedRequest request) {
         String group = request.identity().group();
-        return group == null ? null : ValueAndTimestamp.getValueOrNull(policies.get(group));
+        return group == null ? null : RecordFailure.guard("judge", () -> ValueAndTimestamp.getValueOrNull(policies.get(group)));
     }
 
     @Override
@@ -152,7 +152,8 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
             if (event == null) {
                 return null;
             }
-            IdentifiedRequest request = EnrichStage.global(event, source, identity -> ValueAndTimestamp.getValueOrNull(identities.get(identity)));
+            IdentifiedRequest request = EnrichStage.global(event, source,
+                    identity -> RecordFailure.guard("enrich", () -> ValueAndTimestamp.getValueOrNull(identities.get(identity))));
             // windows are assigned by when Caddy logged the request, whatever time the shipper gave the record
             return line.withValue(request).withTimestamp(event.endEpochMillis());
         }
