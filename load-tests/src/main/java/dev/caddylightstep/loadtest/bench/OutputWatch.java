@@ -1,9 +1,11 @@
 package dev.caddylightstep.loadtest.bench;
 
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -16,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -31,7 +34,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  * committed), counts records per topic (on the spans topic, the requests whose spans a record holds), keeps the latest
  * count of every aggregate window, notes when a condition on those tallies first held, and takes the readings that
  * bound the middle of a drain. For records stamped at or after the probe start it also notes the latency from the
- * stamp to the moment the record could be read, once for each request a record of spans holds.
+ * stamp to the moment the record could be read; on the spans topic, from the end of each request a record holds.
  */
 final class OutputWatch implements Runnable, AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -173,11 +176,10 @@ final class OutputWatch implements Runnable, AutoCloseable {
         int outputs = topic.equals(spansTopic) ? requestsIn(record.value()) : 1;
         counts.merge(topic, (long) outputs, Long::sum);
         if (topic.equals(latencyTopic) && record.timestamp() >= probeFromMs) {
-            for (int i = 0; i < outputs; i++) {
-                if (latencyCount == latencies.length) {
-                    latencies = Arrays.copyOf(latencies, latencyCount * 2);
-                }
-                latencies[latencyCount++] = readMs - record.timestamp();
+            if (topic.equals(spansTopic)) {
+                serverSpanEnds(record.value()).filter(endMs -> endMs >= probeFromMs).forEach(endMs -> latency(readMs - endMs));
+            } else {
+                latency(readMs - record.timestamp());
             }
         }
         if (aggregateTopics.contains(topic)) {
@@ -192,6 +194,30 @@ final class OutputWatch implements Runnable, AutoCloseable {
      * own, so its top-level resource spans are skipped over and counted, not decoded (a watch that decoded every span
      * would take CPU from the run it measures on two cores).
      */
+    private void latency(long ms) {
+        if (latencyCount == latencies.length) {
+            latencies = Arrays.copyOf(latencies, latencyCount * 2);
+        }
+        latencies[latencyCount++] = ms;
+    }
+
+    /**
+     * When Caddy logged each request of a record of spans: its SERVER span's end. The record's own time is when its
+     * batch was written (the topic's log append time), up to a commit interval after the lines it holds, so the latency
+     * is taken from each request's end instead; decoded only for the records of the probe.
+     */
+    private static LongStream serverSpanEnds(byte[] record) {
+        try {
+            return ExportTraceServiceRequest.parseFrom(record).getResourceSpansList().stream()
+                    .flatMap(resource -> resource.getScopeSpansList().stream())
+                    .flatMap(scope -> scope.getSpansList().stream())
+                    .filter(span -> span.getKind() == Span.SpanKind.SPAN_KIND_SERVER)
+                    .mapToLong(span -> span.getEndTimeUnixNano() / 1_000_000);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a record of the spans topic is not an OTLP export: " + e.getMessage(), e);
+        }
+    }
+
     private static int requestsIn(byte[] record) {
         CodedInputStream in = CodedInputStream.newInstance(record);
         int requests = 0;
