@@ -122,6 +122,17 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
     }
 
     /**
+     * The request of a line, or null: a line that is none goes to the child {@code deadLetters} or is skipped. Its time is
+     * when Caddy logged it: windows are assigned by that, whatever time the shipper gave the record.
+     */
+    private static Record<byte[], AccessEvent> parsed(ParseStage parse, ProcessorContext<Object, Object> context, String deadLetters,
+                                                      Record<byte[], byte[]> line) {
+        AccessEvent event = parse.parse(line, context.currentSystemTimeMs(), context.recordMetadata(),
+                deadLetter -> context.forward(deadLetter, deadLetters));
+        return event == null ? null : line.withValue(event).withTimestamp(event.endEpochMillis());
+    }
+
+    /**
      * The global join's intake: a raw line, parsed and enriched here with its entry of the identities table, which
      * every instance holds whole.
      */
@@ -147,15 +158,12 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
 
         @Override
         public Record<byte[], IdentifiedRequest> request(Record<byte[], byte[]> line) {
-            AccessEvent event = parse.parse(line, context.currentSystemTimeMs(), context.recordMetadata(),
-                    deadLetter -> context.forward(deadLetter, deadLetters));
+            Record<byte[], AccessEvent> event = parsed(parse, context, deadLetters, line);
             if (event == null) {
                 return null;
             }
-            IdentifiedRequest request = EnrichStage.global(event, source,
-                    identity -> RecordFailure.guard("enrich", () -> ValueAndTimestamp.getValueOrNull(identities.get(identity))));
-            // windows are assigned by when Caddy logged the request, whatever time the shipper gave the record
-            return line.withValue(request).withTimestamp(event.endEpochMillis());
+            return event.withValue(EnrichStage.global(event.value(), source,
+                    identity -> RecordFailure.guard("enrich", () -> ValueAndTimestamp.getValueOrNull(identities.get(identity)))));
         }
     }
 
@@ -195,10 +203,9 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
 
         @Override
         public void process(Record<byte[], byte[]> line) {
-            AccessEvent event = parse.parse(line, context.currentSystemTimeMs(), context.recordMetadata(),
-                    deadLetter -> context.forward(deadLetter, deadLetters));
+            Record<byte[], AccessEvent> event = parsed(parse, context, deadLetters, line);
             if (event != null) {
-                context.forward(line.withValue(event).withTimestamp(event.endEpochMillis()), requests);
+                context.forward(event, requests);
             }
         }
     }
