@@ -2,11 +2,10 @@ package dev.caddylightstep.demo;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.caddylightstep.aggregate.AggregateJson;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.trace.v1.Span;
 import dev.caddylightstep.schema.SloAlertRecord;
 import dev.caddylightstep.slo.SloAlertJson;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
+import dev.caddylightstep.otlp.SpanRecordReader;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import dev.caddylightstep.topology.Topics;
 import java.io.BufferedWriter;
@@ -162,21 +161,13 @@ final class TopicWatch implements Runnable, AutoCloseable {
     }
 
     /**
-     * Counts a record's spans and its requests (its SERVER spans). A record that is no OTLP export counts as one span
+     * Counts a record's spans and its requests, without decoding them. A record that is no OTLP export counts as one span
      * of one request: the forwarder dead-letters it, which counts as acknowledged.
      */
     private void countSpans(byte[] record) {
         try {
-            int count = 0;
-            int servers = 0;
-            for (var resource : ExportTraceServiceRequest.parseFrom(record).getResourceSpansList()) {
-                for (var scope : resource.getScopeSpansList()) {
-                    count += scope.getSpansCount();
-                    servers += (int) scope.getSpansList().stream().filter(span -> span.getKind() == Span.SpanKind.SPAN_KIND_SERVER).count();
-                }
-            }
-            spans.addAndGet(Math.max(count, 1));
-            spannedRequests.addAndGet(Math.max(servers, 1));
+            spans.addAndGet(Math.max(SpanRecordReader.spanCount(record), 1));
+            spannedRequests.addAndGet(Math.max(SpanRecordReader.requestCount(record), 1));
         } catch (InvalidProtocolBufferException e) {
             spans.incrementAndGet();
             spannedRequests.incrementAndGet();

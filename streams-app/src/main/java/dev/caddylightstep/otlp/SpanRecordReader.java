@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * What the forwarder needs to know of a spans-topic record, an OTLP {@code ExportTraceServiceRequest}, without turning
- * it into objects: how many spans it holds, read from the nesting of resource spans, scope spans and spans alone.
+ * it into objects: how many spans and requests it holds, read from the nesting of resource spans, scope spans and spans
+ * alone.
  * Only a record the backend refused is taken apart, span by span, with protobuf-java's own classes.
  */
 public final class SpanRecordReader {
@@ -41,8 +42,7 @@ public final class SpanRecordReader {
             int tag;
             while ((tag = in.readTag()) != 0) {
                 if (tag != RESOURCE_SPANS) {
-                    throw new InvalidProtocolBufferException("field " + WireFormat.getTagFieldNumber(tag) + " (wire type "
-                            + WireFormat.getTagWireType(tag) + ") is not a field of an ExportTraceServiceRequest");
+                    throw notAnExportRequest(tag);
                 }
                 int limit = in.pushLimit(in.readRawVarint32());
                 spans += resourceSpans(in);
@@ -55,6 +55,37 @@ public final class SpanRecordReader {
             throw new InvalidProtocolBufferException(e);
         }
         return spans;
+    }
+
+    /**
+     * The requests whose spans a record holds, counted without reading them: the span stage writes each request's spans
+     * under a resource spans of their own, and a record of many requests is theirs one after the other.
+     *
+     * @throws InvalidProtocolBufferException when the bytes are not an export request, as {@link #spanCount} says
+     */
+    public static int requestCount(byte[] record) throws InvalidProtocolBufferException {
+        CodedInputStream in = CodedInputStream.newInstance(record);
+        int requests = 0;
+        try {
+            int tag;
+            while ((tag = in.readTag()) != 0) {
+                if (tag != RESOURCE_SPANS) {
+                    throw notAnExportRequest(tag);
+                }
+                in.skipRawBytes(in.readRawVarint32());
+                requests++;
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InvalidProtocolBufferException(e);
+        }
+        return requests;
+    }
+
+    private static InvalidProtocolBufferException notAnExportRequest(int tag) {
+        return new InvalidProtocolBufferException("field " + WireFormat.getTagFieldNumber(tag) + " (wire type "
+                + WireFormat.getTagWireType(tag) + ") is not a field of an ExportTraceServiceRequest");
     }
 
     private static int resourceSpans(CodedInputStream in) throws IOException {

@@ -21,7 +21,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The forwarder counts a record's spans without decoding them, and takes a refused record apart span by span. */
+/** The forwarder and the watches count a record's spans and requests without decoding them, and takes a refused record apart span by span. */
 class SpanRecordReaderTest {
     private static List<ExportTraceServiceRequest> written;
 
@@ -84,6 +84,30 @@ class SpanRecordReaderTest {
         for (String line : CaddyCapture.lines("access.log")) {
             byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
             assertThatThrownBy(() -> SpanRecordReader.spanCount(bytes)).isInstanceOf(InvalidProtocolBufferException.class);
+        }
+    }
+
+    @Test
+    void aRecordOfManyRequestsCountsEachOnceHoweverManySpansItHas() throws InvalidProtocolBufferException {
+        List<ExportTraceServiceRequest> proxied;
+        // behind Caddy's reverse proxy: a request has its SERVER span and its upstream's CLIENT span
+        try (PipelineHarness p = PipelineHarness.start()) {
+            p.sendAll(CaddyCapture.lines("stages.log"));
+            proxied = p.exportRequests();
+        }
+        byte[] record = joined(proxied);
+        long servers = proxied.stream().flatMap(request -> request.getResourceSpansList().stream())
+                .flatMap(resource -> resource.getScopeSpansList().stream()).flatMap(scope -> scope.getSpansList().stream())
+                .filter(span -> span.getKind() == Span.SpanKind.SPAN_KIND_SERVER).count();
+
+        assertThat((long) SpanRecordReader.requestCount(record)).isEqualTo(servers).isLessThan(SpanRecordReader.spanCount(record));
+    }
+
+    @Test
+    void aCaddyLineHoldsNoRequestsSpans() {
+        for (String line : CaddyCapture.lines("access.log")) {
+            byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> SpanRecordReader.requestCount(bytes)).isInstanceOf(InvalidProtocolBufferException.class);
         }
     }
 

@@ -1,12 +1,10 @@
 package dev.caddylightstep.loadtest.bench;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.WireFormat;
+import dev.caddylightstep.otlp.SpanRecordReader;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.Span;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -189,11 +187,6 @@ final class OutputWatch implements Runnable, AutoCloseable {
         }
     }
 
-    /**
-     * The requests whose spans a record holds: the span stage writes each request's spans under a resource of their
-     * own, so its top-level resource spans are skipped over and counted, not decoded (a watch that decoded every span
-     * would take CPU from the run it measures on two cores).
-     */
     private void latency(long ms) {
         if (latencyCount == latencies.length) {
             latencies = Arrays.copyOf(latencies, latencyCount * 2);
@@ -218,21 +211,16 @@ final class OutputWatch implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * The requests whose spans a record holds, counted without decoding them: a watch that decoded every span would take
+     * CPU from the run it measures on two cores.
+     */
     private static int requestsIn(byte[] record) {
-        CodedInputStream in = CodedInputStream.newInstance(record);
-        int requests = 0;
         try {
-            int tag;
-            while ((tag = in.readTag()) != 0) {
-                if (WireFormat.getTagFieldNumber(tag) == ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER) {
-                    requests++;
-                }
-                in.skipField(tag);
-            }
-        } catch (IOException e) {
+            return SpanRecordReader.requestCount(record);
+        } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("a record of the spans topic is not an OTLP export: " + e.getMessage(), e);
         }
-        return requests;
     }
 
     private void readWindow() {
