@@ -14,7 +14,9 @@ import dev.caddylightstep.loadtest.CaddyLogGenerator;
 import dev.caddylightstep.loadtest.GeneratorSettings;
 import dev.caddylightstep.loadtest.InMemoryStages;
 import dev.caddylightstep.span.ClientAddressMasking;
+import dev.caddylightstep.span.SpanBatches;
 import dev.caddylightstep.span.SpanMapper;
+import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.policy.EnrichedRequest;
@@ -34,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -53,12 +56,12 @@ import picocli.CommandLine.Option;
 @Command(name = "forwarder", sortOptions = false, defaultValueProvider = ForwarderBenchCommand.ProductDefaults.class,
         description = {"Measures the span forwarder alone: spans/s from a full spans topic on an embedded broker into a local OTLP "
                 + "receiver that decodes them, until the receiver acknowledged every span. Spans are the pipeline's own, made "
-                + "from generated Caddy lines by its span mapper."})
+                + "from generated Caddy lines by its span mapper and gathered into records as its span stage gathers them."})
 public final class ForwarderBenchCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
-    @Option(names = "--spans", paramLabel = "N", description = "Span records on the topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--spans", paramLabel = "N", description = "Spans on the topic, at least (default: ${DEFAULT-VALUE}).")
     int spans = 300_000;
 
     @Option(names = "--protocol", paramLabel = "P", split = ",",
@@ -77,11 +80,20 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
             description = "caddy.forward.max-in-flight (default: ${DEFAULT-VALUE}, the product's).")
     int maxInFlight;
 
+    /**
+     * Full batches, as the pipeline writes them under load: at its lowest rate in the bench, 60,000 lines/s a task and a
+     * commit every 500 ms, a task fills each partition's batch a hundred times over between two commits.
+     */
+    @Option(names = "--max-batch", paramLabel = "N",
+            description = "caddy.spans.max-batch: spans in a record of the topic, each record full (default: ${DEFAULT-VALUE}, the product's).")
+    int maxBatch;
+
     /** The options named for a forwarder setting default to the product's default of that setting, read where it is kept. */
     static final class ProductDefaults implements IDefaultValueProvider {
         private static final Map<String, String> SETTINGS = Map.of(
                 "--batch-size", "caddy.forward.batch-size",
-                "--max-in-flight", "caddy.forward.max-in-flight");
+                "--max-in-flight", "caddy.forward.max-in-flight",
+                "--max-batch", "caddy.spans.max-batch");
 
         @Override
         public String defaultValue(ArgSpec argument) {
@@ -123,16 +135,17 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
         Instant now = Instant.now();
         Machine machine = Machine.current();
         log.println("forwarder bench on " + machine.describe());
-        List<ProducerRecord<String, byte[]>> records = spanRecords();
+        SpanTopic topic = spanRecords(spans);
+        SpanTopic warmup = spanRecords(warmupSpans);
         List<Figures> figures = new ArrayList<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
             for (String protocol : protocols) {
                 if (warmupSpans > 0) {
-                    run(kafka, "warmup", protocol, records.subList(0, Math.min(warmupSpans, records.size())), log);
+                    run(kafka, "warmup", protocol, warmup, log);
                     // as in the pipeline bench: a backlog of C2 compilations would be measured as the forwarder's CPU
                     log.printf(Locale.ROOT, "JIT compiler quiet after %.1f s%n", JitQuiet.await(Duration.ofMinutes(1)).toMillis() / 1e3);
                 }
-                figures.add(run(kafka, "bench", protocol, records, log));
+                figures.add(run(kafka, "bench", protocol, topic, log));
             }
         }
         out.printf(Locale.ROOT, "%-14s %8s %10s %13s%n", "protocol", "spans", "spans/s", "CPU µs/span");
@@ -143,28 +156,40 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<ProducerRecord<String, byte[]>> spanRecords() {
+    /** The pipeline's span records for generated lines, in batches as its span stage writes them, at least {@code count} spans. */
+    private SpanTopic spanRecords(int count) {
         InMemoryStages stages = new InMemoryStages();
         SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, CapturedHeaders.none(), StageSettings.DEFAULTS);
+        SpanBatches batches = new SpanBatches(partitions, PipelineConfig.from(Settings.of(Map.of(
+                "bootstrap.servers", "unused:9092", "caddy.spans.max-batch", Integer.toString(maxBatch)))).spanBatches());
         CaddyLogGenerator generator = new CaddyLogGenerator(GeneratorSettings.defaults().withSeed(seed).withShares(0, 0)
                 .withStart(Instant.now().minus(Duration.ofHours(1))));
-        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(spans);
-        while (records.size() < spans) {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        long[] gathered = new long[1];
+        Consumer<SpanBatches.Batch> send = batch -> {
+            records.add(new ProducerRecord<>("", batch.key(), batch.record()));
+            gathered[0] += batch.spans();
+        };
+        while (gathered[0] < count) {
             EnrichedRequest request = stages.enrich(generator.nextLine());
             if (request != null) {
-                records.add(new ProducerRecord<>("", request.event().trace().traceId(), mapper.toRecord(request)));
+                batches.add(request.event().trace().traceId(), mapper.toRecord(request), send);
             }
         }
-        return records;
+        batches.drain(send);
+        return new SpanTopic(records, gathered[0]);
     }
 
-    private Figures run(EmbeddedKafka kafka, String round, String protocol, List<ProducerRecord<String, byte[]>> records,
-                        PrintStream log) throws InterruptedException {
+    /** Records for the spans topic, and how many spans they hold. */
+    private record SpanTopic(List<ProducerRecord<String, byte[]>> records, long spans) {
+    }
+
+    private Figures run(EmbeddedKafka kafka, String round, String protocol, SpanTopic topic, PrintStream log) throws InterruptedException {
         String name = round + "-" + protocol.replace('/', '-');
         String spansTopic = "forwarder." + name + ".spans";
         String deadLetters = spansTopic + ".dlq";
         kafka.createTopics(List.of(new NewTopic(spansTopic, partitions, (short) 1), new NewTopic(deadLetters, 1, (short) 1)));
-        produce(kafka.bootstrapServers(), spansTopic, records);
+        produce(kafka.bootstrapServers(), spansTopic, topic.records());
 
         OtlpTransport transport = switch (protocol) {
             case "grpc" -> OtlpTransport.GRPC;
@@ -190,7 +215,7 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
                     Clocks first = Clocks.now();
                     ThreadCpu threadsAtFirst = ThreadCpu.snapshot();
                     long before = forwarder.acknowledgedSpans();
-                    awaitAcknowledged(forwarder, records.size(), Duration.ofMinutes(10));
+                    awaitAcknowledged(forwarder, topic.spans(), Duration.ofMinutes(10));
                     Clocks done = Clocks.now();
                     ThreadCpu threadsAtDone = ThreadCpu.snapshot();
                     long counted = forwarder.acknowledgedSpans() - before;
@@ -250,7 +275,7 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
         root.put("time", now.toString());
         root.put("machine", machine.toMap());
         root.put("settings", Map.of("spans", spans, "warmup_spans", warmupSpans, "batch_size", batchSize, "max_in_flight", maxInFlight,
-                "partitions", partitions, "seed", seed));
+                "max_batch", maxBatch, "partitions", partitions, "seed", seed));
         List<Map<String, Object>> runs = new ArrayList<>();
         for (Figures f : figures) {
             Map<String, Object> run = new LinkedHashMap<>();
