@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
         description = {
             "Drains the same generated Caddy 2.6.2 lines through a plain consumer -> producer pass-through and through the whole "
                     + "pipeline (exactly_once_v2), on one embedded broker in this JVM, each after a warm-up through the same lane; "
-                    + "lines/s and CPU are taken over the middle of the drain (from 10% to 90% of the outputs read back committed), "
+                    + "lines/s and CPU are taken over the middle of the drain (from 10% to 90% of the backlog returned by its consumers), "
                     + "and the wait from the last line consumed to the last output readable is reported on its own; then produces "
                     + "lines at a steady rate to measure end-to-end latency.",
             "Prints a table and, last, 'ratio R' (pipeline lines/s over pass-through lines/s); writes bench.json and an SVG "
@@ -50,12 +50,13 @@ public final class BenchCommand implements Callable<Integer> {
 
     private static final int MIN_DEFAULT_WARMUP = 2_000_000;
     /**
-     * The pass-through's backlog, the machine's ceiling that the ratio divides by, is never under a million lines: it
-     * drains 200,000 in under a second, and over a middle that short the ceiling moved 30% from run to run on a quiet
-     * machine (191,430–308,102 lines/s), which made `--lines 200000` and the default disagree. A million takes it four
-     * seconds.
+     * The pass-through's backlog, the machine's ceiling that the ratio divides by, is never under three million lines:
+     * it drains 200,000 in under a second, and over a middle that short the ceiling moved 30% from run to run on a quiet
+     * machine (191,430–308,102 lines/s), which made `--lines 200000` and the default disagree. Read every half second it
+     * still moves between 227,000 and 363,000 lines/s, and a million lines' middle (2.6 s) ran 239,896–315,056 in six
+     * runs that drained the same lines alike. Three million take it about ten seconds.
      */
-    private static final int MIN_CEILING_LINES = 1_000_000;
+    private static final int MIN_CEILING_LINES = 3_000_000;
     /**
      * As long as the measured backlog, and never under two million lines: the JIT compiler takes its time over code run
      * per batch, per request, per fetch or per commit rather than per line, and a shorter warm-up leaves that
@@ -74,17 +75,20 @@ public final class BenchCommand implements Callable<Integer> {
     Integer warmupLines;
 
     /**
-     * Lines drained just before the backlog, in the same go, and not measured. The resume after the pause recompiles
-     * the stream threads' loop: JFR of a 200,000-line drain showed C2 compiling StreamTask.process,
-     * StreamThread.runOnceWithoutProcessingThreads and TaskExecutionMetadata.canProcessTask again (deoptimized by
-     * the first records after the pause) for 2.5 s after the resume, when the whole drain took 3.7: the JIT compiler
-     * took 18–28% of the CPU of 200,000-line drains against 8–15% of 1,000,000-line ones, and their ratios differed by
-     * a quarter. The lead-in takes that cost whatever --lines is, as a long-running instance never pays it.
+     * Lines drained just before the backlog, in the same go, and not measured: a lane is slow for seconds after a
+     * resume. The first records after the pause deoptimize the stream threads' loop: JFR of a 200,000-line drain showed
+     * C2 compiling StreamTask.process, StreamThread.runOnceWithoutProcessingThreads and
+     * TaskExecutionMetadata.canProcessTask again for 2.5 s after the resume, when the whole drain took 3.7, and the JIT
+     * compiler took 18–28% of the CPU of 200,000-line drains against 8–15% of 1,000,000-line ones; their ratios differed
+     * by a quarter. Read every half second, the pipeline drained 36,000 lines/s in its first second and a steady
+     * 86,000–104,000 from the second on; the pass-through climbed from 141,600 to 250,000–360,000 over four seconds,
+     * which a lead-in of 500,000 lines (two seconds of it) left inside its measured middle. A million and a half is
+     * about six seconds of the pass-through and thirteen of the pipeline, whatever --lines is.
      */
     @Option(names = "--lead-in-lines", paramLabel = "N",
             description = "Lines produced with the backlog, just before it, and drained in the same go without being measured, so "
                     + "that the recompilation the resume brings falls outside the measured drain (default: ${DEFAULT-VALUE}).")
-    int leadInLines = 500_000;
+    int leadInLines = 1_500_000;
 
     @Option(names = "--partitions", paramLabel = "P", description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
     int partitions = 2;

@@ -16,6 +16,11 @@ final class ConsumedInput {
         }
     }
 
+    /** The input records returned since the lane started. */
+    synchronized long records() {
+        return records;
+    }
+
     /** From now on, notes the clocks when the count reaches {@code total} records since the lane started. */
     synchronized void noteAt(long total) {
         mark = total;

@@ -18,16 +18,6 @@ interface Lane extends AutoCloseable {
     /** True once the outputs hold everything the input asks for, committed. */
     boolean isComplete(OutputWatch.Tally tally, Expected expected);
 
-    /**
-     * The outputs read so far that show how far through its input the lane is: about one per line (copies; requests
-     * with spans, counted in the records of spans that hold many, and dead letters), where a window's aggregate stands
-     * for many.
-     */
-    long outputs(OutputWatch.Tally tally);
-
-    /** The outputs, counted as {@link #outputs(OutputWatch.Tally)} counts them, that the input asks for. */
-    long outputs(Expected expected);
-
     /** The input records the lane's consumers have returned since it started. */
     ConsumedInput consumedInput();
 

@@ -116,19 +116,27 @@ final class LaneRunner {
             throws InterruptedException, TimeoutException {
         Expected all = before.plus(input);
         watch.expect(tally -> lane.isComplete(tally, all));
-        long outputsBefore = lane.outputs(before);
-        double outputs = lane.outputs(input);
+        ConsumedInput consumed = lane.consumedInput();
+        consumed.noteAt(all.lines());
         DrainWindow window = new DrainWindow();
-        watch.measure(window, tally -> (lane.outputs(tally) - outputsBefore) / outputs);
-        lane.consumedInput().noteAt(all.lines());
+        Thread sampling = new Thread(() -> window.sample(() -> (double) (consumed.records() - before.lines()) / input.lines()),
+                "bench-drain-window");
+        sampling.setDaemon(true);
         Clocks resumed = Clocks.now();
+        sampling.start();
         lane.resume();
-        Clocks done = watch.awaitCondition(drainTimeout(input));
-        if (!window.isClosed()) {
-            throw new IllegalStateException(lane.name() + ": the drain was too short to take its rate over the middle (its outputs "
-                    + "became readable in one step); give it more lines");
+        Clocks done;
+        try {
+            done = watch.awaitCondition(drainTimeout(input));
+        } finally {
+            sampling.interrupt();
+            sampling.join();
         }
-        return new Drain(resumed, done, lane.consumedInput().reached(), window);
+        if (!window.isClosed()) {
+            throw new IllegalStateException(lane.name() + ": the drain was too short to take its rate over the middle (its input "
+                    + "went from a tenth to nine tenths consumed between two readings); give it more lines");
+        }
+        return new Drain(resumed, done, consumed.reached(), window);
     }
 
     private TopicVolumes volumes(Lane lane) throws Exception {

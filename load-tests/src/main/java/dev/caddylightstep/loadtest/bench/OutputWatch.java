@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
-import java.util.function.ToDoubleFunction;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,8 +29,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 /**
  * Reads a run's output topics as a downstream reader would ({@code read_committed}: only what the run has
  * committed), counts records per topic (on the spans topic, the requests whose spans a record holds), keeps the latest
- * count of every aggregate window, notes when a condition on those tallies first held, and takes the readings that
- * bound the middle of a drain. For records stamped at or after the probe start it also notes the latency from the
+ * count of every aggregate window, and notes when a condition on those tallies first held. For records stamped at or after the probe start it also notes the latency from the
  * stamp to the moment the record could be read; on the spans topic, from the end of each request a record holds.
  */
 final class OutputWatch implements Runnable, AutoCloseable {
@@ -48,8 +46,6 @@ final class OutputWatch implements Runnable, AutoCloseable {
     private long[] latencies = new long[1024];
     private int latencyCount;
     private long probeFromMs = Long.MAX_VALUE;
-    private DrainWindow window;
-    private ToDoubleFunction<Tally> drained;
     private Predicate<Tally> condition;
     private Clocks reached;
     private RuntimeException failure;
@@ -84,15 +80,6 @@ final class OutputWatch implements Runnable, AutoCloseable {
         condition = newCondition;
         reached = null;
         check();
-    }
-
-    /**
-     * From now on, the readings that open and close the window are taken as the share drained, computed from the
-     * tallies after every read, crosses its bounds.
-     */
-    synchronized void measure(DrainWindow newWindow, ToDoubleFunction<Tally> share) {
-        window = newWindow;
-        drained = share;
     }
 
     /** Latencies are taken of records stamped at or after this time (epoch ms), and only of those. */
@@ -150,9 +137,6 @@ final class OutputWatch implements Runnable, AutoCloseable {
                 synchronized (this) {
                     for (ConsumerRecord<byte[], byte[]> record : records) {
                         tally(record, readMs);
-                    }
-                    if (!records.isEmpty()) {
-                        readWindow();
                     }
                     check();
                 }
@@ -220,16 +204,6 @@ final class OutputWatch implements Runnable, AutoCloseable {
             return SpanRecordReader.requestCount(record);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("a record of the spans topic is not an OTLP export: " + e.getMessage(), e);
-        }
-    }
-
-    private void readWindow() {
-        if (window == null) {
-            return;
-        }
-        double share = drained.applyAsDouble(tally());
-        if (window.wants(share)) {
-            window.take(new DrainWindow.Reading(share, Clocks.now(), ThreadCpu.snapshot()));
         }
     }
 

@@ -77,16 +77,6 @@ final class PassThroughLane implements Lane {
     }
 
     @Override
-    public long outputs(OutputWatch.Tally tally) {
-        return tally.count(output);
-    }
-
-    @Override
-    public long outputs(Expected expected) {
-        return expected.lines();
-    }
-
-    @Override
     public ConsumedInput consumedInput() {
         return consumedInput;
     }

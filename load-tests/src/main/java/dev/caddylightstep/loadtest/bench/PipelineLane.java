@@ -108,16 +108,6 @@ final class PipelineLane implements Lane {
     }
 
     @Override
-    public long outputs(OutputWatch.Tally tally) {
-        return tally.count(topics.spans().name()) + tally.count(topics.accessDeadLetters().name());
-    }
-
-    @Override
-    public long outputs(Expected expected) {
-        return expected.requests() + expected.deadLetters();
-    }
-
-    @Override
     public ConsumedInput consumedInput() {
         return consumedInput;
     }
