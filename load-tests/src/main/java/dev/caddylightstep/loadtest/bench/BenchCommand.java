@@ -137,7 +137,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (warmupLines == null) {
             warmupLines = Math.max(MIN_DEFAULT_WARMUP, lines);
         }
-        if (lines < 1 || warmupLines < 0 || leadInLines < 0 || partitions < 1 || streamThreads < 1 || !(logRate > 0) || probeRate < 0 || probeSeconds < 0) {
+        if (lines < 1 || warmupLines < 0 || leadInLines < 0 || partitions < 1 || streamThreads < 1 || !(logRate > 0) || probeRate < 0
+                || probeSeconds < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--lines, --partitions, --stream-threads and --log-rate must be positive; --warmup-lines, --lead-in-lines, "
                             + "--probe-rate and --probe-seconds at least 0");

@@ -82,7 +82,7 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
 
     /**
      * Full batches, as the pipeline writes them under load: at its lowest rate in the bench, 60,000 lines/s a task and a
-     * commit every 500 ms, a task fills each partition's batch a hundred times over between two commits.
+     * commit every 500 ms, a task fills some fifty batches of 256 spans for each of two partitions between two commits.
      */
     @Option(names = "--max-batch", paramLabel = "N",
             description = "caddy.spans.max-batch: spans in a record of the topic, each record full (default: ${DEFAULT-VALUE}, the product's).")
