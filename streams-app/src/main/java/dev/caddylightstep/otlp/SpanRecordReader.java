@@ -36,25 +36,12 @@ public final class SpanRecordReader {
      *                                        line, say) is refused, as are groups, which OTLP never uses
      */
     public static int spanCount(byte[] record) throws InvalidProtocolBufferException {
-        CodedInputStream in = CodedInputStream.newInstance(record);
-        int spans = 0;
-        try {
-            int tag;
-            while ((tag = in.readTag()) != 0) {
-                if (tag != RESOURCE_SPANS) {
-                    throw notAnExportRequest(tag);
-                }
-                int limit = in.pushLimit(in.readRawVarint32());
-                spans += resourceSpans(in);
-                in.popLimit(limit);
-            }
-        } catch (InvalidProtocolBufferException e) {
-            throw e;
-        } catch (IOException e) {
-            // reading a byte array fails only on malformed bytes, with the exception above; this is the declared rest
-            throw new InvalidProtocolBufferException(e);
-        }
-        return spans;
+        return sumOverResourceSpans(record, (in, length) -> {
+            int limit = in.pushLimit(length);
+            int spans = resourceSpans(in);
+            in.popLimit(limit);
+            return spans;
+        });
     }
 
     /**
@@ -64,23 +51,36 @@ public final class SpanRecordReader {
      * @throws InvalidProtocolBufferException when the bytes are not an export request, as {@link #spanCount} says
      */
     public static int requestCount(byte[] record) throws InvalidProtocolBufferException {
+        return sumOverResourceSpans(record, (in, length) -> {
+            in.skipRawBytes(length);
+            return 1;
+        });
+    }
+
+    /** What one resource spans of a record counts for, read from its {@code length} bytes at the stream's position. */
+    private interface ResourceSpansCount {
+        int of(CodedInputStream in, int length) throws IOException;
+    }
+
+    /** The sum of {@code count} over the resource spans of an export request, refusing any other top-level field. */
+    private static int sumOverResourceSpans(byte[] record, ResourceSpansCount count) throws InvalidProtocolBufferException {
         CodedInputStream in = CodedInputStream.newInstance(record);
-        int requests = 0;
+        int sum = 0;
         try {
             int tag;
             while ((tag = in.readTag()) != 0) {
                 if (tag != RESOURCE_SPANS) {
                     throw notAnExportRequest(tag);
                 }
-                in.skipRawBytes(in.readRawVarint32());
-                requests++;
+                sum += count.of(in, in.readRawVarint32());
             }
         } catch (InvalidProtocolBufferException e) {
             throw e;
         } catch (IOException e) {
+            // reading a byte array fails only on malformed bytes, with the exception above; this is the declared rest
             throw new InvalidProtocolBufferException(e);
         }
-        return requests;
+        return sum;
     }
 
     private static InvalidProtocolBufferException notAnExportRequest(int tag) {
