@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Stage {@code cap routes}: each group's window holds at most caddy.window.max-routes routes. Every path segment that
@@ -26,7 +25,7 @@ public final class RouteCap {
     private final int maxRoutes;
     private final LogClock clock = new LogClock();
     /** Window start → group → the routes admitted in this task. */
-    private final TreeMap<Long, Map<String, Set<String>>> admitted = new TreeMap<>();
+    private final OpenWindows<Map<String, Set<String>>> admitted = new OpenWindows<>(HashMap::new);
 
     /** One per task: what it admitted is the task's. */
     public RouteCap(WindowSettings windows) {
@@ -53,8 +52,7 @@ public final class RouteCap {
             return true;
         }
         long windowStart = timestamp - Math.floorMod(timestamp, sizeMs);
-        Set<String> routes = admitted.computeIfAbsent(windowStart, start -> new HashMap<>())
-                .computeIfAbsent(request.identity().group(), group -> new HashSet<>());
+        Set<String> routes = admitted.of(windowStart).computeIfAbsent(request.identity().group(), group -> new HashSet<>());
         return routes.contains(request.route()) || (routes.size() < maxRoutes && routes.add(request.route()));
     }
 
@@ -63,6 +61,6 @@ public final class RouteCap {
             return;
         }
         // a window closes once the clock passes its end and grace; later requests for it are late, whatever their route
-        admitted.headMap(time - sizeMs - graceMs, true).clear();
+        admitted.forgetThrough(time - sizeMs - graceMs);
     }
 }

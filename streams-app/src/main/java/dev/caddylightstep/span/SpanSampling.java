@@ -2,6 +2,7 @@ package dev.caddylightstep.span;
 
 import dev.caddylightstep.access.AccessEvent;
 import dev.caddylightstep.access.ParseStage;
+import dev.caddylightstep.aggregate.OpenWindows;
 import dev.caddylightstep.aggregate.WindowSettings;
 import dev.caddylightstep.deadletter.RecordFailure;
 import dev.caddylightstep.policy.EnrichedRequest;
@@ -10,7 +11,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.TreeMap;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.StreamsMetrics;
 
@@ -30,8 +30,8 @@ final class SpanSampling {
     /** Windows further back than this from the newest are closed: their trackers go. */
     private final long openMs;
     private final int slowest;
-    /** Window start → (group, or group and route) → the durations of the slowest requests so far. */
-    private final TreeMap<Long, Map<String, PriorityQueue<Long>>> trackers = new TreeMap<>();
+    /** Window start → group → the durations of the slowest requests so far, in the group's window and its routes'. */
+    private final OpenWindows<Map<String, SlowestSoFar>> trackers = new OpenWindows<>(HashMap::new);
     private final Map<KeepRule, Sensor> kept = new EnumMap<>(KeepRule.class);
     private Sensor keptAtRandom;
     private Sensor dropped;
@@ -107,17 +107,19 @@ final class SpanSampling {
     /** Whether the request is among the slowest of its group's window or of its route's window so far; both remember it. */
     private boolean amongTheSlowest(long timestamp, EnrichedRequest request) {
         long windowStart = timestamp - Math.floorMod(timestamp, sizeMs);
-        Map.Entry<Long, Map<String, PriorityQueue<Long>>> newest = trackers.lastEntry();
-        if (newest != null && windowStart > newest.getKey()) {
-            trackers.headMap(windowStart - openMs).clear();
-        }
-        Map<String, PriorityQueue<Long>> window = trackers.computeIfAbsent(windowStart, start -> new HashMap<>());
-        String group = request.identity().group();
-        String route = group + '\u0000' + (request.route() == null ? WindowSettings.OTHER_ROUTE : request.route());
+        trackers.forgetThrough(windowStart - openMs - 1);
+        SlowestSoFar group = trackers.of(windowStart).computeIfAbsent(request.identity().group(), key -> new SlowestSoFar());
+        String route = request.route() == null ? WindowSettings.OTHER_ROUTE : request.route();
         long duration = request.event().durationNanos();
-        boolean inGroup = enters(window.computeIfAbsent(group, key -> new PriorityQueue<>()), duration);
-        boolean inRoute = enters(window.computeIfAbsent(route, key -> new PriorityQueue<>()), duration);
+        boolean inGroup = enters(group.inGroup, duration);
+        boolean inRoute = enters(group.byRoute.computeIfAbsent(route, key -> new PriorityQueue<>()), duration);
         return inGroup || inRoute;
+    }
+
+    /** The durations of a group's slowest requests so far in one window: of the whole group, and of each of its routes. */
+    private static final class SlowestSoFar {
+        final PriorityQueue<Long> inGroup = new PriorityQueue<>();
+        final Map<String, PriorityQueue<Long>> byRoute = new HashMap<>();
     }
 
     /** Adds the duration to the slowest kept (a min-heap of at most {@code slowest}) if it is at least the least of them. */
