@@ -13,6 +13,7 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -25,8 +26,8 @@ import java.util.Map;
  *
  * <p>The bytes are those protobuf-java writes for the same message (fields in number order, proto3 defaults left out,
  * shortest lengths, its UTF-8), so that a record compares equal, byte for byte, whichever way it was made. What
- * repeats from record to record (the resource, the scope, an attribute whose values repeat) is encoded once by the
- * static methods and copied. The span is written into a scratch buffer, because the framing around it starts with
+ * repeats from record to record (the resource, the scope, an attribute's key, an attribute whose values repeat) is
+ * encoded once and copied. The span is written into a scratch buffer, because the framing around it starts with
  * its length, then copied into a record of its exact size. Not thread-safe: one per thread.
  */
 public final class SpanRecordEncoder {
@@ -48,41 +49,44 @@ public final class SpanRecordEncoder {
 
     /** The resource as the field of a ResourceSpans, string attributes in this order. */
     public static byte[] encodedResource(List<Map.Entry<String, String>> attributes) {
+        List<AttributeKey> keys = attributes.stream().map(attribute -> AttributeKey.of(attribute.getKey())).toList();
+        List<byte[]> values = attributes.stream().map(attribute -> utf8(attribute.getValue())).toList();
         int size = 0;
-        for (Map.Entry<String, String> attribute : attributes) {
-            size += fieldSize(Resource.ATTRIBUTES_FIELD_NUMBER, keyValueSize(attribute.getKey(), stringValueSize(attribute.getValue())));
+        for (int i = 0; i < attributes.size(); i++) {
+            size += fieldSize(Resource.ATTRIBUTES_FIELD_NUMBER, keyValueSize(keys.get(i), stringValueSize(values.get(i))));
         }
         int resourceSize = size;
         return encoded(fieldSize(ResourceSpans.RESOURCE_FIELD_NUMBER, resourceSize), out -> {
             out.writeTag(ResourceSpans.RESOURCE_FIELD_NUMBER, LENGTH_DELIMITED);
             out.writeUInt32NoTag(resourceSize);
-            for (Map.Entry<String, String> attribute : attributes) {
-                writeStringAttribute(out, Resource.ATTRIBUTES_FIELD_NUMBER, attribute.getKey(), attribute.getValue(),
-                        stringValueSize(attribute.getValue()));
+            for (int i = 0; i < attributes.size(); i++) {
+                writeStringAttribute(out, Resource.ATTRIBUTES_FIELD_NUMBER, keys.get(i), values.get(i));
             }
         });
     }
 
     /** The instrumentation scope as the field of a ScopeSpans. */
     public static byte[] encodedScope(String name, String version) {
-        int size = stringSize(InstrumentationScope.NAME_FIELD_NUMBER, name) + stringSize(InstrumentationScope.VERSION_FIELD_NUMBER, version);
+        byte[] nameUtf8 = utf8(name);
+        byte[] versionUtf8 = utf8(version);
+        int size = stringSize(InstrumentationScope.NAME_FIELD_NUMBER, nameUtf8) + stringSize(InstrumentationScope.VERSION_FIELD_NUMBER, versionUtf8);
         return encoded(fieldSize(ScopeSpans.SCOPE_FIELD_NUMBER, size), out -> {
             out.writeTag(ScopeSpans.SCOPE_FIELD_NUMBER, LENGTH_DELIMITED);
             out.writeUInt32NoTag(size);
-            writeString(out, InstrumentationScope.NAME_FIELD_NUMBER, name);
-            writeString(out, InstrumentationScope.VERSION_FIELD_NUMBER, version);
+            writeString(out, InstrumentationScope.NAME_FIELD_NUMBER, nameUtf8);
+            writeString(out, InstrumentationScope.VERSION_FIELD_NUMBER, versionUtf8);
         });
     }
 
     /** A string attribute as the whole attributes field of a span (tag, length, KeyValue), to be copied by {@link #attribute(byte[])}. */
-    public static byte[] encodedAttribute(String key, String value) {
-        int valueSize = stringValueSize(value);
-        return encoded(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)),
-                out -> writeStringAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, value, valueSize));
+    public static byte[] encodedAttribute(AttributeKey key, String value) {
+        byte[] utf8 = utf8(value);
+        return encoded(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, stringValueSize(utf8))),
+                out -> writeStringAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, utf8));
     }
 
     /** An integer attribute as the whole attributes field of a span. */
-    public static byte[] encodedAttribute(String key, long value) {
+    public static byte[] encodedAttribute(AttributeKey key, long value) {
         int valueSize = intValueSize(value);
         return encoded(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)),
                 out -> writeIntAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, value, valueSize));
@@ -132,17 +136,19 @@ public final class SpanRecordEncoder {
                            long startEpochNanos, long endEpochNanos) {
         span = CodedOutputStream.newInstance(scratch, spanBegin, scratch.length - spanBegin);
         spanStart = spanBegin;
+        byte[] traceStateUtf8 = traceState == null ? null : utf8(traceState);
+        byte[] nameUtf8 = utf8(name);
         int size = hexSize(Span.TRACE_ID_FIELD_NUMBER, traceId) + hexSize(Span.SPAN_ID_FIELD_NUMBER, spanId)
-                + stringSize(Span.TRACE_STATE_FIELD_NUMBER, traceState) + hexSize(Span.PARENT_SPAN_ID_FIELD_NUMBER, parentSpanId)
-                + stringSize(Span.NAME_FIELD_NUMBER, name) + CodedOutputStream.computeEnumSize(Span.KIND_FIELD_NUMBER, kind.getNumber())
+                + stringSize(Span.TRACE_STATE_FIELD_NUMBER, traceStateUtf8) + hexSize(Span.PARENT_SPAN_ID_FIELD_NUMBER, parentSpanId)
+                + stringSize(Span.NAME_FIELD_NUMBER, nameUtf8) + CodedOutputStream.computeEnumSize(Span.KIND_FIELD_NUMBER, kind.getNumber())
                 + 2 * CodedOutputStream.computeFixed64Size(Span.START_TIME_UNIX_NANO_FIELD_NUMBER, 0);
         CodedOutputStream out = room(size);
         try {
             writeHex(out, Span.TRACE_ID_FIELD_NUMBER, traceId);
             writeHex(out, Span.SPAN_ID_FIELD_NUMBER, spanId);
-            writeString(out, Span.TRACE_STATE_FIELD_NUMBER, traceState);
+            writeString(out, Span.TRACE_STATE_FIELD_NUMBER, traceStateUtf8);
             writeHex(out, Span.PARENT_SPAN_ID_FIELD_NUMBER, parentSpanId);
-            writeString(out, Span.NAME_FIELD_NUMBER, name);
+            writeString(out, Span.NAME_FIELD_NUMBER, nameUtf8);
             if (kind.getNumber() != 0) {
                 out.writeEnum(Span.KIND_FIELD_NUMBER, kind.getNumber());
             }
@@ -166,17 +172,17 @@ public final class SpanRecordEncoder {
         }
     }
 
-    public void attribute(String key, String value) {
-        int valueSize = stringValueSize(value);
-        CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
+    public void attribute(AttributeKey key, String value) {
+        byte[] utf8 = utf8(value);
+        CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, stringValueSize(utf8))));
         try {
-            writeStringAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, value, valueSize);
+            writeStringAttribute(out, Span.ATTRIBUTES_FIELD_NUMBER, key, utf8);
         } catch (IOException e) {
             throw miscounted(e);
         }
     }
 
-    public void attribute(String key, long value) {
+    public void attribute(AttributeKey key, long value) {
         int valueSize = intValueSize(value);
         CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
         try {
@@ -186,7 +192,7 @@ public final class SpanRecordEncoder {
         }
     }
 
-    public void attribute(String key, double value) {
+    public void attribute(AttributeKey key, double value) {
         int valueSize = CodedOutputStream.computeDoubleSize(AnyValue.DOUBLE_VALUE_FIELD_NUMBER, value);
         CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
         try {
@@ -197,7 +203,7 @@ public final class SpanRecordEncoder {
         }
     }
 
-    public void attribute(String key, boolean value) {
+    public void attribute(AttributeKey key, boolean value) {
         int valueSize = CodedOutputStream.computeBoolSize(AnyValue.BOOL_VALUE_FIELD_NUMBER, value);
         CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
         try {
@@ -209,10 +215,12 @@ public final class SpanRecordEncoder {
     }
 
     /** A string array attribute. */
-    public void attribute(String key, List<String> values) {
+    public void attribute(AttributeKey key, List<String> values) {
+        byte[][] utf8 = new byte[values.size()][];
         int arraySize = 0;
-        for (String value : values) {
-            arraySize += fieldSize(ArrayValue.VALUES_FIELD_NUMBER, stringValueSize(value));
+        for (int i = 0; i < utf8.length; i++) {
+            utf8[i] = utf8(values.get(i));
+            arraySize += fieldSize(ArrayValue.VALUES_FIELD_NUMBER, stringValueSize(utf8[i]));
         }
         int valueSize = fieldSize(AnyValue.ARRAY_VALUE_FIELD_NUMBER, arraySize);
         CodedOutputStream out = room(fieldSize(Span.ATTRIBUTES_FIELD_NUMBER, keyValueSize(key, valueSize)));
@@ -220,10 +228,10 @@ public final class SpanRecordEncoder {
             writeKeyValueHead(out, Span.ATTRIBUTES_FIELD_NUMBER, key, valueSize);
             out.writeTag(AnyValue.ARRAY_VALUE_FIELD_NUMBER, LENGTH_DELIMITED);
             out.writeUInt32NoTag(arraySize);
-            for (String value : values) {
+            for (byte[] value : utf8) {
                 out.writeTag(ArrayValue.VALUES_FIELD_NUMBER, LENGTH_DELIMITED);
                 out.writeUInt32NoTag(stringValueSize(value));
-                out.writeString(AnyValue.STRING_VALUE_FIELD_NUMBER, value);
+                writeStringValue(out, value);
             }
         } catch (IOException e) {
             throw miscounted(e);
@@ -308,32 +316,45 @@ public final class SpanRecordEncoder {
     }
 
     /** A KeyValue's tag, length and key, and the tag and length of its AnyValue, whose body follows. */
-    private static void writeKeyValueHead(CodedOutputStream out, int field, String key, int valueSize) throws IOException {
+    private static void writeKeyValueHead(CodedOutputStream out, int field, AttributeKey key, int valueSize) throws IOException {
         out.writeTag(field, LENGTH_DELIMITED);
         out.writeUInt32NoTag(keyValueSize(key, valueSize));
-        writeString(out, KeyValue.KEY_FIELD_NUMBER, key);
+        out.writeRawBytes(key.field);
         out.writeTag(KeyValue.VALUE_FIELD_NUMBER, LENGTH_DELIMITED);
         out.writeUInt32NoTag(valueSize);
     }
 
-    /** A string attribute: its KeyValue's head, then an AnyValue of {@code valueSize} bytes holding the string. */
-    private static void writeStringAttribute(CodedOutputStream out, int field, String key, String value, int valueSize) throws IOException {
-        writeKeyValueHead(out, field, key, valueSize);
-        out.writeString(AnyValue.STRING_VALUE_FIELD_NUMBER, value);
+    /** A string attribute: its KeyValue's head, then an AnyValue holding the string. */
+    private static void writeStringAttribute(CodedOutputStream out, int field, AttributeKey key, byte[] utf8) throws IOException {
+        writeKeyValueHead(out, field, key, stringValueSize(utf8));
+        writeStringValue(out, utf8);
     }
 
-    private static void writeIntAttribute(CodedOutputStream out, int field, String key, long value, int valueSize) throws IOException {
+    private static void writeIntAttribute(CodedOutputStream out, int field, AttributeKey key, long value, int valueSize) throws IOException {
         writeKeyValueHead(out, field, key, valueSize);
         out.writeInt64(AnyValue.INT_VALUE_FIELD_NUMBER, value);
     }
 
-    private static int keyValueSize(String key, int valueSize) {
-        return stringSize(KeyValue.KEY_FIELD_NUMBER, key) + fieldSize(KeyValue.VALUE_FIELD_NUMBER, valueSize);
+    private static int keyValueSize(AttributeKey key, int valueSize) {
+        return key.field.length + fieldSize(KeyValue.VALUE_FIELD_NUMBER, valueSize);
+    }
+
+    /**
+     * A string's bytes as protobuf-java writes them: on a server JVM it encodes with String.getBytes, and falls back on
+     * it for an unpaired surrogate (as '?'). Encoded once here, as its length is needed before it: CodedOutputStream
+     * measured the string for its size and again when writing it.
+     */
+    private static byte[] utf8(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
     }
 
     /** An AnyValue holding a string: a member of a oneof, so written even when empty. */
-    private static int stringValueSize(String value) {
-        return CodedOutputStream.computeStringSize(AnyValue.STRING_VALUE_FIELD_NUMBER, value);
+    private static int stringValueSize(byte[] utf8) {
+        return fieldSize(AnyValue.STRING_VALUE_FIELD_NUMBER, utf8.length);
+    }
+
+    private static void writeStringValue(CodedOutputStream out, byte[] utf8) throws IOException {
+        writeBytes(out, AnyValue.STRING_VALUE_FIELD_NUMBER, utf8);
     }
 
     private static int intValueSize(long value) {
@@ -345,14 +366,20 @@ public final class SpanRecordEncoder {
     }
 
     /** A proto3 string field, left out when empty. */
-    private static int stringSize(int field, String value) {
-        return value == null || value.isEmpty() ? 0 : CodedOutputStream.computeStringSize(field, value);
+    private static int stringSize(int field, byte[] utf8) {
+        return utf8 == null || utf8.length == 0 ? 0 : fieldSize(field, utf8.length);
     }
 
-    private static void writeString(CodedOutputStream out, int field, String value) throws IOException {
-        if (value != null && !value.isEmpty()) {
-            out.writeString(field, value);
+    private static void writeString(CodedOutputStream out, int field, byte[] utf8) throws IOException {
+        if (utf8 != null && utf8.length > 0) {
+            writeBytes(out, field, utf8);
         }
+    }
+
+    private static void writeBytes(CodedOutputStream out, int field, byte[] bytes) throws IOException {
+        out.writeTag(field, LENGTH_DELIMITED);
+        out.writeUInt32NoTag(bytes.length);
+        out.writeRawBytes(bytes);
     }
 
     /** A proto3 bytes field given as hex, left out when empty. */

@@ -8,6 +8,7 @@ import dev.caddylightstep.access.StageTime;
 import dev.caddylightstep.access.UpstreamTiming;
 import dev.caddylightstep.access.TraceContext;
 import dev.caddylightstep.identity.Identity;
+import dev.caddylightstep.otlp.AttributeKey;
 import dev.caddylightstep.otlp.SpanRecordEncoder;
 import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.policy.EnrichedRequest;
@@ -37,13 +38,29 @@ public final class SpanMapper {
 
     private static final int MAX_REPEATED_VALUES = 4096;
 
+    private static final AttributeKey METHOD_ORIGINAL = AttributeKey.of("http.request.method_original");
+    private static final AttributeKey PATH = AttributeKey.of("url.path");
+    private static final AttributeKey QUERY = AttributeKey.of("url.query");
+    private static final AttributeKey RESPONSE_BODY_SIZE = AttributeKey.of("http.response.body.size");
+    private static final AttributeKey REQUEST_BODY_SIZE = AttributeKey.of("http.request.body.size");
+    private static final AttributeKey CLIENT_ADDRESS = AttributeKey.of("client.address");
+    private static final AttributeKey USER_ID = AttributeKey.of("enduser.id");
+    private static final AttributeKey ROLES = AttributeKey.of("edge.roles");
+    private static final AttributeKey SLO_BREACHED = AttributeKey.of("edge.slo.breached");
+    private static final AttributeKey EDGE_MS = AttributeKey.of("edge.stage.edge_ms");
+    private static final AttributeKey UPSTREAM_MS = AttributeKey.of("edge.stage.upstream_ms");
+    private static final AttributeKey SERVER_TIMINGS_SKIPPED = AttributeKey.of("edge.server_timing.skipped");
+    private static final AttributeKey SERVER_ADDRESS = AttributeKey.of("server.address");
+    private static final AttributeKey SERVER_PORT = AttributeKey.of("server.port");
+    private static final AttributeKey ERROR_TYPE = AttributeKey.of("error.type");
+
     private final List<Map.Entry<String, String>> resourceAttributes;
     private final Map<ResourceKey, byte[]> resources = new ConcurrentHashMap<>();
     private final byte[] scope;
     private final ClientAddressMasking clientAddress;
     /** Attribute key by captured header name, in CapturedHeaders' order (the names' alphabetical order). */
-    private final Map<String, String> requestHeaderKeys;
-    private final Map<String, String> responseHeaderKeys;
+    private final Map<String, AttributeKey> requestHeaderKeys;
+    private final Map<String, AttributeKey> responseHeaderKeys;
     /** Each stream thread writes its spans in a scratch buffer of its own. */
     private final ThreadLocal<SpanRecordEncoder> encoders = ThreadLocal.withInitial(SpanRecordEncoder::new);
 
@@ -63,7 +80,7 @@ public final class SpanMapper {
     private final Repeated<String> decision = strings("edge.policy.decision");
     private final Repeated<String> misfire = strings("edge.policy.misfire");
     private final Repeated<Long> sloMs = integers("edge.slo.ms");
-    private final Repeated<Long> errorType = new Repeated<>(status -> SpanRecordEncoder.encodedAttribute("error.type", Long.toString(status)));
+    private final Repeated<Long> errorType = new Repeated<>(status -> SpanRecordEncoder.encodedAttribute(ERROR_TYPE, Long.toString(status)));
     private final Repeated<String> upstreamServer = new Repeated<>(SpanMapper::serverAttributes);
     private final Repeated<String> upstreamTiming = strings("edge.upstream.timing");
     private final int maxServerTimings;
@@ -101,8 +118,8 @@ public final class SpanMapper {
         attributes(request, span);
         UpstreamTiming upstream = event.upstream();
         if (upstream != null) {
-            span.attribute("edge.stage.edge_ms", event.edgeMillis());
-            span.attribute("edge.stage.upstream_ms", upstream.millis());
+            span.attribute(EDGE_MS, event.edgeMillis());
+            span.attribute(UPSTREAM_MS, upstream.millis());
         } else {
             // no upstream span to carry them: the backend's times go on the only span there is
             serverTimings(event, span);
@@ -150,11 +167,11 @@ public final class SpanMapper {
         ServerTiming timing = event.serverTiming();
         for (StageTime stage : StageTime.backend(event, maxServerTimings)) {
             if (!stage.name().equals(StageTime.OTHER)) {
-                span.attribute("edge.server_timing." + stage.name(), stage.millis());
+                span.attribute(AttributeKey.of("edge.server_timing." + stage.name()), stage.millis());
             }
         }
         if (timing.skipped() > 0) {
-            span.attribute("edge.server_timing.skipped", (long) timing.skipped());
+            span.attribute(SERVER_TIMINGS_SKIPPED, (long) timing.skipped());
         }
     }
 
@@ -179,12 +196,12 @@ public final class SpanMapper {
     }
 
     private static byte[] serverAttributes(String host) {
-        byte[] address = SpanRecordEncoder.encodedAttribute("server.address", hostOnly(host));
+        byte[] address = SpanRecordEncoder.encodedAttribute(SERVER_ADDRESS, hostOnly(host));
         int port = portOf(host);
         if (port <= 0) {
             return address;
         }
-        byte[] withPort = SpanRecordEncoder.encodedAttribute("server.port", port);
+        byte[] withPort = SpanRecordEncoder.encodedAttribute(SERVER_PORT, port);
         byte[] both = Arrays.copyOf(address, address.length + withPort.length);
         System.arraycopy(withPort, 0, both, address.length, withPort.length);
         return both;
@@ -211,16 +228,16 @@ public final class SpanMapper {
             span.attribute(method.encoded(e.method()));
         } else {
             span.attribute(method.encoded("_OTHER"));
-            span.attribute("http.request.method_original", e.method());
+            span.attribute(METHOD_ORIGINAL, e.method());
         }
     }
 
     private void attributes(EnrichedRequest request, SpanRecordEncoder span) {
         AccessEvent e = request.event();
         methodAttributes(e, span);
-        span.attribute("url.path", e.path());
+        span.attribute(PATH, e.path());
         if (e.query() != null) {
-            span.attribute("url.query", e.query());
+            span.attribute(QUERY, e.query());
         }
         span.attribute(scheme.encoded(e.scheme()));
         if (!e.host().isEmpty()) {
@@ -230,9 +247,9 @@ public final class SpanMapper {
             span.attribute(route.encoded(request.route()));
         }
         span.attribute(statusCode.encoded((long) e.status()));
-        span.attribute("http.response.body.size", e.size());
+        span.attribute(RESPONSE_BODY_SIZE, e.size());
         if (e.bytesRead() >= 0) {
-            span.attribute("http.request.body.size", e.bytesRead());
+            span.attribute(REQUEST_BODY_SIZE, e.bytesRead());
         }
         String version = protocolVersion(e.protocol());
         if (version != null) {
@@ -241,7 +258,7 @@ public final class SpanMapper {
         }
         String client = clientAddress.apply(e.clientAddress());
         if (client != null && !client.isEmpty()) {
-            span.attribute("client.address", client);
+            span.attribute(CLIENT_ADDRESS, client);
         }
         if (e.userAgent() != null) {
             span.attribute(userAgent.encoded(e.userAgent()));
@@ -253,14 +270,14 @@ public final class SpanMapper {
         }
         Identity identity = request.identity();
         if (!identity.id().isEmpty()) {
-            span.attribute("enduser.id", identity.id());
+            span.attribute(USER_ID, identity.id());
         }
         span.attribute(group.encoded(identity.group()));
         if (identity.tenant() != null) {
             span.attribute(tenant.encoded(identity.tenant()));
         }
         if (!identity.roles().isEmpty()) {
-            span.attribute("edge.roles", identity.roles());
+            span.attribute(ROLES, identity.roles());
         }
         PolicyVerdict verdict = request.verdict();
         span.attribute(observed.encoded(verdict.observed().code()));
@@ -272,7 +289,7 @@ public final class SpanMapper {
         }
         if (verdict.sloMs() != null) {
             span.attribute(sloMs.encoded(verdict.sloMs()));
-            span.attribute("edge.slo.breached", verdict.sloBreached());
+            span.attribute(SLO_BREACHED, verdict.sloBreached());
         }
     }
 
@@ -280,14 +297,14 @@ public final class SpanMapper {
      * The semantic conventions' key of a header attribute: the prefix and the name in lower case. Kept in the names'
      * order, since Map.copyOf's order changes from one JVM to the next: a replayed line would get other bytes.
      */
-    private static Map<String, String> attributeKeys(String prefix, Set<String> names) {
-        Map<String, String> keys = new LinkedHashMap<>();
-        names.forEach(name -> keys.put(name, prefix + name.toLowerCase(Locale.ROOT)));
+    private static Map<String, AttributeKey> attributeKeys(String prefix, Set<String> names) {
+        Map<String, AttributeKey> keys = new LinkedHashMap<>();
+        names.forEach(name -> keys.put(name, AttributeKey.of(prefix + name.toLowerCase(Locale.ROOT))));
         return Collections.unmodifiableMap(keys);
     }
 
     /** Captured headers as string arrays, since a header may be sent more than once. */
-    private static void headers(Map<String, String> keys, Map<String, List<String>> logged, SpanRecordEncoder span) {
+    private static void headers(Map<String, AttributeKey> keys, Map<String, List<String>> logged, SpanRecordEncoder span) {
         keys.forEach((name, key) -> {
             List<String> values = AccessEvent.headerValues(logged, name);
             if (!values.isEmpty()) {
@@ -327,11 +344,13 @@ public final class SpanMapper {
         }
     }
 
-    private static Repeated<String> strings(String key) {
+    private static Repeated<String> strings(String name) {
+        AttributeKey key = AttributeKey.of(name);
         return new Repeated<>(value -> SpanRecordEncoder.encodedAttribute(key, value));
     }
 
-    private static Repeated<Long> integers(String key) {
+    private static Repeated<Long> integers(String name) {
+        AttributeKey key = AttributeKey.of(name);
         return new Repeated<>(value -> SpanRecordEncoder.encodedAttribute(key, (long) value));
     }
 
