@@ -126,16 +126,17 @@ public final class SpanBatches {
      * Adds a request's span record to the batch of its trace's partition. A batch the record would take past the limits
      * is sent first, and one the record fills is sent with it: {@code send} has each at once.
      *
+     * @param spans the spans the record holds, as its mapper wrote them ({@link SpanMapper#spanCount}): told, not read
+     *     again from the record, which cost a walk of its bytes for every request
      * @throws RecordTooLargeException when the record alone is larger than a batch may be: the request is a dead letter,
      *     while its source record is at hand
      */
-    public void add(String traceId, byte[] record, Consumer<Batch> send) {
+    public void add(String traceId, byte[] record, int spans, Consumer<Batch> send) {
         if (record.length > limits.maxBytes()) {
             throw new RecordTooLargeException("a span record of " + record.length + " bytes, more than the " + limits.maxBytes()
                     + " a record of spans may hold (what the application writes, producer.max.request.size less "
                     + "headroom, and at most caddy.forward.max-export-bytes)");
         }
-        int spans = spanCount(record);
         int partition = partitionOf(traceId, partitions);
         Open batch = open.get(partition);
         if (batch != null && (batch.spans + spans > limits.maxSpans() || batch.bytes + record.length > limits.maxBytes())) {

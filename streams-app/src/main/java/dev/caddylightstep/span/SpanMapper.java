@@ -141,6 +141,11 @@ public final class SpanMapper {
                 localChildFlags(trace), resource(event), scope);
     }
 
+    /** How many spans {@link #toRecord} writes for the request: its own, and its call to the upstream when Caddy timed one. */
+    public static int spanCount(EnrichedRequest request) {
+        return request.event().upstream() == null ? 1 : 2;
+    }
+
     /**
      * The CLIENT span of Caddy's call to the upstream, a child of the request's span that ends with it: Caddy logs how
      * long the call took, not when it started, and after the upstream's response Caddy only copies it out.

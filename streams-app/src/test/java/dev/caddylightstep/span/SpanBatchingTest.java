@@ -132,6 +132,21 @@ class SpanBatchingTest {
     }
 
     @Test
+    void aRequestAndItsUpstreamCallCountAsTwoSpansOfTheirBatch() {
+        String[] proxied = new String[5];
+        for (int i = 0; i < proxied.length; i++) {
+            proxied[i] = CaddyCapture.withRequestField(PROXIED, "remote_port", Integer.toString(40_000 + i));
+        }
+        try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.spans.max-batch", "5"))) {
+            p.sendWithinOneCommit(proxied);
+
+            assertThat(p.spans()).hasSize(10);
+            // a request's two spans never split: a batch of four is full for the next two
+            assertThat(p.spanRecords()).extracting(record -> spansOf(record).size()).containsExactly(4, 4, 2);
+        }
+    }
+
+    @Test
     void aRecordHoldsNoMoreBytesThanARecordMay() {
         // 20,000 bytes a record: producer.max.request.size less the headroom for key and headers
         int limit = 20_000;

@@ -95,6 +95,7 @@ class SpanEncoderFuzzTest {
         assertThat(decoded.getResourceSpansList()).hasSize(1);
         assertThat(decoded.getResourceSpans(0).getScopeSpansList()).hasSize(1);
         assertThat(decoded.getResourceSpans(0).getScopeSpans(0).getSpansList()).hasSize(1);
+        assertThat(SpanMapper.spanCount(request)).as("the spans the mapper says it wrote, which its batch counts").isEqualTo(1);
         Span span = decoded.getResourceSpans(0).getScopeSpans(0).getSpans(0);
         List<String> keys = span.getAttributesList().stream().map(KeyValue::getKey).toList();
         assertThat(keys).doesNotHaveDuplicates();
