@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
         description = {
             "Drains the same generated Caddy 2.6.2 lines through a plain consumer -> producer pass-through and through the whole "
                     + "pipeline (exactly_once_v2), on one embedded broker in this JVM, each after a warm-up through the same lane; "
-                    + "lines/s and CPU are taken over the middle of the drain (from 10% to 90% of the backlog returned by its consumers), "
+                    + "lines/s and CPU are taken over the middle of the drain (from 10%% to 90%% of the backlog returned by its consumers), "
                     + "and the wait from the last line consumed to the last output readable is reported on its own; then produces "
                     + "lines at a steady rate to measure end-to-end latency.",
             "Prints a table and, last, 'ratio R' (pipeline lines/s over pass-through lines/s); writes bench.json and an SVG "

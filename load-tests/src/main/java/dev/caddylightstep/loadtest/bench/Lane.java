@@ -7,6 +7,13 @@ package dev.caddylightstep.loadtest.bench;
 interface Lane extends AutoCloseable {
     String name();
 
+    /**
+     * Whether a kind of thread (as {@link ThreadCpu} names it) does the lane's own work: the pipeline's stream threads, the
+     * pass-through's copying thread. Their CPU per line is issue 27's measure of the pipeline's work, apart from the
+     * broker's, the clients' and the compiler's in the same process.
+     */
+    boolean doesWork(String threadKind);
+
     String inputTopic();
 
     /** The prefix of every topic the lane reads or writes, internal ones included. */

@@ -96,7 +96,8 @@ final class LaneRunner {
             RunFigures.Latency latency = probe(lane, watch, warm.plus(lead).plus(measured));
             return new RunFigures(lane.name(), measured.lines(), measured.bytes(), window.drained(), window.seconds(),
                     window.cpuSeconds(), window.gcSeconds(), peakHeap, latency, window.cpuByThread(), drain.seconds(),
-                    drain.commitWaitSeconds(), jitQuiet.toMillis() / 1e3, outputs, volumes, load);
+                    drain.commitWaitSeconds(), jitQuiet.toMillis() / 1e3, outputs, volumes, load,
+                    window.cpuByThread().entrySet().stream().filter(t -> lane.doesWork(t.getKey())).mapToDouble(Map.Entry::getValue).sum());
         }
     }
 

@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * a flush.
  */
 final class PassThroughLane implements Lane {
+    private static final String THREAD = "bench-pass-through";
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final String bootstrapServers;
@@ -54,6 +55,11 @@ final class PassThroughLane implements Lane {
     @Override
     public String name() {
         return "pass-through";
+    }
+
+    @Override
+    public boolean doesWork(String threadKind) {
+        return threadKind.equals(THREAD);
     }
 
     @Override
@@ -101,7 +107,7 @@ final class PassThroughLane implements Lane {
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
-        thread = new Thread(() -> copy(producer), "bench-pass-through");
+        thread = new Thread(() -> copy(producer), THREAD);
         thread.start();
     }
 

@@ -78,6 +78,12 @@ final class PipelineLane implements Lane {
     }
 
     @Override
+    public boolean doesWork(String threadKind) {
+        // the stream threads themselves, not their producers' network threads ("...-StreamThread-#-producer")
+        return threadKind.endsWith("-StreamThread-#");
+    }
+
+    @Override
     public String topicPrefix() {
         return prefix;
     }

@@ -23,10 +23,12 @@ import java.util.Map;
  * @param topics what the backlog's drain wrote to each of the lane's topics, internal ones included
  * @param loadAverage the machine's 1-minute load average when the drain ended: above the core count, other
  *                    processes took CPU from the run
+ * @param workSeconds CPU seconds within the window of the threads that do the lane's own work ({@link Lane#doesWork})
  */
 record RunFigures(String run, long lines, long bytes, double measuredShare, double measuredSeconds, double cpuSeconds, double gcSeconds,
                   long peakHeapBytes, Latency latency, Map<String, Double> cpuByThread, double drainSeconds,
-                  double commitWaitSeconds, double jitQuietSeconds, String outputs, TopicVolumes topics, double loadAverage) {
+                  double commitWaitSeconds, double jitQuietSeconds, String outputs, TopicVolumes topics, double loadAverage,
+                  double workSeconds) {
 
     /** The backlog's lines drained within the measured window. */
     double measuredLines() {
@@ -44,6 +46,11 @@ record RunFigures(String run, long lines, long bytes, double measuredShare, doub
 
     double cpuMicrosPerLine() {
         return cpuSeconds * 1e6 / measuredLines();
+    }
+
+    /** The CPU per line of the lane's own work: the stream threads', the pass-through thread's. */
+    double workMicrosPerLine() {
+        return workSeconds * 1e6 / measuredLines();
     }
 
     double jitCompilerSeconds() {

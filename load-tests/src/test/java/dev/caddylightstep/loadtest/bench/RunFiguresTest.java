@@ -34,14 +34,16 @@ class RunFiguresTest {
 
     @Test
     void ratesAreTheLinesDrainedWithinTheWindowOverItsLength() {
-        // 300,000 lines of 800 bytes, four fifths of them drained in a window of 12 s with 24 s of CPU, 6 of it the compiler's
+        // 300,000 lines of 800 bytes, four fifths of them drained in a window of 12 s with 24 s of CPU, 6 of it the
+        // compiler's and 12 the stream threads'
         RunFigures figures = new RunFigures("pipeline", 300_000, 240_000_000, 0.8, 12.0, 24.0, 0.5, 1L << 30,
                 RunFigures.Latency.of(new long[0], 0), Map.of(ThreadCpu.JIT_COMPILER, 6.0), 16.0, 1.5, 1.0, "",
-                new TopicVolumes(Map.of()), 1.0);
+                new TopicVolumes(Map.of()), 1.0, 12.0);
 
         assertThat(figures.linesPerSecond()).isEqualTo(20_000.0);
         assertThat(figures.megabytesPerSecond()).isEqualTo(16.0);
         assertThat(figures.cpuMicrosPerLine()).isEqualTo(100.0);
         assertThat(figures.jitCompilerShare()).isEqualTo(0.25);
+        assertThat(figures.workMicrosPerLine()).isEqualTo(50.0);
     }
 }
