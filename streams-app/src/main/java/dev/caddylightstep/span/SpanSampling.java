@@ -27,7 +27,7 @@ import org.apache.kafka.streams.StreamsMetrics;
 final class SpanSampling {
     private final SamplingSettings settings;
     private final long sizeMs;
-    /** Windows further back than this from the newest are closed: their trackers go. */
+    /** Windows that start further back than this from a request's are closed: their trackers go. */
     private final long openMs;
     private final int slowest;
     /** Window start → group → the durations of the slowest requests so far, in the group's window and its routes'. */

@@ -33,6 +33,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  * stamp to the moment the record could be read; on the spans topic, from the end of each request a record holds.
  */
 final class OutputWatch implements Runnable, AutoCloseable {
+    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<String> topics;
     private final String latencyTopic;
@@ -125,7 +126,7 @@ final class OutputWatch implements Runnable, AutoCloseable {
         try {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
-                for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                for (PartitionInfo p : partitionsOf(topic)) {
                     partitions.add(new TopicPartition(topic, p.partition()));
                 }
             }
@@ -150,6 +151,30 @@ final class OutputWatch implements Runnable, AutoCloseable {
             }
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * The partitions of an output topic, once the metadata the consumer gets has them: a topic created a moment ago
+     * may not be in it yet, and the consumer then answers with none (an assignment of nothing, which poll refuses).
+     */
+    private List<PartitionInfo> partitionsOf(String topic) {
+        long deadline = System.nanoTime() + METADATA_TIMEOUT.toNanos();
+        while (true) {
+            List<PartitionInfo> partitions = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+            if (!partitions.isEmpty()) {
+                return partitions;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("output topic " + topic + " has no partitions in the metadata after "
+                        + METADATA_TIMEOUT.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the metadata of " + topic, e);
+            }
         }
     }
 
