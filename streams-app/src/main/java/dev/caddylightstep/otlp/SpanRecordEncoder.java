@@ -97,7 +97,7 @@ public final class SpanRecordEncoder {
     }
 
     /** What repeats from span to span, written once into an array of exactly its size. */
-    private static byte[] encoded(int size, Fields fields) {
+    static byte[] encoded(int size, Fields fields) {
         byte[] encoded = new byte[size];
         CodedOutputStream out = CodedOutputStream.newInstance(encoded);
         try {
@@ -110,7 +110,7 @@ public final class SpanRecordEncoder {
     }
 
     /** Fields written by {@link #encoded}. */
-    private interface Fields {
+    interface Fields {
         void writeTo(CodedOutputStream out) throws IOException;
     }
 
@@ -348,7 +348,7 @@ public final class SpanRecordEncoder {
      * it for an unpaired surrogate (as '?'). Encoded once here, as its length is needed before it: CodedOutputStream
      * measured the string for its size and again when writing it.
      */
-    private static byte[] utf8(String value) {
+    static byte[] utf8(String value) {
         return value.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -365,7 +365,7 @@ public final class SpanRecordEncoder {
         return CodedOutputStream.computeInt64Size(AnyValue.INT_VALUE_FIELD_NUMBER, value);
     }
 
-    private static int fieldSize(int field, int length) {
+    static int fieldSize(int field, int length) {
         return CodedOutputStream.computeTagSize(field) + CodedOutputStream.computeUInt32SizeNoTag(length) + length;
     }
 
@@ -380,7 +380,7 @@ public final class SpanRecordEncoder {
         }
     }
 
-    private static void writeBytes(CodedOutputStream out, int field, byte[] bytes) throws IOException {
+    static void writeBytes(CodedOutputStream out, int field, byte[] bytes) throws IOException {
         out.writeTag(field, LENGTH_DELIMITED);
         out.writeUInt32NoTag(bytes.length);
         out.writeRawBytes(bytes);
