@@ -94,10 +94,11 @@ final class LaneRunner {
             log.printf("%s: topics after the drain, the lead-in's and the backlog's share:%s%n", lane.name(), volumes.describe());
 
             RunFigures.Latency latency = probe(lane, watch, warm.plus(lead).plus(measured));
+            Map<String, Double> cpuByThread = window.cpuByThread();
+            double workSeconds = cpuByThread.entrySet().stream().filter(t -> lane.doesWork(t.getKey())).mapToDouble(Map.Entry::getValue).sum();
             return new RunFigures(lane.name(), measured.lines(), measured.bytes(), window.drained(), window.seconds(),
-                    window.cpuSeconds(), window.gcSeconds(), peakHeap, latency, window.cpuByThread(), drain.seconds(),
-                    drain.commitWaitSeconds(), jitQuiet.toMillis() / 1e3, outputs, volumes, load,
-                    window.cpuByThread().entrySet().stream().filter(t -> lane.doesWork(t.getKey())).mapToDouble(Map.Entry::getValue).sum());
+                    window.cpuSeconds(), window.gcSeconds(), peakHeap, latency, cpuByThread, drain.seconds(),
+                    drain.commitWaitSeconds(), jitQuiet.toMillis() / 1e3, outputs, volumes, load, workSeconds);
         }
     }
 
