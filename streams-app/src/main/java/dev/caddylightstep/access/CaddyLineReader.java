@@ -1,6 +1,5 @@
 package dev.caddylightstep.access;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import java.io.IOException;
@@ -14,15 +13,13 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Reads the fields of a Caddy line's JSON object that the parser uses, by type, with Jackson's streaming parser; every
- * other field, and every header not asked for, is skipped without being decoded. What the fields make of a request is
+ * Reads the fields of a Caddy line's JSON object that the parser uses, by type, from the line's tokens; every other
+ * field, and every header not asked for, is skipped without being decoded. What the fields make of a request is
  * {@link CaddyLogParser}'s business.
  */
 final class CaddyLineReader {
     /** What Double.parseDouble may read of a log_append number: no NaN, Infinity, hexadecimal or type suffix. */
     private static final Pattern DECIMAL = Pattern.compile("[0-9.eE+-]+");
-    /** What {@link #plainPort} answers for a port it leaves to Integer.parseInt. */
-    private static final int NOT_PLAIN = -2;
     private final LogFormat format;
     private final HeaderNames requestHeaders;
     private final HeaderNames responseHeaders;
@@ -75,7 +72,7 @@ final class CaddyLineReader {
     }
 
     /** Reads the fields of the object whose START_OBJECT the parser is past, up to its END_OBJECT. */
-    LineFields readObject(JsonParser p) throws IOException {
+    LineFields readObject(LineTokens p) throws IOException {
         LineFields f = new LineFields();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -85,7 +82,7 @@ final class CaddyLineReader {
         return f;
     }
 
-    private void readTopLevel(JsonParser p, String name, JsonToken value, LineFields f) throws IOException {
+    private void readTopLevel(LineTokens p, String name, JsonToken value, LineFields f) throws IOException {
         switch (name) {
             case "logger" -> f.logger = string(p, claim(f, LineField.LOGGER, value), LineField.LOGGER.path);
             case "ts" -> f.endEpochNanos = timestamp(p, claim(f, LineField.TS, value));
@@ -120,7 +117,7 @@ final class CaddyLineReader {
         }
     }
 
-    private void readRequest(JsonParser p, JsonToken value, LineFields f) throws IOException {
+    private void readRequest(LineTokens p, JsonToken value, LineFields f) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return;
         }
@@ -149,7 +146,7 @@ final class CaddyLineReader {
      * The headers of a header object the parser reads into their fields, and the map of those kept for a stage, null
      * when none is; by name in any case, as HTTP has them, so "user-agent" twice is a duplicate too.
      */
-    private static Map<String, List<String>> headers(JsonParser p, JsonToken value, String object, HeaderNames names, LineFields f)
+    private static Map<String, List<String>> headers(LineTokens p, JsonToken value, String object, HeaderNames names, LineFields f)
             throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return null;
@@ -185,7 +182,7 @@ final class CaddyLineReader {
     }
 
     /** A header's array of strings; most headers have one value. */
-    private static List<String> headerValues(JsonParser p, JsonToken value, String object, String name) throws IOException {
+    private static List<String> headerValues(LineTokens p, JsonToken value, String object, String name) throws IOException {
         if (value != JsonToken.START_ARRAY) {
             expect(value, JsonToken.START_ARRAY, object + "." + name);
         }
@@ -211,14 +208,14 @@ final class CaddyLineReader {
      * array (no Caddy writes one; a line sent to ship --listen may) would reach the span's attributes, where nothing
      * may be null, and fail the line far from here.
      */
-    private static String headerValue(JsonParser p, JsonToken item, String object, String name) throws IOException {
+    private static String headerValue(LineTokens p, JsonToken item, String object, String name) throws IOException {
         if (item != JsonToken.VALUE_STRING) {
             throw new InvalidField(DeadLetterReason.WRONG_TYPE, object + "." + name + " holds a " + describe(item) + ", not a string");
         }
         return p.getText();
     }
 
-    private static void readTls(JsonParser p, JsonToken value, LineFields f) throws IOException {
+    private static void readTls(LineTokens p, JsonToken value, LineFields f) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return;
         }
@@ -239,7 +236,7 @@ final class CaddyLineReader {
         }
     }
 
-    private long timestamp(JsonParser p, JsonToken value) throws IOException {
+    private long timestamp(LineTokens p, JsonToken value) throws IOException {
         try {
             return switch (value) {
                 case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> LogTimes.epochNanosFromNumber(p.getText());
@@ -251,7 +248,7 @@ final class CaddyLineReader {
         }
     }
 
-    private long duration(JsonParser p, JsonToken value) throws IOException {
+    private long duration(LineTokens p, JsonToken value) throws IOException {
         try {
             return switch (value) {
                 case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT ->
@@ -268,7 +265,7 @@ final class CaddyLineReader {
      * A log_append time in milliseconds: Caddy writes the placeholder's number, or a string when the value had text
      * around it; null or "" when the request never reached reverse_proxy. NaN for those.
      */
-    private static double millis(JsonParser p, JsonToken value, String field) throws IOException {
+    private static double millis(LineTokens p, JsonToken value, String field) throws IOException {
         String text = switch (value) {
             case VALUE_NULL -> "";
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_STRING -> p.getText().trim();
@@ -293,18 +290,12 @@ final class CaddyLineReader {
         }
     }
 
-    private static int port(JsonParser p, JsonToken value) throws IOException {
+    private static int port(LineTokens p, JsonToken value) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return -1;
         }
         if (value == JsonToken.VALUE_NUMBER_INT) {
             return p.getIntValue();
-        }
-        if (value == JsonToken.VALUE_STRING) {
-            int port = plainPort(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-            if (port != NOT_PLAIN) {
-                return port;
-            }
         }
         String path = LineField.REMOTE_PORT.path;
         String text = string(p, value, path);
@@ -322,37 +313,15 @@ final class CaddyLineReader {
         }
     }
 
-    /**
-     * A port as Caddy 2.6 writes it, a string of up to five ASCII digits, read without a String of its own: -1 when
-     * empty, {@link #NOT_PLAIN} for anything else, which {@link #port} reads or refuses as Integer.parseInt does.
-     */
-    private static int plainPort(char[] text, int offset, int length) {
-        if (length == 0) {
-            return -1;
-        }
-        if (length > 5) {
-            return NOT_PLAIN;
-        }
-        int port = 0;
-        for (int i = offset; i < offset + length; i++) {
-            char c = text[i];
-            if (c < '0' || c > '9') {
-                return NOT_PLAIN;
-            }
-            port = port * 10 + (c - '0');
-        }
-        return port <= 65535 ? port : NOT_PLAIN;
-    }
-
     private static JsonToken claim(LineFields f, LineField field, JsonToken value) {
         return f.claim(field, field.path, value);
     }
 
-    private static String string(JsonParser p, LineField field, JsonToken value, LineFields f) throws IOException {
+    private static String string(LineTokens p, LineField field, JsonToken value, LineFields f) throws IOException {
         return string(p, claim(f, field, value), field.path);
     }
 
-    private static String string(JsonParser p, JsonToken value, String field) throws IOException {
+    private static String string(LineTokens p, JsonToken value, String field) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return null;
         }
@@ -362,19 +331,19 @@ final class CaddyLineReader {
         return p.getText();
     }
 
-    private static int intOrZero(JsonParser p, LineField field, JsonToken value, LineFields f) throws IOException {
+    private static int intOrZero(LineTokens p, LineField field, JsonToken value, LineFields f) throws IOException {
         return claim(f, field, value) == JsonToken.VALUE_NULL ? 0 : integer(p, value, field.path);
     }
 
     /** An integer that is not null. */
-    private static int integer(JsonParser p, JsonToken value, String field) throws IOException {
+    private static int integer(LineTokens p, JsonToken value, String field) throws IOException {
         if (value != JsonToken.VALUE_NUMBER_INT) {
             throw new InvalidField(DeadLetterReason.WRONG_TYPE, field + " is a " + describe(value) + ", not an integer");
         }
         return p.getIntValue();
     }
 
-    private static long longValue(JsonParser p, JsonToken value, String field) throws IOException {
+    private static long longValue(LineTokens p, JsonToken value, String field) throws IOException {
         if (value == JsonToken.VALUE_NULL) {
             return -1;
         }

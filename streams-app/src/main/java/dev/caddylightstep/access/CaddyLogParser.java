@@ -18,8 +18,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Parses one line of Caddy's JSON log with Jackson's streaming parser (no tree per line). Not thread-safe:
- * each stream task makes its own.
+ * Parses one line of Caddy's JSON log, streaming (no tree per line): lines as Caddy writes them with a scanner of
+ * their bytes ({@link AsciiLineTokens}), any other with Jackson's parser. Not thread-safe: each stream task makes its own.
  */
 public final class CaddyLogParser {
     private static final JsonFactory JSON = JsonFactory.builder()
@@ -29,6 +29,7 @@ public final class CaddyLogParser {
     private final LogFormat format;
     private final Redaction redaction;
     private final CaddyLineReader reader;
+    private final AsciiLineTokens ascii = new AsciiLineTokens();
 
     /**
      * @param extraHeaders request headers a stage reads (an identity header), kept on the request
@@ -64,8 +65,28 @@ public final class CaddyLogParser {
             return new ParseOutcome.Rejected(DeadLetterReason.LINE_TOO_LONG,
                     "line of " + line.length + " bytes, more than the " + format.maxLineBytes() + " allowed");
         }
+        ParseOutcome plain = parsePlain(line);
+        return plain != null ? plain : parseWithJackson(line);
+    }
+
+    /**
+     * A line as Caddy writes it, read by {@link AsciiLineTokens}: null for any other (the scanner gave up), and for a
+     * line refused, so that Jackson reads it from the start and answers for it exactly as it would have alone.
+     */
+    private ParseOutcome parsePlain(byte[] line) {
+        try {
+            ParseOutcome outcome = parse(ascii.reset(line), line);
+            return outcome instanceof ParseOutcome.Rejected ? null : outcome;
+        } catch (RuntimeException | IOException e) {
+            // NotPlain, InvalidField or a fault of the scanner's own: none may cost the line more than a second reading
+            return null;
+        }
+    }
+
+    /** The outcome of a line, not empty nor too long, read by Jackson alone: every line {@link AsciiLineTokens} does not read. */
+    ParseOutcome parseWithJackson(byte[] line) {
         try (JsonParser p = JSON.createParser(line)) {
-            return parse(p, line);
+            return parse(new JacksonLineTokens(p), line);
         } catch (InvalidField e) {
             return rejectedUnlessNotAccess(line, e);
         } catch (IOException e) {
@@ -106,7 +127,7 @@ public final class CaddyLogParser {
     private ParseOutcome parseRepaired(byte[] line) {
         byte[] repaired = new String(line, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
         try (JsonParser p = JSON.createParser(repaired)) {
-            return parse(p, line);
+            return parse(new JacksonLineTokens(p), line);
         } catch (InvalidField e) {
             return rejectedUnlessNotAccess(repaired, e);
         } catch (IOException e) {
@@ -139,7 +160,7 @@ public final class CaddyLogParser {
         return newline < 0 ? message : message.substring(0, newline);
     }
 
-    private ParseOutcome parse(JsonParser p, byte[] line) throws IOException {
+    private ParseOutcome parse(LineTokens p, byte[] line) throws IOException {
         JsonToken first = p.nextToken();
         if (first == null) {
             return new ParseOutcome.Rejected(DeadLetterReason.NOT_JSON, "blank line");

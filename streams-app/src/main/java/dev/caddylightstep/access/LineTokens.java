@@ -1,0 +1,26 @@
+package dev.caddylightstep.access;
+
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+
+/**
+ * The tokens of one line as {@link CaddyLineReader} reads them, by Jackson's names and with its meaning: from
+ * {@link AsciiLineTokens} for the lines Caddy writes, from Jackson's parser ({@link JacksonLineTokens}) for the others.
+ */
+interface LineTokens {
+    /** The next token, or null past the end of the line. */
+    JsonToken nextToken() throws IOException;
+
+    /** The name of the field whose name or value is the current token. */
+    String currentName() throws IOException;
+
+    /** The current string's value, or a number's text as the line wrote it. */
+    String getText() throws IOException;
+
+    int getIntValue() throws IOException;
+
+    long getLongValue() throws IOException;
+
+    /** Past the end of the object or array the current token opens; nothing for any other token. */
+    void skipChildren() throws IOException;
+}

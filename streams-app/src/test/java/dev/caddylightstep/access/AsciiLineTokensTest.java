@@ -1,0 +1,169 @@
+package dev.caddylightstep.access;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.caddylightstep.testing.capture.CaddyCapture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scanner of plain lines against Jackson, on Caddy's own lines and on every cut and change of them: it reads what
+ * Jackson reads, token for token, or it gives up; and the parser built on both answers every line as Jackson alone does.
+ */
+class AsciiLineTokensTest {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final CaddyLogParser PARSER = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of("X-Api-Key"),
+            new CapturedHeaders(Set.of("Accept", "User-Agent"), Set.of("Content-Type", "Server")));
+    /** Bytes that start, end or break a token, or are no plain ASCII. */
+    private static final byte[] CHANGES = {'"', '\\', '{', '}', '[', ']', ',', ':', '0', '1', '-', '+', '.', 'e', 'u', 't', 'n', ' ', '\n', 0,
+            0x1f, 0x7f, (byte) 0xc3, (byte) 0xff};
+
+    @Test
+    void readsEveryLineCaddyWroteAsJacksonDoes() throws IOException {
+        List<String> lines = captureLines().toList();
+        assertThat(lines).hasSizeGreaterThan(1_000).anyMatch(line -> line.contains("/api/raw/\u00fcn\u00efcode/\u8def\u5f84"));
+        AsciiLineTokens scanner = new AsciiLineTokens();
+        for (String line : lines) {
+            byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+            assertThat(tokens(scanner.reset(bytes))).as(line).isEqualTo(jacksonTokens(bytes));
+        }
+    }
+
+    @Test
+    void decodesEscapesAsJacksonDoes() throws IOException {
+        // as Caddy's encoder escapes a quote, a backslash and control characters, and Go's encoding/json <, >, & and U+2028
+        String line = CaddyCapture.access(CaddyCapture.request("GET", "/health", 200))
+                .replace("\"/health\"", "\"/a\\\"b\\\\c\\/d\\be\\ff\\ng\\rh\\ti\\u0001j\\u2028k\\u0026\\u003c\\u003E\"");
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        assertThat(line).contains("\"uri\":\"/a\\\"b");
+        assertThat(tokens(new AsciiLineTokens().reset(bytes))).isEqualTo(jacksonTokens(bytes));
+    }
+
+    @Test
+    void givesUpOnWhatItLeavesToJackson() {
+        String health = CaddyCapture.access(CaddyCapture.request("GET", "/health", 200));
+        for (byte[] line : List.of(
+                // a byte that starts no UTF-8 sequence, and an overlong form of '/'
+                health.replace("/health", "/h\u00ffalth").getBytes(StandardCharsets.ISO_8859_1),
+                health.replace("/health", "/\u00c0\u00afhealth").getBytes(StandardCharsets.ISO_8859_1),
+                utf8(health.replace("/health", "/h\u00e9alth\\n")),
+                utf8(health.replace("/health", "/\\ud83d\\ude00")),
+                utf8(health.replace("\"status\":200", "\"status\":1234567890123456789012")),
+                utf8(health.replace("\"ts\":", "\"ts\":1" + "0".repeat(40) + ",\"t\":")),
+                utf8(health.replace("\"logger\"", "\"log\\u0067er\"")),
+                utf8(health.replace("\"size\":", "\"deep\":" + "[".repeat(40) + "]".repeat(40) + ",\"size\":")),
+                utf8(health + "{}"))) {
+            String as = new String(line, StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> tokens(new AsciiLineTokens().reset(line))).as(as).isInstanceOf(AsciiLineTokens.NotPlain.class);
+            assertThat(PARSER.parse(line)).as(as).isEqualTo(PARSER.parseWithJackson(line));
+        }
+    }
+
+    private static byte[] utf8(String line) {
+        return line.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Each line cut at every byte, each byte dropped, and each replaced by and preceded with each of {@link #CHANGES}:
+     * 180,000 lines, most of them malformed.
+     */
+    @Test
+    void readsWhatJacksonReadsOrGivesUpOnEveryCutAndChangeOfARealLine() throws IOException {
+        AsciiLineTokens scanner = new AsciiLineTokens();
+        int read = 0;
+        int variants = 0;
+        for (String line : sampleLines()) {
+            for (byte[] variant : variants(line.getBytes(StandardCharsets.UTF_8))) {
+                variants++;
+                List<String> scanned;
+                try {
+                    scanned = tokens(scanner.reset(variant));
+                } catch (AsciiLineTokens.NotPlain gaveUp) {
+                    scanned = null;
+                }
+                if (scanned != null) {
+                    // a line given up on is read again by Jackson alone; one read here must be answered as Jackson answers it
+                    read++;
+                    String as = new String(variant, StandardCharsets.UTF_8);
+                    assertThat(scanned).as(as).isEqualTo(jacksonTokens(variant));
+                    assertThat(PARSER.parse(variant)).as(as).isEqualTo(PARSER.parseWithJackson(variant));
+                }
+            }
+        }
+        // the changes that keep a line JSON (a digit for a digit, a space between tokens) are read, not given up on
+        assertThat(read).isGreaterThan(variants / 20);
+    }
+
+    private static List<String> sampleLines() {
+        return List.of(
+                CaddyCapture.access(CaddyCapture.request("GET", "/health", 200)),
+                CaddyCapture.first("access.log", node -> node.path("request").has("tls") && node.path("resp_headers").has("Alt-Svc")),
+                CaddyCapture.first("access.log", node -> node.path("resp_headers").path("Www-Authenticate").size() > 0),
+                CaddyCapture.lines("netlog.ndjson").get(0),
+                CaddyCapture.lines("caddy-stderr.log").get(0));
+    }
+
+    private static List<byte[]> variants(byte[] line) {
+        List<byte[]> variants = new ArrayList<>();
+        for (int i = 0; i < line.length; i++) {
+            // an empty line is refused before it is read
+            if (i > 0) {
+                variants.add(Arrays.copyOf(line, i));
+            }
+            byte[] dropped = new byte[line.length - 1];
+            System.arraycopy(line, 0, dropped, 0, i);
+            System.arraycopy(line, i + 1, dropped, i, line.length - i - 1);
+            variants.add(dropped);
+            for (byte change : CHANGES) {
+                byte[] replaced = line.clone();
+                replaced[i] = change;
+                variants.add(replaced);
+                byte[] inserted = new byte[line.length + 1];
+                System.arraycopy(line, 0, inserted, 0, i);
+                inserted[i] = change;
+                System.arraycopy(line, i, inserted, i + 1, line.length - i);
+                variants.add(inserted);
+            }
+        }
+        return variants;
+    }
+
+    private static Stream<String> captureLines() {
+        return Stream.of("access.log", "bulk.log", "netlog.ndjson", "filterbug.log", "caddy-stderr.log").flatMap(file -> CaddyCapture.lines(file).stream());
+    }
+
+    /** Jackson's tokens of a line, or null when Jackson refuses it. */
+    private static List<String> jacksonTokens(byte[] line) {
+        try (JsonParser parser = JSON.createParser(line)) {
+            return tokens(new JacksonLineTokens(parser));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Each token with its name, text or value, as the reader may ask for them. */
+    private static List<String> tokens(LineTokens tokens) throws IOException {
+        List<String> read = new ArrayList<>();
+        for (JsonToken token = tokens.nextToken(); token != null; token = tokens.nextToken()) {
+            read.add(switch (token) {
+                case FIELD_NAME -> "name " + tokens.currentName();
+                case VALUE_STRING -> "string " + tokens.getText();
+                case VALUE_NUMBER_INT -> "int " + tokens.getText() + " = " + tokens.getLongValue()
+                        + (tokens.getText().length() <= 9 ? " = " + tokens.getIntValue() : "");
+                case VALUE_NUMBER_FLOAT -> "float " + tokens.getText();
+                default -> token.name();
+            });
+        }
+        return read;
+    }
+}
