@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The tokens of a line as Caddy's encoder writes it, read straight from its bytes: no token contexts, strings scanned
@@ -21,7 +22,7 @@ final class AsciiLineTokens implements LineTokens {
     private static final int MAX_DEPTH = 30;
     /** Caddy's longest is a float64 with 17 digits and an exponent; longer numbers are Jackson's, with its limits. */
     private static final int MAX_NUMBER_CHARS = 32;
-    /** Names remembered for their String, by a hash of their bytes; a name that collides replaces the one before. */
+    /** Names remembered for their String, by a hash of their bytes (open addressing, up to half full). */
     private static final int NAME_SLOT_BITS = 10;
     private static final int NAME_SLOTS = 1 << NAME_SLOT_BITS;
     /** Longer names (a few of Caddy's rarer fields) get a String each. */
@@ -36,6 +37,7 @@ final class AsciiLineTokens implements LineTokens {
     private final long[] nameHeads = new long[NAME_SLOTS];
     private final long[] nameTails = new long[NAME_SLOTS];
     private final String[] nameStrings = new String[NAME_SLOTS];
+    private int remembered;
     private byte[] line;
     private int pos;
     private JsonToken current;
@@ -66,6 +68,7 @@ final class AsciiLineTokens implements LineTokens {
         objects = 0;
         first = true;
         name = null;
+        nameStart = -1;
         return this;
     }
 
@@ -370,7 +373,8 @@ final class AsciiLineTokens implements LineTokens {
 
     @Override
     public String currentName() {
-        if (name == null) {
+        // null before the line's first name, as Jackson's
+        if (name == null && nameStart >= 0) {
             name = remembered(nameStart, nameEnd);
         }
         return name;
@@ -387,15 +391,25 @@ final class AsciiLineTokens implements LineTokens {
         }
         long head = bytesAt(from, Math.min(length, Long.BYTES));
         long tail = length > Long.BYTES ? bytesAt(to - Long.BYTES, Long.BYTES) : 0;
-        int slot = (int) ((head * 0x9e3779b97f4a7c15L + tail * 0xc2b2ae3d27d4eb4fL + length) >>> (Long.SIZE - NAME_SLOT_BITS));
-        String known = nameStrings[slot];
-        if (known != null && known.length() == length && nameHeads[slot] == head && nameTails[slot] == tail) {
-            return known;
+        int home = (int) ((head * 0x9e3779b97f4a7c15L + tail * 0xc2b2ae3d27d4eb4fL + length) >>> (Long.SIZE - NAME_SLOT_BITS));
+        int slot = home;
+        for (String known = nameStrings[slot]; known != null; known = nameStrings[slot]) {
+            if (known.length() == length && nameHeads[slot] == head && nameTails[slot] == tail) {
+                return known;
+            }
+            slot = (slot + 1) & (NAME_SLOTS - 1);
+        }
+        if (remembered == NAME_SLOTS / 2) {
+            // lines with ever new names (no Caddy writes them) start the table again rather than fill it
+            Arrays.fill(nameStrings, null);
+            remembered = 0;
+            slot = home;
         }
         String name = new String(line, from, length, StandardCharsets.ISO_8859_1);
         nameHeads[slot] = head;
         nameTails[slot] = tail;
         nameStrings[slot] = name;
+        remembered++;
         return name;
     }
 

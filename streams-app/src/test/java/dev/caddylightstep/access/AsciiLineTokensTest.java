@@ -11,7 +11,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -37,6 +41,24 @@ class AsciiLineTokensTest {
             byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
             assertThat(tokens(scanner.reset(bytes))).as(line).isEqualTo(jacksonTokens(bytes));
         }
+    }
+
+    /** So that the reader's switches on names find their hash cached; "msg" and "cipher_suite" once took turns in one slot. */
+    @Test
+    void givesEachNameOfUpTo16BytesAsOneStringOverAWholeCapture() throws IOException {
+        AsciiLineTokens scanner = new AsciiLineTokens();
+        Map<String, Set<String>> instances = new HashMap<>();
+        for (String line : captureLines().toList()) {
+            scanner.reset(line.getBytes(StandardCharsets.UTF_8));
+            for (JsonToken token = scanner.nextToken(); token != null; token = scanner.nextToken()) {
+                String name = token == JsonToken.FIELD_NAME ? scanner.currentName() : "";
+                if (!name.isEmpty() && name.length() <= 16) {
+                    instances.computeIfAbsent(name, n -> Collections.newSetFromMap(new IdentityHashMap<>())).add(name);
+                }
+            }
+        }
+        assertThat(instances).containsKeys("msg", "cipher_suite", "User-Agent", "resp_headers")
+                .allSatisfy((name, strings) -> assertThat(strings).as(name).hasSize(1));
     }
 
     @Test

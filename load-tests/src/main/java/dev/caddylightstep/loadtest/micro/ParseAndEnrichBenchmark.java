@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Stages parse, identify, enrich and judge on one core, without Kafka: parse a line, look its user up in a map
  * (the identities table's stand-in), take the route template and judge it by its group's policy. The target is
- * 500,000 lines/s (issue 27); JFR shows Jackson's tokenizing at about 45% of it and the line's two hashes for derived
- * ids at about 10%.
+ * 500,000 lines/s (issue 27); JFR shows the scanner of the line's bytes at about two thirds of the parse, the line's two
+ * hashes for derived ids at about a tenth.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -47,11 +47,10 @@ public class ParseAndEnrichBenchmark {
     }
 
     /**
-     * The floor under a parser built on Jackson's: its streaming parser reading every token of the same lines and
-     * nothing else, no string value decoded (as the parser skips what it does not read), no object built. What this
-     * reaches is as far as parse + enrich can go without a tokenizer of its own: 588,590 ops/s against parseAndEnrich's
-     * 258,113 in one run, 1.7 of its 3.9 µs a line, so the 2.2 µs that are not tokenizing would alone keep it under
-     * 500,000.
+     * What Jackson's streaming parser, which reads every line the scanner of plain lines gives up on, takes to read
+     * every token of the same lines and nothing else, no string value decoded, no object built: 588,590 ops/s against
+     * parseAndEnrich's 258,113 on the day the parser still read every line with it. The scanner reads these tokens 1.7
+     * times as fast (2.2 against 3.8 µs a line, in one process on a slower day).
      */
     @Benchmark
     public int jacksonTokensOnly() throws IOException {
