@@ -36,7 +36,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.stream.StreamSupport;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,6 +54,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SloApiTest {
     private static final Path DEMO = Path.of("src", "main", "resources", "demo");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration ANSWER_WITHIN = Duration.ofSeconds(120);
     private static Application app;
     private static Map<String, Policy> policies;
     /** The first half of the capture, as logged half an hour ago. */
@@ -86,9 +89,32 @@ class SloApiTest {
         firstHalf = capture.subList(0, capture.size() / 2);
         send(kafka, topics, firstHalf, firstWindowStartMs + 1000);
         // all of the first half counted before the rest moves log time past its windows: none of it arrives late
-        await().atMost(Duration.ofSeconds(60)).until(() -> requests(get("/api/windows")) == firstHalf.size());
+        awaitAnswer("the first half counted in /api/windows", () -> requests(get("/api/windows")) == firstHalf.size());
         send(kafka, topics, capture.subList(capture.size() / 2, capture.size()), now);
-        await().atMost(Duration.ofSeconds(60)).until(() -> groups(get("/api/slo")).size() == 3);
+        awaitAnswer("three groups evaluated in /api/slo", () -> groups(get("/api/slo")).size() == 3);
+    }
+
+    /**
+     * Waits for the application to answer as expected. The time allowed is only for a slow machine: the windows close
+     * as soon as both partitions' tasks have read the second half. When it runs out, the failure says what the
+     * application answered, so that a stall can be told from a wrong answer.
+     */
+    private static void awaitAnswer(String what, Callable<Boolean> answered) throws Exception {
+        try {
+            await().atMost(ANSWER_WITHIN).until(answered);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no " + what + " within " + ANSWER_WITHIN + "; streams " + app.streams().map(s -> s.streams().state() + " "
+                    + s.streams().metadataForLocalThreads().stream().map(t -> t.threadName() + " " + t.threadState() + " " + t.activeTasks().size() + " tasks").toList())
+                    .orElse("none") + ", ready " + answer("/health/ready")
+                    + "; /api/windows " + answer("/api/windows") + "; /api/slo " + answer("/api/slo"), e);
+        }
+    }
+
+    /** Status and body of an answer, the body cut at 4,000 characters, for a failure's message. */
+    private static String answer(String path) throws Exception {
+        HttpResponse<String> answer = fetch(path);
+        String body = answer.body();
+        return answer.statusCode() + " " + (body.length() > 4000 ? body.substring(0, 4000) + "..." : body);
     }
 
     @AfterAll
@@ -105,9 +131,12 @@ class SloApiTest {
     }
 
     private static JsonNode get(String path) throws Exception {
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort() + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        return AggregateJson.JSON.readTree(answer.body());
+        return AggregateJson.JSON.readTree(fetch(path).body());
+    }
+
+    private static HttpResponse<String> fetch(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort() + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** The requests in these windows; -1 for an answer that is not windows (503 while the stores open). */
