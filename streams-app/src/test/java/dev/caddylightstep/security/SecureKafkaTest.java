@@ -7,14 +7,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.broker.LoopbackPorts;
-import dev.caddylightstep.cli.Main;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.ChildProcess;
+import dev.caddylightstep.testing.CommandRun;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.testing.TestCertificates;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -185,19 +183,9 @@ class SecureKafkaTest {
         List<String> args = new ArrayList<>(List.of("load", "identities", identities.toString()));
         clientEnvironment(wrong).forEach((name, value) -> args.addAll(List.of("--set",
                 name.substring("KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.') + "=" + value)));
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            code = Main.execute(args.toArray(String[]::new));
-        } finally {
-            System.setErr(err);
-        }
-        String message = captured.toString(StandardCharsets.UTF_8);
-        assertThat(code).isNotZero();
-        assertThat(message.strip().lines()).hasSize(1);
-        assertThat(message).startsWith("error: Kafka at " + kafka.bootstrapServers("SECURE")).containsIgnoringCase("authentication failed")
+        CommandRun run = CommandRun.of(args.toArray(String[]::new));
+        run.isAOneLineError("Kafka at " + kafka.bootstrapServers("SECURE"));
+        assertThat(run.err()).startsWith("error: Kafka at ").containsIgnoringCase("authentication failed")
                 .doesNotContain(wrong).doesNotContain(PASSWORD);
     }
 
