@@ -56,18 +56,23 @@ final class CaddyLineReader {
             }
             long lengths = 0;
             for (String name : byName.keySet()) {
-                lengths |= lengthBit(name);
+                lengths |= lengthBit(name.length());
             }
             return new HeaderNames(Collections.unmodifiableMap(byName), lengths);
         }
 
-        static long lengthBit(String name) {
-            return 1L << Math.min(name.length(), 63);
+        static long lengthBit(int length) {
+            return 1L << Math.min(length, 63);
+        }
+
+        /** Whether a name of this many characters may be one read or kept. */
+        boolean mayHave(int length) {
+            return (lengths & lengthBit(length)) != 0;
         }
 
         /** What to do with a header, or null to skip it. */
         Header get(String name) {
-            return (lengths & lengthBit(name)) != 0 ? byName.get(name) : null;
+            return byName.get(name);
         }
     }
 
@@ -154,6 +159,12 @@ final class CaddyLineReader {
         expect(value, JsonToken.START_OBJECT, object);
         Map<String, List<String>> kept = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
+            // most headers are neither read nor kept: their length alone rules them out, before a String is made of them
+            if (!names.mayHave(p.currentNameLength())) {
+                p.nextToken();
+                p.skipChildren();
+                continue;
+            }
             String name = p.currentName();
             JsonToken token = p.nextToken();
             Header header = names.get(name);

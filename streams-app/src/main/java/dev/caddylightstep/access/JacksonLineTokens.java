@@ -17,6 +17,11 @@ record JacksonLineTokens(JsonParser parser) implements LineTokens {
     }
 
     @Override
+    public int currentNameLength() throws IOException {
+        return parser.currentName().length();
+    }
+
+    @Override
     public String getText() throws IOException {
         return parser.getText();
     }

@@ -14,6 +14,9 @@ interface LineTokens {
     /** The name of the field whose name or value is the current token. */
     String currentName() throws IOException;
 
+    /** The length in chars of {@link #currentName()}, which a source that reads bytes knows without making the String. */
+    int currentNameLength() throws IOException;
+
     /** The current string's value, or a number's text as the line wrote it. */
     String getText() throws IOException;
 

@@ -178,7 +178,8 @@ class AsciiLineTokensTest {
         List<String> read = new ArrayList<>();
         for (JsonToken token = tokens.nextToken(); token != null; token = tokens.nextToken()) {
             read.add(switch (token) {
-                case FIELD_NAME -> "name " + tokens.currentName();
+                // its length asked first, as the reader does of headers, before the name is made a String
+                case FIELD_NAME -> "name of " + tokens.currentNameLength() + " " + tokens.currentName();
                 case VALUE_STRING -> "string " + tokens.getText();
                 case VALUE_NUMBER_INT -> "int " + tokens.getText() + " = " + tokens.getLongValue()
                         + (tokens.getText().length() <= 9 ? " = " + tokens.getIntValue() : "");
