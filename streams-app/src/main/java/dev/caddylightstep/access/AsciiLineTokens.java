@@ -34,8 +34,6 @@ final class AsciiLineTokens implements LineTokens {
     private static final long BACKSLASHES = ONES * '\\';
     private static final long SPACES = ONES * ' ';
 
-    /** A slot's name length, 0 while it is empty (no name is empty in the table: "" is not remembered). */
-    private final int[] nameLengths = new int[NAME_SLOTS];
     private final long[] nameHeads = new long[NAME_SLOTS];
     private final long[] nameTails = new long[NAME_SLOTS];
     private final String[] nameStrings = new String[NAME_SLOTS];
@@ -394,28 +392,26 @@ final class AsciiLineTokens implements LineTokens {
      */
     private String remembered(int from, int to) {
         int length = to - from;
-        if (length > MAX_REMEMBERED_NAME || length == 0) {
+        if (length > MAX_REMEMBERED_NAME) {
             return new String(line, from, length, StandardCharsets.ISO_8859_1);
         }
         long head = bytesAt(from, Math.min(length, Long.BYTES));
         long tail = length > Long.BYTES ? bytesAt(to - Long.BYTES, Long.BYTES) : 0;
         int home = (int) ((head * 0x9e3779b97f4a7c15L + tail * 0xc2b2ae3d27d4eb4fL + length) >>> (Long.SIZE - NAME_SLOT_BITS));
         int slot = home;
-        for (int known = nameLengths[slot]; known != 0; known = nameLengths[slot]) {
-            if (known == length && nameHeads[slot] == head && nameTails[slot] == tail) {
-                return nameStrings[slot];
+        for (String known = nameStrings[slot]; known != null; known = nameStrings[slot]) {
+            if (known.length() == length && nameHeads[slot] == head && nameTails[slot] == tail) {
+                return known;
             }
             slot = (slot + 1) & (NAME_SLOTS - 1);
         }
         if (remembered == NAME_SLOTS / 2) {
             // lines with ever new names (no Caddy writes them) start the table again rather than fill it
-            Arrays.fill(nameLengths, 0);
             Arrays.fill(nameStrings, null);
             remembered = 0;
             slot = home;
         }
         String name = new String(line, from, length, StandardCharsets.ISO_8859_1);
-        nameLengths[slot] = length;
         nameHeads[slot] = head;
         nameTails[slot] = tail;
         nameStrings[slot] = name;

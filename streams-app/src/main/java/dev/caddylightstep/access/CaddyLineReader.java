@@ -65,14 +65,12 @@ final class CaddyLineReader {
             return 1L << Math.min(length, 63);
         }
 
-        /** Whether a name of this many characters may be one read or kept. */
-        boolean mayHave(int length) {
-            return (lengths & lengthBit(length)) != 0;
-        }
-
-        /** What to do with a header, or null to skip it. */
-        Header get(String name) {
-            return byName.get(name);
+        /**
+         * What to do with the header whose name is the current token, or null to skip it. Most are ruled out by their
+         * name's length alone, before a String is made of the name.
+         */
+        Header of(LineTokens p) throws IOException {
+            return (lengths & lengthBit(p.currentNameLength())) != 0 ? byName.get(p.currentName()) : null;
         }
     }
 
@@ -159,19 +157,13 @@ final class CaddyLineReader {
         expect(value, JsonToken.START_OBJECT, object);
         Map<String, List<String>> kept = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            // most headers are neither read nor kept: their length alone rules them out, before a String is made of them
-            if (!names.mayHave(p.currentNameLength())) {
-                p.nextToken();
-                p.skipChildren();
-                continue;
-            }
-            String name = p.currentName();
+            Header header = names.of(p);
             JsonToken token = p.nextToken();
-            Header header = names.get(name);
             if (header == null) {
                 p.skipChildren();
                 continue;
             }
+            String name = p.currentName();
             if ((header.kept() && kept != null && kept.containsKey(name)) || (header.read() != null && f.read(header.read()) != null)) {
                 throw InvalidField.duplicate(object + "." + name);
             }
