@@ -7,11 +7,10 @@ import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.identity.IdentitySerde;
 import dev.caddylightstep.policy.Policy;
 import dev.caddylightstep.policy.PolicySerde;
+import dev.caddylightstep.testing.CommandRun;
 import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,17 +60,11 @@ class LoadCommandTest {
     /** What the command printed on stdout; fails the test on a non-zero exit. */
     private String load(String table, String topic, String yaml, String... more) throws IOException {
         Path file = Files.writeString(dir.resolve(UUID.randomUUID() + ".yaml"), yaml);
-        PrintStream out = System.out;
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-            String[] args = List.of(List.of("load", table, file.toString(), "--bootstrap-servers", kafka.bootstrapServers(),
-                    "--set", "caddy.topic." + table + "=" + topic), List.of(more)).stream().flatMap(List::stream).toArray(String[]::new);
-            assertThat(Main.execute(args)).isZero();
-        } finally {
-            System.setOut(out);
-        }
-        return printed.toString(StandardCharsets.UTF_8).strip();
+        String[] args = List.of(List.of("load", table, file.toString(), "--bootstrap-servers", kafka.bootstrapServers(),
+                "--set", "caddy.topic." + table + "=" + topic), List.of(more)).stream().flatMap(List::stream).toArray(String[]::new);
+        CommandRun run = CommandRun.of(args);
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        return run.out().strip();
     }
 
     /** The table as a reader builds it from the topic: the latest value of each key, a tombstone removing its key. */

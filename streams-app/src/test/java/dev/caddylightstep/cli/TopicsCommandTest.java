@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
 import dev.caddylightstep.testing.capture.CaddyCapture;
+import dev.caddylightstep.testing.CommandRun;
 import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import dev.caddylightstep.topics.TopicNames;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -39,16 +38,11 @@ class TopicsCommandTest {
     @BeforeAll
     static void createTopics(EmbeddedKafka shared) {
         kafka = shared;
-        PrintStream out = System.out;
-        try {
-            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            List<String> args = new ArrayList<>(List.of("topics", "create", "--bootstrap-servers", kafka.bootstrapServers(),
-                    "--set", "caddy.topics.partitions=2", "--set", "caddy.topics.min-insync-replicas=1"));
-            TopicNames.of(spec -> OWNER + spec.defaultName()).asSettings().forEach((key, name) -> args.addAll(List.of("--set", key + "=" + name)));
-            assertThat(Main.execute(args.toArray(String[]::new))).isZero();
-        } finally {
-            System.setOut(out);
-        }
+        List<String> args = new ArrayList<>(List.of("topics", "create", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--set", "caddy.topics.partitions=2", "--set", "caddy.topics.min-insync-replicas=1"));
+        TopicNames.of(spec -> OWNER + spec.defaultName()).asSettings().forEach((key, name) -> args.addAll(List.of("--set", key + "=" + name)));
+        CommandRun run = CommandRun.of(args.toArray(String[]::new));
+        assertThat(run.exitCode()).as(run.err()).isZero();
     }
 
     private static Config configOf(String topic) throws Exception {
