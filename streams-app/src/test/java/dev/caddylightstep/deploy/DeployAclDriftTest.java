@@ -47,6 +47,7 @@ import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.RoundRobinPartitioner;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
@@ -108,6 +109,10 @@ class DeployAclDriftTest {
         Path shipperConfig = work.resolve("shipper.properties");
         Properties shipperProps = new Properties();
         shipperProps.putAll(connection(user("shipper")));
+        // one shipper's lines would fill a partition or two, and a task with no lines holds the first windows open for
+        // the merge's 30 s (WindowMerge.SOURCE_SILENCE_MS), as a task about to send the oldest partials might: every
+        // partition gets lines here, as from a fleet of hosts, and the windows close as soon as they are due
+        shipperProps.put("partitioner.class", RoundRobinPartitioner.class.getName());
         try (var out = Files.newBufferedWriter(shipperConfig)) {
             shipperProps.store(out, null);
         }
@@ -365,9 +370,10 @@ class DeployAclDriftTest {
         assertThat(internal).isNotEmpty().allSatisfy(t -> assertThat(t).startsWith(group("streams") + "-"));
         assertThat(internal).containsExactlyInAnyOrderElementsOf(DeployDriftTest.streamsInternalTopics(
                 PipelineConfig.from(settingsFor(user("streams"), Map.of())), group("streams")));
+        String streamsUser = user("streams");
         for (String topic : internal) {
             assertThat(RecordingAuthorizer.DECISIONS).as(topic + " created by the streams user")
-                    .anyMatch(d -> d.allowed() && d.principal().equals(user("streams")) && topic.equals(d.name()) && d.operation() == AclOperation.CREATE);
+                    .anyMatch(d -> d.allowed() && d.principal().equals(streamsUser) && topic.equals(d.name()) && d.operation() == AclOperation.CREATE);
         }
     }
 

@@ -1,7 +1,8 @@
 package dev.caddylightstep.deploy;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.metadata.authorizer.StandardAuthorizer;
@@ -11,11 +12,15 @@ import org.apache.kafka.server.authorizer.AuthorizationResult;
 
 /**
  * Kafka's own authorizer (KRaft's StandardAuthorizer), deciding as it always does, that also keeps every
- * decision it made: which principal asked for which operation on which resource, and whether it was allowed.
- * Loaded by the in-process broker through authorizer.class.name.
+ * distinct decision it made: which principal asked for which operation on which resource, and whether it was
+ * allowed. Loaded by the in-process broker through authorizer.class.name.
  */
 public class RecordingAuthorizer extends StandardAuthorizer {
-    static final List<Decision> DECISIONS = new CopyOnWriteArrayList<>();
+    /**
+     * A set: every fetch and produce is authorized, so a list grows by thousands a second while the same few hundred
+     * decisions repeat, and the tests that scan it took minutes.
+     */
+    static final Set<Decision> DECISIONS = ConcurrentHashMap.newKeySet();
 
     /**
      * One decision. {@code name} is null for the "any resource of this type" question Kafka asks of an
