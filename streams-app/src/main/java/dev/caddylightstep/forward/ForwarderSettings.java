@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 
 /**
  * How the forwarder consumes and exports.
@@ -72,6 +74,14 @@ public record ForwarderSettings(String groupId, int batchSize, int maxInFlight, 
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // cooperative rebalancing, unless the group runs KIP-848's protocol (which has no client-side assignor): the
+        // consumer's default puts the eager range assignor first, under which any rejoin (a forwarder KEDA adds or
+        // removes, the group's coordinator moving) takes every partition from every member before it asks the
+        // coordinator, each commit its acknowledged batches first, and when that commit cannot reach the broker they
+        // are exported again. The default list also names this assignor, so one rolling restart moves a group over.
+        if (!GroupProtocol.CONSUMER.name().equalsIgnoreCase(String.valueOf(props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
+            props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        }
         // a batch fills from one poll
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSize);
         return props;

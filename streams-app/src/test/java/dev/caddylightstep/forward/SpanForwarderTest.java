@@ -38,9 +38,13 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -591,6 +595,56 @@ class SpanForwarderTest {
                     assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(spanIds);
                 }
             }
+        }
+    }
+
+    /**
+     * Forwarders rebalance cooperatively: one that joins takes only the partitions that move to it, and the others go on
+     * with the rest. Under the consumer's default (the eager range assignor first) every member gave up every partition
+     * in each rejoin, committing its acknowledged batches on the way, or exporting them again when it could not.
+     */
+    @Test
+    void aForwarderJoiningTakesOnlyThePartitionsThatMoveToIt() throws Exception {
+        Topics topics = Topics.fresh(6);
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            try (SpanForwarder first = forwarder(topics, receiver, Map.of())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> first.acknowledgedSpans() > 0);
+                Set<TopicPartition> before = assignments(topics).values().iterator().next();
+                assertThat(before).hasSize(6);
+                try (SpanForwarder second = forwarder(topics, receiver, Map.of())) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> assignments(topics).size() == 2
+                            && assignments(topics).values().stream().noneMatch(Set::isEmpty));
+                    ConsumerGroupDescription group;
+                    try (Admin admin = kafka.admin()) {
+                        group = admin.describeConsumerGroups(List.of(topics.group)).describedGroups().get(topics.group).get();
+                    }
+                    assertThat(group.partitionAssignor()).isEqualTo("cooperative-sticky");
+                    assertThat(assignments(topics).values()).allSatisfy(owned -> assertThat(before).containsAll(owned));
+                    receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
+                    await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
+                    assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(spanIds);
+                }
+            }
+        }
+    }
+
+    /** A group on KIP-848's protocol has the broker assign: a client-side assignor is refused there, so none is set. */
+    @Test
+    void aGroupOnTheConsumerProtocolGetsNoClientSideAssignor() {
+        Settings settings = Settings.load(null, Map.of(), Map.of("bootstrap.servers", kafka.bootstrapServers(), "group.protocol", "consumer"));
+        Map<String, Object> props = ForwarderSettings.from(settings).consumerProperties(settings.kafka());
+        assertThat(props).doesNotContainKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()).close();
+    }
+
+    /** Each member's partitions, by member id. */
+    private static Map<String, Set<TopicPartition>> assignments(Topics topics) throws ExecutionException, InterruptedException {
+        try (Admin admin = kafka.admin()) {
+            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(topics.group)).describedGroups().get(topics.group).get();
+            Map<String, Set<TopicPartition>> owned = new HashMap<>();
+            group.members().forEach(m -> owned.put(m.consumerId(), m.assignment().topicPartitions()));
+            return owned;
         }
     }
 
