@@ -59,6 +59,7 @@ import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -80,7 +81,8 @@ class DeployAclDriftTest {
     private static Application forwarder;
     private static ShipCommand shipper;
     private static CompletableFuture<Integer> shipperExit;
-    private static Path work;
+    @TempDir
+    static Path work;
 
     @BeforeAll
     static void start() throws Exception {
@@ -88,7 +90,6 @@ class DeployAclDriftTest {
         appProperties = new Properties();
         appProperties.load(new StringReader(Workloads.find(manifests, "ConfigMap", "caddy-lightstep-config").orElseThrow()
                 .path("data").path("app.properties").asText()));
-        work = Files.createTempDirectory("deploy-acl");
         RecordingAuthorizer.DECISIONS.clear();
         kafka = securedBroker();
         createTopicsAndAcls();

@@ -42,6 +42,7 @@ import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The metric names that deploy/monitoring's alert rules and Grafana dashboard query exist on /metrics of a
@@ -60,13 +61,16 @@ class DeployMetricsDriftTest {
     private static Set<String> exposed;
     private static List<String> samples;
 
+    @TempDir
+    static Path stateDir;
+
     @BeforeAll
     static void start() throws Exception {
         kafka = EmbeddedKafka.builder().build().start();
         receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start();
         Map<String, String> raw = new HashMap<>();
         raw.put("bootstrap.servers", kafka.bootstrapServers());
-        raw.put("state.dir", Files.createTempDirectory("deploy-metrics").toString());
+        raw.put("state.dir", stateDir.toString());
         raw.put("commit.interval.ms", "200");
         raw.put("caddy.http.port", "0");
         raw.put("caddy.window.grace", "10m");

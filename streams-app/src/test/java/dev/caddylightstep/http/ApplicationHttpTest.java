@@ -37,6 +37,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The HTTP side of a running application on a real broker: health, metrics, queries and the dashboard in Chromium. */
@@ -48,13 +49,13 @@ class ApplicationHttpTest {
     private static EmbeddedKafka kafka;
     private static Application app;
     private static Topics topics;
-    private static Path stateDir;
+    @TempDir
+    static Path stateDir;
     private static long minute;
 
     @BeforeAll
     static void start(EmbeddedKafka shared) throws Exception {
         kafka = shared;
-        stateDir = Files.createTempDirectory("http-test");
         Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("application-http"));
         raw.put("bootstrap.servers", kafka.bootstrapServers());
         raw.put("state.dir", stateDir.toString());

@@ -28,7 +28,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +41,7 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -61,11 +61,14 @@ class SloApiTest {
     private static List<String> firstHalf;
     private static long firstWindowEndMs;
 
+    @TempDir
+    static Path stateDir;
+
     @BeforeAll
     static void start(EmbeddedKafka kafka) throws Exception {
         Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("slo-api"));
         raw.put("bootstrap.servers", kafka.bootstrapServers());
-        raw.put("state.dir", Files.createTempDirectory("slo-api").toString());
+        raw.put("state.dir", stateDir.toString());
         raw.put("commit.interval.ms", "200");
         raw.put("caddy.http.port", "0");
         Settings settings = Settings.of(raw);
