@@ -74,11 +74,12 @@ public record ForwarderSettings(String groupId, int batchSize, int maxInFlight, 
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // cooperative rebalancing, unless the group runs KIP-848's protocol (which has no client-side assignor): the
-        // consumer's default puts the eager range assignor first, under which any rejoin (a forwarder KEDA adds or
-        // removes, the group's coordinator moving) takes every partition from every member before it asks the
-        // coordinator, each commit its acknowledged batches first, and when that commit cannot reach the broker they
-        // are exported again. The default list also names this assignor, so one rolling restart moves a group over.
+        // cooperative rebalancing, unless the group runs KIP-848's protocol (where the broker assigns and a client-side
+        // assignor is refused). The consumer's default list puts the eager range assignor first, and under it any
+        // rejoin (a forwarder that KEDA adds or removes, a member back after its session timed out) takes every
+        // partition from every member before the group is asked: each commits what it had acknowledged, and what it
+        // cannot commit then (the broker away) the next owner exports again. The default list also names this
+        // assignor, so one rolling restart moves a group over.
         if (!GroupProtocol.CONSUMER.name().equalsIgnoreCase(String.valueOf(props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
             props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         }
