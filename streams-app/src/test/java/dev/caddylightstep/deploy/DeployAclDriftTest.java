@@ -361,6 +361,8 @@ class DeployAclDriftTest {
 
     @Test
     void theApplicationsInternalTopicsAreAllUnderItsPrefixAndItsUserMadeThem() throws Exception {
+        // rendered from the manifests once, not for each of the thousands of decisions recorded
+        String streamsUser = user("streams");
         Set<String> internal;
         try (Admin admin = kafka.admin()) {
             internal = admin.listTopics().names().get().stream()
@@ -370,8 +372,7 @@ class DeployAclDriftTest {
         }
         assertThat(internal).isNotEmpty().allSatisfy(t -> assertThat(t).startsWith(group("streams") + "-"));
         assertThat(internal).containsExactlyInAnyOrderElementsOf(DeployDriftTest.streamsInternalTopics(
-                PipelineConfig.from(settingsFor(user("streams"), Map.of())), group("streams")));
-        String streamsUser = user("streams");
+                PipelineConfig.from(settingsFor(streamsUser, Map.of())), group("streams")));
         for (String topic : internal) {
             assertThat(RecordingAuthorizer.DECISIONS).as(topic + " created by the streams user")
                     .anyMatch(d -> d.allowed() && d.principal().equals(streamsUser) && topic.equals(d.name()) && d.operation() == AclOperation.CREATE);

@@ -610,17 +610,13 @@ class SpanForwarderTest {
             TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
             try (SpanForwarder first = forwarder(topics, receiver, Map.of())) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> first.acknowledgedSpans() > 0);
-                Set<TopicPartition> before = assignments(topics).values().iterator().next();
+                Set<TopicPartition> before = group(topics).members().iterator().next().assignment().topicPartitions();
                 assertThat(before).hasSize(6);
                 try (SpanForwarder second = forwarder(topics, receiver, Map.of())) {
-                    await().atMost(Duration.ofSeconds(30)).until(() -> assignments(topics).size() == 2
-                            && assignments(topics).values().stream().noneMatch(Set::isEmpty));
-                    ConsumerGroupDescription group;
-                    try (Admin admin = kafka.admin()) {
-                        group = admin.describeConsumerGroups(List.of(topics.group)).describedGroups().get(topics.group).get();
-                    }
+                    ConsumerGroupDescription group = await().atMost(Duration.ofSeconds(30)).until(() -> group(topics),
+                            g -> g.members().size() == 2 && g.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty()));
                     assertThat(group.partitionAssignor()).isEqualTo("cooperative-sticky");
-                    assertThat(assignments(topics).values()).allSatisfy(owned -> assertThat(before).containsAll(owned));
+                    assertThat(group.members()).allSatisfy(m -> assertThat(before).containsAll(m.assignment().topicPartitions()));
                     receiver.awaitSpans(spanRecords.size(), Duration.ofSeconds(60));
                     await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
                     assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(spanIds);
@@ -638,13 +634,10 @@ class SpanForwarderTest {
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()).close();
     }
 
-    /** Each member's partitions, by member id. */
-    private static Map<String, Set<TopicPartition>> assignments(Topics topics) throws ExecutionException, InterruptedException {
+    /** The forwarders' group as the broker describes it: its assignor and each member's partitions. */
+    private static ConsumerGroupDescription group(Topics topics) throws ExecutionException, InterruptedException {
         try (Admin admin = kafka.admin()) {
-            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(topics.group)).describedGroups().get(topics.group).get();
-            Map<String, Set<TopicPartition>> owned = new HashMap<>();
-            group.members().forEach(m -> owned.put(m.consumerId(), m.assignment().topicPartitions()));
-            return owned;
+            return admin.describeConsumerGroups(List.of(topics.group)).describedGroups().get(topics.group).get();
         }
     }
 
