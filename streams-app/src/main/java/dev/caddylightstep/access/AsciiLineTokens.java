@@ -510,10 +510,48 @@ final class AsciiLineTokens implements LineTokens {
         if (current != JsonToken.START_OBJECT && current != JsonToken.START_ARRAY) {
             return;
         }
+        if (current == JsonToken.START_ARRAY && skippedStrings()) {
+            return;
+        }
         int outside = depth - 1;
         while (depth > outside) {
             nextToken();
         }
+    }
+
+    /**
+     * Past an array of strings with nothing between them but commas, as Caddy writes a header's values (most of a line's
+     * bytes, and most of them in headers no stage reads), in one loop rather than a token at a time. False, having moved
+     * nothing, at anything else, which the tokens then read; a string is scanned exactly as they scan it.
+     */
+    private boolean skippedStrings() {
+        byte[] l = line;
+        int i = pos;
+        if (i < l.length && l[i] == ']') {
+            return closedArray(i);
+        }
+        while (i < l.length && l[i] == '"') {
+            i = stringEnd(i + 1) + 1;
+            if (i >= l.length) {
+                return false;
+            }
+            if (l[i] == ']') {
+                return closedArray(i);
+            }
+            if (l[i] != ',') {
+                return false;
+            }
+            i++;
+        }
+        return false;
+    }
+
+    private boolean closedArray(int bracket) {
+        pos = bracket + 1;
+        depth--;
+        first = false;
+        current = JsonToken.END_ARRAY;
+        return true;
     }
 
     /** What this reader gives up on: Jackson's to read. Thrown often enough by hostile lines to carry no stack trace. */

@@ -91,6 +91,20 @@ class AsciiLineTokensTest {
         }
     }
 
+    /** A header's values no stage reads are skipped in one go when they are strings alone, else token by token. */
+    @Test
+    void skipsTheValuesOfAHeaderItDoesNotReadAsItsTokensWould() {
+        String health = CaddyCapture.access(CaddyCapture.request("GET", "/health", 200));
+        List<String> wellFormed = List.of("[]", "[\"\"]", "[\"a\",\"b\\\"c\"]", "[ \"a\" ]", "[\"a\",1,{\"b\":[]}]", "[[\"a\"]]");
+        List<String> malformed = List.of("[\"a\",]", "[\"a\"\"b\"]", "[\"a\",\"b\"", "[\"a\u0001\"]", "[\"a\"}", "[,\"a\"]");
+        for (String values : Stream.concat(wellFormed.stream(), malformed.stream()).toList()) {
+            byte[] line = utf8(health.replace("\"headers\":{", "\"headers\":{\"Via\":" + values + ","));
+            ParseOutcome outcome = PARSER.parse(line);
+            assertThat(outcome).as(values).isEqualTo(PARSER.parseWithJackson(line))
+                    .isInstanceOf(wellFormed.contains(values) ? ParseOutcome.Parsed.class : ParseOutcome.Rejected.class);
+        }
+    }
+
     private static byte[] utf8(String line) {
         return line.getBytes(StandardCharsets.UTF_8);
     }
@@ -119,6 +133,16 @@ class AsciiLineTokensTest {
                     String as = new String(variant, StandardCharsets.UTF_8);
                     assertThat(scanned).as(as).isEqualTo(jacksonTokens(variant));
                     assertThat(PARSER.parse(variant)).as(as).isEqualTo(PARSER.parseWithJackson(variant));
+                }
+                // the parser skips the values it does not read, which the scanner does without their tokens
+                List<String> skipping;
+                try {
+                    skipping = tokens(scanner.reset(variant), true);
+                } catch (AsciiLineTokens.NotPlain gaveUp) {
+                    skipping = null;
+                }
+                if (skipping != null) {
+                    assertThat(skipping).as(new String(variant, StandardCharsets.UTF_8)).isEqualTo(jacksonTokens(variant, true));
                 }
             }
         }
@@ -164,19 +188,32 @@ class AsciiLineTokensTest {
         return Stream.of("access.log", "bulk.log", "netlog.ndjson", "filterbug.log", "caddy-stderr.log").flatMap(file -> CaddyCapture.lines(file).stream());
     }
 
-    /** Jackson's tokens of a line, or null when Jackson refuses it. */
     private static List<String> jacksonTokens(byte[] line) {
+        return jacksonTokens(line, false);
+    }
+
+    /** Jackson's tokens of a line, or null when Jackson refuses it. */
+    private static List<String> jacksonTokens(byte[] line, boolean skipArrays) {
         try (JsonParser parser = JSON.createParser(line)) {
-            return tokens(new JacksonLineTokens(parser));
+            return tokens(new JacksonLineTokens(parser), skipArrays);
         } catch (IOException e) {
             return null;
         }
     }
 
-    /** Each token with its name, text or value, as the reader may ask for them. */
     private static List<String> tokens(LineTokens tokens) throws IOException {
+        return tokens(tokens, false);
+    }
+
+    /** Each token with its name, text or value, as the reader may ask for them; with each array skipped, or not. */
+    private static List<String> tokens(LineTokens tokens, boolean skipArrays) throws IOException {
         List<String> read = new ArrayList<>();
         for (JsonToken token = tokens.nextToken(); token != null; token = tokens.nextToken()) {
+            if (skipArrays && token == JsonToken.START_ARRAY) {
+                tokens.skipChildren();
+                read.add("skipped array");
+                continue;
+            }
             read.add(switch (token) {
                 // its length asked first, as the reader does of headers, before the name is made a String
                 case FIELD_NAME -> "name of " + tokens.currentNameLength() + " " + tokens.currentName();
