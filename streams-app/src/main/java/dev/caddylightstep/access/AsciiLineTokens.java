@@ -522,7 +522,8 @@ final class AsciiLineTokens implements LineTokens {
     /**
      * Past an array of strings with nothing between them but commas, as Caddy writes a header's values (most of a line's
      * bytes, and most of them in headers no stage reads), in one loop rather than a token at a time. False, having moved
-     * nothing, at anything else, which the tokens then read; a string is scanned exactly as they scan it.
+     * nothing, at anything else, which the tokens then read; a string is scanned exactly as they scan it. An array that
+     * holds something else after its strings has them scanned twice, and no more.
      */
     private boolean skippedStrings() {
         byte[] l = line;
