@@ -156,14 +156,10 @@ public final class PartialWindows {
         streamTime = time;
         // lateness only changes when another window closes: saving then, not on every request, keeps the
         // same decisions after a restart for a store write per window instead of one per request
-        if (lastClosedWindow(streamTime) != lastClosedWindow(saved)) {
+        if (windows.lastClosedWindow(streamTime) != windows.lastClosedWindow(saved)) {
             streamTimes.put(STREAM_TIME, streamTime);
             saved = streamTime;
         }
-    }
-
-    private long lastClosedWindow(long time) {
-        return time == Long.MIN_VALUE ? Long.MIN_VALUE : Math.floorDiv(time - graceMs, sizeMs);
     }
 
     /**

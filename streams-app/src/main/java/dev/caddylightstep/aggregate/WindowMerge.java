@@ -227,11 +227,11 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
 
     /**
      * This task's log time: the least of the times of the tasks that sent partials or ticks lately and whose time moved
-     * lately, once any has; otherwise (all idle, or an earlier version's instances) the robust time of the partials'
-     * record times. A task with no time yet (fewer lines than its clock needs) holds it for SOURCE_SILENCE_MS after it
-     * first ticked: it may be about to send the oldest partials of all. A task whose time stood still that long (idle
-     * partitions) holds back no one, or one idle partition would keep every window open. Never ahead of the wall
-     * clock.
+     * lately, once any has; once every task's time stands still, the least of the times of those that moved last;
+     * otherwise (an earlier version's instances, which tell no time) the robust time of the partials' record times. A
+     * task with no time yet (fewer lines than its clock needs) holds it for SOURCE_SILENCE_MS after it first ticked: it
+     * may be about to send the oldest partials of all. A task whose time stood still that long (idle partitions) holds
+     * back no one, or one idle partition would keep every window open. Never ahead of the wall clock.
      */
     private long time() {
         long now = context.currentSystemTimeMs();
@@ -247,7 +247,32 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
                 least = Math.min(least, source[0]);
             }
         }
+        if (least == Long.MAX_VALUE) {
+            least = lastMoversTime(now);
+        }
         return least == Long.MAX_VALUE ? clock.time(now) : Math.min(least, now);
+    }
+
+    /**
+     * Once the lines stopped (a log read to its end, traffic gone quiet), the least time of the tasks whose time moved
+     * last, within SOURCE_SILENCE_MS of the latest move: none of them sends partials older than that, and a task that
+     * stood still long before them was passed while they moved. The partials' robust record time trails by some
+     * windows (a partial carries its window's end), and would leave the last windows of a short log open.
+     */
+    private long lastMoversTime(long now) {
+        long lastMove = Long.MIN_VALUE;
+        for (long[] source : sources.values()) {
+            if (source[0] != Long.MIN_VALUE && now - source[1] <= SOURCE_SILENCE_MS) {
+                lastMove = Math.max(lastMove, source[3]);
+            }
+        }
+        long least = Long.MAX_VALUE;
+        for (long[] source : sources.values()) {
+            if (source[0] != Long.MIN_VALUE && now - source[1] <= SOURCE_SILENCE_MS && lastMove - source[3] <= SOURCE_SILENCE_MS) {
+                least = Math.min(least, source[0]);
+            }
+        }
+        return least;
     }
 
     /**
@@ -324,7 +349,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         }
         long before = streamTime;
         streamTime = time;
-        if (before != Long.MIN_VALUE && Math.floorDiv(before - graceMs, sizeMs) == Math.floorDiv(streamTime - graceMs, sizeMs)) {
+        if (before != Long.MIN_VALUE && windows.lastClosedWindow(before) == windows.lastClosedWindow(streamTime)) {
             return;
         }
         streamTimes.put(STREAM_TIME, streamTime);

@@ -34,6 +34,14 @@ public record WindowSettings(Duration size, Duration grace, Duration retention, 
                 s.integer("caddy.window.max-routes", 1, 100_000));
     }
 
+    /**
+     * Which windows have closed at a log time: the number of the last, counted in window sizes from the epoch (a window
+     * closes once its end plus the grace is at or before the time), or Long.MIN_VALUE before any time.
+     */
+    public long lastClosedWindow(long logTime) {
+        return logTime == Long.MIN_VALUE ? Long.MIN_VALUE : Math.floorDiv(logTime - grace.toMillis(), size.toMillis());
+    }
+
     /** When a window's aggregate is written to its topic. */
     public enum EmitMode {
         /** As the window fills (at every commit), the latest record of a key superseding earlier ones. */

@@ -114,4 +114,34 @@ class MergeTimeTest {
             assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
         }
     }
+
+    /**
+     * A short log, all on one partition of three: the tasks of the other two tick with no time and hold the windows
+     * half a minute, by when the task that read the log has stood still as long. The windows close at that task's time,
+     * not at the partials' record time, which trails it by windows.
+     */
+    @Test
+    void theWindowsOfAShortLogCloseAtTheTimeOfTheTaskThatReadItOnceEveryTaskStandsStill() {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 3)) {
+            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
+                    LatencyWindowSerde.create().serializer());
+            merge.pipeInput(tick("0_1", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_2", Long.MIN_VALUE));
+            for (long start = WINDOW; start < WINDOW + 600_000; start += 60_000) {
+                merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
+            }
+            merge.pipeInput(tick("0_0", WINDOW + 600_000));
+            assertThat(p.byGroupUpdates()).as("held for the tasks with no time yet").isEmpty();
+
+            // the log was read: every task ticks the time it had
+            p.driver().advanceWallClockTime(Duration.ofSeconds(31));
+            merge.pipeInput(tick("0_1", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_2", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_0", WINDOW + 600_000));
+
+            // a window closes 30 s after its end: all but the last, which ends at the time
+            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs())
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 9).mapToObj(i -> WINDOW + i * 60_000).toList());
+        }
+    }
 }
