@@ -25,8 +25,8 @@ public final class AggregateStage {
     public static final String BY_GROUP_STORE = "latency-by-group";
     public static final String BY_ROUTE_STORE = "latency-by-route";
     private static final String PARTIALS_STORE = "latency-partials";
-    private static final String STREAM_TIME_STORE = "latency-stream-time";
-    private static final String MERGE_TIME_STORE = "latency-merge-time";
+    static final String STREAM_TIME_STORE = "latency-stream-time";
+    static final String MERGE_TIME_STORE = "latency-merge-time";
     private static final String ROUTE_COUNT_STORE = "latency-route-counts";
     /** The node the partial windows go to, the first of their repartition to the task of their group. */
     public static final String PARTIALS = "latency-windows-repartition-filter";

@@ -44,7 +44,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * and a group's window holds all their bins.
  */
 final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, WindowMerge.Output> {
-    private static final String STREAM_TIME = "merge-stream-time";
+    static final String STREAM_TIME = "merge-stream-time";
     /** The header mergers look for since the group's window is written once per flush: a newer one must not confuse them. */
     private static final String LAST_OF_GROUP_WINDOW = "caddy.partial.last-of-group-window";
     private static final String MORE_OF_GROUP_WINDOW = "caddy.partial.more-of-group-window";

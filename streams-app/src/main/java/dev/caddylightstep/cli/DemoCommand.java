@@ -33,7 +33,8 @@ final class DemoCommand implements Callable<Integer> {
     Path aggregatesOut;
 
     @Option(names = "--alerts-out", paramLabel = "FILE",
-            description = "Also write every change of state of a burn-rate alert (firing, resolved) as a JSON line.")
+            description = "Also write every change of state of a burn-rate alert (firing, resolved) as a JSON line; with --until-idle, "
+                    + "also wait for the windows the lines close (up to a minute), whose alerts these are.")
     Path alertsOut;
 
     @Option(names = "--http-port", defaultValue = "8080", paramLabel = "PORT", description = "Dashboard port (default: ${DEFAULT-VALUE}; a free one if taken).")

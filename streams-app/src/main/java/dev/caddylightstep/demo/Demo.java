@@ -1,6 +1,8 @@
 package dev.caddylightstep.demo;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.aggregate.WindowClosing;
+import dev.caddylightstep.aggregate.WindowSettings;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ExportTarget;
@@ -104,11 +106,13 @@ public final class Demo {
             };
             try (Application app = new Application(Application.Role.ALL, config, forwarding, target, HttpSettings.from(settings), fatal).start();
                  LineSource source = source(kafka, config, topics, work);
-                 TopicWatch watch = new TopicWatch(kafka.bootstrapServers(), topics, options.aggregatesOut(), options.alertsOut())) {
+                 TopicWatch watch = new TopicWatch(kafka.bootstrapServers(), topics, new WindowClosing(
+                         String.valueOf(config.kafka().get(StreamsConfig.APPLICATION_ID_CONFIG)), config.windows(), PARTITIONS),
+                         options.aggregatesOut(), options.alertsOut())) {
                 Thread watching = daemon(watch, "demo-watch");
                 Thread shipping = daemon(source, "demo-source");
                 printWelcome(kafka, app, target, source);
-                Summary summary = await(app, source, watch);
+                Summary summary = await(app, source, watch, config.windows().emit() == WindowSettings.EmitMode.FINAL);
                 // where the summary's dead letters went, for the operator; scripts read the summary line
                 if (summary.deadLetters() > 0) {
                     out.println("dead letters by reason: " + watch.lineDeadLettersByReason());
@@ -136,17 +140,33 @@ public final class Demo {
                 config.logFormat().maxClockSkew());
     }
 
-    private Summary await(Application app, LineSource source, TopicWatch watch) throws InterruptedException {
+    /** @param finalWindows whether windows are written once, as they close, rather than as they fill */
+    private Summary await(Application app, LineSource source, TopicWatch watch, boolean finalWindows) throws InterruptedException {
         long idleNanos = TimeUnit.SECONDS.toNanos(options.idleSeconds());
         ProgressText text = new ProgressText(() -> summary(app, source, watch));
+        // since when every line has been processed and the windows they close are still closing; 0 while lines are not
+        long closingSince = 0;
         try (ProgressLine progress = ProgressLine.start(new PrintWriter(err, true), "demo: ", Duration.ofSeconds(5), text::next)) {
             while (!stop.await(500, TimeUnit.MILLISECONDS)) {
                 if (source.failure() != null) {
                     throw new IllegalStateException(source.failure());
                 }
                 Summary now = summary(app, source, watch);
-                if (options.untilIdle() && source.caughtUp() && System.nanoTime() - source.lastLineNanos() >= idleNanos
-                        && isComplete(app, watch, now)) {
+                if (!options.untilIdle() || !source.caughtUp() || System.nanoTime() - source.lastLineNanos() < idleNanos
+                        || !isComplete(app, watch, now, finalWindows)) {
+                    closingSince = 0;
+                    continue;
+                }
+                // only the alerts and final windows wait for windows to close: otherwise a short log that left a
+                // partition without lines need not wait the merging tasks' hold for its task
+                if ((options.alertsOut() == null && !finalWindows) || watch.windowsClosed()) {
+                    return now;
+                }
+                closingSince = closingSince == 0 ? System.nanoTime() : closingSince;
+                // the merging tasks close what they will within the hold and a tick (every second): past twice the
+                // hold, what is still open waits for more lines, and the demo says so rather than wait for ever
+                if (System.nanoTime() - closingSince > 2 * WindowClosing.LONGEST_HOLD.toNanos()) {
+                    out.println("windows left open: " + watch.closingText() + "; what they would write when they close is not written");
                     return now;
                 }
             }
@@ -179,11 +199,15 @@ public final class Demo {
         }
     }
 
-    /** Every line ended somewhere, every span on the topic was acknowledged, every request is in a window or dead-lettered as late. */
-    private static boolean isComplete(Application app, TopicWatch watch, Summary s) {
+    /**
+     * Every line ended somewhere, every span on the topic was acknowledged, every request is in a window or dead-lettered
+     * as late. Final windows are written as they close, and the last ones of a log stay open (no later line closes them):
+     * the requests they hold are in no window written yet, and their closing is waited for instead.
+     */
+    private static boolean isComplete(Application app, TopicWatch watch, Summary s, boolean finalWindows) {
         boolean processed = s.requests() + s.skipped() + s.deadLetters() == s.lines();
         boolean exported = app.forwarder().map(f -> f.acknowledgedSpans() >= watch.spans() && f.isIdle()).orElse(true);
-        boolean aggregated = watch.aggregatedRequests() + watch.unwindowedRequests() == s.requests();
+        boolean aggregated = finalWindows || watch.aggregatedRequests() + watch.unwindowedRequests() == s.requests();
         return processed && exported && aggregated;
     }
 

@@ -2,6 +2,7 @@ package dev.caddylightstep.demo;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.caddylightstep.aggregate.AggregateJson;
+import dev.caddylightstep.aggregate.WindowClosing;
 import dev.caddylightstep.schema.SloAlertRecord;
 import dev.caddylightstep.slo.SloAlertJson;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
@@ -24,12 +25,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads what the pipeline wrote, as any consumer of its topics would (read_committed): counts spans and dead
- * letters, keeps the latest aggregate of every window, and writes --aggregates-out and --alerts-out.
+ * letters, keeps the latest aggregate of every window, writes --aggregates-out and --alerts-out, and follows how far the
+ * windows have closed.
  */
 final class TopicWatch implements Runnable, AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -51,10 +54,22 @@ final class TopicWatch implements Runnable, AutoCloseable {
     private final AtomicLong unwindowedRequests = new AtomicLong();
     private final Map<String, Long> deadLettersByReason = new ConcurrentHashMap<>();
     private final Map<String, Long> latestCounts = new ConcurrentHashMap<>();
+    private final WindowClosing closing;
+    /**
+     * Reads the changelogs {@link #closing} follows. Apart from the other topics, which all exist before the pipeline
+     * starts: the changelogs come later, and the rebalance that assigns them would take the other topics back and
+     * read them again from their start (this group commits no offsets), counting everything twice. Read again, a
+     * changelog says the same.
+     */
+    private final KafkaConsumer<byte[], byte[]> changelogs;
+    /** Where each topic ended once the windows had closed, to be read up to; none while they have not. */
+    private Map<TopicPartition, Long> endsOnceClosed;
+    private volatile boolean closedAndRead;
     private volatile boolean running = true;
 
-    TopicWatch(String bootstrapServers, Topics topics, Path aggregatesOut, Path alertsOut) {
+    TopicWatch(String bootstrapServers, Topics topics, WindowClosing closing, Path aggregatesOut, Path alertsOut) {
         this.topics = topics;
+        this.closing = closing;
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "caddy-lightstep-demo-watch");
@@ -62,6 +77,11 @@ final class TopicWatch implements Runnable, AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "caddy-lightstep-demo-watch-closing");
+        // the changelogs exist only once the pipeline has started: look for them often, and never make them
+        props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1_000);
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        this.changelogs = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.aggregatesOut = writer(aggregatesOut);
         this.alertsOut = writer(alertsOut);
     }
@@ -78,16 +98,24 @@ final class TopicWatch implements Runnable, AutoCloseable {
     public void run() {
         consumer.subscribe(List.of(topics.spans().name(), topics.accessDeadLetters().name(), topics.latencyByGroup().name(),
                 topics.sloAlerts().name()));
+        changelogs.subscribe(closing.topics());
         try {
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     take(record);
+                }
+                for (ConsumerRecord<byte[], byte[]> record : changelogs.poll(Duration.ofMillis(20))) {
+                    if (closing.take(record.topic(), record.partition(), record.key(), record.value())) {
+                        endsOnceClosed = null;
+                        closedAndRead = false;
+                    }
                 }
                 for (BufferedWriter out : new BufferedWriter[] {aggregatesOut, alertsOut}) {
                     if (out != null) {
                         out.flush();
                     }
                 }
+                followClosing();
             }
         } catch (WakeupException e) {
             // close() asked to stop
@@ -95,6 +123,7 @@ final class TopicWatch implements Runnable, AutoCloseable {
             throw new UncheckedIOException("cannot write the aggregates or alerts file: " + e.getMessage(), e);
         } finally {
             consumer.close();
+            changelogs.close();
             closeOutput();
         }
     }
@@ -200,10 +229,39 @@ final class TopicWatch implements Runnable, AutoCloseable {
         return latestCounts.values().stream().mapToLong(Long::longValue).sum();
     }
 
+    /**
+     * Once every window the lines close has closed, reads every topic up to where it ended then: closing them wrote its
+     * alerts in the transaction that saved the merging tasks' times, so what it wrote is there by that end.
+     */
+    private void followClosing() {
+        if (!changelogs.assignment().containsAll(closing.partitions()) || !closing.caughtUp()) {
+            endsOnceClosed = null;
+            closedAndRead = false;
+        } else if (!closedAndRead) {
+            if (endsOnceClosed == null) {
+                endsOnceClosed = new HashMap<>(consumer.endOffsets(consumer.assignment()));
+                endsOnceClosed.putAll(changelogs.endOffsets(changelogs.assignment()));
+            }
+            closedAndRead = endsOnceClosed.entrySet().stream().allMatch(end -> end.getValue() <= (closing.topics().contains(end.getKey().topic())
+                    ? changelogs : consumer).position(end.getKey()));
+        }
+    }
+
+    /** Whether every window the lines read so far close has closed, and what closing it wrote has been read. */
+    boolean windowsClosed() {
+        return closedAndRead;
+    }
+
+    /** Where closing the windows stands, for a message. */
+    String closingText() {
+        return closing.describe();
+    }
+
     /** Stops reading; the thread running this closes the consumer and the aggregates file. */
     @Override
     public void close() {
         running = false;
         consumer.wakeup();
+        changelogs.wakeup();
     }
 }

@@ -6,15 +6,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.aggregate.AggregateJson;
+import dev.caddylightstep.identity.Identity;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.ChildProcess;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.testing.otlp.ReceivedSpan;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,6 +76,61 @@ class DemoCommandTest {
             assertThat(latest).hasSize(Integer.parseInt(summary.group(6)));
             assertThat(latest.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(requests);
         }
+    }
+
+    /**
+     * A short log fills fewer partitions than the topic has, and a merging task closes no window until it has heard from
+     * every partial task or {@code WindowMerge.SOURCE_SILENCE_MS} has passed. With windows written once, as they close,
+     * --until-idle waits for those windows to close, and for the alerts they raise: the last windows of the log never
+     * close, so the requests they hold are in no window written.
+     */
+    @Test
+    void untilIdleEndsOnlyOnceTheWindowsItsLinesCloseAreWrittenAndJudged() throws Exception {
+        // the capture's requests three seconds apart, over twenty minutes that ended ten minutes ago: its windows close
+        List<String> capture = CaddyCapture.lines("access.log");
+        long start = Instant.now().minus(Duration.ofMinutes(30)).getEpochSecond();
+        List<String> lines = new ArrayList<>();
+        Map<String, Long> expected = new HashMap<>();
+        Map<String, String> groups = Map.of("bob", "engineering", "carol", "engineering", "", Identity.ANONYMOUS_GROUP);
+        for (int i = 0; i < capture.size(); i++) {
+            long ts = start + 3L * i;
+            lines.add(CaddyCapture.withField(capture.get(i), "ts", BigDecimal.valueOf(ts)));
+            String user = CaddyCapture.tree(capture.get(i)).path("user_id").asText();
+            expected.merge(groups.getOrDefault(user, Identity.UNKNOWN_GROUP) + "@" + (ts - Math.floorMod(ts, 60)) * 1000, 1L, Long::sum);
+        }
+        Path log = Files.write(dir.resolve("access.log"), lines);
+        Path identities = Files.writeString(dir.resolve("identities.yaml"), "- {id: bob, group: engineering}\n- {id: carol, group: engineering}\n");
+        // 65 of the group's 74 requests took over a millisecond: it burns its budget 88 times as fast as allowed
+        Path policies = Files.writeString(dir.resolve("policies.yaml"),
+                "- {group: engineering, allow: [\"* /**\"], latency_slo_ms: 1, latency_target: 0.99, availability_target: 0.999}\n");
+        Path alerts = dir.resolve("alerts.jsonl");
+        Path aggregates = dir.resolve("aggregates.jsonl");
+
+        ChildProcess demo = ChildProcess.start("demo-final", Map.of("CADDY_WINDOW_EMIT", "final"), "demo", "--caddy-log", log.toString(),
+                "--identities", identities.toString(), "--policies", policies.toString(), "--until-idle", "--idle-seconds", "1",
+                "--alerts-out", alerts.toString(), "--aggregates-out", aggregates.toString(), "--http-port", "0");
+        int exit = demo.waitFor(Duration.ofSeconds(180));
+        assertThat(exit).as(demo.output()).isZero();
+
+        List<JsonNode> written = new ArrayList<>();
+        for (String line : Files.readAllLines(alerts)) {
+            written.add(AggregateJson.JSON.readTree(line));
+        }
+        assertThat(written).as(demo.output()).anySatisfy(alert -> {
+            assertThat(alert.get("group").asText()).isEqualTo("engineering");
+            assertThat(alert.get("slo").asText()).isEqualTo("latency");
+            assertThat(alert.get("severity").asText()).isEqualTo("page");
+            assertThat(alert.get("state").asText()).isEqualTo("firing");
+        });
+        // each window once, with every request of its minute: all of them but the last few minutes'
+        List<String> windows = new ArrayList<>();
+        for (String line : Files.readAllLines(aggregates)) {
+            JsonNode window = AggregateJson.JSON.readTree(line);
+            String key = window.get("group").asText() + "@" + window.get("window_start_ms").asLong();
+            windows.add(key);
+            assertThat(window.get("count").asLong()).as(key).isEqualTo(expected.get(key));
+        }
+        assertThat(windows).doesNotHaveDuplicates().hasSizeGreaterThan(expected.size() / 2);
     }
 
     @Test
