@@ -155,6 +155,7 @@ public final class Demo {
                 if (!options.untilIdle() || !source.caughtUp() || System.nanoTime() - source.lastLineNanos() < idleNanos
                         || !isComplete(app, watch, now, finalWindows)) {
                     closingSince = 0;
+                    text.closing(false);
                     continue;
                 }
                 // only the alerts and final windows wait for windows to close: otherwise a short log that left a
@@ -163,6 +164,7 @@ public final class Demo {
                     return now;
                 }
                 closingSince = closingSince == 0 ? System.nanoTime() : closingSince;
+                text.closing(true);
                 // the merging tasks close what they will within the hold and a tick (every second): past twice the
                 // hold, what is still open waits for more lines, and the demo says so rather than wait for ever
                 if (System.nanoTime() - closingSince > 2 * WindowClosing.LONGEST_HOLD.toNanos()) {
@@ -182,6 +184,8 @@ public final class Demo {
         private final Supplier<Summary> summary;
         private long lastLines;
         private long lastAt = System.nanoTime();
+        /** Whether every line is done and the demo waits for windows to close, which may take half a minute of nothing new. */
+        private volatile boolean closing;
 
         ProgressText(Supplier<Summary> summary) {
             this.summary = summary;
@@ -194,8 +198,13 @@ public final class Demo {
             lastLines = s.lines();
             lastAt = now;
             long backlog = Math.max(0, s.lines() - s.requests() - s.skipped() - s.deadLetters());
-            return String.format("lines %,d (%,d/s) · requests %,d · dead letters %,d · spans acknowledged %,d · windows %,d · lag %,d",
-                    s.lines(), rate, s.requests(), s.deadLetters(), s.spans(), s.windows(), backlog);
+            return String.format("lines %,d (%,d/s) · requests %,d · dead letters %,d · spans acknowledged %,d · windows %,d · lag %,d%s",
+                    s.lines(), rate, s.requests(), s.deadLetters(), s.spans(), s.windows(), backlog,
+                    closing ? " · waiting for windows to close" : "");
+        }
+
+        void closing(boolean waiting) {
+            closing = waiting;
         }
     }
 
