@@ -74,14 +74,18 @@ final class AsciiLineTokens implements LineTokens {
 
     @Override
     public JsonToken nextToken() {
-        skipWhitespace();
         if (current == JsonToken.FIELD_NAME) {
             return current = value();
         }
         if (depth == 0) {
+            skipWhitespace();
             return current = rootRead ? end() : root();
         }
         byte b = at(pos);
+        if (b <= ' ') {
+            skipWhitespace();
+            b = at(pos);
+        }
         boolean inObject = (objects & (1L << depth)) != 0;
         if (b == '}' || b == ']') {
             return current = close(b, inObject);
@@ -91,7 +95,6 @@ final class AsciiLineTokens implements LineTokens {
                 throw NotPlain.LINE;
             }
             pos++;
-            skipWhitespace();
         }
         first = false;
         return current = inObject ? fieldName() : value();
@@ -122,7 +125,10 @@ final class AsciiLineTokens implements LineTokens {
 
     private JsonToken fieldName() {
         if (at(pos) != '"') {
-            throw NotPlain.LINE;
+            skipWhitespace();
+            if (at(pos) != '"') {
+                throw NotPlain.LINE;
+            }
         }
         int end = stringEnd(pos + 1);
         if (escaped || !ascii) {
@@ -132,17 +138,22 @@ final class AsciiLineTokens implements LineTokens {
         nameEnd = end;
         name = null;
         pos = end + 1;
-        skipWhitespace();
         if (at(pos) != ':') {
-            throw NotPlain.LINE;
+            skipWhitespace();
+            if (at(pos) != ':') {
+                throw NotPlain.LINE;
+            }
         }
         pos++;
-        skipWhitespace();
         return JsonToken.FIELD_NAME;
     }
 
     private JsonToken value() {
         byte b = at(pos);
+        if (b <= ' ') {
+            skipWhitespace();
+            b = at(pos);
+        }
         return switch (b) {
             case '"' -> string();
             case '{' -> open(true);
@@ -205,7 +216,9 @@ final class AsciiLineTokens implements LineTokens {
     /**
      * The index of the first byte from {@code from} on that is a quote, a backslash, a control character or not ASCII;
      * the line's length when there is none. Each test is SWAR's "has a zero byte" on the eight bytes read as a long: its
-     * lowest flag is always a byte that matches (a borrow only flags bytes above one that does).
+     * lowest flag is always a byte that matches (a borrow only flags bytes above one that does). Control characters and
+     * bytes outside ASCII are one test: a byte below a space borrows into its high bit, and one outside ASCII has it set,
+     * so {@code (v - SPACES) | v} flags both without the {@code & ~v} of the plain "less than".
      */
     private int nextNotPlain(int from) {
         byte[] l = line;
@@ -214,7 +227,7 @@ final class AsciiLineTokens implements LineTokens {
             long v = (long) LONGS.get(l, i);
             long quotes = v ^ QUOTES;
             long backslashes = v ^ BACKSLASHES;
-            long flags = ((quotes - ONES) & ~quotes | (backslashes - ONES) & ~backslashes | (v - SPACES) & ~v | v) & HIGH_BITS;
+            long flags = ((quotes - ONES) & ~quotes | (backslashes - ONES) & ~backslashes | (v - SPACES) | v) & HIGH_BITS;
             if (flags != 0) {
                 return i + (Long.numberOfTrailingZeros(flags) >>> 3);
             }
@@ -352,8 +365,11 @@ final class AsciiLineTokens implements LineTokens {
         return i;
     }
 
+    /**
+     * Past any whitespace at pos. Caddy writes none between tokens: each token looks at its first byte anyway, and calls
+     * this only when that byte is a space or below (a byte outside ASCII is below too, as a signed byte, and is no space).
+     */
     private void skipWhitespace() {
-        // one comparison for what follows nearly every token of Caddy's lines, which have no spaces between them
         while (pos < line.length && line[pos] <= ' ' && isWhitespace(line[pos])) {
             pos++;
         }
