@@ -6,6 +6,10 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The tokens of a line as Caddy's encoder writes it, read straight from its bytes: no token contexts, strings scanned
@@ -37,6 +41,8 @@ final class AsciiLineTokens implements LineTokens {
     private final long[] nameHeads = new long[NAME_SLOTS];
     private final long[] nameTails = new long[NAME_SLOTS];
     private final String[] nameStrings = new String[NAME_SLOTS];
+    /** The names the reader switches on, each the one instance of its literal. */
+    private final Map<String, String> readerNames;
     private int remembered;
     private byte[] line;
     private int pos;
@@ -57,6 +63,14 @@ final class AsciiLineTokens implements LineTokens {
     private boolean escaped;
     /** Whether the current string is ASCII alone, so that its bytes are its chars. */
     private boolean ascii;
+
+    /**
+     * @param readerNames the names the reader compares names with, interned: each is then given as that instance, which
+     *     the String.equals of a switch on it answers at its first test ({@code ==}) rather than by comparing bytes
+     */
+    AsciiLineTokens(Set<String> readerNames) {
+        this.readerNames = readerNames.stream().collect(Collectors.toUnmodifiableMap(Function.identity(), Function.identity()));
+    }
 
     /** Starts on a line. */
     AsciiLineTokens reset(byte[] line) {
@@ -427,7 +441,8 @@ final class AsciiLineTokens implements LineTokens {
             remembered = 0;
             slot = home;
         }
-        String name = new String(line, from, length, StandardCharsets.ISO_8859_1);
+        String read = new String(line, from, length, StandardCharsets.ISO_8859_1);
+        String name = readerNames.getOrDefault(read, read);
         nameHeads[slot] = head;
         nameTails[slot] = tail;
         nameStrings[slot] = name;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -11,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Reads the fields of a Caddy line's JSON object that the parser uses, by type, from the line's tokens; every other
@@ -21,6 +24,8 @@ final class CaddyLineReader {
     /** What Double.parseDouble may read of a log_append number: no NaN, Infinity, hexadecimal or type suffix. */
     private static final Pattern DECIMAL = Pattern.compile("[0-9.eE+-]+");
     private final LogFormat format;
+    /** Interned, as the scanner gives the names this reader looks for ({@link #names}). */
+    private final String userIdField;
     private final HeaderNames requestHeaders;
     private final HeaderNames responseHeaders;
 
@@ -31,6 +36,7 @@ final class CaddyLineReader {
      */
     CaddyLineReader(LogFormat format, Set<ReadHeader> read, Set<String> keptRequest, Set<String> keptResponse) {
         this.format = format;
+        this.userIdField = format.userIdField().intern();
         this.requestHeaders = HeaderNames.of(keptRequest, read, false);
         this.responseHeaders = HeaderNames.of(keptResponse, read, true);
     }
@@ -74,6 +80,15 @@ final class CaddyLineReader {
         }
     }
 
+    /**
+     * The field names this reader looks for, interned (the same instances as its literals): those of {@link LineField},
+     * "msg", and the user id field as configured.
+     */
+    Set<String> names() {
+        Stream<String> fields = Arrays.stream(LineField.values()).map(field -> field.path.substring(field.path.lastIndexOf('.') + 1));
+        return Stream.concat(fields, Stream.of("msg", userIdField)).map(String::intern).collect(Collectors.toUnmodifiableSet());
+    }
+
     /** Reads the fields of the object whose START_OBJECT the parser is past, up to its END_OBJECT. */
     LineFields readObject(LineTokens p) throws IOException {
         LineFields f = new LineFields();
@@ -111,7 +126,7 @@ final class CaddyLineReader {
                 p.skipChildren();
             }
             default -> {
-                if (name.equals(format.userIdField())) {
+                if (name.equals(userIdField)) {
                     f.userId = string(p, f.claim(LineField.USER_ID, name, value), name);
                 } else {
                     p.skipChildren();

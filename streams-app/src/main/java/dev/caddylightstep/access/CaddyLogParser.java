@@ -29,7 +29,7 @@ public final class CaddyLogParser {
     private final LogFormat format;
     private final Redaction redaction;
     private final CaddyLineReader reader;
-    private final AsciiLineTokens ascii = new AsciiLineTokens();
+    private final AsciiLineTokens ascii;
 
     /**
      * @param extraHeaders request headers a stage reads (an identity header), kept on the request
@@ -44,6 +44,7 @@ public final class CaddyLogParser {
         EnumSet<ReadHeader> read = EnumSet.allOf(ReadHeader.class);
         read.removeIf(header -> redaction.dropsHeader(header.header));
         this.reader = new CaddyLineReader(format, read, kept(request, redaction), kept(captured.response(), redaction));
+        this.ascii = new AsciiLineTokens(reader.names());
     }
 
     private static Set<String> kept(Set<String> names, Redaction redaction) {

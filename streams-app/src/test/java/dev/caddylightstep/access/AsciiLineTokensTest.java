@@ -36,7 +36,7 @@ class AsciiLineTokensTest {
     void readsEveryLineCaddyWroteAsJacksonDoes() throws IOException {
         List<String> lines = captureLines().toList();
         assertThat(lines).hasSizeGreaterThan(1_000).anyMatch(line -> line.contains("/api/raw/\u00fcn\u00efcode/\u8def\u5f84"));
-        AsciiLineTokens scanner = new AsciiLineTokens();
+        AsciiLineTokens scanner = new AsciiLineTokens(Set.of());
         for (String line : lines) {
             byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
             assertThat(tokens(scanner.reset(bytes))).as(line).isEqualTo(jacksonTokens(bytes));
@@ -46,7 +46,7 @@ class AsciiLineTokensTest {
     /** So that the reader's switches on names find their hash cached; "msg" and "cipher_suite" once took turns in one slot. */
     @Test
     void givesEachNameOfUpTo16BytesAsOneStringOverAWholeCapture() throws IOException {
-        AsciiLineTokens scanner = new AsciiLineTokens();
+        AsciiLineTokens scanner = new AsciiLineTokens(Set.of());
         Map<String, Set<String>> instances = new HashMap<>();
         for (String line : captureLines().toList()) {
             scanner.reset(line.getBytes(StandardCharsets.UTF_8));
@@ -61,6 +61,27 @@ class AsciiLineTokensTest {
                 .allSatisfy((name, strings) -> assertThat(strings).as(name).hasSize(1));
     }
 
+    /** So that a switch on a name compares no bytes: String.equals answers at its first test, {@code ==}. */
+    @Test
+    void givesTheNamesTheReaderLooksForAsTheInstancesOfItsLiterals() throws IOException {
+        // a name from the settings is read from a file, not a literal
+        CaddyLineReader reader = new CaddyLineReader(new LogFormat(new String("uid"), LogFormat.DurationFormat.AUTO, "http.log.access", 65_536,
+                java.time.Duration.ofMinutes(5)), Set.of(), Set.of(), Set.of());
+        AsciiLineTokens scanner = new AsciiLineTokens(reader.names());
+        Map<String, String> given = new HashMap<>();
+        for (String line : captureLines().toList()) {
+            scanner.reset(line.replace("\"user_id\":", "\"uid\":").getBytes(StandardCharsets.UTF_8));
+            for (JsonToken token = scanner.nextToken(); token != null; token = scanner.nextToken()) {
+                if (token == JsonToken.FIELD_NAME) {
+                    given.putIfAbsent(scanner.currentName(), scanner.currentName());
+                }
+            }
+        }
+        for (String literal : List.of("ts", "msg", "logger", "request", "remote_ip", "headers", "tls", "cipher_suite", "resp_headers", "uid")) {
+            assertThat(given.get(literal)).as(literal).isSameAs(literal);
+        }
+    }
+
     @Test
     void decodesEscapesAsJacksonDoes() throws IOException {
         // as Caddy's encoder escapes a quote, a backslash and control characters, and Go's encoding/json <, >, & and U+2028
@@ -68,7 +89,7 @@ class AsciiLineTokensTest {
                 .replace("\"/health\"", "\"/a\\\"b\\\\c\\/d\\be\\ff\\ng\\rh\\ti\\u0001j\\u2028k\\u0026\\u003c\\u003E\"");
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
         assertThat(line).contains("\"uri\":\"/a\\\"b");
-        assertThat(tokens(new AsciiLineTokens().reset(bytes))).isEqualTo(jacksonTokens(bytes));
+        assertThat(tokens(new AsciiLineTokens(Set.of()).reset(bytes))).isEqualTo(jacksonTokens(bytes));
     }
 
     @Test
@@ -86,7 +107,7 @@ class AsciiLineTokensTest {
                 utf8(health.replace("\"size\":", "\"deep\":" + "[".repeat(40) + "]".repeat(40) + ",\"size\":")),
                 utf8(health + "{}"))) {
             String as = new String(line, StandardCharsets.UTF_8);
-            assertThatThrownBy(() -> tokens(new AsciiLineTokens().reset(line))).as(as).isInstanceOf(AsciiLineTokens.NotPlain.class);
+            assertThatThrownBy(() -> tokens(new AsciiLineTokens(Set.of()).reset(line))).as(as).isInstanceOf(AsciiLineTokens.NotPlain.class);
             assertThat(PARSER.parse(line)).as(as).isEqualTo(PARSER.parseWithJackson(line));
         }
     }
@@ -115,7 +136,7 @@ class AsciiLineTokensTest {
      */
     @Test
     void readsWhatJacksonReadsOrGivesUpOnEveryCutAndChangeOfARealLine() throws IOException {
-        AsciiLineTokens scanner = new AsciiLineTokens();
+        AsciiLineTokens scanner = new AsciiLineTokens(Set.of());
         int read = 0;
         int variants = 0;
         for (String line : sampleLines()) {
