@@ -380,8 +380,8 @@ final class AsciiLineTokens implements LineTokens {
     }
 
     /**
-     * Past any whitespace at pos. Caddy writes none between tokens: each token looks at its first byte anyway, and calls
-     * this only when that byte is a space or below (a byte outside ASCII is below too, as a signed byte, and is no space).
+     * Past any whitespace at pos. Caddy writes none between tokens, so the tokens call this only when the byte they look
+     * at anyway is not the one they expect, or is a space or below (as is a byte outside ASCII, signed, which is no space).
      */
     private void skipWhitespace() {
         while (pos < line.length && line[pos] <= ' ' && isWhitespace(line[pos])) {
