@@ -95,11 +95,7 @@ final class AsciiLineTokens implements LineTokens {
             skipWhitespace();
             return current = rootRead ? end() : root();
         }
-        byte b = at(pos);
-        if (b <= ' ') {
-            skipWhitespace();
-            b = at(pos);
-        }
+        byte b = significant();
         boolean inObject = (objects & (1L << depth)) != 0;
         if (b == '}' || b == ']') {
             return current = close(b, inObject);
@@ -138,11 +134,8 @@ final class AsciiLineTokens implements LineTokens {
     }
 
     private JsonToken fieldName() {
-        if (at(pos) != '"') {
-            skipWhitespace();
-            if (at(pos) != '"') {
-                throw NotPlain.LINE;
-            }
+        if (significant() != '"') {
+            throw NotPlain.LINE;
         }
         int end = stringEnd(pos + 1);
         if (escaped || !ascii) {
@@ -152,23 +145,15 @@ final class AsciiLineTokens implements LineTokens {
         nameEnd = end;
         name = null;
         pos = end + 1;
-        if (at(pos) != ':') {
-            skipWhitespace();
-            if (at(pos) != ':') {
-                throw NotPlain.LINE;
-            }
+        if (significant() != ':') {
+            throw NotPlain.LINE;
         }
         pos++;
         return JsonToken.FIELD_NAME;
     }
 
     private JsonToken value() {
-        byte b = at(pos);
-        if (b <= ' ') {
-            skipWhitespace();
-            b = at(pos);
-        }
-        return switch (b) {
+        return switch (significant()) {
             case '"' -> string();
             case '{' -> open(true);
             case '[' -> open(false);
@@ -380,9 +365,18 @@ final class AsciiLineTokens implements LineTokens {
     }
 
     /**
-     * Past any whitespace at pos. Caddy writes none between tokens, so the tokens call this only when the byte they look
-     * at anyway is not the one they expect, or is a space or below (as is a byte outside ASCII, signed, which is no space).
+     * The byte at pos, once past any whitespace. Caddy writes none between tokens: whitespace is looked for only when the
+     * byte is a space or below (as is a byte outside ASCII, signed, which is no space).
      */
+    private byte significant() {
+        byte b = at(pos);
+        if (b <= ' ') {
+            skipWhitespace();
+            b = at(pos);
+        }
+        return b;
+    }
+
     private void skipWhitespace() {
         while (pos < line.length && line[pos] <= ' ' && isWhitespace(line[pos])) {
             pos++;
