@@ -240,10 +240,9 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         }
         long least = Long.MAX_VALUE;
         for (long[] source : sources.values()) {
-            boolean heardLately = now - source[1] <= SOURCE_SILENCE_MS;
             // a task whose time stands still has nothing to send (its partitions are idle): it holds back no one
             boolean moving = source[0] == Long.MIN_VALUE ? now - source[2] <= SOURCE_SILENCE_MS : now - source[3] <= SOURCE_SILENCE_MS;
-            if (heardLately && moving) {
+            if (heardLately(source, now) && moving) {
                 least = Math.min(least, source[0]);
             }
         }
@@ -260,19 +259,14 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
      * windows (a partial carries its window's end), and would leave the last windows of a short log open.
      */
     private long lastMoversTime(long now) {
-        long lastMove = Long.MIN_VALUE;
-        for (long[] source : sources.values()) {
-            if (source[0] != Long.MIN_VALUE && now - source[1] <= SOURCE_SILENCE_MS) {
-                lastMove = Math.max(lastMove, source[3]);
-            }
-        }
-        long least = Long.MAX_VALUE;
-        for (long[] source : sources.values()) {
-            if (source[0] != Long.MIN_VALUE && now - source[1] <= SOURCE_SILENCE_MS && lastMove - source[3] <= SOURCE_SILENCE_MS) {
-                least = Math.min(least, source[0]);
-            }
-        }
-        return least;
+        List<long[]> timed = sources.values().stream().filter(source -> source[0] != Long.MIN_VALUE && heardLately(source, now)).toList();
+        long lastMove = timed.stream().mapToLong(source -> source[3]).max().orElse(Long.MIN_VALUE);
+        return timed.stream().filter(source -> lastMove - source[3] <= SOURCE_SILENCE_MS).mapToLong(source -> source[0]).min()
+                .orElse(Long.MAX_VALUE);
+    }
+
+    private static boolean heardLately(long[] source, long now) {
+        return now - source[1] <= SOURCE_SILENCE_MS;
     }
 
     /**
