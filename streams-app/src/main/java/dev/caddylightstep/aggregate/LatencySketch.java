@@ -1,11 +1,9 @@
 package dev.caddylightstep.aggregate;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
-import com.datadoghq.sketch.ddsketch.DDSketchProtoBinding;
 import com.datadoghq.sketch.ddsketch.mapping.LogarithmicMapping;
 import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
 import com.datadoghq.sketch.ddsketch.store.Store;
-import java.nio.ByteBuffer;
 
 /**
  * Latencies in milliseconds as a window keeps them, for its requests' total time and for each of their stages: exact
@@ -140,26 +138,5 @@ final class LatencySketch {
             estimates[i] = Math.max(minMs, Math.min(maxMs, estimates[i]));
         }
         return estimates;
-    }
-
-    /**
-     * A sketch in DDSketch's protobuf form. The library writes every bin between the lowest and the highest as a packed
-     * double, about 5 KB for a window spanning milliseconds to seconds; bins given as an index map take a fraction of
-     * that when most are empty, and every DDSketch reader accepts both.
-     */
-    static ByteBuffer protobuf(DDSketch sketch) {
-        var proto = DDSketchProtoBinding.toProto(sketch);
-        Store positive = sketch.getPositiveValueStore();
-        if (positive.isEmpty()) {
-            return ByteBuffer.wrap(proto.toByteArray());
-        }
-        long filled = positive.getStream().count();
-        long span = (long) positive.getMaxIndex() - positive.getMinIndex() + 1;
-        if (filled * 2 >= span) {
-            return ByteBuffer.wrap(proto.toByteArray());
-        }
-        var sparse = com.datadoghq.sketch.ddsketch.proto.Store.newBuilder();
-        positive.forEach(sparse::putBinCounts);
-        return ByteBuffer.wrap(proto.toBuilder().setPositiveValues(sparse).build().toByteArray());
     }
 }

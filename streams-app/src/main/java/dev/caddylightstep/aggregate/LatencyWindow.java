@@ -180,7 +180,7 @@ public final class LatencyWindow {
                 .setSloBreaches(sloBreaches)
                 .setBytes(bytes)
                 .setLatencyMs(summary(sketch))
-                .setSketch(LatencySketch.protobuf(sketch))
+                .setSketch(SketchProtobuf.write(sketch))
                 .setExemplars(List.copyOf(exemplars))
                 .setStages(stageSummaries())
                 .build();
@@ -202,7 +202,7 @@ public final class LatencyWindow {
         stages.forEach((name, stage) -> {
             DDSketch sketch = stage.sketch();
             double[] q = stage.quantiles(sketch, STAGE_QUANTILES);
-            summaries.put(name, new StageSummary(stage.count, stage.meanMs(), q[0], q[1], q[2], stage.maxMs, LatencySketch.protobuf(sketch)));
+            summaries.put(name, new StageSummary(stage.count, stage.meanMs(), q[0], q[1], q[2], stage.maxMs, SketchProtobuf.write(sketch)));
         });
         return summaries;
     }

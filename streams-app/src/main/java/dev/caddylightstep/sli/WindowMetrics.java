@@ -1,9 +1,7 @@
 package dev.caddylightstep.sli;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
-import com.datadoghq.sketch.ddsketch.DDSketchProtoBinding;
-import com.datadoghq.sketch.ddsketch.store.UnboundedSizeDenseStore;
-import com.google.protobuf.InvalidProtocolBufferException;
+import dev.caddylightstep.aggregate.SketchProtobuf;
 import dev.caddylightstep.aggregate.WindowSettings;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
@@ -19,6 +17,7 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.Sum;
 import io.opentelemetry.proto.resource.v1.Resource;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,9 +123,8 @@ public final class WindowMetrics {
     /** The window's sketch as the aggregate topics carry it. */
     static DDSketch sketch(ByteBuffer bytes) {
         try {
-            return DDSketchProtoBinding.fromProto(UnboundedSizeDenseStore::new,
-                    com.datadoghq.sketch.ddsketch.proto.DDSketch.parseFrom(bytes.duplicate()));
-        } catch (InvalidProtocolBufferException e) {
+            return SketchProtobuf.read(bytes);
+        } catch (IOException e) {
             throw new IllegalStateException("a window's sketch is DDSketch protobuf, as the window wrote it", e);
         }
     }

@@ -5,8 +5,6 @@ import static dev.caddylightstep.testing.capture.CaddyCapture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import com.datadoghq.sketch.ddsketch.DDSketchProtoBinding;
-import com.datadoghq.sketch.ddsketch.store.UnboundedSizeDenseStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.schema.Exemplar;
@@ -178,8 +176,7 @@ class AggregateStageTest {
             com.datadoghq.sketch.ddsketch.DDSketch merged = null;
             long count = 0;
             for (LatencyAggregateRecord window : p.latestByGroup().values()) {
-                var proto = com.datadoghq.sketch.ddsketch.proto.DDSketch.parseFrom(window.getSketch());
-                var sketch = DDSketchProtoBinding.fromProto(UnboundedSizeDenseStore::new, proto);
+                var sketch = SketchProtobuf.read(window.getSketch());
                 if (merged == null) {
                     merged = sketch;
                 } else {
