@@ -120,7 +120,8 @@ public final class Demo {
                 if (watch.unwindowedRequests() > 0) {
                     out.println("requests in no window: " + watch.unwindowedRequests() + " (logged after their window closed: dead letters with reason late)");
                 }
-                shipping.interrupt();
+                source.stop();
+                shipping.join(10_000);
                 watch.close();
                 watching.join(10_000);
                 return summary;

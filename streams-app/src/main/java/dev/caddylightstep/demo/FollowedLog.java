@@ -76,7 +76,13 @@ final class FollowedLog implements LineSource {
     }
 
     @Override
-    public void close() {
+    public void stop() {
         shipper.stop();
+    }
+
+    /** The shipper closes what it opened as its run returns. */
+    @Override
+    public void close() {
+        stop();
     }
 }

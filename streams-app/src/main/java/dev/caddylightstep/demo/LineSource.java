@@ -20,6 +20,12 @@ interface LineSource extends Runnable, AutoCloseable {
     /** What the demo prints about the input. */
     String description();
 
+    /**
+     * Asks {@link #run()} to return soon, on its own thread: the demo waits for that before it closes the source, so
+     * that no Kafka producer is closed while a send is under way or from an interrupted thread.
+     */
+    void stop();
+
     @Override
     void close();
 }

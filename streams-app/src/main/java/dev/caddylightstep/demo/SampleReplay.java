@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -31,6 +32,7 @@ final class SampleReplay implements LineSource {
     private volatile boolean caughtUp;
     private volatile long lastLineNanos = System.nanoTime();
     private volatile boolean running = true;
+    private volatile Thread runner;
 
     /** One sample line split around its ts value, so that a new ts goes in without parsing the rest. */
     private record Line(String before, BigDecimal ts, String after) {
@@ -63,6 +65,7 @@ final class SampleReplay implements LineSource {
 
     @Override
     public void run() {
+        runner = Thread.currentThread();
         BigDecimal first = sample.get(0).ts();
         do {
             long startNanos = System.nanoTime();
@@ -90,15 +93,10 @@ final class SampleReplay implements LineSource {
         caughtUp = true;
     }
 
+    /** Waits until then, or until stopped: {@link #stop()} wakes it. */
     private void sleepUntil(long nanos) {
-        long wait = nanos - System.nanoTime();
-        if (wait > 0) {
-            try {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                running = false;
-            }
+        for (long wait = nanos - System.nanoTime(); wait > 0 && running; wait = nanos - System.nanoTime()) {
+            LockSupport.parkNanos(this, wait);
         }
     }
 
@@ -124,8 +122,17 @@ final class SampleReplay implements LineSource {
     }
 
     @Override
-    public void close() {
+    public void stop() {
         running = false;
+        Thread thread = runner;
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
         producer.close();
     }
 }
