@@ -42,7 +42,6 @@ public final class PartialWindows {
     private final WindowSettings windows;
     private final StageSettings stages;
     private final long sizeMs;
-    private final long graceMs;
     private ProcessorContext<?, ?> context;
     private Outlet outlet;
     /** The partial windows as of the last commit. */
@@ -91,7 +90,6 @@ public final class PartialWindows {
         this.windows = windows;
         this.stages = stages;
         this.sizeMs = windows.size().toMillis();
-        this.graceMs = windows.grace().toMillis();
     }
 
     /** Called from the init of the processor it runs in, which also holds its stores ({@link AggregateStage#partialStores}). */
@@ -126,7 +124,7 @@ public final class PartialWindows {
         advance(timestamp);
         long windowStart = timestamp - Math.floorMod(timestamp, sizeMs);
         LatencyObservation observation = LatencyObservation.of(request, stages);
-        if (windowStart + sizeMs + graceMs <= streamTime) {
+        if (windows.closesAt(windowStart) <= streamTime) {
             late(timestamp, observation, windowStart);
             return;
         }
@@ -202,7 +200,7 @@ public final class PartialWindows {
     private void late(long timestamp, LatencyObservation o, long windowStart) {
         long windowEnd = windowStart + sizeMs;
         String detail = "logged at " + timestamp + " for window [" + windowStart + ", " + windowEnd + ")"
-                + ", which closed when stream time reached " + (windowEnd + graceMs) + " (now " + streamTime + ")";
+                + ", which closed when stream time reached " + windows.closesAt(windowStart) + " (now " + streamTime + ")";
         var source = context.recordMetadata().orElse(null);
         var headers = DeadLetterHeaders.of(DeadLetterReason.LATE.code(), "aggregate", detail,
                 source == null ? null : source.topic(), source == null ? -1 : source.partition(), source == null ? -1 : source.offset());

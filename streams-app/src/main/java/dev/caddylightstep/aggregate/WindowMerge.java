@@ -68,7 +68,6 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private final WindowSettings windows;
     private final StageSettings stages;
     private final long sizeMs;
-    private final long graceMs;
     private final long retentionMs;
     private ProcessorContext<WindowKey, Output> context;
     private KeyValueStore<String, LatencyWindow> groups;
@@ -111,7 +110,6 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         this.windows = windows;
         this.stages = stages;
         this.sizeMs = windows.size().toMillis();
-        this.graceMs = windows.grace().toMillis();
         this.retentionMs = windows.retention().toMillis();
     }
 
@@ -166,13 +164,13 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         }
         route = merged(routes, encodedRoute, route, record.value());
         LatencyWindow group = merged(groups, groupKey.encode(), groups.get(groupKey.encode()), record.value());
-        if (groupKey.windowStart() + sizeMs + graceMs <= streamTime) {
+        if (windows.closesAt(groupKey.windowStart()) <= streamTime) {
             // its group's window closed without it: the burn rates still count its requests
             LatencyAggregateRecord late = record.value().toRecord(groupKey.group(), null, groupKey.windowStart(), groupKey.windowStart() + sizeMs);
             context.forward(new Record<WindowKey, Output>(null, new Output(null, null,
                     new ClosedWindows(streamTime, List.of(), List.of(), List.of(late))), streamTime));
         }
-        boolean closed = routeKey.windowStart() + sizeMs + graceMs <= streamTime;
+        boolean closed = windows.closesAt(routeKey.windowStart()) <= streamTime;
         if (windows.emit() == WindowSettings.EmitMode.UPDATES || closed) {
             write(routeKey, route);
             if (endsGroupWindow(record.headers())) {
@@ -362,7 +360,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
                 while (all.hasNext()) {
                     KeyValue<String, LatencyWindow> entry = all.next();
                     WindowKey key = WindowKey.decode(entry.key);
-                    long closesAt = key.windowStart() + sizeMs + graceMs;
+                    long closesAt = windows.closesAt(key.windowStart());
                     boolean closesNow = closesAt > before && closesAt <= streamTime;
                     if (windows.emit() == WindowSettings.EmitMode.FINAL && closesNow) {
                         write(key, entry.value);

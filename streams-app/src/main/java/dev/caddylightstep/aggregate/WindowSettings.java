@@ -34,6 +34,11 @@ public record WindowSettings(Duration size, Duration grace, Duration retention, 
                 s.integer("caddy.window.max-routes", 1, 100_000));
     }
 
+    /** The log time at which the window starting then closes: its end plus the grace. */
+    public long closesAt(long windowStart) {
+        return windowStart + size.toMillis() + grace.toMillis();
+    }
+
     /**
      * Which windows have closed at a log time: the number of the last, counted in window sizes from the epoch (a window
      * closes once its end plus the grace is at or before the time), or Long.MIN_VALUE before any time.
