@@ -2,9 +2,14 @@ package dev.caddylightstep.loadtest.micro;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import dev.caddylightstep.access.CapturedHeaders;
+import dev.caddylightstep.access.StageSettings;
 import dev.caddylightstep.loadtest.InMemoryStages;
 import dev.caddylightstep.policy.EnrichedRequest;
+import dev.caddylightstep.span.ClientAddressMasking;
+import dev.caddylightstep.span.SpanMapper;
 import java.io.IOException;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,17 +38,29 @@ public class ParseAndEnrichBenchmark {
     private static final JsonFactory JSON = new JsonFactory();
     private byte[][] lines;
     private InMemoryStages stages;
+    private SpanMapper spans;
     private int next;
 
     @Setup
     public void setUp() {
         lines = SampleTraffic.lines();
         stages = new InMemoryStages();
+        spans = new SpanMapper(Map.of("service.name", "caddy", "deployment.environment", "bench"), ClientAddressMasking.KEEP,
+                CapturedHeaders.none(), StageSettings.DEFAULTS);
     }
 
     @Benchmark
     public EnrichedRequest parseAndEnrich() {
         return stages.enrich(lines[next++ & SampleTraffic.MASK]);
+    }
+
+    /**
+     * The same, then the request's span: each line's strings are new, as in the pipeline, where {@link
+     * SpanEncodeBenchmark} encodes the same requests again and again, their strings' hashes long computed.
+     */
+    @Benchmark
+    public byte[] parseEnrichAndSpan() {
+        return spans.toRecord(stages.enrich(lines[next++ & SampleTraffic.MASK]));
     }
 
     /**
