@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -69,8 +70,12 @@ class FaultsTest {
         return Topics.of(config.topics());
     }
 
-    /** Produces the lines in small batches, about a thousand a second, through whatever happens to the broker. */
-    private static Thread flow(EmbeddedKafka kafka, Topics topics, AtomicInteger sent) {
+    /**
+     * Produces the lines in small batches, about a thousand a second, through whatever happens to the broker; the second
+     * half only once {@code secondHalf} opens, so that what the test does there happens while lines flow, however long
+     * it took to get there.
+     */
+    private static Thread flow(EmbeddedKafka kafka, Topics topics, AtomicInteger sent, CountDownLatch secondHalf) {
         Thread producing = new Thread(() -> {
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -80,6 +85,9 @@ class FaultsTest {
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
                 List<byte[]> lines = capture.bytes();
                 for (int i = 0; i < lines.size(); i++) {
+                    if (i == lines.size() / 2) {
+                        secondHalf.await();
+                    }
                     producer.send(new ProducerRecord<>(topics.access().name(), lines.get(i)), (m, e) -> {
                         if (e == null) {
                             sent.incrementAndGet();
@@ -133,7 +141,7 @@ class FaultsTest {
             Topics topics = prepare(kafka, config);
             AtomicInteger sent = new AtomicInteger();
             try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
-                Thread producing = flow(kafka, topics, sent);
+                Thread producing = flow(kafka, topics, sent, new CountDownLatch(0));
                 await().atMost(Duration.ofSeconds(60)).until(() -> linesCommitted(kafka, topics) > capture.lines().size() / 4);
                 kafka.stop();
                 Thread.sleep(5000);
@@ -154,12 +162,14 @@ class FaultsTest {
             Topics topics = prepare(kafka, first);
             AtomicInteger sent = new AtomicInteger();
             try (PipelineStreams a = new PipelineStreams(first).start()) {
-                Thread producing = flow(kafka, topics, sent);
+                // a slow start of the second instance outlasted the whole flow once: its second half waits for it
+                CountDownLatch secondRuns = new CountDownLatch(1);
+                Thread producing = flow(kafka, topics, sent, secondRuns);
                 await().atMost(Duration.ofSeconds(60)).until(() -> linesCommitted(kafka, topics) > capture.lines().size() / 5);
                 try (PipelineStreams b = new PipelineStreams(config(kafka, "second")).start()) {
                     assertThat(b.awaitRunning(Duration.ofSeconds(60))).isTrue();
                     long joinedAt = linesCommitted(kafka, topics);
-                    assertThat(producing.isAlive()).as("lines still flow when the second instance runs").isTrue();
+                    secondRuns.countDown();
                     await().atMost(Duration.ofSeconds(60)).until(() -> linesCommitted(kafka, topics) > joinedAt + 500);
                 }
                 producing.join(180_000);
