@@ -53,12 +53,6 @@ public final class SpanMapper {
     private static final AttributeKey SERVER_ADDRESS = AttributeKey.of("server.address");
     private static final AttributeKey SERVER_PORT = AttributeKey.of("server.port");
     private static final AttributeKey ERROR_TYPE = AttributeKey.of("error.type");
-    // values read from each line, a new String each time, encoded as they come: hashing one to look its encoding up
-    // cost more than encoding it (a user agent is a hundred characters or so)
-    private static final AttributeKey SCHEME = AttributeKey.of("url.scheme");
-    private static final AttributeKey PROTOCOL_VERSION = AttributeKey.of("network.protocol.version");
-    private static final AttributeKey USER_AGENT = AttributeKey.of("user_agent.original");
-    private static final AttributeKey TLS_VERSION = AttributeKey.of("tls.protocol.version");
 
     private final List<Map.Entry<String, String>> resourceAttributes;
     private final Map<ResourceKey, byte[]> resources = new ConcurrentHashMap<>();
@@ -71,11 +65,15 @@ public final class SpanMapper {
     private final ThreadLocal<SpanRecordEncoder> encoders = ThreadLocal.withInitial(SpanRecordEncoder::new);
 
     private final Repeated<String> method = strings("http.request.method");
+    private final Repeated<String> scheme = strings("url.scheme");
     /** server.address and, when the host has one, server.port, by the host as logged ("example.com:8443"). */
     private final Repeated<String> server = new Repeated<>(SpanMapper::serverAttributes);
     private final Repeated<String> route = strings("http.route");
     private final Repeated<Long> statusCode = integers("http.response.status_code");
     private final Repeated<String> protocolName = strings("network.protocol.name");
+    private final Repeated<String> protocolVersion = strings("network.protocol.version");
+    private final Repeated<String> userAgent = strings("user_agent.original");
+    private final Repeated<String> tlsVersion = strings("tls.protocol.version");
     private final Repeated<String> group = strings("edge.group");
     private final Repeated<String> tenant = strings("edge.tenant");
     private final Repeated<String> observed = strings("edge.policy.observed");
@@ -246,7 +244,7 @@ public final class SpanMapper {
         if (e.query() != null) {
             span.attribute(QUERY, e.query());
         }
-        span.attribute(SCHEME, e.scheme());
+        span.attribute(scheme.encoded(e.scheme()));
         if (!e.host().isEmpty()) {
             span.attribute(server.encoded(e.host()));
         }
@@ -261,19 +259,19 @@ public final class SpanMapper {
         String version = protocolVersion(e.protocol());
         if (version != null) {
             span.attribute(protocolName.encoded("http"));
-            span.attribute(PROTOCOL_VERSION, version);
+            span.attribute(protocolVersion.encoded(version));
         }
         String client = clientAddress.apply(e.clientAddress());
         if (client != null && !client.isEmpty()) {
             span.attribute(CLIENT_ADDRESS, client);
         }
         if (e.userAgent() != null) {
-            span.attribute(USER_AGENT, e.userAgent());
+            span.attribute(userAgent.encoded(e.userAgent()));
         }
         headers(requestHeaderKeys, e.requestHeaders(), span);
         headers(responseHeaderKeys, e.responseHeaders(), span);
         if (e.tls() != null && e.tls().protocolVersion() != null) {
-            span.attribute(TLS_VERSION, e.tls().protocolVersion());
+            span.attribute(tlsVersion.encoded(e.tls().protocolVersion()));
         }
         Identity identity = request.identity();
         if (!identity.id().isEmpty()) {
@@ -362,10 +360,8 @@ public final class SpanMapper {
     }
 
     /**
-     * An attribute whose values repeat from request to request (method, host, group, status, ...): each value is
-     * encoded once and its bytes copied into every span that has it, up to a bound of values. Worth it where a value is
-     * found for less than its encoding costs: an instance from a table (its hash kept), or an encoding that takes work
-     * (a host's address and port).
+     * An attribute whose values repeat from request to request (method, scheme, group, status, ...): each value is
+     * encoded once and its bytes copied into every span that has it, up to a bound of values.
      */
     private static final class Repeated<V> {
         private final Map<V, byte[]> encodings = new ConcurrentHashMap<>();
