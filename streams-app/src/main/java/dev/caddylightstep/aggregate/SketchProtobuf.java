@@ -63,7 +63,8 @@ public final class SketchProtobuf {
     /**
      * The sketch of a window's protobuf form, its bins in a dense store. Any interpolation but none, a gamma outside
      * (1, 2], negative values, a count that is not a finite non-negative number, bins spanning more indexes than a
-     * window keeps or standing for no positive finite latency are refused with what was found.
+     * window keeps, running past the last index or standing for no positive finite latency are refused with what was
+     * found.
      */
     public static DDSketch read(ByteBuffer bytes) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(bytes.duplicate());
@@ -181,6 +182,10 @@ public final class SketchProtobuf {
     private static void addBin(Store store, long index, double count) throws IOException {
         if (count == 0) {
             return;
+        }
+        if (index != (int) index) {
+            // contiguous counts from an offset near the last index run past it
+            throw new IOException("a sketch's bin index " + index + " is past the indexes a sketch has");
         }
         long lowest = store.isEmpty() ? index : Math.min(index, store.getMinIndex());
         long highest = store.isEmpty() ? index : Math.max(index, store.getMaxIndex());

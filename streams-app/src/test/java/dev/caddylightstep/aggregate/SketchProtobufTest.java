@@ -8,6 +8,7 @@ import com.datadoghq.sketch.ddsketch.DDSketchProtoBinding;
 import com.datadoghq.sketch.ddsketch.Serializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -104,6 +105,15 @@ class SketchProtobufTest {
     }
 
     @Test
+    void refusesContiguousBinsRunningPastTheLastIndexRatherThanWrappingToTheFirst() {
+        byte[] pastTheEnd = sketch(contiguous(Integer.MAX_VALUE - 1, 1.0, 1.0, 1.0));
+
+        assertThatThrownBy(() -> SketchProtobuf.read(ByteBuffer.wrap(pastTheEnd)))
+                .isInstanceOf(IOException.class)
+                .hasMessage("a sketch's bin index 2147483648 is past the indexes a sketch has");
+    }
+
+    @Test
     void refusesACountThatIsNotAFiniteNonNegativeNumber() {
         for (double count : new double[] {-1.0, Double.NaN, Double.POSITIVE_INFINITY}) {
             byte[] bytes = sketchWithBin(5, count);
@@ -163,6 +173,24 @@ class SketchProtobufTest {
             out.writeByteArray(2, store.toByteArray());
             out.flush();
             return sketch.toByteArray();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A store's contiguous counts from {@code offset}, as a dense store writes them. */
+    private static byte[] contiguous(int offset, double... counts) {
+        try {
+            ByteArrayOutputStream fields = new ByteArrayOutputStream();
+            CodedOutputStream out = CodedOutputStream.newInstance(fields);
+            out.writeTag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            out.writeUInt32NoTag(counts.length * Double.BYTES);
+            for (double count : counts) {
+                out.writeDoubleNoTag(count);
+            }
+            out.writeSInt32(3, offset);
+            out.flush();
+            return fields.toByteArray();
         } catch (IOException e) {
             throw new AssertionError(e);
         }
