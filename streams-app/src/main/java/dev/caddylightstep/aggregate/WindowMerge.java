@@ -239,7 +239,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         long least = Long.MAX_VALUE;
         for (long[] source : sources.values()) {
             // a task whose time stands still has nothing to send (its partitions are idle): it holds back no one
-            boolean moving = source[0] == Long.MIN_VALUE ? now - source[2] <= SOURCE_SILENCE_MS : now - source[3] <= SOURCE_SILENCE_MS;
+            boolean moving = withinSilence(now, source[0] == Long.MIN_VALUE ? source[2] : source[3]);
             if (heardLately(source, now) && moving) {
                 least = Math.min(least, source[0]);
             }
@@ -259,12 +259,16 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private long lastMoversTime(long now) {
         List<long[]> timed = sources.values().stream().filter(source -> source[0] != Long.MIN_VALUE && heardLately(source, now)).toList();
         long lastMove = timed.stream().mapToLong(source -> source[3]).max().orElse(Long.MIN_VALUE);
-        return timed.stream().filter(source -> lastMove - source[3] <= SOURCE_SILENCE_MS).mapToLong(source -> source[0]).min()
+        return timed.stream().filter(source -> withinSilence(lastMove, source[3])).mapToLong(source -> source[0]).min()
                 .orElse(Long.MAX_VALUE);
     }
 
     private static boolean heardLately(long[] source, long now) {
-        return now - source[1] <= SOURCE_SILENCE_MS;
+        return withinSilence(now, source[1]);
+    }
+
+    private static boolean withinSilence(long now, long then) {
+        return now - then <= SOURCE_SILENCE_MS;
     }
 
     /**
@@ -276,7 +280,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
      */
     private boolean assembled() {
         if (!assembled) {
-            assembled = sources.size() >= feeders || context.currentSystemTimeMs() - initMs > SOURCE_SILENCE_MS;
+            assembled = sources.size() >= feeders || !withinSilence(context.currentSystemTimeMs(), initMs);
         }
         return assembled;
     }
@@ -346,7 +350,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         }
         streamTimes.put(STREAM_TIME, streamTime);
         long now = context.currentSystemTimeMs();
-        sources.entrySet().removeIf(source -> now - source.getValue()[1] > SOURCE_SILENCE_MS && forget(source.getKey()));
+        sources.entrySet().removeIf(source -> !heardLately(source.getValue(), now) && forget(source.getKey()));
         sources.forEach((task, source) -> {
             if (source[0] != Long.MIN_VALUE) {
                 streamTimes.put(SOURCE_TIME_KEY + task, source[0]);
