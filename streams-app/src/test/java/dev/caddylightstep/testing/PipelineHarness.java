@@ -11,6 +11,7 @@ import dev.caddylightstep.schema.SloAlertRecord;
 import dev.caddylightstep.schema.SloKeyRecord;
 import dev.caddylightstep.schema.LatencyKeyRecord;
 import dev.caddylightstep.topology.PipelineTopology;
+import dev.caddylightstep.topology.StreamsProperties;
 import dev.caddylightstep.topology.Topics;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -70,7 +71,7 @@ public final class PipelineHarness implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        Properties props = new Properties();
+        Properties props = StreamsProperties.of(config);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL.toMillis());
         props.putAll(config.kafka());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
