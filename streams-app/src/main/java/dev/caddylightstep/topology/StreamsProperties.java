@@ -26,6 +26,9 @@ public final class StreamsProperties {
         props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Production.class.getName());
         props.put(DeadLetterHandlers.LINE_REDACTION, (UnaryOperator<byte[]>) config.redaction()::redactLine);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // Kafka Streams 4.4's partition assignor reads a StreamsConfig of its own from the main consumer's settings, and
+        // that one warned at every start that the handler above is not enabled for the global thread
+        props.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
         // two transactions a second: a span is readable about 0.3 s after its request at p50 and 0.6 s at p99, a window
         // within about a second of its last request (two commits: the partials', then the merge's); 1 s doubled both, and
         // 250 or 100 ms (Kafka's default) cost more CPU a line in commits and window records than they saved

@@ -60,6 +60,8 @@ class DemoCommandTest {
             assertThat(exit).as(output).isZero();
             // the shipper stops on its own thread and closes its producer there, not interrupted in the middle of it
             assertThat(output).doesNotContain("Interrupted while joining ioThread");
+            // the global thread's exception handler is on, and no part of Kafka Streams says otherwise at the start
+            assertThat(output).doesNotContain("Processing exception handler is not enabled for the GlobalThread");
 
             Matcher summary = SUMMARY.matcher(output);
             assertThat(summary.find()).as(output).isTrue();
