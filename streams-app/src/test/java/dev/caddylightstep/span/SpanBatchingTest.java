@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.caddylightstep.deadletter.DeadLetterHandlers;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.testing.capture.CaddyCapture;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
@@ -34,9 +32,6 @@ class SpanBatchingTest {
     private static final String HEALTH = first("stages.log", request("GET", "/health", 200));
     private static final String BATCHES_CHANGELOG = "caddy-lightstep-" + SpanStage.BATCHES_STORE + "-changelog";
     private static final HexFormat HEX = HexFormat.of();
-    /** Kafka Streams' processing handler as an instance has it, which makes a span's failure a dead letter (StreamsProperties). */
-    private static final Map<String, String> DEAD_LETTERS = Map.of(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-            DeadLetterHandlers.Processing.class.getName(), StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "caddy.access.dlq");
 
     /** The partition the producer's own default partitioner gives a record of this key, among {@code partitions}. */
     private static int defaultPartition(String key, int partitions) {
@@ -59,14 +54,6 @@ class SpanBatchingTest {
             lines[i] = CaddyCapture.withRequestField(CaddyCapture.withRequestField(HEALTH, "remote_port", Integer.toString(40_000 + i)), "uri", uri);
         }
         return lines;
-    }
-
-    private static Map<String, String> with(Map<String, String> settings, String... more) {
-        Map<String, String> all = new java.util.HashMap<>(settings);
-        for (int i = 0; i < more.length; i += 2) {
-            all.put(more[i], more[i + 1]);
-        }
-        return all;
     }
 
     private static String traceId(Span span) {
@@ -176,7 +163,7 @@ class SpanBatchingTest {
         java.util.Arrays.fill(notUtf8, (byte) 0xFF);
         line.writeBytes(notUtf8);
         line.writeBytes(("\"" + around[1]).getBytes(StandardCharsets.UTF_8));
-        try (PipelineHarness p = PipelineHarness.start(with(DEAD_LETTERS, "producer.max.request.size", "262144", "caddy.log.max-line-bytes", "196608"))) {
+        try (PipelineHarness p = PipelineHarness.start(Map.of("producer.max.request.size", "262144", "caddy.log.max-line-bytes", "196608"))) {
             p.sendBytes(line.toByteArray()).send(HEALTH);
 
             assertThat(p.deadLetters()).singleElement().satisfies(letter -> {
@@ -192,7 +179,7 @@ class SpanBatchingTest {
     @Test
     void aSpanLargerThanTheForwarderExportsIsATooLargeDeadLetterAndItsBatchGoesOn() {
         String huge = healthChecks(1, "/health?pad=" + "y".repeat(30_000))[0];
-        try (PipelineHarness p = PipelineHarness.start(with(DEAD_LETTERS, "caddy.forward.max-export-bytes", "20000"))) {
+        try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.forward.max-export-bytes", "20000"))) {
             String[] others = healthChecks(2, "/health");
             p.sendWithinOneCommit(others[0], huge, others[1]);
 
