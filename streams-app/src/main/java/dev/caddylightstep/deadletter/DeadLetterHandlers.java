@@ -12,6 +12,7 @@ import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,11 +113,21 @@ public final class DeadLetterHandlers {
      * A record a processor threw on: its stage is the one a {@link RecordFailure} names, or the processor's. A record
      * failure caused by a {@link RecordTooLargeException} is a record whose output would be larger than the application
      * writes (a span, checked as it joins its batch): reason too-large.
+     *
+     * <p>A {@link StreamsException} is Kafka Streams' own failure, thrown wherever a record or punctuation happened to be:
+     * above all a send its producer gave up on (a topic refused, a broker gone past delivery.timeout.ms), which the next
+     * send rethrows. It is no record's fault, and the stream thread fails: its replacement, or the instance's end, goes
+     * back to the last commit. Resumed from, the failed send was forgotten (Streams clears it once thrown), and at least
+     * once the next commit went past records never written; exactly once, the transaction failed all the same, after a
+     * dead letter that was never written.
      */
     public static final class Processing extends Target implements ProcessingExceptionHandler {
 
         @Override
         public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+            if (exception instanceof StreamsException) {
+                return Response.fail();
+            }
             String stage = exception instanceof RecordFailure failure ? failure.stage() : context.processorNodeId();
             DeadLetterReason reason = exception instanceof RecordFailure && exception.getCause() instanceof RecordTooLargeException
                     ? DeadLetterReason.TOO_LARGE : DeadLetterReason.EXCEPTION;

@@ -1,6 +1,7 @@
 package dev.caddylightstep.deadletter;
 
 import java.util.function.Supplier;
+import org.apache.kafka.streams.errors.StreamsException;
 
 /**
  * What one record made a stage throw, in the form Kafka Streams' processing handler takes: that handler sees only
@@ -25,10 +26,17 @@ public final class RecordFailure extends RuntimeException {
         return stage;
     }
 
-    /** The failure to throw for what the record caused in the stage; rethrows what must stop the instance. */
+    /**
+     * The failure to throw for what the record caused in the stage; rethrows what must stop the instance. Kafka Streams'
+     * own failures go on as they are: a stage that sends (a full batch of spans, a dead letter) meets there the send its
+     * producer gave up on before, which is no fault of the record in hand ({@link DeadLetterHandlers.Processing}).
+     */
     public static RuntimeException of(String stage, Throwable cause) {
         if (cause instanceof RecordFailure failure) {
             return failure;
+        }
+        if (cause instanceof StreamsException streams) {
+            return streams;
         }
         if (cause instanceof VirtualMachineError error && !(cause instanceof StackOverflowError)) {
             throw error;

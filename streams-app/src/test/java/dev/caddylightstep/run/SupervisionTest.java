@@ -126,6 +126,20 @@ class SupervisionTest {
 
     @Test
     void streamsRefusedTheirSpansTopicEndTheProcessInOneLine() throws Exception {
+        refusedSpansTopicEndsTheProcess(Map.of());
+    }
+
+    /**
+     * At least once, Kafka Streams commits what its producer sent: a send the broker refused, taken by the processing
+     * handler for the record in hand's fault and resumed from, was forgotten, and the next commit went past spans never
+     * written while the process ran on.
+     */
+    @Test
+    void streamsRefusedTheirSpansTopicEndTheProcessInOneLineAtLeastOnceToo() throws Exception {
+        refusedSpansTopicEndsTheProcess(Map.of("KAFKA_PROCESSING_GUARANTEE", "at_least_once", "CADDY_ALLOW_AT_LEAST_ONCE", "true"));
+    }
+
+    private void refusedSpansTopicEndsTheProcess(Map<String, String> guarantee) throws Exception {
         String applicationId = "denied-streams-" + UUID.randomUUID().toString().substring(0, 8);
         String accessTopic = "access-" + applicationId;
         kafka.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(accessTopic, 2, (short) 1),
@@ -133,14 +147,17 @@ class SupervisionTest {
         long now = System.currentTimeMillis();
         TopicRecords.produce(kafka.bootstrapServers(), accessTopic, CaddyCapture.lines("access.log").subList(0, 20).stream()
                 .map(l -> CaddyCapture.withField(l, "ts", BigDecimal.valueOf(now).movePointLeft(3)).getBytes(StandardCharsets.UTF_8)).toList());
-        ChildProcess process = ChildProcess.start("streams-denied", environment(Map.of("KAFKA_APPLICATION_ID", applicationId,
-                "KAFKA_STATE_DIR", dir.resolve(applicationId).toString(), "CADDY_TOPIC_ACCESS", accessTopic, "CADDY_TOPIC_SPANS", DENIED_SPANS)),
-                "run", "--role", "streams");
+        Map<String, String> settings = new java.util.HashMap<>(guarantee);
+        settings.putAll(Map.of("KAFKA_APPLICATION_ID", applicationId, "KAFKA_STATE_DIR", dir.resolve(applicationId).toString(),
+                "CADDY_TOPIC_ACCESS", accessTopic, "CADDY_TOPIC_SPANS", DENIED_SPANS));
+        ChildProcess process = ChildProcess.start("streams-denied", environment(settings), "run", "--role", "streams");
 
         assertThat(process.waitFor(Duration.ofSeconds(120))).as(process.output()).isEqualTo(1);
         assertThat(errorLines(process.output())).singleElement().satisfies(line ->
                 assertThat(line).startsWith("error: Kafka Streams stopped: a stream thread failed with TopicAuthorizationException")
                         .contains(DENIED_SPANS));
+        // a topic refused is no record's fault: none is dead-lettered for it
+        assertThat(process.output()).doesNotContain("dead-lettered");
     }
 
     @Test
