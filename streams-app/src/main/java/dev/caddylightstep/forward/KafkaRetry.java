@@ -77,15 +77,23 @@ final class KafkaRetry {
 
     /** Counts a Kafka failure that passes, says so (at most once a minute for each kind), and waits out a backoff. */
     void await(Throwable failure) throws InterruptedException {
-        retries.increment();
-        retrying = true;
         long jittered = Backoff.jitteredMillis(backoff);
-        if (logLimit.allows(failure.getClass())) {
-            LOG.warn("the forwarder's Kafka operation failed ({}: {}); retrying in about {} ms, nothing is lost",
-                    failure.getClass().getSimpleName(), failure.getMessage(), jittered);
-        }
+        note(failure, "retrying in about " + jittered + " ms");
         backoff = backoffs.next(backoff);
         stopRequested.await(jittered, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Counts a Kafka failure that passes, and says so (at most once a minute for each kind) with what the forwarder does
+     * next; it is not ready until Kafka answers again.
+     */
+    void note(Throwable failure, String next) {
+        retries.increment();
+        retrying = true;
+        if (logLimit.allows(failure.getClass())) {
+            LOG.warn("the forwarder's Kafka operation failed ({}: {}); {}, nothing is lost", failure.getClass().getSimpleName(),
+                    failure.getMessage(), next);
+        }
     }
 
     /** Kafka answered again after failures that were retried. */

@@ -3,9 +3,11 @@ package dev.caddylightstep.forward;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.Collection;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,7 +109,15 @@ final class OffsetCommits {
         }
         // a commit that fails (the group rebalancing, its coordinator away) keeps the offsets for the next one; a
         // partition revoked meanwhile is committed by its revocation or by no one
-        consumer.commitSync(ledger.uncommitted());
+        try {
+            consumer.commitSync(ledger.uncommitted());
+        } catch (RebalanceInProgressException | CommitFailedException e) {
+            // this consumer is part way through a rebalance, or out of the group: only its own next poll takes it on. The
+            // forwarder goes on to that poll; retried before it, the commit failed the same way for ever (seen after a
+            // broker restart: a minute without an export, until the test stopped it)
+            kafkaRetry.note(e, "committing after the rebalance");
+            return;
+        }
         ledger.committed();
         kafkaRetry.answered();
     }
