@@ -36,7 +36,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -623,6 +625,55 @@ class SpanForwarderTest {
                 }
             }
         }
+    }
+
+    /**
+     * A forwarder whose group rebalances while it has acknowledged spans to commit goes on polling and finishes the
+     * rebalance. A member that took a partition stops polling (it leaves only when its poll timeout runs out) and a third
+     * asks to join, so the forwarder's rejoin waits; its requests in flight are answered meanwhile. Kafka refuses their
+     * commit until the rebalance is through (RebalanceInProgressException), and only the forwarder's own next poll takes
+     * it through: it retried the commit instead, for ever, and exported nothing more.
+     */
+    @Test
+    void aForwarderWhoseCommitIsRefusedMidRebalanceGoesOnPollingAndExportsWhatComesNext() throws Exception {
+        Topics topics = Topics.fresh();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        AtomicBoolean slow = new AtomicBoolean();
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start();
+             SpanForwarder forwarder = forwarder(topics, receiver, Map.of(), Map.of(), registry)) {
+            receiver.delaySpansMatching(span -> slow.get(), Duration.ofSeconds(8));
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            receiver.awaitSpans(spanIds.size(), Duration.ofSeconds(60));
+            try (KafkaConsumer<byte[], byte[]> stalled = member(topics, Duration.ofSeconds(15))) {
+                stalled.subscribe(List.of(topics.spans));
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    stalled.poll(Duration.ofMillis(100));
+                    return !stalled.assignment().isEmpty();
+                });
+                int kept = IntStream.range(0, 3).filter(p -> !stalled.assignment().contains(new TopicPartition(topics.spans, p)))
+                        .findFirst().orElseThrow();
+                slow.set(true);
+                TopicRecords.produce(kafka.bootstrapServers(), topics.spans, kept, spanRecords);
+                // the forwarder sends them at once; their answers come eight seconds later, while it rejoins
+                Thread.sleep(1_000);
+                try (KafkaConsumer<byte[], byte[]> joining = member(topics, Duration.ofMinutes(5))) {
+                    joining.subscribe(List.of(topics.spans));
+                    joining.poll(Duration.ofSeconds(1));
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> registry.counter("caddy.forward.kafka.retries").count() > 0);
+                slow.set(false);
+                TopicRecords.produce(kafka.bootstrapServers(), topics.spans, kept, spanRecords);
+                receiver.awaitSpans(3 * spanIds.size(), Duration.ofSeconds(60));
+            }
+        }
+    }
+
+    /** A member of the forwarders' group that is no forwarder: it polls only when the test does. */
+    private static KafkaConsumer<byte[], byte[]> member(Topics topics, Duration maxPollInterval) {
+        Settings settings = Settings.load(null, Map.of(), Map.of("bootstrap.servers", kafka.bootstrapServers(), "caddy.forward.group-id", topics.group));
+        Map<String, Object> props = new HashMap<>(ForwarderSettings.from(settings).consumerProperties(settings.kafka()));
+        props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) maxPollInterval.toMillis());
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** A group on KIP-848's protocol has the broker assign: a client-side assignor is refused there, so none is set. */

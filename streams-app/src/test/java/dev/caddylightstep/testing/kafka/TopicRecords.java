@@ -39,6 +39,11 @@ public final class TopicRecords {
     }
 
     public static void produce(String bootstrapServers, String topic, List<byte[]> values) {
+        produce(bootstrapServers, topic, null, values);
+    }
+
+    /** The values to one partition of the topic, or to partitions the producer chooses when {@code partition} is null. */
+    public static void produce(String bootstrapServers, String topic, Integer partition, List<byte[]> values) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -49,7 +54,7 @@ public final class TopicRecords {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             List<Future<RecordMetadata>> sent = new ArrayList<>(values.size());
             for (byte[] value : values) {
-                sent.add(producer.send(new ProducerRecord<>(topic, value)));
+                sent.add(producer.send(new ProducerRecord<>(topic, partition, null, value)));
             }
             producer.flush();
             // a send that failed would leave the test short of input and failing far from the cause
