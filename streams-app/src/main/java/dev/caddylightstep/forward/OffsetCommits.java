@@ -47,11 +47,20 @@ final class OffsetCommits {
         }
     }
 
-    /** Collects what is finished, and commits it once the interval since the last commit has passed. */
+    /**
+     * Collects what is finished, and commits it once the interval since the last commit has passed. A commit refused
+     * because this consumer is part way through a rebalance, or out of the group, waits for the next one: only the
+     * consumer's own next poll takes it on, and the forwarder goes on to that poll. Retried before it, the commit failed
+     * the same way for ever.
+     */
     void commitWhenDue(ExportBatch inHand) {
         collectFinished(inHand);
         if (System.nanoTime() - lastCommitted >= INTERVAL_NANOS) {
-            commitCollected();
+            try {
+                commitCollected();
+            } catch (RebalanceInProgressException | CommitFailedException e) {
+                kafkaRetry.note(e, "committing after the rebalance");
+            }
         }
     }
 
@@ -109,15 +118,7 @@ final class OffsetCommits {
         }
         // a commit that fails (the group rebalancing, its coordinator away) keeps the offsets for the next one; a
         // partition revoked meanwhile is committed by its revocation or by no one
-        try {
-            consumer.commitSync(ledger.uncommitted());
-        } catch (RebalanceInProgressException | CommitFailedException e) {
-            // this consumer is part way through a rebalance, or out of the group: only its own next poll takes it on. The
-            // forwarder goes on to that poll; retried before it, the commit failed the same way for ever (seen after a
-            // broker restart: a minute without an export, until the test stopped it)
-            kafkaRetry.note(e, "committing after the rebalance");
-            return;
-        }
+        consumer.commitSync(ledger.uncommitted());
         ledger.committed();
         kafkaRetry.answered();
     }
