@@ -37,7 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The server's own threads read every request and answer the probes, and nothing else waits on them: the queries
  * (which may wait seconds on another instance), the dashboard's files and /metrics each run on threads of their own,
- * a few at a time, and a request past what its lane takes is answered 503 at once. When CADDY_HTTP_TOKEN is set, /api/*
+ * a few at a time, and a request past what its lane takes is answered 503 at once. JDK's server reads a request's head
+ * on one of its threads before any handler sees it, so a client that sends half a request and waits holds that thread
+ * (slowloris): the server's threads are as many as its connections, and a request whose head is not in within
+ * {@link #MAX_REQUEST_SECONDS} is cut, so that a few such clients cannot keep the probes from answering. When CADDY_HTTP_TOKEN is set, /api/*
  * and the dashboard require it as a bearer token; the probes and /metrics stay open, as Kubernetes and Prometheus
  * expect. On loopback, a request that names a host other than a loopback one is refused: a web page whose name an
  * attacker pointed at 127.0.0.1 (DNS rebinding) cannot read the windows.
@@ -49,8 +52,20 @@ public final class OpsServer implements AutoCloseable {
             "png", "image/png", "svg", "image/svg+xml");
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final Pattern LOOPBACK_HOST = Pattern.compile("(localhost|127\\.0\\.0\\.1|\\[::1])(:[0-9]{1,5})?", Pattern.CASE_INSENSITIVE);
-    /** Threads that read requests and answer the probes. */
-    private static final int SERVER_THREADS = 4;
+    /** How long a request's head may take to arrive; the probes, Prometheus and browsers send theirs at once. */
+    static final int MAX_REQUEST_SECONDS = 10;
+    /**
+     * Connections open at once, each of which may hold a server thread while its head comes in; one more is closed as soon
+     * as it is accepted. Enough that a few hundred clients sending half a request cannot shut the probes out.
+     */
+    static final int MAX_CONNECTIONS = 1024;
+
+    static {
+        // JDK's server reads these once per JVM, when it makes its first server; this is the only one the application
+        // makes. An operator's own -D values stay.
+        defaultProperty("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+        defaultProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+    }
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -66,7 +81,8 @@ public final class OpsServer implements AutoCloseable {
     public OpsServer(HttpSettings settings, PrometheusMeterRegistry registry, BooleanSupplier live, BooleanSupplier ready,
                      ObjectNode dashboardConfig) throws IOException {
         this.server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
-        this.executor = Executors.newFixedThreadPool(SERVER_THREADS, daemon("ops-http"));
+        // a thread for each request coming in: bounded by MAX_CONNECTIONS, and each only as long as MAX_REQUEST_SECONDS
+        this.executor = Executors.newCachedThreadPool(daemon("ops-http"));
         this.queryLane = new Lane("ops-query", settings.maxQueries(), 0);
         this.pageLane = new Lane("ops-page", 2, 32);
         this.metricsLane = new Lane("ops-metrics", 1, 4);
@@ -88,6 +104,12 @@ public final class OpsServer implements AutoCloseable {
         server.createContext("/api/windows", guarded(queryLane.of(exchange -> windows(exchange, queries))));
         server.createContext("/api/slo", guarded(queryLane.of(exchange -> objectives(exchange, sloQueries))));
         server.createContext("/", guarded(pageLane.of(this::dashboard)));
+    }
+
+    private static void defaultProperty(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
     }
 
     private static ThreadFactory daemon(String name) {
