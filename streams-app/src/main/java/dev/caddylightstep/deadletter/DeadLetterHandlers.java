@@ -13,6 +13,7 @@ import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,11 +100,25 @@ public final class DeadLetterHandlers {
         }
     }
 
-    /** A record of an input or internal topic that its serde cannot read. */
+    /**
+     * A record of an input or internal topic that its serde cannot read.
+     *
+     * <p>A record of a global table (the policies, and the identities with the global join) is read by the global thread,
+     * in every instance: Kafka Streams 4.4 gives that thread no producer, and a dead letter handed back from it failed
+     * the thread with a ClassCastException, which stops the whole client. Such a record is skipped with a warning that
+     * names it (Kafka counts it in the task's dropped-records too), and the table keeps the entry it had.
+     */
     public static final class Deserialization extends Target implements DeserializationExceptionHandler {
+        /** The task of every record the global thread reads. */
+        private static final TaskId GLOBAL_TASK = new TaskId(-1, -1);
 
         @Override
         public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+            if (GLOBAL_TASK.equals(context.taskId())) {
+                LOG.warn("skipped an unreadable record of {} partition {} offset {} (the table keeps the entry it had for its key): {}",
+                        context.topic(), context.partition(), context.offset(), DeadLetterHeaders.abbreviate(String.valueOf(exception.getMessage())));
+                return Response.resume();
+            }
             return Response.resume(List.of(letter(DeadLetterReason.EXCEPTION, "deserialization", context,
                     record.key(), record.value(), exception)));
         }
