@@ -38,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The identity and policy tables are written by `load`, but also by a CDC connector or a hand with kcat: a record that is
  * not the table's Avro (a connector left on its JSON converter) reaches the global thread, which reads both tables in
  * every instance. Kafka Streams 4.4's global thread has no producer for a dead letter and, handed one, failed with a
- * ClassCastException: every instance of the application stopped at the same record. The record is skipped instead (a
- * warning names it), and the table keeps what it had.
+ * ClassCastException: every instance of the application stopped at the same record. And a global table was restored
+ * at start from the topic's raw bytes, so that after a restart every request of the key was dead-lettered. The record
+ * is skipped instead, as it comes and at start (a warning names it), and the table keeps what it had.
  */
 @ExtendWith(SharedBroker.class)
 class UnreadableTableRecordsTest {
@@ -59,6 +60,20 @@ class UnreadableTableRecordsTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.streams().state() != KafkaStreams.State.RUNNING
                     || (has(pipeline, PipelineTopology.IDENTITIES_STORE, "bob") && has(pipeline, PipelineTopology.POLICIES_STORE, "sales")));
             assertThat(pipeline.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
+
+            aliceIsStillAnEngineerWithHerGroupsObjective(kafka, topics);
+            assertThat(pipeline.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
+            assertThat(droppedByTheGlobalTask(pipeline)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anUnreadableTableRecordInTheTopicIsSkippedWhenTheTablesAreRestoredAtStart(EmbeddedKafka kafka) throws Exception {
+        PipelineConfig config = tables(kafka, "unreadable-table-records-restored");
+        Topics topics = Topics.of(config.topics());
+        unreadableRecords(kafka, topics);
+        try (PipelineStreams pipeline = new PipelineStreams(config).start()) {
+            assertThat(pipeline.awaitRunning(Duration.ofSeconds(60))).isTrue();
 
             aliceIsStillAnEngineerWithHerGroupsObjective(kafka, topics);
             assertThat(pipeline.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);

@@ -1,0 +1,41 @@
+package dev.caddylightstep.topology;
+
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+
+/**
+ * A global table's store kept as its topic says: an entry for each key's last record, none after a tombstone. What a DSL
+ * global table does, but as a global store Kafka Streams restores through this processor and the topic's deserializer,
+ * as it reads new records: a record the deserializer cannot read is skipped at a restart too, and the entry keeps the
+ * value it had (a DSL global table is restored from the topic's raw bytes, so that every lookup of the key failed
+ * after a restart).
+ */
+final class TableUpdates<V> implements Processor<String, V, Void, Void> {
+    private final String storeName;
+    private TimestampedKeyValueStore<String, V> store;
+
+    TableUpdates(String storeName) {
+        this.storeName = storeName;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+        store = context.getStateStore(storeName);
+    }
+
+    @Override
+    public void process(Record<String, V> record) {
+        if (record.key() == null) {
+            // a compacted topic takes no record without a key
+            return;
+        }
+        if (record.value() == null) {
+            store.delete(record.key());
+        } else {
+            store.put(record.key(), ValueAndTimestamp.make(record.value(), record.timestamp()));
+        }
+    }
+}
