@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * a few at a time, and a request past what its lane takes is answered 503 at once. JDK's server reads a request's head
  * on one of its threads before any handler sees it, so a client that sends half a request and waits holds that thread
  * (slowloris): the server's threads are as many as its connections, and a request whose head is not in within
- * {@link #MAX_REQUEST_SECONDS} is cut, so that a few such clients cannot keep the probes from answering. When CADDY_HTTP_TOKEN is set, /api/*
- * and the dashboard require it as a bearer token; the probes and /metrics stay open, as Kubernetes and Prometheus
- * expect. On loopback, a request that names a host other than a loopback one is refused: a web page whose name an
+ * {@link #MAX_REQUEST_SECONDS} is cut, so that a few such clients cannot keep the probes from answering.
+ *
+ * <p>When CADDY_HTTP_TOKEN is set, /api/* and the dashboard require it as a bearer token; the probes and /metrics stay
+ * open, as Kubernetes and Prometheus expect. On loopback, a request that names a host other than a loopback one is refused: a web page whose name an
  * attacker pointed at 127.0.0.1 (DNS rebinding) cannot read the windows.
  */
 public final class OpsServer implements AutoCloseable {
