@@ -101,6 +101,29 @@ class SlowClientsTest {
         }
     }
 
+    @Test
+    void connectionsPastTheLimitAreClosedAsSoonAsTheyAreAccepted() throws Exception {
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < OpsServer.MAX_CONNECTIONS + 8; i++) {
+                Socket socket = new Socket("127.0.0.1", port);
+                socket.setSoTimeout(50);
+                sockets.add(socket);
+            }
+            Thread.sleep(1_000);
+            // quickly, before the connections the server holds are cut for sending nothing (MAX_REQUEST_SECONDS)
+            for (Socket past : sockets.subList(sockets.size() - 8, sockets.size())) {
+                assertThat(readsToTheEnd(past.getInputStream())).as("a connection past the limit closed").isTrue();
+            }
+            for (Socket held : sockets.subList(0, 20)) {
+                assertThat(readsToTheEnd(held.getInputStream())).as("a connection within the limit still open").isFalse();
+            }
+        } finally {
+            closeAll(sockets);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> probe("/health/live").equals("HTTP/1.1 200 OK"));
+    }
+
     /** Connections that have sent a request line and one header, and then nothing more. */
     private static List<Socket> halfSentRequests() throws IOException {
         List<Socket> sockets = new ArrayList<>();
