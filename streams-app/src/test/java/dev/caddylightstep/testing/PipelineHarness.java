@@ -171,13 +171,6 @@ public final class PipelineHarness implements AutoCloseable {
         return this;
     }
 
-    public PipelineHarness pipeRawPolicy(String group, byte[] value) {
-        driver.createInputTopic(topics.policies().name(), topics.policies().keySerde().serializer(),
-                        org.apache.kafka.common.serialization.Serdes.ByteArray().serializer())
-                .pipeInput(group, value, 0L);
-        return this;
-    }
-
     /** Every span of the spans topic, in order: a record holds the spans of many requests. */
     public List<Span> spans() {
         while (!spans.isEmpty()) {
