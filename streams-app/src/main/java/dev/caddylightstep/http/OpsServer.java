@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * {@link #MAX_REQUEST_SECONDS} is cut, so that a few such clients cannot keep the probes from answering.
  *
  * <p>When CADDY_HTTP_TOKEN is set, /api/* and the dashboard require it as a bearer token; the probes and /metrics stay
- * open, as Kubernetes and Prometheus expect. On loopback, a request that names a host other than a loopback one is refused: a web page whose name an
- * attacker pointed at 127.0.0.1 (DNS rebinding) cannot read the windows.
+ * open, as Kubernetes and Prometheus expect. On loopback, a request that names a host other than a loopback one is
+ * refused: a web page whose name an attacker pointed at 127.0.0.1 (DNS rebinding) cannot read the windows.
  */
 public final class OpsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OpsServer.class);
