@@ -5,6 +5,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A global table's store kept as its topic says: an entry for each key's last record, none after a tombstone. What a DSL
@@ -14,7 +16,9 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * after a restart).
  */
 final class TableUpdates<V> implements Processor<String, V, Void, Void> {
+    private static final Logger LOG = LoggerFactory.getLogger(TableUpdates.class);
     private final String storeName;
+    private ProcessorContext<Void, Void> context;
     private TimestampedKeyValueStore<String, V> store;
 
     TableUpdates(String storeName) {
@@ -23,13 +27,16 @@ final class TableUpdates<V> implements Processor<String, V, Void, Void> {
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
         store = context.getStateStore(storeName);
     }
 
     @Override
     public void process(Record<String, V> record) {
         if (record.key() == null) {
-            // a compacted topic takes no record without a key
+            // a compacted topic (as topics create makes it) takes none; a topic made otherwise may hold one
+            context.recordMetadata().ifPresent(source -> LOG.warn("skipped a record of {} partition {} offset {} without a key: "
+                    + "a table's entries are found by their key", source.topic(), source.partition(), source.offset()));
             return;
         }
         if (record.value() == null) {
