@@ -10,7 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What becomes of an export request the backend did not acknowledge. One it refuses as malformed or too large is split
+ * What becomes of an export request the backend did not acknowledge, or acknowledged having dropped some of its spans.
+ * One it refuses as malformed or too large is split
  * in halves until the spans it refuses are found, and those are dead-lettered with the reason; any other failure sends
  * the same spans again after a backoff, since nothing may be lost. A record is taken apart into its spans only when
  * it is alone in a refused request. Only the forwarder's thread uses it.
@@ -24,6 +25,8 @@ final class ExportPolicy {
     private final ForwarderMetrics metrics;
     /** A refused token or a limit set too high fails every request until an operator acts. */
     private final LogLimit<ExportFailure> logLimit = new LogLimit<>();
+    /** A backend that drops spans, or warns, does so for every request alike: by whether it dropped any. */
+    private final LogLimit<Boolean> partialSuccessLog = new LogLimit<>();
 
     ExportPolicy(Backoff backoff, DeadLetterWriter deadLetters, ForwarderMetrics metrics) {
         this.backoff = backoff;
@@ -47,6 +50,29 @@ final class ExportPolicy {
         long jittered = Backoff.jitteredMillis(part.backoff());
         return List.of(new BatchPart(part.batch(), part.parts(), backoff.next(part.backoff()),
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(jittered), BatchPart.Attempt.RETRY));
+    }
+
+    /**
+     * How many spans of an acknowledged request the backend dropped, by its answer's partial success: counted, and
+     * logged with the backend's words, at most a line a minute. OTLP's partial success says how many, not which, and
+     * asks that the request not be sent again: those spans cannot be dead-lettered, and the request is committed. A
+     * count outside 0 to the request's spans is the backend's error, taken as the nearest of the two.
+     */
+    int afterAcknowledgement(int spans, ExportAnswer answer) {
+        int rejected = (int) Math.max(0, Math.min(spans, answer.rejectedSpans()));
+        if (rejected > 0) {
+            metrics.rejected.increment(rejected);
+        }
+        if ((rejected > 0 || !answer.why().isEmpty()) && partialSuccessLog.allows(rejected > 0)) {
+            if (rejected > 0) {
+                LOG.warn("the backend acknowledged an export of {} spans and dropped {} of them ({}): its answer does not say "
+                        + "which, so they are counted in caddy_forward_spans_rejected_total and not dead-lettered", spans,
+                        rejected, answer.why().isEmpty() ? "no reason given" : answer.why());
+            } else {
+                LOG.warn("the backend acknowledged an export of {} spans with a warning: {}", spans, answer.why());
+            }
+        }
+        return rejected;
     }
 
     private List<BatchPart> split(BatchPart part, ExportFailure failure, String why) {

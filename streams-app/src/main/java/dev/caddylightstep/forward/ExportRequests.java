@@ -155,8 +155,9 @@ final class ExportRequests {
         ExportAnswer result = answer.result();
         if (result.acknowledged()) {
             int spans = answer.part().spanCount();
-            acknowledged.addAndGet(spans);
-            metrics.exported.increment(spans);
+            int kept = spans - policy.afterAcknowledgement(spans, result);
+            acknowledged.addAndGet(kept);
+            metrics.exported.increment(kept);
             answer.part().batch().partClosed();
             return;
         }

@@ -21,6 +21,7 @@ final class ForwarderMetrics implements AutoCloseable {
     final Counter throttled;
     final Counter rateLimited;
     final Counter deadLettered;
+    final Counter rejected;
     final Counter kafkaRetries;
     final Timer exportLatency;
     private final ScheduledExecutorService consumerRefresh;
@@ -33,6 +34,8 @@ final class ForwarderMetrics implements AutoCloseable {
         throttled = Counter.builder("caddy.forward.throttled").description("Export requests the backend refused for its rate limit (429, RESOURCE_EXHAUSTED)").register(registry);
         rateLimited = Counter.builder("caddy.forward.rate.limited.seconds").description("Seconds spent waiting for caddy.forward.max-spans-per-second").register(registry);
         deadLettered = Counter.builder("caddy.forward.spans.dead.lettered").description("Spans sent to the spans dead-letter topic: rejected by the backend as malformed, or too large to export").register(registry);
+        rejected = Counter.builder("caddy.forward.spans.rejected").description("Spans of acknowledged exports the backend "
+                + "said it dropped (OTLP partial success), which it does not name: committed, not dead-lettered").register(registry);
         kafkaRetries = Counter.builder("caddy.forward.kafka.retries").description("Kafka operations of the forwarder that failed for a "
                 + "reason that passes (a commit timing out while the group coordinator is away or moves, a broker restarting, a "
                 + "rebalance, a dead letter not yet acknowledged) and were retried after a backoff, or, for the offsets of partitions "

@@ -32,19 +32,20 @@ public final class SpanSender {
                 failure -> answer.accept(answerTo(failure))));
     }
 
+
     /** Sends {@code body}; {@code answer} is called once, on one of the sender's threads. */
     void send(MessageWriter body, Consumer<ExportAnswer> answer) {
         transport.send(body, answer);
     }
 
     private static ExportAnswer answerTo(GrpcResponse response) {
-        return response.getStatusCode() == GrpcStatusCode.OK ? ExportAnswer.ACKNOWLEDGED
+        return response.getStatusCode() == GrpcStatusCode.OK ? ExportAnswer.acknowledged(response.getResponseMessage())
                 : new ExportAnswer(ExportFailure.of(response), ExportFailure.describe(response));
     }
 
     private static ExportAnswer answerTo(HttpResponse response) {
         int status = response.getStatusCode();
-        return status >= 200 && status < 300 ? ExportAnswer.ACKNOWLEDGED
+        return status >= 200 && status < 300 ? ExportAnswer.acknowledged(response.getResponseBody())
                 : new ExportAnswer(ExportFailure.of(response), ExportFailure.describe(response));
     }
 

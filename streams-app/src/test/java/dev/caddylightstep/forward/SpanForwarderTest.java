@@ -12,6 +12,7 @@ import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
+import dev.caddylightstep.testing.otlp.ReceivedRequest;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import com.google.protobuf.ByteString;
@@ -389,6 +390,41 @@ class SpanForwarderTest {
                 });
                 receiver.awaitSpans(spanRecords.size() - teapots, Duration.ofSeconds(30));
                 assertThat(receiver.spans()).noneMatch(s -> s.name().equals("GET /teapot"));
+            }
+        }
+    }
+
+    /**
+     * A backend that keeps only some of a request's spans says how many it dropped in its answer (OTLP's partial
+     * success), and a client must not send that request again: the forwarder counts them apart from the exported ones,
+     * commits, and sends nothing twice. The answer does not say which spans, so none can be dead-lettered.
+     */
+    @ParameterizedTest
+    @EnumSource(OtlpTransport.class)
+    void spansTheBackendDropsFromAnAcknowledgedExportAreCountedAsRejectedAndNotSentAgain(OtlpTransport transport) throws Exception {
+        Topics topics = Topics.fresh();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        long teapots = 0;
+        for (byte[] record : spanRecords) {
+            for (ResourceSpans resourceSpans : ExportTraceServiceRequest.parseFrom(record).getResourceSpansList()) {
+                teapots += resourceSpans.getScopeSpansList().stream().flatMap(s -> s.getSpansList().stream())
+                        .filter(span -> span.getName().equals("GET /teapot")).count();
+            }
+        }
+        long kept = spanIds.size() - teapots;
+        try (OtlpReceiver receiver = new OtlpReceiver(transport).start()) {
+            receiver.dropSpansMatching(span -> span.getName().equals("GET /teapot"));
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(), Map.of(), registry)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> committedSum(topics) == endOffsets(topics));
+                assertThat(teapots).isPositive();
+                assertThat(registry.counter("caddy.forward.spans.rejected").count()).isEqualTo(teapots);
+                assertThat(registry.counter("caddy.forward.spans.exported").count()).isEqualTo(kept);
+                assertThat(forwarder.acknowledgedSpans()).isEqualTo(kept);
+                assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().hasSize((int) kept);
+                assertThat(receiver.requests()).allMatch(request -> request.verdict().accepted());
+                assertThat(receiver.requests().stream().mapToLong(ReceivedRequest::spanCount).sum()).isEqualTo(spanIds.size());
+                assertThat(deadLetterCount(topics)).isZero();
             }
         }
     }

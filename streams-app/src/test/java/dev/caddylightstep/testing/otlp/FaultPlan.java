@@ -14,6 +14,7 @@ final class FaultPlan {
     private ExportVerdict metricRefusal = ExportVerdict.ACCEPTED;
     private ExportVerdict refusal = ExportVerdict.ACCEPTED;
     private Predicate<Span> rejected = span -> false;
+    private Predicate<Span> dropped = span -> false;
     private Predicate<Span> delayed = span -> false;
     private Duration delay = Duration.ZERO;
 
@@ -48,6 +49,15 @@ final class FaultPlan {
         rejected = Objects.requireNonNull(predicate, "predicate");
     }
 
+    synchronized void dropSpansMatching(Predicate<Span> predicate) {
+        dropped = Objects.requireNonNull(predicate, "predicate");
+    }
+
+    /** Whether an accepted request's span is left out of what is kept, its answer counting it as rejected. */
+    synchronized boolean drops(Span span) {
+        return dropped.test(span);
+    }
+
     synchronized void delaySpansMatching(Predicate<Span> predicate, Duration by) {
         if (by.isNegative()) {
             throw new IllegalArgumentException("the delay must be 0 or more, was " + by);
@@ -72,6 +82,9 @@ final class FaultPlan {
                 return ExportVerdict.refused(400, "span " + span.spanIdHex() + " (" + span.name() + ") is rejected");
             }
         }
-        return ExportVerdict.ACCEPTED;
+        long drops = spans.stream().filter(span -> dropped.test(span.span())).count();
+        // like a collector whose processor drops what it cannot take: the rest is kept, the answer says how many went
+        return drops == 0 ? ExportVerdict.ACCEPTED
+                : ExportVerdict.partlyAccepted((int) drops, drops + " spans dropped by the test receiver's filter");
     }
 }

@@ -88,7 +88,7 @@ final class GrpcListener implements OtlpListener {
                 response.onError(Status.fromCode(verdict.grpcCode()).withDescription(verdict.reason()).asRuntimeException());
                 return;
             }
-            response.onNext(ExportTraceServiceResponse.getDefaultInstance());
+            response.onNext(verdict.traceResponse());
             response.onCompleted();
         }
     }

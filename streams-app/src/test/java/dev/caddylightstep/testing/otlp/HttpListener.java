@@ -134,7 +134,7 @@ final class HttpListener implements OtlpListener {
     private static void respond(HttpExchange exchange, ExportVerdict verdict, byte[] accepted) throws IOException {
         // OTLP/HTTP answers a refusal with a google.rpc.Status body, which exporters quote in their error
         byte[] body = verdict.accepted()
-                ? accepted
+                ? verdict.dropped() > 0 ? verdict.traceResponse().toByteArray() : accepted
                 : Status.newBuilder().setCode(verdict.grpcCode().value()).setMessage(verdict.reason()).build().toByteArray();
         exchange.getResponseHeaders().set("Content-Type", PROTOBUF);
         // -1 announces an empty body; 0 would mean a chunked one

@@ -204,6 +204,14 @@ public final class OtlpReceiver implements AutoCloseable {
     }
 
     /**
+     * Keeps every span but those that match, and answers a request that held any with OTLP's partial success (HTTP 200,
+     * gRPC OK) counting them as rejected, as a collector dropping spans does. Replaces the previous predicate.
+     */
+    public void dropSpansMatching(Predicate<Span> predicate) {
+        faults.dropSpansMatching(predicate);
+    }
+
+    /**
      * Answers every request holding a span that matches only after {@code delay}, as a slow backend would, while
      * other requests are answered at once. Replaces the previous predicate; {@code Duration.ZERO} cancels it.
      */
@@ -273,7 +281,8 @@ public final class OtlpReceiver implements AutoCloseable {
             }
         }
         ExportVerdict verdict = faults.verdictOn(spans);
-        received.record(headers, spans, verdict);
+        received.record(headers, spans.size(), verdict.dropped() == 0 ? spans : spans.stream().filter(s -> !faults.drops(s.span())).toList(),
+                verdict);
         return verdict;
     }
 

@@ -45,11 +45,12 @@ final class ReceivedExports {
         return List.copyOf(metrics);
     }
 
-    synchronized void record(RequestHeaders headers, List<ReceivedSpan> decoded, ExportVerdict verdict) {
-        requests.add(new ReceivedRequest(headers, decoded.size(), verdict));
+    /** A request that carried {@code carried} spans, of which those {@code kept} when it was accepted. */
+    synchronized void record(RequestHeaders headers, int carried, List<ReceivedSpan> kept, ExportVerdict verdict) {
+        requests.add(new ReceivedRequest(headers, carried, verdict));
         if (verdict.accepted()) {
-            spans.addAll(decoded);
-            acceptedSpans += decoded.size();
+            spans.addAll(kept);
+            acceptedSpans += kept.size();
             notifyAll();
         }
     }
