@@ -16,6 +16,8 @@ public final class DeadLetterHeaders {
     public static final String STAGE = "caddy.dlq.stage";
     /** The size of a value cut to fit the dead-letter topic; absent when the value is whole. */
     public static final String ORIGINAL_BYTES = "caddy.dlq.original-bytes";
+    /** The size of a key left out as too large for the dead-letter topic (the value is left out then too). */
+    public static final String ORIGINAL_KEY_BYTES = "caddy.dlq.original-key-bytes";
     public static final String MESSAGE = "__streams.errors.message";
     public static final String EXCEPTION = "__streams.errors.exception";
     public static final String TOPIC = "__streams.errors.topic";

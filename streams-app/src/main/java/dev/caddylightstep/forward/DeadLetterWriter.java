@@ -57,16 +57,22 @@ final class DeadLetterWriter {
         this.producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /**
-     * Writes a dead letter for {@code source}, whole when it fits. A span record larger than a produce request may
-     * carry, or than the topic takes (one made before it took 4 MiB), goes without its value, with its size in a
-     * header, as the streams' dead letters do. While Kafka cannot take it, it is retried in place: the record it
-     * stands for must not be passed over. Any other failure ends the forwarder.
-     */
+    /** A dead letter for {@code source} holding the record itself. */
     void write(ConsumerRecord<byte[], byte[]> source, DeadLetterReason reason, String message) {
-        byte[] value = source.value();
-        boolean whole = value == null || value.length <= valueLimit;
-        Future<RecordMetadata> sent = producer.send(record(source, whole, reason, message));
+        write(source, source.value(), reason, message);
+    }
+
+    /**
+     * Writes a dead letter for {@code source} holding {@code value} (the record, or the part of it that failed), whole
+     * when it fits. A value larger than a produce request may carry, or than the topic takes (one made before it took 4
+     * MiB), goes without it, with its size in a header, as the streams' dead letters do; a key too large as well (a
+     * record of another producer's: ours are trace ids) goes without both, with the key's size beside the value's.
+     * While Kafka cannot take it, it is retried in place: the record it stands for must not be passed over. Any other
+     * failure ends the forwarder.
+     */
+    void write(ConsumerRecord<byte[], byte[]> source, byte[] value, DeadLetterReason reason, String message) {
+        Contents contents = value == null || value.length <= valueLimit ? Contents.WHOLE : Contents.WITHOUT_VALUE;
+        Future<RecordMetadata> sent = producer.send(record(source, value, contents, reason, message));
         while (true) {
             try {
                 sent.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -78,14 +84,14 @@ final class DeadLetterWriter {
                         + " within " + WAIT.toSeconds() + " s"));
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
-                if (cause instanceof RecordTooLargeException && whole && value != null) {
-                    whole = false;
+                if (cause instanceof RecordTooLargeException && contents.next() != null) {
+                    contents = contents.next();
                 } else if (!(cause instanceof RetriableException)) {
                     throw new KafkaException("cannot write to " + topic + ": " + cause.getMessage(), cause);
                 } else {
                     awaitKafka(cause);
                 }
-                sent = producer.send(record(source, whole, reason, message));
+                sent = producer.send(record(source, value, contents, reason, message));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new KafkaException("interrupted writing to " + topic, e);
@@ -95,7 +101,34 @@ final class DeadLetterWriter {
             }
         }
         LOG.warn("dead-lettered a record of {} partition {} offset {}{}: {}", source.topic(), source.partition(), source.offset(),
-                whole ? "" : " without its " + value.length + " bytes", message);
+                contents.left(value, source.key()), message);
+    }
+
+    /** What of a dead letter's value and key it holds: all it can, and less each time the topic refuses it as too large. */
+    private enum Contents {
+        WITHOUT_KEY_OR_VALUE(null),
+        WITHOUT_VALUE(WITHOUT_KEY_OR_VALUE),
+        WHOLE(WITHOUT_VALUE);
+
+        private final Contents next;
+
+        Contents(Contents next) {
+            this.next = next;
+        }
+
+        /** What to send once this was refused as too large; null when nothing more can be left out. */
+        Contents next() {
+            return next;
+        }
+
+        String left(byte[] value, byte[] key) {
+            return switch (this) {
+                case WHOLE -> "";
+                case WITHOUT_VALUE -> " without its " + value.length + " bytes";
+                case WITHOUT_KEY_OR_VALUE -> " without its " + (value == null ? 0 : value.length) + " bytes or its key of "
+                        + key.length + " bytes";
+            };
+        }
     }
 
     private void awaitKafka(Throwable failure) {
@@ -107,13 +140,17 @@ final class DeadLetterWriter {
         }
     }
 
-    private ProducerRecord<byte[], byte[]> record(ConsumerRecord<byte[], byte[]> source, boolean whole, DeadLetterReason reason,
-                                                  String message) {
+    private ProducerRecord<byte[], byte[]> record(ConsumerRecord<byte[], byte[]> source, byte[] value, Contents contents,
+                                                  DeadLetterReason reason, String message) {
         Headers headers = DeadLetterHeaders.of(reason.code(), "export", message, source.topic(), source.partition(), source.offset());
-        if (!whole) {
-            DeadLetterHeaders.add(headers, DeadLetterHeaders.ORIGINAL_BYTES, Integer.toString(source.value().length));
+        if (contents != Contents.WHOLE && value != null) {
+            DeadLetterHeaders.add(headers, DeadLetterHeaders.ORIGINAL_BYTES, Integer.toString(value.length));
         }
-        return new ProducerRecord<>(topic, null, null, source.key(), whole ? source.value() : null, headers);
+        if (contents == Contents.WITHOUT_KEY_OR_VALUE && source.key() != null) {
+            DeadLetterHeaders.add(headers, DeadLetterHeaders.ORIGINAL_KEY_BYTES, Integer.toString(source.key().length));
+        }
+        return new ProducerRecord<>(topic, null, null, contents == Contents.WITHOUT_KEY_OR_VALUE ? null : source.key(),
+                contents == Contents.WHOLE ? value : null, headers);
     }
 
     void close() {

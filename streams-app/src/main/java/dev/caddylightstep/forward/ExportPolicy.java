@@ -5,6 +5,7 @@ import dev.caddylightstep.deadletter.DeadLetterReason;
 import dev.caddylightstep.otlp.SpanRecordReader;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,10 +83,17 @@ final class ExportPolicy {
         }
         List<RecordSpans> parts = part.parts();
         if (parts.size() == 1 && parts.get(0).spans() > 1) {
+            RecordSpans whole = parts.get(0);
             try {
-                parts = parts.get(0).apart();
+                Optional<List<RecordSpans>> apart = whole.apart();
+                if (apart.isEmpty()) {
+                    return deadLettered(part, failure, whole.spans() + " spans of a record that would be more than "
+                            + RecordSpans.MAX_GROWTH + " times its " + whole.request().length + " bytes taken apart (its spans share "
+                            + "a resource)", why);
+                }
+                parts = apart.get();
             } catch (InvalidProtocolBufferException e) {
-                return deadLettered(part, failure, parts.get(0).spans() + " spans of a record that cannot be taken apart ("
+                return deadLettered(part, failure, whole.spans() + " spans of a record that cannot be taken apart ("
                         + e.getMessage() + ")", why);
             }
         }
@@ -121,13 +129,19 @@ final class ExportPolicy {
         }
     }
 
-    /** The source record of a refused part alone, with which of its spans the backend refused. */
+    /**
+     * The refused part alone, with which of its spans the backend refused: the export request it was, the record itself
+     * or one span taken out of it under its resource and scope, so that a record whose every span is refused makes dead
+     * letters no larger in all than a few times itself ({@link RecordSpans#MAX_GROWTH}). The headers name the record it came from.
+     */
     private List<BatchPart> deadLettered(BatchPart part, ExportFailure failure, String which, String why) {
         RecordSpans refused = part.parts().get(0);
         if (failure == ExportFailure.TOO_LARGE) {
-            deadLetters.write(refused.source(), DeadLetterReason.TOO_LARGE, "the backend refused " + which + " as too large even on its own: " + why);
+            deadLetters.write(refused.source(), refused.request(), DeadLetterReason.TOO_LARGE,
+                    "the backend refused " + which + " as too large even on its own: " + why);
         } else {
-            deadLetters.write(refused.source(), DeadLetterReason.REJECTED_BY_BACKEND, "the backend rejected " + which + ": " + why);
+            deadLetters.write(refused.source(), refused.request(), DeadLetterReason.REJECTED_BY_BACKEND,
+                    "the backend rejected " + which + ": " + why);
         }
         metrics.deadLettered.increment(refused.spans());
         // only once the dead letter is written may the batch be committed past the span

@@ -2,8 +2,8 @@ package dev.caddylightstep.forward;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.caddylightstep.otlp.SpanRecordReader;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -16,13 +16,16 @@ import org.apache.kafka.common.TopicPartition;
  * @param spans   how many spans it holds
  */
 record RecordSpans(ConsumerRecord<byte[], byte[]> source, byte[] request, int spans) {
-    /** Its spans one by one; decoding the record is the price of a refusal, never of an export. */
-    List<RecordSpans> apart() throws InvalidProtocolBufferException {
-        List<RecordSpans> apart = new ArrayList<>(spans);
-        for (byte[] span : SpanRecordReader.eachSpan(request)) {
-            apart.add(new RecordSpans(source, span, 1));
-        }
-        return apart;
+    /** How much larger than the record its spans apart may be: a record's own resource per span is well under it. */
+    static final int MAX_GROWTH = 4;
+
+    /**
+     * Its spans one by one, or empty when they would take more than {@value #MAX_GROWTH} times its bytes apart (many
+     * spans sharing a large resource); decoding the record is the price of a refusal, never of an export.
+     */
+    Optional<List<RecordSpans>> apart() throws InvalidProtocolBufferException {
+        return SpanRecordReader.eachSpan(request, (long) MAX_GROWTH * request.length)
+                .map(each -> each.stream().map(span -> new RecordSpans(source, span, 1)).toList());
     }
 
     TopicPartition partition() {

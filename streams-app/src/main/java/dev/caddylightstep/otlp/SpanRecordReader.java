@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the forwarder needs to know of a spans-topic record, an OTLP {@code ExportTraceServiceRequest}, without turning
@@ -126,23 +127,31 @@ public final class SpanRecordReader {
     }
 
     /**
-     * The record's spans apart, each an export request of its own under its resource and scope, in the record's order.
+     * The record's spans apart, each an export request of its own under its resource and scope, in the record's order;
+     * empty when they would take more than {@code maxBytes} in all. Apart, each span carries a copy of its resource and
+     * scope: nothing more for spans of their own resource, as the pipeline writes them, but a record of another
+     * producer's whose many spans share a large resource would be copied over and over.
      *
      * @throws InvalidProtocolBufferException when protobuf-java cannot read the record (a string that is not UTF-8, say)
      */
-    public static List<byte[]> eachSpan(byte[] record) throws InvalidProtocolBufferException {
+    public static Optional<List<byte[]>> eachSpan(byte[] record, long maxBytes) throws InvalidProtocolBufferException {
         List<byte[]> requests = new ArrayList<>();
+        long bytes = 0;
         for (ResourceSpans resourceSpans : ExportTraceServiceRequest.parseFrom(record).getResourceSpansList()) {
             for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
                 for (Span span : scopeSpans.getSpansList()) {
                     ScopeSpans alone = scopeSpans.toBuilder().clearSpans().addSpans(span).build();
-                    requests.add(ExportTraceServiceRequest.newBuilder()
-                            .addResourceSpans(resourceSpans.toBuilder().clearScopeSpans().addScopeSpans(alone))
-                            .build().toByteArray());
+                    ExportTraceServiceRequest request = ExportTraceServiceRequest.newBuilder()
+                            .addResourceSpans(resourceSpans.toBuilder().clearScopeSpans().addScopeSpans(alone)).build();
+                    bytes += request.getSerializedSize();
+                    if (bytes > maxBytes) {
+                        return Optional.empty();
+                    }
+                    requests.add(request.toByteArray());
                 }
             }
         }
-        return requests;
+        return Optional.of(requests);
     }
 
     /**

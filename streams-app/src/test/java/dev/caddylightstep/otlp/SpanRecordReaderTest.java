@@ -8,7 +8,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -131,7 +134,7 @@ class SpanRecordReaderTest {
             }
         }
 
-        List<byte[]> apart = SpanRecordReader.eachSpan(record.toByteArray());
+        List<byte[]> apart = SpanRecordReader.eachSpan(record.toByteArray(), Long.MAX_VALUE).orElseThrow();
 
         List<String> actual = new ArrayList<>();
         for (byte[] one : apart) {
@@ -142,6 +145,25 @@ class SpanRecordReaderTest {
             actual.add(resourceSpans.getResource() + "|" + scopeSpans.getScope() + "|" + scopeSpans.getSpans(0));
         }
         assertThat(actual).isEqualTo(expected);
+    }
+
+    /**
+     * A record of another producer's can hold many spans under one large resource, which each span apart would copy:
+     * 2,000 empty spans under a 100 KB resource are 200 MB apart. Past the bound asked for, nothing is made.
+     */
+    @Test
+    void spansThatWouldTakeMoreThanTheBoundApartAreNotTakenApart() throws InvalidProtocolBufferException {
+        ScopeSpans.Builder scope = ScopeSpans.newBuilder();
+        for (int i = 0; i < 2_000; i++) {
+            scope.addSpans(Span.newBuilder().setName("s" + i));
+        }
+        byte[] record = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(KeyValue.newBuilder().setKey("large")
+                        .setValue(AnyValue.newBuilder().setStringValue("x".repeat(100_000)))))
+                .addScopeSpans(scope)).build().toByteArray();
+
+        assertThat(SpanRecordReader.eachSpan(record, 4L * record.length)).isEmpty();
+        assertThat(SpanRecordReader.eachSpan(record, Long.MAX_VALUE)).hasValueSatisfying(apart -> assertThat(apart).hasSize(2_000));
     }
 
     @Test
