@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
@@ -25,6 +27,11 @@ import org.apache.kafka.streams.state.HostInfo;
  * answer unavailable rather than silently short.
  */
 public final class Peers {
+    /**
+     * How long an instance has to answer, all of it. The request's own timeout is not that: in JDK 17's client it ends
+     * once the answer's headers are in (JDK-8208693), and a peer that stops half way through its body would hold the
+     * query, and one of the few threads queries have, for as long as its connection stays open.
+     */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,18 +60,19 @@ public final class Peers {
                 others.add(metadata.hostInfo());
             }
         }
+        long deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
         List<CompletableFuture<HttpResponse<String>>> answers = others.stream().map(host -> send(host, path)).toList();
         List<ArrayNode> arrays = new ArrayList<>();
         int i = 0;
         for (HostInfo host : others) {
-            arrays.add(arrayOf(host, answers.get(i++)));
+            arrays.add(arrayOf(host, answers.get(i++), deadline));
         }
         return arrays;
     }
 
     /** The JSON array one other instance answers to {@code path}. */
     public ArrayNode ask(HostInfo host, String path) {
-        return arrayOf(host, send(host, path));
+        return arrayOf(host, send(host, path), System.nanoTime() + ANSWER_TIMEOUT.toNanos());
     }
 
     private CompletableFuture<HttpResponse<String>> send(HostInfo host, String path) {
@@ -76,10 +84,11 @@ public final class Peers {
         return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static ArrayNode arrayOf(HostInfo host, CompletableFuture<HttpResponse<String>> answer) {
+    /** The answer, whole by {@code deadline} (System.nanoTime()), or the exchange given up on. */
+    private static ArrayNode arrayOf(HostInfo host, CompletableFuture<HttpResponse<String>> answer, long deadline) {
         String name = "instance " + host.host() + ":" + host.port();
         try {
-            HttpResponse<String> response = answer.get();
+            HttpResponse<String> response = answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (response.statusCode() != 200) {
                 throw new UnavailableException(name + " answered " + response.statusCode());
             }
@@ -91,7 +100,11 @@ public final class Peers {
         } catch (ExecutionException | IOException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new UnavailableException(name + " did not answer: " + cause.getMessage());
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new UnavailableException(name + " did not answer within " + ANSWER_TIMEOUT.toSeconds() + " s");
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
             throw new UnavailableException("interrupted asking " + host.host() + ":" + host.port());
         }

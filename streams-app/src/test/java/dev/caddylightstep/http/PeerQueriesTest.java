@@ -34,6 +34,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.junit.jupiter.api.AfterAll;
@@ -64,6 +66,8 @@ class PeerQueriesTest {
     /** What the stand-in was asked, as path?query and Authorization header. */
     private static final List<String> asked = new CopyOnWriteArrayList<>();
     private static volatile int peerStatus = 200;
+    /** When set, the stand-in sends its answer's headers and first byte, and then nothing until it is counted down. */
+    private static volatile CountDownLatch stalled;
 
     private static Settings settings(EmbeddedKafka kafka, String instance) {
         Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("peer-queries"));
@@ -77,6 +81,8 @@ class PeerQueriesTest {
         peer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         peer.createContext("/api/windows", exchange -> answer(exchange, "[]"));
         peer.createContext("/api/slo", exchange -> answer(exchange, REMOTE_OBJECTIVES));
+        // a stalled answer holds its thread; the others go on
+        peer.setExecutor(Executors.newCachedThreadPool());
         peer.start();
         Settings settings = settings(kafka, "asking");
         PipelineConfig config = PipelineConfig.from(settings);
@@ -113,10 +119,24 @@ class PeerQueriesTest {
     void peerAnswers() {
         asked.clear();
         peerStatus = 200;
+        stalled = null;
     }
 
     private static void answer(HttpExchange exchange, String json) throws IOException {
         asked.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+        CountDownLatch stall = stalled;
+        if (stall != null) {
+            exchange.sendResponseHeaders(200, json.length());
+            exchange.getResponseBody().write(json.getBytes(StandardCharsets.UTF_8), 0, 1);
+            exchange.getResponseBody().flush();
+            try {
+                stall.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+            return;
+        }
         byte[] body = (peerStatus == 200 ? json : "{\"error\":\"not now\"}").getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(peerStatus, body.length);
         exchange.getResponseBody().write(body);
@@ -142,6 +162,24 @@ class PeerQueriesTest {
         assertThat(asked).containsExactly("/api/slo?scope=local Bearer " + TOKEN);
         JsonNode groups = AggregateJson.JSON.readTree(answer.body());
         assertThat(groups).isEqualTo(AggregateJson.JSON.readTree(REMOTE_OBJECTIVES));
+    }
+
+    /**
+     * An instance that stops half way through its answer (its node gone, its network cut), the connection left open:
+     * within the answer's time the query is unavailable, naming it, rather than waiting for as long as the connection
+     * lasts while holding one of the query threads. JDK 17's request timeout covers the headers alone.
+     */
+    @Test
+    void anotherInstanceThatStopsHalfWayThroughItsAnswerMakesTheWindowsUnavailable() throws Exception {
+        stalled = new CountDownLatch(1);
+        try {
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort() + "/api/windows"))
+                    .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).isEqualTo(503);
+            assertThat(answer.body()).contains("instance " + peerHost + " did not answer within 5 s");
+        } finally {
+            stalled.countDown();
+        }
     }
 
     @Test
