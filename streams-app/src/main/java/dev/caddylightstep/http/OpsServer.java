@@ -177,6 +177,11 @@ public final class OpsServer implements AutoCloseable {
         query(exchange, queries, "windows", (uri, local) -> {
             String rest = uri.getRawPath().substring("/api/windows".length());
             try {
+                if (!rest.isEmpty() && !rest.startsWith("/")) {
+                    // the context matches any path that starts with its own: /api/windowsX is not a query of the windows
+                    json(exchange, 404, error("no such query: " + uri.getRawPath()));
+                    return;
+                }
                 if (rest.isEmpty() || rest.equals("/")) {
                     json(exchange, 200, queries.allGroups(local).toString());
                     return;
@@ -214,7 +219,8 @@ public final class OpsServer implements AutoCloseable {
 
     /**
      * What the query endpoints share: GET only, 404 in a process without the streams role (no queries yet), 503 while
-     * the stores or a peer cannot answer (a rebalance), which a client retries.
+     * the stores or a peer cannot answer (a rebalance), or the streams no longer run (the instance stopping, or failed),
+     * which a client retries, elsewhere or later.
      */
     private static void query(HttpExchange exchange, Object queries, String what, QueryAnswer answer) throws IOException {
         if (!isGet(exchange)) {
@@ -229,6 +235,9 @@ public final class OpsServer implements AutoCloseable {
             answer.write(uri, "scope=local".equals(uri.getRawQuery()));
         } catch (InvalidStateStoreException | Peers.UnavailableException e) {
             json(exchange, 503, error(what + " not available right now (" + e.getMessage() + "); try again"));
+        } catch (IllegalStateException e) {
+            // Kafka Streams' answer to queries once it is past running (PENDING_SHUTDOWN, NOT_RUNNING, ERROR)
+            json(exchange, 503, error(what + " not available: the streams are not running (" + e.getMessage() + ")"));
         }
     }
 
