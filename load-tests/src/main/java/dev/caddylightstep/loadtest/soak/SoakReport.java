@@ -82,8 +82,9 @@ record SoakReport(Instant started, Map<String, Object> settings, long lines, lon
         out.printf(Locale.ROOT, "soak %s: %s%n", failures().isEmpty() ? "passed" : "FAILED", settings.get("summary"));
         out.printf(Locale.ROOT, "  lines in      %,d %s requests %,d + skipped %,d + dead letters %,d%s%n", lines, linesReconcile() ? "=" : "!=",
                 spannedRequests, skipped, deadLetters, deadLettersByReason.isEmpty() ? "" : " (" + reasons() + ")");
-        out.printf(Locale.ROOT, "  spans         %,d of %,d requests at the receiver, %,d missing, %,d duplicates, %,d other spans%n",
-                spans.expected() - spans.missing(), spans.expected(), spans.missing(), spans.duplicates(), spans.others());
+        out.printf(Locale.ROOT, "  spans         %,d of %,d requests at the receiver, %,d missing, %,d duplicates (%,d of them twice "
+                        + "on the spans topic), %,d other spans%n", spans.expected() - spans.missing(), spans.expected(), spans.missing(),
+                spans.duplicates(), spans.duplicatesOnTopic(), spans.others());
         out.printf(Locale.ROOT, "  windows       %,d of %,d equal to the recount%n", windows - windowDifferences.size(), windows);
         out.printf(Locale.ROOT, "  processes     %s%n", processFailures.isEmpty() ? "none ended or lost a thread by itself"
                 : processFailures.size() + " failures");

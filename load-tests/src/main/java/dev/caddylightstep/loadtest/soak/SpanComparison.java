@@ -9,11 +9,14 @@ import java.util.List;
  * The span of every request the soak wrote against the spans the receiver got, by span id: those missing, those
  * received more than once (allowed: the forwarder exports at least once), and the others (a request's upstream child).
  *
+ * @param duplicates spans the receiver got more than once: sent again by the forwarder, or written twice to the topic
  * @param onTopicOfMissing how many of the missing spans are on the spans topic: lost after it, by the forwarder
+ * @param duplicatesOnTopic spans the spans topic holds more than once (read committed): written twice by the pipeline,
+ *                          which exactly-once forbids, where the other duplicates are the forwarder's to answer for
  * @param missingFirstMs the earliest log time of a missing span (epoch ms), or 0 when none is missing
  */
 record SpanComparison(long expected, long received, long duplicates, long missing, long onTopicOfMissing,
-                      long missingFirstMs, long missingLastMs, List<String> missingSample, long others) {
+                      long missingFirstMs, long missingLastMs, List<String> missingSample, long others, long duplicatesOnTopic) {
     private static final int SAMPLE = 5;
 
     /**
@@ -57,7 +60,7 @@ record SpanComparison(long expected, long received, long duplicates, long missin
             }
         }
         return new SpanComparison(expectedIds.length, received.length, received.length - distinct, missing, onTopic,
-                missing == 0 ? 0 : first, missing == 0 ? 0 : last, List.copyOf(sample), others);
+                missing == 0 ? 0 : first, missing == 0 ? 0 : last, List.copyOf(sample), others, topic.length - distinct(topic));
     }
 
     private static long distinct(long[] sorted) {

@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SoakReportTest {
-    private static final SpanComparison ALL_SPANS = new SpanComparison(1_000, 1_010, 10, 0, 0, 0, 0, List.of(), 0);
+    private static final SpanComparison ALL_SPANS = new SpanComparison(1_000, 1_010, 10, 0, 0, 0, 0, List.of(), 0, 0);
 
     @Test
     void aSoakWhoseLinesReconcileAndWhoseSpansAndWindowsAreAllThereHasNoFailure() {
@@ -25,7 +25,7 @@ class SoakReportTest {
     @Test
     void eachFailedCheckIsALineOfItsOwnBeforeTheFigures() {
         SpanComparison someMissing = new SpanComparison(1_000, 990, 0, 10, 10, 1_733_000_000_000L, 1_733_000_030_000L,
-                List.of("00000000000000aa"), 0);
+                List.of("00000000000000aa"), 0, 0);
         // one request counted twice: a span record too many, and a window one too high
         SoakReport report = report(1_001, 2, someMissing, List.of("sales @0: recounted ..., committed ..."),
                 List.of("instance-1: Exception in thread \"span-forwarder\" org.apache.kafka.common.errors.TimeoutException"));

@@ -22,7 +22,19 @@ class SpanComparisonTest {
         assertThat(spans.missingLastMs()).isEqualTo(3_000);
         assertThat(spans.onTopicOfMissing()).isEqualTo(1);
         assertThat(spans.duplicates()).isEqualTo(1);
+        assertThat(spans.duplicatesOnTopic()).isZero();
         assertThat(spans.others()).isEqualTo(1);
+    }
+
+    /** A span written twice to the topic (exactly-once broken) is told apart from one the forwarder sent again. */
+    @Test
+    void aSpanTwiceOnTheTopicIsADuplicateOnTheTopic() {
+        long[] ids = {5, 3, 9};
+
+        SpanComparison spans = SpanComparison.of(ids, new long[] {1, 2, 3}, new long[] {9, 5, 3, 3}, new long[] {3, 5, 9, 3});
+
+        assertThat(spans.duplicates()).isEqualTo(1);
+        assertThat(spans.duplicatesOnTopic()).isEqualTo(1);
     }
 
     @Test
