@@ -58,6 +58,8 @@ final class LineProducer implements AutoCloseable {
     private final int maxLineBytes;
     private final long maxClockSkewMs;
     private final ShipMetrics metrics;
+    /** The producer's buffer.memory: what its records waiting to be sent may take. */
+    private final long bufferBytes;
     /** Sends again, off the producer's thread: a line the broker found too large as a dead letter, a line Kafka was away for. */
     private final ExecutorService resending = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "ship-resend");
@@ -76,8 +78,10 @@ final class LineProducer implements AutoCloseable {
         this.maxLineBytes = maxLineBytes;
         this.maxClockSkewMs = maxClockSkew.toMillis();
         this.metrics = metrics;
+        Map<String, Object> config = producerConfig(kafka, maxLineBytes);
+        this.bufferBytes = Long.parseLong(String.valueOf(config.getOrDefault(ProducerConfig.BUFFER_MEMORY_CONFIG, 32L * 1024 * 1024)).trim());
         try {
-            this.producer = new KafkaProducer<>(producerConfig(kafka, maxLineBytes));
+            this.producer = new KafkaProducer<>(config);
         } catch (KafkaException e) {
             throw new ShipException("cannot create the Kafka producer: " + rootMessage(e));
         }
@@ -246,6 +250,11 @@ final class LineProducer implements AutoCloseable {
         } catch (KafkaException | IllegalStateException e) {
             fail("cannot send the dead letter of the line at " + source + ":" + offset + " to Kafka: " + rootMessage(e));
         }
+    }
+
+    /** The producer's buffer.memory, in bytes. */
+    long bufferBytes() {
+        return bufferBytes;
     }
 
     /** The first delivery failure, or null. */

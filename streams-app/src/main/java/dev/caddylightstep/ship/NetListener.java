@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Anyone who reaches the port can connect, so what a connection can take is bounded: at most
  * {@code maxConnections} are served at once (one more is closed as soon as it is accepted), each holds at most
- * a line of {@code maxLineBytes} besides its read buffer, and one that stops in the middle of a line for
+ * a line of {@code maxLineBytes} besides its read buffer, the lines read from all of them and not yet acknowledged by
+ * Kafka take at most the producer's buffer.memory (the reads wait for room), and one that stops in the middle of a line for
  * {@code idleTimeout} is closed (its piece goes on, and the pipeline dead-letters it as truncated). A connection
  * idle between lines stays open: Caddy's net writer keeps one connection for as long as it runs, and Caddy 2.6.2
  * loses the first line it writes after the shipper closed it (and those until 10 s after its last dial). Refusals and closes are counted in {@link ShipMetrics} and logged at most once per
@@ -53,6 +55,14 @@ final class NetListener implements Closeable {
     });
     private final LogBudget refusalLines = new LogBudget(Duration.ofSeconds(LOG_INTERVAL_SECONDS));
     private final LogBudget idleLines = new LogBudget(Duration.ofSeconds(LOG_INTERVAL_SECONDS));
+    private final LogBudget waitLines = new LogBudget(Duration.ofSeconds(LOG_INTERVAL_SECONDS));
+    /**
+     * Bytes of the lines read from every connection that Kafka has not acknowledged yet, as many as the producer's
+     * buffer.memory (or one line of maxLineBytes, if more): while Kafka is away the connections' reads wait, and through
+     * TCP their senders, rather than their lines piling up in memory to be sent again.
+     */
+    private final Semaphore unacknowledged;
+    private final int maxUnacknowledged;
     private volatile boolean closed;
 
     /** Binds now, so that a taken port is an error at start, not later. */
@@ -63,6 +73,8 @@ final class NetListener implements Closeable {
         this.maxConnections = maxConnections;
         this.idleTimeout = idleTimeout;
         this.metrics = metrics;
+        this.maxUnacknowledged = (int) Math.min(Integer.MAX_VALUE, Math.max(producer.bufferBytes(), maxLineBytes));
+        this.unacknowledged = new Semaphore(maxUnacknowledged);
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         try {
@@ -122,18 +134,31 @@ final class NetListener implements Closeable {
     }
 
     private void serve(Socket socket) {
+        try {
+            read(socket);
+        } catch (ClosedWhileWaiting e) {
+            LOG.info("{}: the shipper stopped while a line waited for Kafka", source(socket));
+        } finally {
+            connections.remove(socket);
+        }
+    }
+
+    private void read(Socket socket) {
         String source = source(socket);
         LOG.info("{} connected", source);
         LineSplitter splitter = new LineSplitter(maxLineBytes, 0);
         LineSplitter.Lines sending = new LineSplitter.Lines() {
             @Override
             public void line(byte[] buffer, int offset, int length, long start, long end) {
-                producer.send(Arrays.copyOfRange(buffer, offset, offset + length), source, start, () -> { });
+                int held = hold(length, source);
+                producer.send(Arrays.copyOfRange(buffer, offset, offset + length), source, start, () -> unacknowledged.release(held));
             }
 
             @Override
             public void tooLong(byte[] buffer, int offset, int prefixLength, long length, long start, long end) {
-                producer.sendTooLong(Arrays.copyOfRange(buffer, offset, offset + prefixLength), length, source, start, () -> { });
+                int held = hold(prefixLength, source);
+                producer.sendTooLong(Arrays.copyOfRange(buffer, offset, offset + prefixLength), length, source, start,
+                        () -> unacknowledged.release(held));
             }
         };
         byte[] buffer = new byte[CHUNK];
@@ -160,12 +185,47 @@ final class NetListener implements Closeable {
             splitter.finish(sending);
         } catch (SocketException e) {
             if (!closed) {
-                LOG.info("{} disconnected: {}", source, e.getMessage());
+                LOG.info("{} disconnected after {} bytes: {}", source, splitter.position(), e.getMessage());
             }
+            // reset mid-line, as much a sender gone as a close: its piece goes on too
+            splitter.finish(sending);
         } catch (IOException e) {
             LOG.warn("reading from {} failed: {}", source, e.getMessage());
-        } finally {
-            connections.remove(socket);
+        }
+    }
+
+    /**
+     * Takes room for a line of {@code length} bytes among those Kafka has not acknowledged, waiting while there is none,
+     * and returns how much it took (the bound, for a line longer than it: one line always goes).
+     */
+    private int hold(int length, String source) {
+        int bytes = Math.max(1, Math.min(length, maxUnacknowledged));
+        if (unacknowledged.tryAcquire(bytes)) {
+            return bytes;
+        }
+        long unlogged = waitLines.take();
+        if (unlogged >= 0) {
+            LOG.warn("reading from {} waits: the lines Kafka has not acknowledged yet take {} bytes, all the room they have "
+                    + "(the producer's buffer.memory){}",
+                    source, maxUnacknowledged, unloggedSince(unlogged, "such waits"));
+        }
+        try {
+            while (!unacknowledged.tryAcquire(bytes, 1, TimeUnit.SECONDS)) {
+                if (closed) {
+                    throw new ClosedWhileWaiting();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClosedWhileWaiting();
+        }
+        return bytes;
+    }
+
+    /** The shipper stopped while a connection's line waited for room: the line is not sent, as lines after a stop are not. */
+    private static final class ClosedWhileWaiting extends RuntimeException {
+        ClosedWhileWaiting() {
+            super(null, null, false, false);
         }
     }
 

@@ -40,7 +40,7 @@ class ShipNetModeTest {
         kafka = shared;
         kafka.createTopics(List.of(new NewTopic("net.access", 1, (short) 1), new NewTopic("net.dlq", 1, (short) 1),
                 new NewTopic("limit.access", 1, (short) 1), new NewTopic("idle.access", 1, (short) 1),
-                new NewTopic("quiet.access", 1, (short) 1)));
+                new NewTopic("quiet.access", 1, (short) 1), new NewTopic("reset.access", 1, (short) 1)));
     }
 
     @Test
@@ -142,6 +142,28 @@ class ShipNetModeTest {
             assertThat(shipper.command().metrics().connectionsTimedOut()).isEqualTo(1);
             assertThat(log.lines(Level.INFO)).contains("closing tcp://127.0.0.1:" + socket.getLocalPort()
                     + ": nothing received for 1s in the middle of a line (--idle-timeout)");
+            assertThat(shipper.stop()).isZero();
+        }
+    }
+
+    /**
+     * A connection reset in the middle of a line (its sender crashed, a firewall cut it) is a sender gone, as a close
+     * is: its piece goes on, for the pipeline to dead-letter as truncated. It was dropped with no more than an INFO line.
+     */
+    @Test
+    void aConnectionResetInTheMiddleOfALineShipsItsPiece() throws Exception {
+        List<String> lines = NumberedLines.of(2, 95_000);
+        String piece = lines.get(1).substring(0, lines.get(1).length() / 2);
+        try (InProcessShipper shipper = InProcessShipper.start("--listen", "127.0.0.1:0", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--topic", "reset.access", "--set", "caddy.topic.access-dlq=net.dlq", "--progress-interval", "0")) {
+            Socket socket = connect(shipper.awaitListening(Duration.ofSeconds(30)));
+            write(socket, lines.get(0) + "\n" + piece);
+            // read by the shipper before the reset, which discards what the receiver has not read yet
+            assertThat(TopicRecords.values(kafka.bootstrapServers(), "reset.access", 1, Duration.ofSeconds(30))).containsExactly(lines.get(0));
+            socket.setSoLinger(true, 0);
+            socket.close();
+
+            assertThat(TopicRecords.values(kafka.bootstrapServers(), "reset.access", 2, Duration.ofSeconds(30))).containsExactly(lines.get(0), piece);
             assertThat(shipper.stop()).isZero();
         }
     }
