@@ -28,6 +28,8 @@ final class OffsetCommits {
     private final KafkaRetry kafkaRetry;
     private final Counter kafkaRetries;
     private long lastCommitted = System.nanoTime();
+    /** The last commit was refused for a rebalance under way, or the group's having moved on without this member. */
+    private boolean refused;
 
     OffsetCommits(KafkaConsumer<byte[], byte[]> consumer, KafkaRetry kafkaRetry, Counter kafkaRetries) {
         this.consumer = consumer;
@@ -58,10 +60,22 @@ final class OffsetCommits {
         if (System.nanoTime() - lastCommitted >= INTERVAL_NANOS) {
             try {
                 commitCollected();
+                refused = false;
             } catch (RebalanceInProgressException | CommitFailedException e) {
+                refused = true;
                 kafkaRetry.note(e, "committing after the rebalance");
             }
         }
+    }
+
+    /**
+     * Whether acknowledged spans wait for a commit Kafka refused. A rebalance lasts until every member has rejoined, or
+     * until the session of one that died ends (45 s by default), and a broker's restart in it makes it longer: exports
+     * made meanwhile are committed by no one if this forwarder dies too, and its partitions' next owner sends them
+     * again. So nothing new is consumed until the commit goes through, or the partitions are gone.
+     */
+    boolean holdsBack() {
+        return refused && !ledger.uncommitted().isEmpty();
     }
 
     /** Offsets Kafka cannot take now (its coordinator moving, say) are not worth failing the rebalance for. */

@@ -122,7 +122,7 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
         requests.sendDue();
         commits.commitWhenDue(inHand.batch());
         idle = inHand.batch().isEmpty() && requests.isEmpty();
-        if (requests.hasRoom()) {
+        if (requests.hasRoom() && !commits.holdsBack()) {
             consume();
         } else {
             awaitRoom();
@@ -154,8 +154,9 @@ public final class SpanForwarder implements Runnable, AutoCloseable {
     }
 
     /**
-     * Waits for an answer, or for a retry's backoff to run out, while consuming nothing: what is on the topic stays
-     * there rather than in memory. The group still hears from this member, so that rebalances go on.
+     * Waits for an answer, for a retry's backoff to run out, or for a refused commit's rebalance to end, while consuming
+     * nothing: what is on the topic stays there rather than in memory. The group still hears from this member, so that
+     * rebalances go on.
      */
     private void awaitRoom() throws InterruptedException {
         requests.awaitAnswer(GROUP_POLL_NANOS);
