@@ -7,16 +7,19 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reads every line of a Caddy log file once, through Caddy's rotations. The live file is followed through its
- * open handle; when the live name points to another file (a different file key), the old file has been renamed:
- * it is read to its end through the handle, which also gets the lines Caddy wrote just before the rename, and
- * then the next file is read. The next file is the rotated copy after the one just finished, if rotations came
+ * open handle; when the live name points to another file (a different file key), the old file has been renamed, or
+ * deleted and made again: it is read to its end through the handle, which also gets the lines Caddy wrote just before
+ * the rename, and then the next file is read. While no file has the live name, the handle is followed on. The next file is the rotated copy after the one just finished, if rotations came
  * faster than the follower (read from its .gz if Caddy already compressed it), otherwise the new live file.
  * Files are recognised by file key and {@link Fingerprint}, so a restart finds its checkpointed file under its
  * rotated name, or inside its .gz.
@@ -42,6 +45,7 @@ final class LogFollower implements Closeable {
     private static final int CHUNK = 64 * 1024;
     /** File times have coarse granularity on some file systems. */
     private static final Duration MTIME_SLACK = Duration.ofSeconds(2);
+    private static final int RECENTLY_READ = 16;
 
     private final Path live;
     private final RotatedFiles rotated;
@@ -58,6 +62,8 @@ final class LogFollower implements Closeable {
     private volatile boolean currentIsLive;
     /** The live file's key when the chain was last listed: the live file a successor names is that one. */
     private String liveKeyListed;
+    /** The files read to their end last, newest first: a successor looked for by time is never one of them. */
+    private final Deque<LogFile> recentlyRead = new ArrayDeque<>();
 
     private LogFollower(Path live, int maxLineBytes) {
         this.live = live.toAbsolutePath();
@@ -111,7 +117,7 @@ final class LogFollower implements Closeable {
     private void resumeWithoutCheckpointedFile(List<Path> chain, LogPosition position, Instant written) throws IOException {
         Path next = rotated.after(chain, position.file().path());
         if (next == null) {
-            next = firstModifiedSince(chain, written);
+            next = firstModifiedSince(chain, written, List.of(position.file()));
         }
         LOG.warn("the checkpointed file {} (offset {}) is no longer there, neither renamed nor gzipped (deleted by roll_keep?); "
                 + "lines after that offset in it are lost; continuing with {}", position.file().path(), position.offset(),
@@ -151,7 +157,9 @@ final class LogFollower implements Closeable {
         }
         if (current.live) {
             FileState now = FileState.of(live);
-            if (now != null && now.fileKey().equals(current.fileKey)) {
+            // no file of that name: renamed by a roll whose new file is not there yet, or deleted, which Caddy does not
+            // notice, going on writing to it through its handle, as this reads it through its own
+            if (now == null || now.fileKey().equals(current.fileKey)) {
                 return 0;
             }
             // Caddy closes the file, then renames it: every line written before the rename is behind our handle
@@ -164,6 +172,10 @@ final class LogFollower implements Closeable {
         splitter.finish(forwarding);
         finished = current.identity();
         finishedOpenedAt = current.openedAt;
+        recentlyRead.addFirst(finished);
+        if (recentlyRead.size() > RECENTLY_READ) {
+            recentlyRead.removeLast();
+        }
         current.close();
         current = null;
         openSuccessor();
@@ -244,7 +256,7 @@ final class LogFollower implements Closeable {
         }
         Path next = rotated.after(chain, finished.path());
         if (next == null) {
-            next = firstModifiedSince(chain, finishedOpenedAt);
+            next = firstModifiedSince(chain, finishedOpenedAt, recentlyRead);
         }
         LOG.warn("cannot recognise {} among the log's files any more; continuing with {}", finished.path(), next);
         return next;
@@ -294,11 +306,15 @@ final class LogFollower implements Closeable {
         return -1;
     }
 
-    private static Path firstModifiedSince(List<Path> chain, Instant since) throws IOException {
+    /**
+     * The first file modified since {@code since} that is none of those {@code read} already: the .gz of the roll
+     * before is written after the file that roll began was opened, and its time would name it.
+     */
+    private static Path firstModifiedSince(List<Path> chain, Instant since, Collection<LogFile> read) throws IOException {
         Instant threshold = since.minus(MTIME_SLACK);
         for (Path path : chain) {
             try {
-                if (!Files.getLastModifiedTime(path).toInstant().isBefore(threshold)) {
+                if (!Files.getLastModifiedTime(path).toInstant().isBefore(threshold) && !isAny(path, read)) {
                     return path;
                 }
             } catch (NoSuchFileException e) {
@@ -306,6 +322,15 @@ final class LogFollower implements Closeable {
             }
         }
         return null;
+    }
+
+    private static boolean isAny(Path path, Collection<LogFile> files) throws IOException {
+        for (LogFile file : files) {
+            if (indexOf(List.of(path), file) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Hands the splitter's lines on with the file they are in. */

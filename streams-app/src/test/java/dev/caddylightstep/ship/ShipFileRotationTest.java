@@ -35,7 +35,8 @@ class ShipFileRotationTest {
     static void startKafka(EmbeddedKafka shared) {
         kafka = shared;
         kafka.createTopics(List.of(new NewTopic("rotation.access", 1, (short) 1), new NewTopic("rotation.dlq", 1, (short) 1),
-                new NewTopic("burst.access", 1, (short) 1), new NewTopic("truncate.access", 1, (short) 1)));
+                new NewTopic("burst.access", 1, (short) 1), new NewTopic("truncate.access", 1, (short) 1),
+                new NewTopic("deleted.access", 1, (short) 1)));
     }
 
     @Test
@@ -73,6 +74,39 @@ class ShipFileRotationTest {
             assertThat(log.rotated()).allSatisfy(p -> assertThat(p.resolveSibling(p.getFileName() + ".gz")).exists());
             assertThat(arrived).hasSize(lines.size());
             assertThat(arrived).containsExactlyElementsOf(lines);
+        }
+    }
+
+    /**
+     * The live file deleted (rm), Caddy writing on to it through its handle, and then a new file made at its name: the
+     * shipper reads the deleted one to its end and goes on with the new one. At the live name's absence it looked for
+     * the next file by time and took the previous roll's .gz, written after the deleted file was opened, and shipped
+     * all of it again.
+     */
+    @Test
+    void aLiveFileDeletedAndMadeAgainIsReadToItsEndThenTheNewOneAndNothingIsShippedTwice() throws Exception {
+        List<String> lines = NumberedLines.of(260, 60_000);
+        Path live = dir.resolve("deleted.log");
+        try (CaddyStyleLog log = new CaddyStyleLog(live);
+                InProcessShipper shipper = InProcessShipper.start("--file", live.toString(), "--from-beginning",
+                        "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "deleted.access",
+                        "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0")) {
+            shipper.awaitFollowing(live);
+            lines.subList(0, 100).forEach(log::write);
+            log.rotate(0);
+            lines.subList(100, 200).forEach(log::write);
+            TopicRecords.values(kafka.bootstrapServers(), "deleted.access", 200, Duration.ofSeconds(30));
+            Files.delete(live);
+            lines.subList(200, 210).forEach(log::write);
+            Thread.sleep(1_000);
+            Files.write(live, lines.subList(210, 260));
+            List<String> arrived = TopicRecords.values(kafka.bootstrapServers(), "deleted.access", 260, Duration.ofSeconds(30));
+            // time for a second copy of anything to arrive
+            Thread.sleep(3_000);
+
+            assertThat(TopicRecords.endOffsets(kafka.bootstrapServers(), "deleted.access")).isEqualTo(260);
+            assertThat(arrived).containsExactlyElementsOf(lines);
+            assertThat(shipper.stop()).isZero();
         }
     }
 
