@@ -100,7 +100,10 @@ final class LogFollower implements Closeable {
                     continue;
                 }
                 follower.use(log);
-                if (log.position != position.offset()) {
+                if (log.damage() != null) {
+                    // said when it is finished, at its next read
+                    LOG.info("resuming {} short of the checkpointed offset {}", path, position.offset());
+                } else if (log.position != position.offset()) {
                     LOG.warn("{} is shorter than the checkpointed offset {}: it was truncated; reading it from the start",
                             path, position.offset());
                 } else {
@@ -168,6 +171,10 @@ final class LogFollower implements Closeable {
             }
             current.live = false;
             LOG.info("{} was rotated; its old file was read to its end at offset {}", live, current.position);
+        }
+        if (current.damage() != null) {
+            LOG.warn("{} cannot be read past byte {} of its content ({}): it was cut short or damaged, and its lines from there "
+                    + "on are lost; going on with the next file", current.path, current.position, current.damage());
         }
         splitter.finish(forwarding);
         finished = current.identity();

@@ -1,6 +1,7 @@
 package dev.caddylightstep.ship;
 
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -12,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.zip.ZipException;
 
 /** One open log file: the live one, a rotated copy, or a rotated copy's .gz. */
 final class OpenLog implements Closeable {
@@ -35,6 +37,8 @@ final class OpenLog implements Closeable {
     private int headLength;
     private final ByteBuffer headNow = ByteBuffer.allocate(Fingerprint.LENGTH);
     private LogFile identity;
+    /** Why a .gz could not be read to its end (cut short, damaged), or null: its end is where that was found. */
+    private String damage;
 
     private OpenLog(Path path, String fileKey, FileChannel channel, InputStream gzipStream, boolean live) throws IOException {
         this.path = path;
@@ -106,24 +110,45 @@ final class OpenLog implements Closeable {
 
     private void skipCompressed(long offset) throws IOException {
         int headPart = (int) Math.min(Fingerprint.LENGTH, offset);
-        headLength = gzipStream.readNBytes(head, 0, headPart);
-        long skipped = headLength;
-        while (skipped < offset) {
-            long n = gzipStream.skip(offset - skipped);
-            if (n <= 0) {
-                if (gzipStream.read() < 0) {
-                    break;
+        long skipped = 0;
+        try {
+            headLength = gzipStream.readNBytes(head, 0, headPart);
+            skipped = headLength;
+            while (skipped < offset) {
+                long n = gzipStream.skip(offset - skipped);
+                if (n <= 0) {
+                    if (gzipStream.read() < 0) {
+                        break;
+                    }
+                    n = 1;
                 }
-                n = 1;
+                skipped += n;
             }
-            skipped += n;
+        } catch (ZipException | EOFException e) {
+            damage = e.getMessage();
         }
         position = skipped;
     }
 
-    /** @return bytes read, or -1 at the end of the file */
+    /**
+     * @return bytes read, or -1 at the end of the file; a .gz that cannot be read on (cut short by a crash while it was
+     *     written, damaged) ends where it cannot, saying why in {@link #damage()}: its rest is lost, and only that
+     */
     int read(byte[] buffer) throws IOException {
-        int n = gzip ? gzipStream.read(buffer) : channel.read(ByteBuffer.wrap(buffer), position);
+        int n;
+        if (gzip) {
+            if (damage != null) {
+                return -1;
+            }
+            try {
+                n = gzipStream.read(buffer);
+            } catch (ZipException | EOFException e) {
+                damage = e.getMessage();
+                return -1;
+            }
+        } else {
+            n = channel.read(ByteBuffer.wrap(buffer), position);
+        }
         if (n <= 0) {
             return -1;
         }
@@ -156,6 +181,11 @@ final class OpenLog implements Closeable {
             // positional reads until the head is in
         }
         return headNow.position() == headLength && Arrays.equals(head, 0, headLength, headNow.array(), 0, headLength);
+    }
+
+    /** Why this .gz ended before its end, or null. */
+    String damage() {
+        return damage;
     }
 
     LogFile identity() {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +37,7 @@ class ShipFileRotationTest {
         kafka = shared;
         kafka.createTopics(List.of(new NewTopic("rotation.access", 1, (short) 1), new NewTopic("rotation.dlq", 1, (short) 1),
                 new NewTopic("burst.access", 1, (short) 1), new NewTopic("truncate.access", 1, (short) 1),
-                new NewTopic("deleted.access", 1, (short) 1)));
+                new NewTopic("deleted.access", 1, (short) 1), new NewTopic("cut.access", 1, (short) 1)));
     }
 
     @Test
@@ -107,6 +108,47 @@ class ShipFileRotationTest {
             assertThat(TopicRecords.endOffsets(kafka.bootstrapServers(), "deleted.access")).isEqualTo(260);
             assertThat(arrived).containsExactlyElementsOf(lines);
             assertThat(shipper.stop()).isZero();
+        }
+    }
+
+    /**
+     * A rolled .gz cut short (a crash while it was written: lumberjack syncs neither it nor its directory before it
+     * deletes the copy) is read as far as it goes and the shipper goes on with the next file, the rest of it lost with a
+     * warning that names it. The shipper stopped, naming the live file, at its first start and at every start after.
+     */
+    @Test
+    void aGzipCutShortIsReadAsFarAsItGoesAndTheShipperGoesOnWithTheNextFile() throws Exception {
+        List<String> lines = NumberedLines.of(3000, 70_000);
+        Path live = dir.resolve("cut.log");
+        String[] args = {"--file", live.toString(), "--from-beginning", "--bootstrap-servers", kafka.bootstrapServers(), "--topic",
+                "cut.access", "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0"};
+        try (CaddyStyleLog log = new CaddyStyleLog(live)) {
+            lines.subList(0, 100).forEach(log::write);
+            try (InProcessShipper shipper = InProcessShipper.start(args)) {
+                TopicRecords.values(kafka.bootstrapServers(), "cut.access", 100, Duration.ofSeconds(30));
+                assertThat(shipper.stop()).isZero();
+            }
+            lines.subList(100, 2900).forEach(log::write);
+            Path rolled = log.rotate(0);
+            Path gz = rolled.resolveSibling(rolled.getFileName() + ".gz");
+            byte[] whole = Files.readAllBytes(gz);
+            Files.write(gz, Arrays.copyOf(whole, whole.length / 2));
+            lines.subList(2900, 3000).forEach(log::write);
+
+            try (InProcessShipper shipper = InProcessShipper.start(args)) {
+                List<String> arrived = TopicRecords.readUntil(kafka.bootstrapServers(), "cut.access",
+                        read -> read.size() >= 200 && new String(read.get(read.size() - 1).value(), StandardCharsets.UTF_8)
+                                .equals(lines.get(2999)), Duration.ofSeconds(30))
+                        .stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+
+                assertThat(shipper.exited()).as(shipper.stderr()).isFalse();
+                assertThat(arrived.subList(arrived.size() - 100, arrived.size())).containsExactlyElementsOf(lines.subList(2900, 3000));
+                // as far as the .gz goes, in order, then at most a piece of the line it cut
+                List<String> fromTheGzip = arrived.subList(100, arrived.size() - 100);
+                assertThat(fromTheGzip.size()).isBetween(100, 2800);
+                assertThat(fromTheGzip.subList(0, fromTheGzip.size() - 1)).containsExactlyElementsOf(lines.subList(100, 100 + fromTheGzip.size() - 1));
+                assertThat(shipper.stop()).isZero();
+            }
         }
     }
 
