@@ -112,7 +112,7 @@ class ShipFileRotationTest {
     }
 
     /**
-     * A rolled .gz cut short (a crash while it was written: lumberjack syncs neither it nor its directory before it
+     * A rolled .gz cut short (a crash while it was written: lumberjack does not sync it before it
      * deletes the copy) is read as far as it goes and the shipper goes on with the next file, the rest of it lost with a
      * warning that names it. The shipper stopped, naming the live file, at its first start and at every start after.
      */
