@@ -65,10 +65,23 @@ final class LogFollower implements Closeable {
     /** The files read to their end last, newest first: a successor looked for by time is never one of them. */
     private final Deque<LogFile> recentlyRead = new ArrayDeque<>();
 
-    private LogFollower(Path live, int maxLineBytes) {
+    private LogFollower(Path live, int maxLineBytes) throws IOException {
         this.live = live.toAbsolutePath();
-        this.rotated = new RotatedFiles(this.live);
+        this.rotated = new RotatedFiles(linkedTo(this.live));
         this.maxLineBytes = maxLineBytes;
+    }
+
+    /**
+     * The file a link points to, or the path itself. Caddy rolls a file where it is, so that the rolled copies of a
+     * log given by a link are beside the file it points to: beside the link, none is found.
+     */
+    private static Path linkedTo(Path path) throws IOException {
+        if (!Files.isSymbolicLink(path)) {
+            return path;
+        }
+        Path target = path.toRealPath();
+        LOG.info("{} is a link to {}: its rolled copies are looked for in {}", path, target, target.getParent());
+        return target;
     }
 
     /** Follows the live file from its first byte, or from the end of its last complete line. */

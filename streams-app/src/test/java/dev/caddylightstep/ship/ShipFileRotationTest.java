@@ -37,7 +37,8 @@ class ShipFileRotationTest {
         kafka = shared;
         kafka.createTopics(List.of(new NewTopic("rotation.access", 1, (short) 1), new NewTopic("rotation.dlq", 1, (short) 1),
                 new NewTopic("burst.access", 1, (short) 1), new NewTopic("truncate.access", 1, (short) 1),
-                new NewTopic("deleted.access", 1, (short) 1), new NewTopic("cut.access", 1, (short) 1)));
+                new NewTopic("deleted.access", 1, (short) 1), new NewTopic("cut.access", 1, (short) 1),
+                new NewTopic("linked.access", 1, (short) 1)));
     }
 
     @Test
@@ -147,6 +148,37 @@ class ShipFileRotationTest {
                 List<String> fromTheGzip = arrived.subList(100, arrived.size() - 100);
                 assertThat(fromTheGzip.size()).isBetween(100, 2800);
                 assertThat(fromTheGzip.subList(0, fromTheGzip.size() - 1)).containsExactlyElementsOf(lines.subList(100, 100 + fromTheGzip.size() - 1));
+                assertThat(shipper.stop()).isZero();
+            }
+        }
+    }
+
+    /**
+     * --file a link to the log (a volume mounted elsewhere, say): Caddy rolls the file where it is, and the shipper
+     * looks for the rolled copies there. It looked beside the link, found none, and after a roll while it was stopped
+     * took the new live file for the next one: the rest of the checkpointed file was lost.
+     */
+    @Test
+    void aLogGivenByALinkIsFollowedThroughARollWhileTheShipperWasStopped() throws Exception {
+        List<String> lines = NumberedLines.of(200, 80_000);
+        Path real = Files.createDirectories(dir.resolve("real")).resolve("access.log");
+        Path link = Files.createSymbolicLink(Files.createDirectories(dir.resolve("linked")).resolve("access.log"), real);
+        String[] args = {"--file", link.toString(), "--from-beginning", "--bootstrap-servers", kafka.bootstrapServers(), "--topic",
+                "linked.access", "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0"};
+        try (CaddyStyleLog log = new CaddyStyleLog(real)) {
+            lines.subList(0, 100).forEach(log::write);
+            try (InProcessShipper shipper = InProcessShipper.start(args)) {
+                TopicRecords.values(kafka.bootstrapServers(), "linked.access", 100, Duration.ofSeconds(30));
+                assertThat(shipper.stop()).isZero();
+            }
+            lines.subList(100, 150).forEach(log::write);
+            log.rotate(0);
+            lines.subList(150, 200).forEach(log::write);
+
+            try (InProcessShipper shipper = InProcessShipper.start(args)) {
+                List<String> arrived = TopicRecords.values(kafka.bootstrapServers(), "linked.access", 200, Duration.ofSeconds(30));
+
+                assertThat(arrived).as(shipper.stderr()).containsExactlyElementsOf(lines);
                 assertThat(shipper.stop()).isZero();
             }
         }
