@@ -78,7 +78,7 @@ final class LineProducer implements AutoCloseable {
         this.maxLineBytes = maxLineBytes;
         this.maxClockSkewMs = maxClockSkew.toMillis();
         this.metrics = metrics;
-        Map<String, Object> config = producerConfig(kafka, maxLineBytes);
+        Map<String, Object> config = producerConfig(kafka, maxLineBytes, keyPath != null);
         this.bufferBytes = Long.parseLong(String.valueOf(config.getOrDefault(ProducerConfig.BUFFER_MEMORY_CONFIG, 32L * 1024 * 1024)).trim());
         try {
             this.producer = new KafkaProducer<>(config);
@@ -89,15 +89,17 @@ final class LineProducer implements AutoCloseable {
 
     /**
      * The Kafka settings that are producer properties ({@code producer.}-prefixed ones win), over the shipper's
-     * defaults; idempotence and acks=all are not negotiable, the no-loss promise rests on them.
+     * defaults; idempotence and acks=all are not negotiable, the no-loss promise rests on them. A record holds a line
+     * and, when {@code keyed}, a field of it as its key, at most as long again: a request takes both.
      */
-    static Map<String, Object> producerConfig(Map<String, Object> kafka, int maxLineBytes) {
+    static Map<String, Object> producerConfig(Map<String, Object> kafka, int maxLineBytes, boolean keyed) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "caddy-lightstep-ship");
         config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1024 * 1024, maxLineBytes + RECORD_OVERHEAD));
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                (int) Math.max(1024 * 1024, Math.min(Integer.MAX_VALUE, (keyed ? 2L : 1L) * maxLineBytes + RECORD_OVERHEAD)));
         // a batch Kafka has not acknowledged is retried until it is (unless configured otherwise): expired after the
         // default two minutes of an outage, its lines would be lost from a checkpoint that has moved past them
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);

@@ -36,7 +36,9 @@ class ShipRecordTest {
     static void startKafka(EmbeddedKafka shared) {
         kafka = shared;
         kafka.createTopics(List.of(new NewTopic("time.access", 1, (short) 1), new NewTopic("key.access", 1, (short) 1),
-                new NewTopic("long.access", 1, (short) 1), new NewTopic("long.dlq", 1, (short) 1), new NewTopic("record.dlq", 1, (short) 1)));
+                new NewTopic("long.access", 1, (short) 1), new NewTopic("long.dlq", 1, (short) 1), new NewTopic("record.dlq", 1, (short) 1),
+                // as topics create makes them
+                new NewTopic("longkey.access", 1, (short) 1).configs(Map.of("max.message.bytes", "4194304"))));
     }
 
     @Test
@@ -87,6 +89,22 @@ class ShipRecordTest {
         assertThat(records).allSatisfy(record -> assertThat(new String(record.key(), StandardCharsets.UTF_8))
                 .isEqualTo(CaddyCapture.tree(new String(record.value(), StandardCharsets.UTF_8)).path("request").path("host").asText()));
         assertThat(records.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).distinct()).hasSizeGreaterThan(1);
+    }
+
+    /**
+     * The key is a field of the line, as long as the line at most: a line under --max-line-bytes whose key field is most
+     * of it (a 500,000-character URI, the client's to choose) is shipped with its key. The producer's max.request.size
+     * left room for the line alone, and such a line was dead-lettered as too long.
+     */
+    @Test
+    void aLineUnderTheMaximumIsShippedWhateverItsKeyFieldHolds() throws Exception {
+        String line = CaddyCapture.withRequestField(CaddyCapture.lines("access.log").get(0), "uri", "/" + "u".repeat(500_000));
+        List<String> lines = List.of(CaddyCapture.withField(line, "padding", "p".repeat(200_000)), CaddyCapture.lines("access.log").get(1));
+        List<ConsumerRecord<byte[], byte[]>> records = ship(lines, "longkey.access", "--key-field", "request.uri");
+
+        assertThat(records).hasSize(2);
+        assertThat(records.get(0).key()).hasSize(500_001);
+        assertThat(new String(records.get(0).value(), StandardCharsets.UTF_8)).isEqualTo(lines.get(0));
     }
 
     @Test
