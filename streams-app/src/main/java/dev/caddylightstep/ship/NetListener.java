@@ -186,9 +186,9 @@ final class NetListener implements Closeable {
         } catch (SocketException e) {
             if (!closed) {
                 LOG.info("{} disconnected after {} bytes: {}", source, splitter.position(), e.getMessage());
+                // reset mid-line, as much a sender gone as a close: its piece goes on too
+                splitter.finish(sending);
             }
-            // reset mid-line, as much a sender gone as a close: its piece goes on too
-            splitter.finish(sending);
         } catch (IOException e) {
             LOG.warn("reading from {} failed: {}", source, e.getMessage());
         }
