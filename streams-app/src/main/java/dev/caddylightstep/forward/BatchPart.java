@@ -24,6 +24,11 @@ record BatchPart(ExportBatch batch, List<RecordSpans> parts, Duration backoff, l
         return owned.size() == parts.size() ? this : new BatchPart(batch, owned, backoff, notBefore, attempt);
     }
 
+    /** The same request, not sent before {@code nanos}. */
+    BatchPart notBefore(long nanos) {
+        return new BatchPart(batch, parts, backoff, nanos, attempt);
+    }
+
     int spanCount() {
         int spans = 0;
         for (RecordSpans part : parts) {

@@ -73,30 +73,40 @@ final class ExportRequests {
         return pending.stream().mapToLong(BatchPart::spanCount).sum() + inFlight.keySet().stream().mapToLong(BatchPart::spanCount).sum();
     }
 
-    void sendDue() throws InterruptedException {
+    void sendDue() {
         long now = System.nanoTime();
+        List<BatchPart> rateLimited = new ArrayList<>();
         for (var it = pending.iterator(); it.hasNext() && inFlight.size() < maxInFlight; ) {
             BatchPart part = it.next();
             if (part.notBefore() - now > 0) {
                 continue;
             }
             it.remove();
-            send(part);
+            // partitions another forwarder took over while this waited are its to export now
+            BatchPart sent = part.owned();
+            if (sent.parts().isEmpty()) {
+                part.batch().partClosed();
+                continue;
+            }
+            if (sent.attempt() == BatchPart.Attempt.FIRST) {
+                long wait = rateLimit.reserve(sent.spanCount(), now);
+                if (wait > 0) {
+                    metrics.rateLimited.increment(wait / 1e9);
+                    rateLimited.add(sent.notBefore(now + wait));
+                    continue;
+                }
+            } else if (sent.attempt() == BatchPart.Attempt.RETRY) {
+                metrics.retries.increment();
+            }
+            send(sent);
+        }
+        // still first in line, in the order they were
+        for (int i = rateLimited.size() - 1; i >= 0; i--) {
+            pending.addFirst(rateLimited.get(i));
         }
     }
 
-    private void send(BatchPart part) throws InterruptedException {
-        // partitions another forwarder took over while this waited are its to export now
-        BatchPart sent = part.owned();
-        if (sent.parts().isEmpty()) {
-            part.batch().partClosed();
-            return;
-        }
-        if (sent.attempt() == BatchPart.Attempt.FIRST) {
-            rateLimit.acquire(sent.spanCount(), metrics);
-        } else if (sent.attempt() == BatchPart.Attempt.RETRY) {
-            metrics.retries.increment();
-        }
+    private void send(BatchPart sent) {
         inFlight.put(sent, System.nanoTime());
         sender.send(sent, answer -> answers.add(new Answer(sent, answer, System.nanoTime())));
     }

@@ -1,6 +1,10 @@
 package dev.caddylightstep.forward;
 
-/** caddy.forward.max-spans-per-second: keeps the forwarder under a backend's documented ingest rate. */
+/**
+ * caddy.forward.max-spans-per-second: keeps the forwarder under a backend's documented ingest rate. A request goes once
+ * the spans before it have had their share of time; it does not wait on the forwarder's thread, which meanwhile polls
+ * (a wait of batch-size spans at a low rate is minutes, past the consumer's max.poll.interval.ms) and stops when asked.
+ */
 final class RateLimit {
     private final int perSecond;
     private long nextFreeNanos = System.nanoTime();
@@ -9,17 +13,19 @@ final class RateLimit {
         this.perSecond = perSecond;
     }
 
-    void acquire(int spans, ForwarderMetrics metrics) throws InterruptedException {
+    /**
+     * How long a request of {@code spans} must wait from {@code now} (System.nanoTime()); 0 when it may go now, and then
+     * it takes its share of the time.
+     */
+    long reserve(int spans, long now) {
         if (perSecond <= 0) {
-            return;
+            return 0;
         }
-        long now = System.nanoTime();
-        long start = Math.max(now, nextFreeNanos);
-        nextFreeNanos = start + spans * 1_000_000_000L / perSecond;
-        long wait = start - now;
+        long wait = nextFreeNanos - now;
         if (wait > 0) {
-            metrics.rateLimited.increment(wait / 1e9);
-            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            return wait;
         }
+        nextFreeNanos = now + spans * 1_000_000_000L / perSecond;
+        return 0;
     }
 }

@@ -759,6 +759,29 @@ class SpanForwarderTest {
         }
     }
 
+    /**
+     * caddy.forward.max-spans-per-second far under what comes: each request waits for the time the spans before it had,
+     * and the forwarder polls meanwhile. It slept the wait on its own thread: past max.poll.interval.ms (5 minutes
+     * unless set; batch-size spans at 1 a second are 8) the group took its partitions and refused its commit, and a
+     * stop waited as long.
+     */
+    @Test
+    void aRateLimitedForwarderGoesOnPollingWhileItsRequestsWait() throws Exception {
+        Topics topics = Topics.fresh(1);
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, spanRecords.subList(0, 150));
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(),
+                    Map.of("caddy.forward.max-spans-per-second", "20", "max.poll.interval.ms", "2000"), registry)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> committedSum(topics) == endOffsets(topics));
+
+                assertThat(registry.counter("caddy.forward.rate.limited.seconds").count()).isGreaterThan(2);
+                assertThat(registry.counter("caddy.forward.kafka.retries").count()).isZero();
+                assertThat(receiver.spanIdsHex()).doesNotHaveDuplicates().hasSize(spansWithResourceAndScope(spanRecords.subList(0, 150)).size());
+            }
+        }
+    }
+
     /** A member of the forwarders' group that is no forwarder: it polls only when the test does. */
     private static KafkaConsumer<byte[], byte[]> member(Topics topics, Duration maxPollInterval) {
         Settings settings = Settings.load(null, Map.of(), Map.of("bootstrap.servers", kafka.bootstrapServers(), "caddy.forward.group-id", topics.group));
