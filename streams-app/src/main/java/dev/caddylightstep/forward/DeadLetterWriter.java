@@ -124,10 +124,13 @@ final class DeadLetterWriter {
         String left(byte[] value, byte[] key) {
             return switch (this) {
                 case WHOLE -> "";
-                case WITHOUT_VALUE -> " without its " + value.length + " bytes";
-                case WITHOUT_KEY_OR_VALUE -> " without its " + (value == null ? 0 : value.length) + " bytes or its key of "
-                        + key.length + " bytes";
+                case WITHOUT_VALUE -> " without its " + lengthOf(value) + " bytes";
+                case WITHOUT_KEY_OR_VALUE -> " without its " + lengthOf(value) + " bytes or its key of " + lengthOf(key) + " bytes";
             };
+        }
+
+        private static int lengthOf(byte[] bytes) {
+            return bytes == null ? 0 : bytes.length;
         }
     }
 
