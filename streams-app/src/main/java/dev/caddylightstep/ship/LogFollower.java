@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * Reads every line of a Caddy log file once, through Caddy's rotations. The live file is followed through its
  * open handle; when the live name points to another file (a different file key), the old file has been renamed, or
  * deleted and made again: it is read to its end through the handle, which also gets the lines Caddy wrote just before
- * the rename, and then the next file is read. While no file has the live name, the handle is followed on. The next file is the rotated copy after the one just finished, if rotations came
- * faster than the follower (read from its .gz if Caddy already compressed it), otherwise the new live file.
+ * the rename, and then the next file is read. While no file has the live name, the handle is followed on. The next
+ * file is the rotated copy after the one just finished, if rotations came faster than the follower (read from its .gz
+ * if Caddy already compressed it), otherwise the new live file.
  * Files are recognised by file key and {@link Fingerprint}, so a restart finds its checkpointed file under its
  * rotated name, or inside its .gz.
  *
