@@ -13,6 +13,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -36,7 +37,7 @@ public final class WindowQueries {
     /** The windows of every group, newest first per group. */
     public ArrayNode allGroups(boolean localOnly) {
         ArrayNode out = AggregateJson.JSON.createArrayNode();
-        local(AggregateStage.BY_GROUP_STORE, null).forEach(r -> out.add(AggregateJson.of(r)));
+        local(AggregateStage.BY_GROUP_STORE, null, null).forEach(r -> out.add(AggregateJson.of(r)));
         if (localOnly) {
             return out;
         }
@@ -54,21 +55,33 @@ public final class WindowQueries {
         return ofGroup(AggregateStage.BY_ROUTE_STORE, group, localOnly, "/api/windows/" + encode(group) + "/routes");
     }
 
+    /**
+     * A group's windows, from its partition's store, here or at the instance that holds it. Asked here (by a client or,
+     * with scope=local, by another instance) for a partition this instance does not hold now, the answer is unavailable,
+     * not empty: the metadata names an instance as a task's owner before the task has moved there.
+     */
     private ArrayNode ofGroup(String store, String group, boolean localOnly, String path) {
         // every window of a group, its routes' too, lives in the partition of the group
         KeyQueryMetadata owner = streams.queryMetadataForKey(store, WindowKey.ofGroup(group, 0).encode(), new WindowKey.ByGroup<>());
         if (!localOnly && owner != null && peers.isOther(owner.activeHost())) {
             return peers.ask(owner.activeHost(), path + "?scope=local");
         }
+        if (owner == null || owner.partition() < 0) {
+            throw new InvalidStateStoreException("no instance holds the windows of " + group + " now");
+        }
         ArrayNode out = AggregateJson.JSON.createArrayNode();
-        local(store, group).forEach(r -> out.add(AggregateJson.of(r)));
+        local(store, group, owner.partition()).forEach(r -> out.add(AggregateJson.of(r)));
         return out;
     }
 
-    /** This instance's windows of a store, of one group or (group null) of all, by group, route and newest first. */
-    private List<LatencyAggregateRecord> local(String storeName, String group) {
-        ReadOnlyKeyValueStore<String, LatencyWindow> store = streams.store(
-                StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, LatencyWindow>keyValueStore()));
+    /**
+     * This instance's windows of a store, of one group in its partition or (group null) of all, by group, route and
+     * newest first; a partition this instance does not hold is an {@link InvalidStateStoreException}.
+     */
+    private List<LatencyAggregateRecord> local(String storeName, String group, Integer partition) {
+        StoreQueryParameters<ReadOnlyKeyValueStore<String, LatencyWindow>> parameters =
+                StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, LatencyWindow>keyValueStore());
+        ReadOnlyKeyValueStore<String, LatencyWindow> store = streams.store(partition == null ? parameters : parameters.withPartition(partition));
         List<LatencyAggregateRecord> records = new ArrayList<>();
         long sizeMs = windows.size().toMillis();
         try (KeyValueIterator<String, LatencyWindow> iterator = group == null ? store.all()

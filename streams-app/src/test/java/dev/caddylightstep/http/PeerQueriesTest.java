@@ -9,16 +9,16 @@ import com.sun.net.httpserver.HttpServer;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.aggregate.AggregateStage;
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.slo.SloStage;
-import dev.caddylightstep.testing.kafka.SharedBroker;
-import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.forward.ForwarderSettings;
 import dev.caddylightstep.run.Application;
 import dev.caddylightstep.run.PipelineStreams;
+import dev.caddylightstep.slo.SloStage;
 import dev.caddylightstep.testing.FatalFailures;
-import dev.caddylightstep.topology.StreamsProperties;
+import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.topics.TopicLayout;
+import dev.caddylightstep.topology.PipelineConfig;
+import dev.caddylightstep.topology.StreamsProperties;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -180,6 +180,30 @@ class PeerQueriesTest {
         } finally {
             stalled.countDown();
         }
+    }
+
+    /**
+     * Asked for a group whose partition it does not hold (as another instance asks it, with scope=local, when the
+     * metadata names it the owner of a task that has not moved there yet), an instance answers 503, not an empty list,
+     * which the asking instance passed on as the group having no windows.
+     */
+    @Test
+    void anInstanceAskedForTheWindowsOfAGroupItDoesNotHoldAnswersUnavailableNotEmpty() throws Exception {
+        // the first group the instance asks the other for: the metadata names the other its owner
+        String elsewhere = null;
+        for (int i = 0; elsewhere == null && i < 100; i++) {
+            asked.clear();
+            assertThat(get("/api/windows/group-" + i).statusCode()).isEqualTo(200);
+            elsewhere = asked.isEmpty() ? null : "group-" + i;
+        }
+        assertThat(elsewhere).isNotNull();
+        asked.clear();
+
+        HttpResponse<String> answer = get("/api/windows/" + elsewhere + "?scope=local");
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+        assertThat(answer.body()).contains("windows not available right now");
+        assertThat(asked).isEmpty();
     }
 
     @Test
