@@ -24,10 +24,12 @@ import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
+import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -592,6 +594,43 @@ class SpanForwarderTest {
                 });
                 receiver.awaitSpans(10, Duration.ofSeconds(30));
                 await().atMost(Duration.ofSeconds(10)).until(() -> committedSum(topics) == endOffsets(topics));
+            }
+        }
+    }
+
+    /**
+     * A record of another producer's whose thousand spans share one 12 KB resource, refused as too large: taken apart
+     * each span would carry the resource, 12 MB for a 27 KB record, so it is dead-lettered whole instead. It was taken
+     * apart and sent a span a request, the resource with each.
+     */
+    @Test
+    void aRecordWhoseSpansShareALargeResourceIsDeadLetteredWholeRatherThanTakenApart() throws Exception {
+        Topics topics = Topics.fresh(1);
+        ScopeSpans.Builder scope = ScopeSpans.newBuilder();
+        for (int i = 0; i < 1_000; i++) {
+            scope.addSpans(Span.newBuilder().setName("s" + i).setTraceId(ByteString.fromHex("0102030405060708090a0b0c0d0e0f10"))
+                    .setSpanId(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(i + 1L).array())));
+        }
+        byte[] shared = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(KeyValue.newBuilder().setKey("large")
+                        .setValue(AnyValue.newBuilder().setStringValue("x".repeat(12_000)))))
+                .addScopeSpans(scope)).build().toByteArray();
+        try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).limitMessageSize(SIZE_LIMIT).start()) {
+            List<byte[]> records = new ArrayList<>(spanRecords.subList(0, 10));
+            records.add(5, shared);
+            TopicRecords.produce(kafka.bootstrapServers(), topics.spans, records);
+            try (SpanForwarder forwarder = forwarder(topics, receiver, Map.of(),
+                    Map.of("caddy.forward.max-export-bytes", Integer.toString(4 * SIZE_LIMIT)), new SimpleMeterRegistry())) {
+                var dead = TopicRecords.readAtLeast(kafka.bootstrapServers(), topics.deadLetters, 1, Duration.ofSeconds(30));
+                await().atMost(Duration.ofSeconds(30)).until(() -> committedSum(topics) == endOffsets(topics));
+
+                assertThat(dead).singleElement().satisfies(r -> {
+                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON)).isEqualTo("too-large");
+                    assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.MESSAGE)).contains("share a resource");
+                    assertThat(r.value()).isEqualTo(shared);
+                });
+                assertThat(receiver.spans()).noneMatch(span -> span.name().startsWith("s"));
+                assertThat(receiver.spans()).hasSize(spansWithResourceAndScope(spanRecords.subList(0, 10)).size());
             }
         }
     }
