@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What becomes of an export request the backend did not acknowledge, or acknowledged having dropped some of its spans.
- * One it refuses as malformed or too large is split
- * in halves until the spans it refuses are found, and those are dead-lettered with the reason; any other failure sends
- * the same spans again after a backoff, since nothing may be lost. A record is taken apart into its spans only when
- * it is alone in a refused request. Only the forwarder's thread uses it.
+ * One it refuses as malformed or too large is split in halves until the spans it refuses are found, and those are
+ * dead-lettered with the reason; any other failure sends the same spans again after a backoff, since nothing may be
+ * lost. A record is taken apart into its spans only when it is alone in a refused request. Only the forwarder's thread
+ * uses it.
  */
 final class ExportPolicy {
     /** The forwarder's lines keep the forwarder's name whichever of its classes writes them. */
@@ -132,7 +132,8 @@ final class ExportPolicy {
     /**
      * The refused part alone, with which of its spans the backend refused: the export request it was, the record itself
      * or one span taken out of it under its resource and scope, so that a record whose every span is refused makes dead
-     * letters no larger in all than a few times itself ({@link RecordSpans#MAX_GROWTH}). The headers name the record it came from.
+     * letters no larger in all than a few times itself ({@link RecordSpans#MAX_GROWTH}). The headers name the record it
+     * came from.
      */
     private List<BatchPart> deadLettered(BatchPart part, ExportFailure failure, String which, String why) {
         RecordSpans refused = part.parts().get(0);

@@ -21,19 +21,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Net mode: a TCP server for Caddy's {@code net} log writer, which sends the same newline-terminated JSON it
- * would write to a file. Several Caddy instances may connect at once, up to a limit; each connection has its own
- * thread, and lines cut by the reads are put back together. There is nothing to resume: what Caddy sends
- * while the shipper is down does not reach it (Caddy 2.6.2 reports the failed write on its own stderr).
+ * Net mode: a TCP server for Caddy's {@code net} log writer, which sends the same newline-terminated JSON it would
+ * write to a file. Several Caddy instances may connect at once, up to a limit; each connection has its own thread, and
+ * lines cut by the reads are put back together. There is nothing to resume: what Caddy sends while the shipper is down
+ * does not reach it (Caddy 2.6.2 reports the failed write on its own stderr).
  *
- * <p>Anyone who reaches the port can connect, so what a connection can take is bounded: at most
- * {@code maxConnections} are served at once (one more is closed as soon as it is accepted), each holds at most
- * a line of {@code maxLineBytes} besides its read buffer, the lines read from all of them and not yet acknowledged by
- * Kafka take at most the producer's buffer.memory (the reads wait for room), and one that stops in the middle of a line for
- * {@code idleTimeout} is closed (its piece goes on, and the pipeline dead-letters it as truncated). A connection
- * idle between lines stays open: Caddy's net writer keeps one connection for as long as it runs, and Caddy 2.6.2
- * loses the first line it writes after the shipper closed it (and those until 10 s after its last dial). Refusals and closes are counted in {@link ShipMetrics} and logged at most once per
- * {@link #LOG_INTERVAL_SECONDS} seconds each, so that a flood of connections cannot flood the log.
+ * <p>Anyone who reaches the port can connect, so what a connection can take is bounded: at most {@code maxConnections}
+ * are served at once (one more is closed as soon as it is accepted), each holds at most a line of {@code maxLineBytes}
+ * besides its read buffer, the lines read from all of them and not yet acknowledged by Kafka take at most the
+ * producer's buffer.memory (the reads wait for room), and one that stops in the middle of a line for
+ * {@code idleTimeout} is closed (its piece goes on, and the pipeline dead-letters it as truncated). A connection idle
+ * between lines stays open: Caddy's net writer keeps one connection for as long as it runs, and Caddy 2.6.2 loses the
+ * first line it writes after the shipper closed it (and those until 10 s after its last dial). Refusals and closes are
+ * counted in {@link ShipMetrics} and logged at most once per {@link #LOG_INTERVAL_SECONDS} seconds each, so that a
+ * flood of connections cannot flood the log.
  */
 final class NetListener implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(NetListener.class);
