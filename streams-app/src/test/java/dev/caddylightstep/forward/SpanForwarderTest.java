@@ -93,9 +93,22 @@ class SpanForwarderTest {
         }
 
         static Topics fresh(int partitions) {
+            return fresh(partitions, Map.of());
+        }
+
+        /**
+         * One partition of spans and a dead-letter topic that takes records of at most 100,000 bytes, smaller than the
+         * span records it may get (the broker's default of 1 MiB where caddy.spans takes more, or a producer's key).
+         */
+        static Topics withSmallDeadLetters() {
+            return fresh(1, Map.of("max.message.bytes", "100000"));
+        }
+
+        private static Topics fresh(int partitions, Map<String, String> deadLetterConfigs) {
             String id = UUID.randomUUID().toString().substring(0, 8);
             Topics t = new Topics("spans-" + id, "spans-dlq-" + id, "forwarder-" + id);
-            kafka.createTopics(List.of(new NewTopic(t.spans, partitions, (short) 1), new NewTopic(t.deadLetters, 1, (short) 1)));
+            kafka.createTopics(List.of(new NewTopic(t.spans, partitions, (short) 1),
+                    new NewTopic(t.deadLetters, 1, (short) 1).configs(deadLetterConfigs)));
             return t;
         }
     }
@@ -542,10 +555,7 @@ class SpanForwarderTest {
      */
     @Test
     void aDeadLetterTooLargeForItsTopicIsWrittenWithoutItsValue() throws Exception {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        Topics topics = new Topics("spans-" + id, "spans-dlq-" + id, "forwarder-" + id);
-        kafka.createTopics(List.of(new NewTopic(topics.spans, 1, (short) 1),
-                new NewTopic(topics.deadLetters, 1, (short) 1).configs(Map.of("max.message.bytes", "100000"))));
+        Topics topics = Topics.withSmallDeadLetters();
         try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
             List<byte[]> records = new ArrayList<>(spanRecords.subList(0, 10));
             byte[] large = spanWithQueryOf(300_000);
@@ -572,10 +582,7 @@ class SpanForwarderTest {
      */
     @Test
     void aDeadLetterWhoseKeyIsTooLargeForItsTopicIsWrittenWithoutKeyOrValue() throws Exception {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        Topics topics = new Topics("spans-" + id, "spans-dlq-" + id, "forwarder-" + id);
-        kafka.createTopics(List.of(new NewTopic(topics.spans, 1, (short) 1),
-                new NewTopic(topics.deadLetters, 1, (short) 1).configs(Map.of("max.message.bytes", "100000"))));
+        Topics topics = Topics.withSmallDeadLetters();
         try (OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start();
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
