@@ -44,7 +44,7 @@ public final class PipelineTopology {
         StreamsBuilder builder = new StreamsBuilder();
 
         // policies are few, and every request looks its group's up
-        globalTable(builder, POLICIES_STORE, topics.policies());
+        TableVersion policies = globalTable(builder, POLICIES_STORE, topics.policies());
 
         KStream<byte[], byte[]> lines = builder.stream(topics.access().name(), topics.access().consumed());
         String[] stores = Stream.of(AggregateStage.partialStores(builder), SpanStage.stores(builder)).flatMap(Arrays::stream)
@@ -55,15 +55,15 @@ public final class PipelineTopology {
         SpanMapper spans = new SpanMapper(config.resource().attributes(), config.clientAddress(), config.capturedHeaders(), config.stages());
         KStream<Object, Object> requests;
         if (config.identityJoin() == IdentityJoin.GLOBAL) {
-            identitiesGlobal(builder, topics);
-            requests = lines.process(() -> requestPath(new RequestPath.Lines(parseStage(config), config.identitySource()), config, children,
-                    spans), Named.as("requests"), stores);
+            TableVersion identities = globalTable(builder, IDENTITIES_STORE, topics.identities());
+            requests = lines.process(() -> requestPath(new RequestPath.Lines(parseStage(config), config.identitySource(),
+                    new TableLookup<>(IDENTITIES_STORE, identities)), config, children, spans, policies), Named.as("requests"), stores);
         } else {
             KStream<Object, Object> parsed = lines.process(() -> new RequestPath.ParsedLines(parseStage(config),
                     topics.accessDeadLetters().sinkName("parse"), EnrichStage.IDENTIFY), Named.as("parse"));
             deadLetters(parsed, topics, "parse");
             requests = identifiedPartitioned(builder, config, topics, RequestPath.outputs(parsed))
-                    .process(() -> requestPath(new RequestPath.Identified<>(), config, children, spans), Named.as("requests"), stores);
+                    .process(() -> requestPath(new RequestPath.Identified<>(), config, children, spans, policies), Named.as("requests"), stores);
         }
         deadLetters(requests, topics, "requests");
         RequestPath.<String, byte[]>outputs(requests).to(topics.spans().name(), topics.spans().producedBy("span"));
@@ -88,8 +88,8 @@ public final class PipelineTopology {
 
     /** The path of one task's requests after its intake: the stages hold the task's state. */
     private static <K, V> RequestPath<K, V> requestPath(RequestPath.Intake<K, V> intake, PipelineConfig config, RequestPath.Children children,
-                                                     SpanMapper spans) {
-        return new RequestPath<>(intake, children, config.routes(), new RouteCap(config.windows()),
+                                                     SpanMapper spans, TableVersion policies) {
+        return new RequestPath<>(intake, children, new TableLookup<>(POLICIES_STORE, policies), config.routes(), new RouteCap(config.windows()),
                 AggregateStage.partialWindows(config.windows(), config.stages()),
                 new SpanStage(spans, config.sampling(), config.windows(), config.spanBatches(), config.spanPartitions()));
     }
@@ -98,20 +98,19 @@ public final class PipelineTopology {
         RequestPath.<byte[], byte[]>outputs(node).to(topics.accessDeadLetters().name(), topics.accessDeadLetters().producedBy(stage));
     }
 
-    private static void identitiesGlobal(StreamsBuilder builder, Topics topics) {
-        globalTable(builder, IDENTITIES_STORE, topics.identities());
-    }
-
     /**
      * A global table, kept by {@link TableUpdates} in a store that every request reads: in memory, where a RocksDB lookup
      * per request was 5–6% of the stream threads' samples in bench for each table, and without a record cache, whose read
      * lock and look-up in the global thread's cache came before every lookup in the store for another 3% (the global
-     * thread's writes are rare). The topic is the store's changelog.
+     * thread's writes are rare). The topic is the store's changelog. The version counts the table's changes for the
+     * request paths' {@link TableLookup}s.
      */
-    private static <V> void globalTable(StreamsBuilder builder, String name, Topic<String, V> topic) {
+    private static <V> TableVersion globalTable(StreamsBuilder builder, String name, Topic<String, V> topic) {
+        TableVersion version = new TableVersion();
         builder.addGlobalStore(Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), topic.keySerde(), topic.valueSerde())
                         .withCachingDisabled().withLoggingDisabled(),
-                topic.name(), topic.consumed(), () -> new TableUpdates<>(name));
+                topic.name(), topic.consumed(), () -> new TableUpdates<>(name, version));
+        return version;
     }
 
     private static KStream<String, IdentifiedRequest> identifiedPartitioned(StreamsBuilder builder, PipelineConfig config, Topics topics,

@@ -19,8 +19,6 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.TimestampedKeyValueStore;
-import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
  * The per-request path as one processor node: parse, identify, enrich, judge, cap routes, the partial windows, sample
@@ -36,12 +34,12 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
     private final Intake<K, V> intake;
     private final Children children;
+    private final TableLookup<Policy> policies;
     private final RouteTemplates routes;
     private final RouteCap cap;
     private final PartialWindows windows;
     private final SpanStage spans;
     private ProcessorContext<Object, Object> context;
-    private TimestampedKeyValueStore<String, Policy> policies;
 
     /** The names of the node's children: where its dead letters, records of spans and partial windows go. */
     record Children(String deadLetters, String spans, String partials) {
@@ -58,9 +56,11 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
         Record<K, IdentifiedRequest> request(Record<K, V> record);
     }
 
-    RequestPath(Intake<K, V> intake, Children children, RouteTemplates routes, RouteCap cap, PartialWindows windows, SpanStage spans) {
+    RequestPath(Intake<K, V> intake, Children children, TableLookup<Policy> policies, RouteTemplates routes, RouteCap cap,
+                PartialWindows windows, SpanStage spans) {
         this.intake = intake;
         this.children = children;
+        this.policies = policies;
         this.routes = routes;
         this.cap = cap;
         this.windows = windows;
@@ -77,7 +77,7 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
         intake.init(context, children);
-        policies = context.getStateStore(PipelineTopology.POLICIES_STORE);
+        policies.init(context);
         // a batch holds the spans of many lines: it carries none of their headers, and the time it is written, which the
         // spans topic replaces with the broker's (log append time) anyway
         spans.init(context, batch -> context.forward(new Record<>(batch.key(), batch.record(), context.currentSystemTimeMs()), children.spans()));
@@ -112,7 +112,7 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
 
     private Policy policyOf(IdentifiedRequest request) {
         String group = request.identity().group();
-        return group == null ? null : RecordFailure.guard("judge", () -> ValueAndTimestamp.getValueOrNull(policies.get(group)));
+        return group == null ? null : RecordFailure.guard("judge", () -> policies.get(group));
     }
 
     @Override
@@ -139,13 +139,14 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
     static final class Lines implements Intake<byte[], byte[]> {
         private final ParseStage parse;
         private final IdentitySource source;
+        private final TableLookup<Identity> identities;
         private ProcessorContext<Object, Object> context;
         private String deadLetters;
-        private TimestampedKeyValueStore<String, Identity> identities;
 
-        Lines(ParseStage parse, IdentitySource source) {
+        Lines(ParseStage parse, IdentitySource source, TableLookup<Identity> identities) {
             this.parse = parse;
             this.source = source;
+            this.identities = identities;
         }
 
         @Override
@@ -153,7 +154,7 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
             this.context = context;
             this.deadLetters = children.deadLetters();
             parse.init(context.metrics());
-            identities = context.getStateStore(PipelineTopology.IDENTITIES_STORE);
+            identities.init(context);
         }
 
         @Override
@@ -163,7 +164,7 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
                 return null;
             }
             return event.withValue(EnrichStage.global(event.value(), source,
-                    identity -> RecordFailure.guard("enrich", () -> ValueAndTimestamp.getValueOrNull(identities.get(identity)))));
+                    identity -> RecordFailure.guard("enrich", () -> identities.get(identity))));
         }
     }
 

@@ -13,16 +13,18 @@ import org.slf4j.LoggerFactory;
  * global table does, but as a global store Kafka Streams restores through this processor and the topic's deserializer,
  * as it reads new records: a record the deserializer cannot read is skipped at a restart too, and the entry keeps the
  * value it had (a DSL global table is restored from the topic's raw bytes, so that every lookup of the key failed
- * after a restart).
+ * after a restart). Each change is counted in the table's {@link TableVersion} once the store has it.
  */
 final class TableUpdates<V> implements Processor<String, V, Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(TableUpdates.class);
     private final String storeName;
+    private final TableVersion version;
     private ProcessorContext<Void, Void> context;
     private TimestampedKeyValueStore<String, V> store;
 
-    TableUpdates(String storeName) {
+    TableUpdates(String storeName, TableVersion version) {
         this.storeName = storeName;
+        this.version = version;
     }
 
     @Override
@@ -44,5 +46,6 @@ final class TableUpdates<V> implements Processor<String, V, Void, Void> {
         } else {
             store.put(record.key(), ValueAndTimestamp.make(record.value(), record.timestamp()));
         }
+        version.changed();
     }
 }

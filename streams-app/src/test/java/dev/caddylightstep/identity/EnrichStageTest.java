@@ -71,6 +71,31 @@ class EnrichStageTest {
 
     @ParameterizedTest
     @EnumSource(IdentityJoin.class)
+    void anIdentityChangedBetweenTwoRequestsOfTheUserEnrichesTheSecondWithTheNewOne(IdentityJoin join) {
+        try (PipelineHarness p = start(join)) {
+            p.identity("alice", "engineering", "acme");
+            p.send(ALICE);
+            p.identity("alice", "management", "acme");
+            p.send(ALICE);
+            assertThat(p.spans()).extracting(span -> attributes(span).get("edge.group")).containsExactly("engineering", "management");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(IdentityJoin.class)
+    void aUserAddedOrRemovedBetweenTwoRequestsOfTheirsIsKnownOrUnknownFromTheNext(IdentityJoin join) {
+        try (PipelineHarness p = start(join)) {
+            p.send(ALICE);
+            p.identity("alice", "engineering", "acme");
+            p.send(ALICE);
+            p.withoutIdentity("alice");
+            p.send(ALICE);
+            assertThat(p.spans()).extracting(span -> attributes(span).get("edge.group")).containsExactly("unknown", "engineering", "unknown");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(IdentityJoin.class)
     void aConfiguredHeaderCarriesTheIdentityOfForwardAuthSetups(IdentityJoin join) {
         String line = access(l -> l.path("request").path("uri").asText().equals("/public/xff"));
         try (PipelineHarness p = start(join, Map.of("caddy.identity.source", "header", "caddy.identity.header", "X-Real-IP"))) {

@@ -38,6 +38,19 @@ class JudgeStageTest {
     }
 
     @Test
+    void aPolicyChangedOrRemovedBetweenTwoRequestsOfItsGroupJudgesTheNextByWhatTheTableThenHolds() {
+        try (PipelineHarness p = withAliceAndCarol()) {
+            p.policy("engineering", null, List.of("GET /api/**"), List.of());
+            p.send(ALICE_READS);
+            p.policy("engineering", null, List.of(), List.of("GET /api/**"));
+            p.send(ALICE_READS);
+            p.withoutPolicy("engineering");
+            p.send(ALICE_READS);
+            assertThat(p.spans()).extracting(span -> attributes(span).get("edge.policy.decision")).containsExactly("allow", "deny", null);
+        }
+    }
+
+    @Test
     void aDenyRuleWinsOverAnAllowRule() {
         try (PipelineHarness p = withAliceAndCarol()) {
             p.policy("engineering", null, List.of("* /api/**"), List.of("DELETE /api/orders/*"));

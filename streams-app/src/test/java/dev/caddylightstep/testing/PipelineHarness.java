@@ -161,6 +161,12 @@ public final class PipelineHarness implements AutoCloseable {
         return this;
     }
 
+    /** The user's entry removed from the identities table (a tombstone). */
+    public PipelineHarness withoutIdentity(String id) {
+        input(topics.identities()).pipeInput(id, null, 0L);
+        return this;
+    }
+
     /** A policy; rules written as in policies.yaml ("GET /api/**"). */
     public PipelineHarness policy(String group, Long latencySloMs, List<String> allow, List<String> deny) {
         return policy(Policy.of(group, allow.stream().map(AccessRule::parse).toList(), deny.stream().map(AccessRule::parse).toList(), latencySloMs));
@@ -168,6 +174,12 @@ public final class PipelineHarness implements AutoCloseable {
 
     public PipelineHarness policy(Policy policy) {
         input(topics.policies()).pipeInput(policy.group(), policy, 0L);
+        return this;
+    }
+
+    /** The group's policy removed from the policies table (a tombstone). */
+    public PipelineHarness withoutPolicy(String group) {
+        input(topics.policies()).pipeInput(group, null, 0L);
         return this;
     }
 
