@@ -13,10 +13,12 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * thread-safe: one for each task, as its processor is.
  *
  * <p>What it remembers is bounded: the keys come from the lines (a user id is whatever a client sends), so past
- * {@link #MAX_REMEMBERED} keys it starts again.
+ * {@link #MAX_REMEMBERED} keys it starts again, and a key longer than {@link #MAX_REMEMBERED_KEY_CHARS} is looked up
+ * every time, not kept (4,096 user ids of a megabyte each would be 4 GB).
  */
 final class TableLookup<V> {
     static final int MAX_REMEMBERED = 4096;
+    static final int MAX_REMEMBERED_KEY_CHARS = 256;
     /** What a key absent from the table is remembered as, since the map's null means not looked up. */
     private static final Object ABSENT = new Object();
     private final String storeName;
@@ -50,6 +52,9 @@ final class TableLookup<V> {
             return entry == ABSENT ? null : (V) entry;
         }
         V value = ValueAndTimestamp.getValueOrNull(store.get(key));
+        if (key.length() > MAX_REMEMBERED_KEY_CHARS) {
+            return value;
+        }
         if (remembered.size() == MAX_REMEMBERED) {
             remembered.clear();
         }

@@ -80,4 +80,13 @@ class TableLookupTest {
         }
         assertThat(lookup.get("alice")).isEqualTo("management");
     }
+
+    @Test
+    void aKeyLongerThanItKeepsIsReadFromTheStoreEveryTime() {
+        String huge = "u".repeat(TableLookup.MAX_REMEMBERED_KEY_CHARS + 1);
+        tableHas(huge, "engineering");
+        assertThat(lookup.get(huge)).isEqualTo("engineering");
+        store.put(huge, ValueAndTimestamp.make("management", 0L));
+        assertThat(lookup.get(huge)).isEqualTo("management");
+    }
 }
