@@ -2,12 +2,14 @@ package dev.caddylightstep.aggregate;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.caddylightstep.query.Peers;
+import dev.caddylightstep.query.QueryScope;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -34,14 +36,17 @@ public final class WindowQueries {
         this.peers = peers;
     }
 
-    /** The windows of every group, newest first per group. */
-    public ArrayNode allGroups(boolean localOnly) {
-        ArrayNode out = AggregateJson.JSON.createArrayNode();
-        local(AggregateStage.BY_GROUP_STORE, null, null).forEach(r -> out.add(AggregateJson.of(r)));
-        if (localOnly) {
-            return out;
+    /**
+     * The windows of every group, newest first per group: of every partition, from the instance that holds it, or
+     * (scope=local) of the partitions asked for, else of all this instance holds.
+     */
+    public ArrayNode allGroups(QueryScope scope) {
+        if (scope.local()) {
+            return asJson(local(AggregateStage.BY_GROUP_STORE, null, scope.partitions()));
         }
-        peers.askAll(AggregateStage.BY_GROUP_STORE, "/api/windows?scope=local").forEach(out::addAll);
+        ArrayNode out = AggregateJson.JSON.createArrayNode();
+        peers.everyPartition(AggregateStage.BY_GROUP_STORE, "/api/windows", partitions -> asJson(local(AggregateStage.BY_GROUP_STORE, null, partitions)))
+                .forEach(out::addAll);
         return out;
     }
 
@@ -69,20 +74,38 @@ public final class WindowQueries {
         if (owner == null || owner.partition() < 0) {
             throw new InvalidStateStoreException("no instance holds the windows of " + group + " now");
         }
+        return asJson(local(store, group, Set.of(owner.partition())));
+    }
+
+    private static ArrayNode asJson(List<LatencyAggregateRecord> records) {
         ArrayNode out = AggregateJson.JSON.createArrayNode();
-        local(store, group, owner.partition()).forEach(r -> out.add(AggregateJson.of(r)));
+        records.forEach(r -> out.add(AggregateJson.of(r)));
         return out;
     }
 
     /**
-     * This instance's windows of a store, of one group in its partition or (group null) of all, by group, route and
-     * newest first; a partition this instance does not hold is an {@link InvalidStateStoreException}.
+     * This instance's windows of a store, of one group or (group null) of all, in the given partitions or (null) in all
+     * it holds, by group, route and newest first; a partition this instance does not hold is an
+     * {@link InvalidStateStoreException}.
      */
-    private List<LatencyAggregateRecord> local(String storeName, String group, Integer partition) {
+    private List<LatencyAggregateRecord> local(String storeName, String group, Set<Integer> partitions) {
         StoreQueryParameters<ReadOnlyKeyValueStore<String, LatencyWindow>> parameters =
                 StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, LatencyWindow>keyValueStore());
-        ReadOnlyKeyValueStore<String, LatencyWindow> store = streams.store(partition == null ? parameters : parameters.withPartition(partition));
         List<LatencyAggregateRecord> records = new ArrayList<>();
+        if (partitions == null) {
+            read(streams.store(parameters), group, records);
+        } else {
+            for (int partition : partitions) {
+                read(streams.store(parameters.withPartition(partition)), group, records);
+            }
+        }
+        records.sort(Comparator.comparing(LatencyAggregateRecord::getGroup)
+                .thenComparing(r -> r.getRoute() == null ? "" : r.getRoute())
+                .thenComparing(Comparator.comparingLong(LatencyAggregateRecord::getWindowStartMs).reversed()));
+        return records;
+    }
+
+    private void read(ReadOnlyKeyValueStore<String, LatencyWindow> store, String group, List<LatencyAggregateRecord> records) {
         long sizeMs = windows.size().toMillis();
         try (KeyValueIterator<String, LatencyWindow> iterator = group == null ? store.all()
                 : store.prefixScan(WindowKey.prefixOf(group), new StringSerializer())) {
@@ -94,10 +117,6 @@ public final class WindowQueries {
                 }
             }
         }
-        records.sort(Comparator.comparing(LatencyAggregateRecord::getGroup)
-                .thenComparing(r -> r.getRoute() == null ? "" : r.getRoute())
-                .thenComparing(Comparator.comparingLong(LatencyAggregateRecord::getWindowStartMs).reversed()));
-        return records;
     }
 
     private static String encode(String segment) {

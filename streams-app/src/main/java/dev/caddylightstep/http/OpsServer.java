@@ -8,6 +8,7 @@ import dev.caddylightstep.access.PercentDecoding;
 import dev.caddylightstep.aggregate.AggregateJson;
 import dev.caddylightstep.aggregate.WindowQueries;
 import dev.caddylightstep.query.Peers;
+import dev.caddylightstep.query.QueryScope;
 import dev.caddylightstep.slo.SloQueries;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -172,9 +173,12 @@ public final class OpsServer implements AutoCloseable {
         }
     }
 
-    /** /api/windows, /api/windows/{group}, /api/windows/{group}/routes; ?scope=local answers for this instance only. */
+    /**
+     * /api/windows, /api/windows/{group}, /api/windows/{group}/routes; ?scope=local answers for this instance only, and
+     * for the partitions named when another instance asks for every group ({@link QueryScope}).
+     */
     private static void windows(HttpExchange exchange, WindowQueries queries) throws IOException {
-        query(exchange, queries, "windows", (uri, local) -> {
+        query(exchange, queries, "windows", (uri, scope) -> {
             String rest = uri.getRawPath().substring("/api/windows".length());
             try {
                 if (!rest.isEmpty() && !rest.startsWith("/")) {
@@ -183,15 +187,15 @@ public final class OpsServer implements AutoCloseable {
                     return;
                 }
                 if (rest.isEmpty() || rest.equals("/")) {
-                    json(exchange, 200, queries.allGroups(local).toString());
+                    json(exchange, 200, queries.allGroups(scope).toString());
                     return;
                 }
                 String[] parts = rest.substring(1).split("/");
                 String group = PercentDecoding.pathSegment(parts[0]);
                 if (parts.length == 1) {
-                    json(exchange, 200, queries.group(group, local).toString());
+                    json(exchange, 200, queries.group(group, scope.local()).toString());
                 } else if (parts.length == 2 && parts[1].equals("routes")) {
-                    json(exchange, 200, queries.routes(group, local).toString());
+                    json(exchange, 200, queries.routes(group, scope.local()).toString());
                 } else {
                     json(exchange, 404, error("no such query: " + uri.getRawPath()));
                 }
@@ -203,18 +207,18 @@ public final class OpsServer implements AutoCloseable {
 
     /** /api/slo: every group's objectives; ?scope=local answers for this instance only. */
     private static void objectives(HttpExchange exchange, SloQueries queries) throws IOException {
-        query(exchange, queries, "objectives", (uri, local) -> {
+        query(exchange, queries, "objectives", (uri, scope) -> {
             if (uri.getRawPath().equals("/api/slo")) {
-                json(exchange, 200, queries.allGroups(local).toString());
+                json(exchange, 200, queries.allGroups(scope).toString());
             } else {
                 json(exchange, 404, error("no such query: " + uri.getRawPath()));
             }
         });
     }
 
-    /** Writes the answer to a query, for this instance's stores alone when {@code local}. */
+    /** Writes the answer to a query, for what its scope says. */
     private interface QueryAnswer {
-        void write(URI uri, boolean local) throws IOException;
+        void write(URI uri, QueryScope scope) throws IOException;
     }
 
     /**
@@ -231,8 +235,15 @@ public final class OpsServer implements AutoCloseable {
             return;
         }
         URI uri = exchange.getRequestURI();
+        QueryScope scope;
         try {
-            answer.write(uri, "scope=local".equals(uri.getRawQuery()));
+            scope = QueryScope.of(uri.getRawQuery());
+        } catch (IllegalArgumentException e) {
+            json(exchange, 400, error(e.getMessage()));
+            return;
+        }
+        try {
+            answer.write(uri, scope);
         } catch (InvalidStateStoreException | Peers.UnavailableException e) {
             json(exchange, 503, error(what + " not available right now (" + e.getMessage() + "); try again"));
         } catch (IllegalStateException e) {

@@ -10,15 +10,21 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
@@ -52,22 +58,54 @@ public final class Peers {
         return host != null && !host.equals(self) && !host.equals(HostInfo.unavailable());
     }
 
-    /** The JSON array every other instance that holds {@code store} answers to {@code path}, all asked at once. */
-    public List<ArrayNode> askAll(String store, String path) {
-        Set<HostInfo> others = new LinkedHashSet<>();
-        for (StreamsMetadata metadata : streams.metadataForAllStreamsClients()) {
-            if (!metadata.hostInfo().equals(self) && metadata.stateStoreNames().contains(store)) {
-                others.add(metadata.hostInfo());
-            }
-        }
+    /**
+     * Every partition of {@code store}, each answered by the instance the metadata says holds it now: this one's by
+     * {@code local}, given the partitions, and every other one's by asking it for {@code path} with its own partitions
+     * ({@link QueryScope}), all at once. Each instance answers only for partitions it holds, else unavailable: an
+     * answer put together from what each holds, without asking for the partitions, was short and complete-looking
+     * while a rebalance moved a task, held by neither instance for that time.
+     */
+    public List<ArrayNode> everyPartition(String store, String path, Function<SortedSet<Integer>, ArrayNode> local) {
+        Map<HostInfo, SortedSet<Integer>> holders = holders(store);
+        SortedSet<Integer> own = holders.remove(self);
         long deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
-        List<CompletableFuture<HttpResponse<String>>> answers = others.stream().map(host -> send(host, path)).toList();
+        Map<HostInfo, CompletableFuture<HttpResponse<String>>> answers = new LinkedHashMap<>();
+        holders.forEach((host, partitions) -> answers.put(host, send(host, path + "?" + QueryScope.localQuery(partitions))));
         List<ArrayNode> arrays = new ArrayList<>();
-        int i = 0;
-        for (HostInfo host : others) {
-            arrays.add(arrayOf(host, answers.get(i++), deadline));
+        try {
+            if (own != null) {
+                arrays.add(local.apply(own));
+            }
+            answers.forEach((host, answer) -> arrays.add(arrayOf(host, answer, deadline)));
+        } finally {
+            answers.values().forEach(answer -> answer.cancel(true));
         }
         return arrays;
+    }
+
+    /**
+     * The partitions of {@code store} by the instance the metadata says holds each, found one partition at a time (the
+     * partitioner is told how many there are); unavailable when the metadata names none for one, as in a rebalance.
+     */
+    private Map<HostInfo, SortedSet<Integer>> holders(String store) {
+        int[] count = {0};
+        holder(store, 0, partitions -> count[0] = partitions);
+        Map<HostInfo, SortedSet<Integer>> holders = new LinkedHashMap<>();
+        for (int partition = 0; partition < count[0]; partition++) {
+            holders.computeIfAbsent(holder(store, partition, partitions -> { }), host -> new TreeSet<>()).add(partition);
+        }
+        return holders;
+    }
+
+    private HostInfo holder(String store, int partition, IntConsumer partitions) {
+        KeyQueryMetadata metadata = streams.queryMetadataForKey(store, "", (topic, key, value, count) -> {
+            partitions.accept(count);
+            return Optional.of(Set.of(partition));
+        });
+        if (metadata == null || metadata.partition() < 0 || metadata.activeHost() == null || metadata.activeHost().equals(HostInfo.unavailable())) {
+            throw new UnavailableException("no instance holds partition " + partition + " of " + store + " now");
+        }
+        return metadata.activeHost();
     }
 
     /** The JSON array one other instance answers to {@code path}. */

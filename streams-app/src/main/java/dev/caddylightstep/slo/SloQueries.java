@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caddylightstep.query.Peers;
+import dev.caddylightstep.query.QueryScope;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -32,35 +34,49 @@ public final class SloQueries {
         this.peers = peers;
     }
 
-    /** Every group with an objective, by name: {@code [{"group", "slos": [{"slo", "target", "budget_remaining", ...}]}]}. */
-    public ArrayNode allGroups(boolean localOnly) {
-        List<JsonNode> groups = new ArrayList<>(local());
-        if (!localOnly) {
-            for (ArrayNode answer : peers.askAll(SloStage.HISTORY_STORE, "/api/slo?scope=local")) {
-                answer.forEach(groups::add);
-            }
+    /**
+     * Every group with an objective, by name: {@code [{"group", "slos": [{"slo", "target", "budget_remaining", ...}]}]};
+     * of every partition, from the instance that holds it, or (scope=local) of the partitions asked for, else of all
+     * this instance holds.
+     */
+    public ArrayNode allGroups(QueryScope scope) {
+        List<JsonNode> groups = new ArrayList<>();
+        if (scope.local()) {
+            local(scope.partitions()).forEach(groups::add);
+        } else {
+            peers.everyPartition(SloStage.HISTORY_STORE, "/api/slo", this::local).forEach(answer -> answer.forEach(groups::add));
         }
         groups.sort(BY_GROUP);
         return JSON.createArrayNode().addAll(groups);
     }
 
-    private List<JsonNode> local() {
-        ReadOnlyKeyValueStore<String, SloHistory> store = streams.store(
-                StoreQueryParameters.fromNameAndType(SloStage.HISTORY_STORE, QueryableStoreTypes.<String, SloHistory>keyValueStore()));
-        List<JsonNode> groups = new ArrayList<>();
+    /** This instance's groups, in the given partitions or (null) in all it holds; one it does not hold is an InvalidStateStoreException. */
+    private ArrayNode local(Set<Integer> partitions) {
+        StoreQueryParameters<ReadOnlyKeyValueStore<String, SloHistory>> parameters =
+                StoreQueryParameters.fromNameAndType(SloStage.HISTORY_STORE, QueryableStoreTypes.<String, SloHistory>keyValueStore());
+        ArrayNode groups = JSON.createArrayNode();
+        if (partitions == null) {
+            read(streams.store(parameters), groups);
+        } else {
+            for (int partition : partitions) {
+                read(streams.store(parameters.withPartition(partition)), groups);
+            }
+        }
+        return groups;
+    }
+
+    private static void read(ReadOnlyKeyValueStore<String, SloHistory> store, ArrayNode groups) {
         try (KeyValueIterator<String, SloHistory> all = store.all()) {
             while (all.hasNext()) {
                 KeyValue<String, SloHistory> entry = all.next();
                 ArrayNode slos = objectives(entry.value);
                 if (!slos.isEmpty()) {
-                    ObjectNode group = JSON.createObjectNode();
+                    ObjectNode group = groups.addObject();
                     group.put("group", entry.key);
                     group.set("slos", slos);
-                    groups.add(group);
                 }
             }
         }
-        return groups;
     }
 
     /** The objectives the group's policy set at the last evaluation, each with its burn rates and the alerts that fire. */

@@ -36,6 +36,10 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.junit.jupiter.api.AfterAll;
@@ -44,6 +48,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * An instance and another one whose HTTP side is a stand-in: with CADDY_HTTP_TOKEN set, the instance asks the other
@@ -56,6 +62,7 @@ class PeerQueriesTest {
     private static final String REMOTE_OBJECTIVES = "[{\"group\":\"held-elsewhere\",\"slos\":[{\"slo\":\"availability\",\"target\":0.999,"
             + "\"budget_remaining\":0.5,\"burn_rates\":{\"5m\":0.5,\"30m\":0.5,\"1h\":0.5,\"6h\":0.5,\"3d\":0.5},\"firing\":[],\"evaluated_at_ms\":1}]}]";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final int PARTITIONS = 4;
 
     @TempDir
     static Path dir;
@@ -86,7 +93,7 @@ class PeerQueriesTest {
         peer.start();
         Settings settings = settings(kafka, "asking");
         PipelineConfig config = PipelineConfig.from(settings);
-        kafka.createTopics(TopicLayout.topics(config.topics(), 4, (short) 1));
+        kafka.createTopics(TopicLayout.topics(config.topics(), PARTITIONS, (short) 1));
         PipelineConfig otherConfig = PipelineConfig.from(settings(kafka, "other"));
         Properties props = StreamsProperties.of(otherConfig);
         peerHost = "127.0.0.1:" + peer.getAddress().getPort();
@@ -148,20 +155,58 @@ class PeerQueriesTest {
                 .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The partitions an instance asked the other for, from the one request it made for {@code path}. */
+    private static String partitionsAskedFor(String path) {
+        assertThat(asked).hasSize(1);
+        Matcher request = Pattern.compile(Pattern.quote(path) + "\\?scope=local&partitions=([0-9,]+) Bearer " + TOKEN).matcher(asked.get(0));
+        assertThat(request.matches()).as(asked.get(0)).isTrue();
+        return request.group(1);
+    }
+
     @Test
-    void anInstanceAsksTheOthersWithTheToken() throws Exception {
+    void anInstanceAsksTheOthersForThePartitionsTheyHoldWithTheToken() throws Exception {
         HttpResponse<String> answer = get("/api/windows");
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        assertThat(asked).containsExactly("/api/windows?scope=local Bearer " + TOKEN);
+        assertThat(partitionsAskedFor("/api/windows").split(",")).isNotEmpty().hasSizeLessThan(PARTITIONS);
     }
 
     @Test
     void theOthersObjectivesAreAskedForWithTheTokenAndAnswered() throws Exception {
         HttpResponse<String> answer = get("/api/slo");
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        assertThat(asked).containsExactly("/api/slo?scope=local Bearer " + TOKEN);
+        assertThat(partitionsAskedFor("/api/slo").split(",")).isNotEmpty().hasSizeLessThan(PARTITIONS);
         JsonNode groups = AggregateJson.JSON.readTree(answer.body());
         assertThat(groups).isEqualTo(AggregateJson.JSON.readTree(REMOTE_OBJECTIVES));
+    }
+
+    /**
+     * Every group's windows or objectives are put together from each partition's holder. An instance asked for
+     * partitions it does not hold (the metadata names it their holder before their task has moved there) answers 503:
+     * answering with what it held, as it did, made the whole answer 200 and short of those partitions' groups.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/windows", "/api/slo"})
+    void anInstanceAskedForPartitionsItDoesNotHoldAnswersUnavailableNotWhatItHolds(String path) throws Exception {
+        assertThat(get(path).statusCode()).isEqualTo(200);
+        String elsewhere = partitionsAskedFor(path);
+        String here = IntStream.range(0, PARTITIONS).filter(p -> !("," + elsewhere + ",").contains("," + p + ","))
+                .mapToObj(String::valueOf).collect(Collectors.joining(","));
+        asked.clear();
+
+        HttpResponse<String> notHeld = get(path + "?scope=local&partitions=" + elsewhere);
+        HttpResponse<String> held = get(path + "?scope=local&partitions=" + here);
+
+        assertThat(notHeld.statusCode()).as(notHeld.body()).isEqualTo(503);
+        assertThat(notHeld.body()).contains("not available right now");
+        assertThat(held.statusCode()).as(held.body()).isEqualTo(200);
+        assertThat(asked).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scope=local&partitions=1,x", "scope=local&partitions=", "scope=local&partitions=10000", "partitions=1"})
+    void aListOfPartitionsThatIsNotOneIsABadRequest(String query) throws Exception {
+        HttpResponse<String> answer = get("/api/windows?" + query);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
     }
 
     /**
