@@ -45,8 +45,8 @@ public final class WindowQueries {
             return asJson(local(AggregateStage.BY_GROUP_STORE, null, scope.partitions()));
         }
         ArrayNode out = AggregateJson.JSON.createArrayNode();
-        peers.everyPartition(AggregateStage.BY_GROUP_STORE, "/api/windows", partitions -> asJson(local(AggregateStage.BY_GROUP_STORE, null, partitions)))
-                .forEach(out::addAll);
+        peers.everyPartition(AggregateStage.BY_GROUP_STORE, "/api/windows",
+                partitions -> asJson(local(AggregateStage.BY_GROUP_STORE, null, partitions))).forEach(out::addAll);
         return out;
     }
 

@@ -102,7 +102,8 @@ public final class Peers {
             partitions.accept(count);
             return Optional.of(Set.of(partition));
         });
-        if (metadata == null || metadata.partition() < 0 || metadata.activeHost() == null || metadata.activeHost().equals(HostInfo.unavailable())) {
+        if (metadata == null || metadata.partition() < 0 || metadata.activeHost() == null
+                || metadata.activeHost().equals(HostInfo.unavailable())) {
             throw new UnavailableException("no instance holds partition " + partition + " of " + store + " now");
         }
         return metadata.activeHost();

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * @param partitions the partitions asked for, null for whatever this instance holds
  */
 public record QueryScope(boolean local, SortedSet<Integer> partitions) {
-    public static final QueryScope EVERY_INSTANCE = new QueryScope(false, null);
+    private static final QueryScope EVERY_INSTANCE = new QueryScope(false, null);
     /** More than any topic of this application has; a longer list is not another instance's. */
     private static final int MAX_PARTITIONS = 10_000;
 
