@@ -37,6 +37,12 @@ public final class SpanMapper {
     private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
     private static final int MAX_REPEATED_VALUES = 4096;
+    /**
+     * Longer values are encoded for each span and never kept: a client chooses its User-Agent, Host and path (and a line
+     * sent to ship --listen, its protocol and upstream), up to Caddy's 1 MB of headers, and 4,096 kept values of a
+     * megabyte each, String and encoding, would be 8 GB.
+     */
+    private static final int MAX_REPEATED_CHARS = 256;
 
     private static final AttributeKey METHOD_ORIGINAL = AttributeKey.of("http.request.method_original");
     private static final AttributeKey PATH = AttributeKey.of("url.path");
@@ -191,7 +197,7 @@ public final class SpanMapper {
         attributes.add(Map.entry("caddy.host", hostOnly(event.host())));
         attributes.add(Map.entry("caddy.logger", event.logger()));
         resource = SpanRecordEncoder.encodedResource(attributes);
-        if (resources.size() < MAX_REPEATED_VALUES) {
+        if (resources.size() < MAX_REPEATED_VALUES && event.host().length() + event.logger().length() <= MAX_REPEATED_CHARS) {
             resources.put(key, resource);
         }
         return resource;
@@ -361,7 +367,7 @@ public final class SpanMapper {
 
     /**
      * An attribute whose values repeat from request to request (method, scheme, group, status, ...): each value is
-     * encoded once and its bytes copied into every span that has it, up to a bound of values.
+     * encoded once and its bytes copied into every span that has it, up to a bound of values, and of a value's length.
      */
     private static final class Repeated<V> {
         private final Map<V, byte[]> encodings = new ConcurrentHashMap<>();
@@ -377,7 +383,7 @@ public final class SpanMapper {
                 return encoded;
             }
             encoded = encoding.apply(value);
-            if (encodings.size() < MAX_REPEATED_VALUES) {
+            if (encodings.size() < MAX_REPEATED_VALUES && !(value instanceof String text && text.length() > MAX_REPEATED_CHARS)) {
                 encodings.put(value, encoded);
             }
             return encoded;

@@ -5,14 +5,30 @@ import static dev.caddylightstep.testing.capture.CaddyCapture.request;
 import static dev.caddylightstep.testing.PipelineHarness.attributes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caddylightstep.access.AccessEvent;
+import dev.caddylightstep.access.CaddyLogParser;
+import dev.caddylightstep.access.CapturedHeaders;
+import dev.caddylightstep.access.LogFormat;
+import dev.caddylightstep.access.ParseOutcome;
+import dev.caddylightstep.access.Redaction;
+import dev.caddylightstep.access.StageSettings;
+import dev.caddylightstep.identity.Identity;
+import dev.caddylightstep.policy.EnrichedRequest;
+import dev.caddylightstep.policy.PolicyVerdict;
+import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.testing.PipelineHarness;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
+import java.lang.ref.WeakReference;
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +94,37 @@ class SpanMapperTest {
             assertThat(hex(a.getSpanId())).isEqualTo(hex(b.getSpanId())).hasSize(16);
             assertThat(a.getParentSpanId().isEmpty()).isTrue();
         }
+    }
+
+    /**
+     * A client chooses its User-Agent and Host, each up to the size of Caddy's request headers: a span of such a
+     * request keeps neither once encoded. Values that repeat are kept encoded for the next span, 4,096 of each
+     * attribute, and 4,096 values of a megabyte, String and encoding, would be 8 GB. (A route is a template of 256
+     * characters at most.)
+     */
+    @Test
+    void longValuesAClientChoseAreNotKeptFromOneSpanToTheNext() {
+        SpanMapper mapper = new SpanMapper(Map.of("service.name", "caddy"), ClientAddressMasking.KEEP, CapturedHeaders.none(), StageSettings.DEFAULTS);
+        List<WeakReference<String>> chosen = spanOfLongValues(mapper, 100_000);
+        for (int i = 0; i < 10 && chosen.stream().anyMatch(value -> value.get() != null); i++) {
+            System.gc();
+        }
+        assertThat(chosen).allSatisfy(value -> assertThat(value.get()).as("a value the client chose, still kept").isNull());
+    }
+
+    /** The request's User-Agent and Host, of {@code length} characters each, after its span is made. */
+    private static List<WeakReference<String>> spanOfLongValues(SpanMapper mapper, int length) {
+        ObjectNode line = (ObjectNode) CaddyCapture.tree(ALICE_ORDERS);
+        ObjectNode request = (ObjectNode) line.get("request");
+        ((ObjectNode) request.get("headers")).putArray("User-Agent").add("u".repeat(length));
+        request.put("host", "h".repeat(length));
+        CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), CapturedHeaders.none());
+        AccessEvent event = ((ParseOutcome.Parsed) parser.parse(CaddyCapture.write(line).getBytes(StandardCharsets.UTF_8))).event();
+        EnrichedRequest enriched = new EnrichedRequest(event, Identity.anonymous(), new RouteTemplates(List.of()).templateOf(event.path()),
+                PolicyVerdict.judge(null, event));
+        assertThat(event.userAgent()).hasSize(length);
+        assertThat(mapper.toRecord(enriched)).isNotEmpty();
+        return List.of(new WeakReference<>(event.userAgent()), new WeakReference<>(event.host()));
     }
 
     @Test
