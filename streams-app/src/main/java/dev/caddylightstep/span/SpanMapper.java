@@ -38,9 +38,9 @@ public final class SpanMapper {
 
     private static final int MAX_REPEATED_VALUES = 4096;
     /**
-     * Longer values are encoded for each span and never kept: a client chooses its User-Agent, Host and path (and a line
-     * sent to ship --listen, its protocol and upstream), up to Caddy's 1 MB of headers, and 4,096 kept values of a
-     * megabyte each, String and encoding, would be 8 GB.
+     * Longer values are encoded for each span and never kept: a client chooses its User-Agent and Host (and a line sent
+     * to ship --listen, its protocol, logger and upstream) up to Caddy's 1 MB of request headers, and 4,096 kept values
+     * of a megabyte each, String and encoding, would be 8 GB. Routes are templates of 256 characters at most.
      */
     private static final int MAX_REPEATED_CHARS = 256;
 
