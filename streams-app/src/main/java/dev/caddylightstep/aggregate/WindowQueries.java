@@ -1,6 +1,7 @@
 package dev.caddylightstep.aggregate;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.caddylightstep.query.LocalStores;
 import dev.caddylightstep.query.Peers;
 import dev.caddylightstep.query.QueryScope;
 import dev.caddylightstep.schema.LatencyAggregateRecord;
@@ -92,12 +93,8 @@ public final class WindowQueries {
         StoreQueryParameters<ReadOnlyKeyValueStore<String, LatencyWindow>> parameters =
                 StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, LatencyWindow>keyValueStore());
         List<LatencyAggregateRecord> records = new ArrayList<>();
-        if (partitions == null) {
-            read(streams.store(parameters), group, records);
-        } else {
-            for (int partition : partitions) {
-                read(streams.store(parameters.withPartition(partition)), group, records);
-            }
+        for (ReadOnlyKeyValueStore<String, LatencyWindow> store : LocalStores.of(streams, parameters, partitions)) {
+            read(store, group, records);
         }
         records.sort(Comparator.comparing(LatencyAggregateRecord::getGroup)
                 .thenComparing(r -> r.getRoute() == null ? "" : r.getRoute())

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caddylightstep.query.LocalStores;
 import dev.caddylightstep.query.Peers;
 import dev.caddylightstep.query.QueryScope;
 import java.util.ArrayList;
@@ -55,12 +56,8 @@ public final class SloQueries {
         StoreQueryParameters<ReadOnlyKeyValueStore<String, SloHistory>> parameters =
                 StoreQueryParameters.fromNameAndType(SloStage.HISTORY_STORE, QueryableStoreTypes.<String, SloHistory>keyValueStore());
         ArrayNode groups = JSON.createArrayNode();
-        if (partitions == null) {
-            read(streams.store(parameters), groups);
-        } else {
-            for (int partition : partitions) {
-                read(streams.store(parameters.withPartition(partition)), groups);
-            }
+        for (ReadOnlyKeyValueStore<String, SloHistory> store : LocalStores.of(streams, parameters, partitions)) {
+            read(store, groups);
         }
         return groups;
     }
