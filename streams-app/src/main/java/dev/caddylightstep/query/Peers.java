@@ -89,9 +89,9 @@ public final class Peers {
      */
     private Map<HostInfo, SortedSet<Integer>> holders(String store) {
         int[] count = {0};
-        holder(store, 0, partitions -> count[0] = partitions);
         Map<HostInfo, SortedSet<Integer>> holders = new LinkedHashMap<>();
-        for (int partition = 0; partition < count[0]; partition++) {
+        holders.computeIfAbsent(holder(store, 0, partitions -> count[0] = partitions), host -> new TreeSet<>()).add(0);
+        for (int partition = 1; partition < count[0]; partition++) {
             holders.computeIfAbsent(holder(store, partition, partitions -> { }), host -> new TreeSet<>()).add(partition);
         }
         return holders;
