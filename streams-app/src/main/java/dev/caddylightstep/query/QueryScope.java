@@ -14,8 +14,8 @@ import java.util.stream.Collectors;
  */
 public record QueryScope(boolean local, SortedSet<Integer> partitions) {
     private static final QueryScope EVERY_INSTANCE = new QueryScope(false, null);
-    /** More than any topic of this application has; a longer list is not another instance's. */
-    private static final int MAX_PARTITIONS = 10_000;
+    /** Partition numbers of four digits at most: more than any topic of this application has. */
+    private static final int MAX_PARTITION_DIGITS = 4;
 
     /** The scope of a request's raw query string (null when none); an IllegalArgumentException names what is wrong. */
     public static QueryScope of(String rawQuery) {
@@ -40,9 +40,8 @@ public record QueryScope(boolean local, SortedSet<Integer> partitions) {
     private static SortedSet<Integer> partitions(String list) {
         SortedSet<Integer> partitions = new TreeSet<>();
         for (String partition : list.split(",", -1)) {
-            if (partition.isEmpty() || partition.length() > 4 || !partition.chars().allMatch(c -> c >= '0' && c <= '9')
-                    || Integer.parseInt(partition) >= MAX_PARTITIONS) {
-                throw new IllegalArgumentException("partitions= takes partition numbers below " + MAX_PARTITIONS + " separated by commas");
+            if (partition.isEmpty() || partition.length() > MAX_PARTITION_DIGITS || !partition.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new IllegalArgumentException("partitions= takes partition numbers of up to " + MAX_PARTITION_DIGITS + " digits, separated by commas");
             }
             partitions.add(Integer.parseInt(partition));
         }
