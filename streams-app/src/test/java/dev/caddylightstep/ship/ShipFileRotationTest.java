@@ -41,15 +41,27 @@ class ShipFileRotationTest {
                 new NewTopic("linked.access", 1, (short) 1)));
     }
 
+    /** The shipper's arguments for {@code file} from its beginning into {@code topic}, dead letters into rotation.dlq. */
+    private static String[] shipping(Path file, String topic) {
+        return new String[] {"--file", file.toString(), "--from-beginning", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic,
+                "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0"};
+    }
+
+    /** Ships until {@code topic} has {@code records} records, then stops the shipper, which exits 0. */
+    private static void shipThenStop(String[] args, String topic, int records) throws Exception {
+        try (InProcessShipper shipper = InProcessShipper.start(args)) {
+            TopicRecords.values(kafka.bootstrapServers(), topic, records, Duration.ofSeconds(30));
+            assertThat(shipper.stop()).isZero();
+        }
+    }
+
     @Test
     void everyLineArrivesOnceInOrderThroughRotations() throws Exception {
         List<String> lines = NumberedLines.of(3000, 20_000);
         Path live = dir.resolve("access.log");
         int rotations = 0;
         try (CaddyStyleLog log = new CaddyStyleLog(live);
-                InProcessShipper shipper = InProcessShipper.start("--file", live.toString(), "--from-beginning",
-                        "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "rotation.access",
-                        "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0")) {
+                InProcessShipper shipper = InProcessShipper.start(shipping(live, "rotation.access"))) {
             shipper.awaitFollowing(live);
             for (int i = 0; i < lines.size(); i++) {
                 log.write(lines.get(i));
@@ -90,9 +102,7 @@ class ShipFileRotationTest {
         List<String> lines = NumberedLines.of(260, 60_000);
         Path live = dir.resolve("deleted.log");
         try (CaddyStyleLog log = new CaddyStyleLog(live);
-                InProcessShipper shipper = InProcessShipper.start("--file", live.toString(), "--from-beginning",
-                        "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "deleted.access",
-                        "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0")) {
+                InProcessShipper shipper = InProcessShipper.start(shipping(live, "deleted.access"))) {
             shipper.awaitFollowing(live);
             lines.subList(0, 100).forEach(log::write);
             log.rotate(0);
@@ -121,14 +131,10 @@ class ShipFileRotationTest {
     void aGzipCutShortIsReadAsFarAsItGoesAndTheShipperGoesOnWithTheNextFile() throws Exception {
         List<String> lines = NumberedLines.of(3000, 70_000);
         Path live = dir.resolve("cut.log");
-        String[] args = {"--file", live.toString(), "--from-beginning", "--bootstrap-servers", kafka.bootstrapServers(), "--topic",
-                "cut.access", "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0"};
+        String[] args = shipping(live, "cut.access");
         try (CaddyStyleLog log = new CaddyStyleLog(live)) {
             lines.subList(0, 100).forEach(log::write);
-            try (InProcessShipper shipper = InProcessShipper.start(args)) {
-                TopicRecords.values(kafka.bootstrapServers(), "cut.access", 100, Duration.ofSeconds(30));
-                assertThat(shipper.stop()).isZero();
-            }
+            shipThenStop(args, "cut.access", 100);
             lines.subList(100, 2900).forEach(log::write);
             Path rolled = log.rotate(0);
             Path gz = rolled.resolveSibling(rolled.getFileName() + ".gz");
@@ -163,14 +169,10 @@ class ShipFileRotationTest {
         List<String> lines = NumberedLines.of(200, 80_000);
         Path real = Files.createDirectories(dir.resolve("real")).resolve("access.log");
         Path link = Files.createSymbolicLink(Files.createDirectories(dir.resolve("linked")).resolve("access.log"), real);
-        String[] args = {"--file", link.toString(), "--from-beginning", "--bootstrap-servers", kafka.bootstrapServers(), "--topic",
-                "linked.access", "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0"};
+        String[] args = shipping(link, "linked.access");
         try (CaddyStyleLog log = new CaddyStyleLog(real)) {
             lines.subList(0, 100).forEach(log::write);
-            try (InProcessShipper shipper = InProcessShipper.start(args)) {
-                TopicRecords.values(kafka.bootstrapServers(), "linked.access", 100, Duration.ofSeconds(30));
-                assertThat(shipper.stop()).isZero();
-            }
+            shipThenStop(args, "linked.access", 100);
             lines.subList(100, 150).forEach(log::write);
             log.rotate(0);
             lines.subList(150, 200).forEach(log::write);
@@ -190,9 +192,7 @@ class ShipFileRotationTest {
         Path live = dir.resolve("burst.log");
         try (CaddyStyleLog log = new CaddyStyleLog(live)) {
             lines.subList(0, 300).forEach(log::write);
-            try (InProcessShipper shipper = InProcessShipper.start("--file", live.toString(), "--from-beginning",
-                    "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "burst.access",
-                    "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0")) {
+            try (InProcessShipper shipper = InProcessShipper.start(shipping(live, "burst.access"))) {
                 TopicRecords.values(kafka.bootstrapServers(), "burst.access", 300, Duration.ofSeconds(30));
                 // two rolls between two looks of the shipper: the middle file is gzipped and gone before it is opened
                 log.rotate(0);
@@ -217,9 +217,7 @@ class ShipFileRotationTest {
         Path live = dir.resolve("copied.log");
         // Caddy keeps its log open in append mode: after the truncation its next write lands at the new end, offset 0
         try (OutputStream caddy = Files.newOutputStream(live, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                InProcessShipper shipper = InProcessShipper.start("--file", live.toString(), "--from-beginning",
-                        "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "truncate.access",
-                        "--set", "caddy.topic.access-dlq=rotation.dlq", "--progress-interval", "0")) {
+                InProcessShipper shipper = InProcessShipper.start(shipping(live, "truncate.access"))) {
             shipper.awaitFollowing(live);
             caddy.write(text(before));
             caddy.flush();
