@@ -5,7 +5,6 @@ import dev.caddylightstep.loadtest.InMemoryStages;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -35,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class LineTokensBenchmark {
     private static final int SIZE = 1_024;
     private byte[][] lines;
-    private final AsciiLineTokens scanner = new AsciiLineTokens(Set.of());
+    private final AsciiLineTokens scanner = new AsciiLineTokens(FieldName.byName(LogFormat.CADDY_DEFAULT.userIdField()));
     private final TokenFloor floor = new TokenFloor();
     private int next;
 

@@ -7,9 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.Set;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * The tokens of a line as Caddy's encoder writes it, read straight from its bytes: no token contexts, strings scanned
@@ -26,7 +23,7 @@ final class AsciiLineTokens implements LineTokens {
     private static final int MAX_DEPTH = 30;
     /** Caddy's longest is a float64 with 17 digits and an exponent; longer numbers are Jackson's, with its limits. */
     private static final int MAX_NUMBER_CHARS = 32;
-    /** Names remembered for their String, by a hash of their bytes (open addressing, up to half full). */
+    /** Names remembered for their String and their {@link FieldName}, by a hash of their bytes (open addressing, up to half full). */
     private static final int NAME_SLOT_BITS = 10;
     private static final int NAME_SLOTS = 1 << NAME_SLOT_BITS;
     /** Longer names (a few of Caddy's rarer fields) get a String each. */
@@ -40,9 +37,11 @@ final class AsciiLineTokens implements LineTokens {
 
     private final long[] nameHeads = new long[NAME_SLOTS];
     private final long[] nameTails = new long[NAME_SLOTS];
+    /** A name's length plus one: 0 is an empty slot. */
+    private final int[] nameLengths = new int[NAME_SLOTS];
     private final String[] nameStrings = new String[NAME_SLOTS];
-    /** The names the reader switches on, each the one instance of its literal. */
-    private final Map<String, String> readerNames;
+    private final FieldName[] nameFields = new FieldName[NAME_SLOTS];
+    private final Map<String, FieldName> fieldNames;
     private int remembered;
     private byte[] line;
     private int pos;
@@ -56,7 +55,8 @@ final class AsciiLineTokens implements LineTokens {
     private boolean first;
     private int nameStart;
     private int nameEnd;
-    private String name;
+    /** The slot of the current name once looked up, else -1. */
+    private int nameSlot;
     /** The current string's content or number's text, between its quotes. */
     private int textStart;
     private int textEnd;
@@ -64,12 +64,9 @@ final class AsciiLineTokens implements LineTokens {
     /** Whether the current string is ASCII alone, so that its bytes are its chars. */
     private boolean ascii;
 
-    /**
-     * @param readerNames the names the reader compares names with, interned: each is then given as that instance, which
-     *     the String.equals of a switch on it answers at its first test ({@code ==}) rather than by comparing bytes
-     */
-    AsciiLineTokens(Set<String> readerNames) {
-        this.readerNames = readerNames.stream().collect(Collectors.toUnmodifiableMap(Function.identity(), Function.identity()));
+    /** @param fieldNames the names the reader reads ({@link FieldName#byName}) */
+    AsciiLineTokens(Map<String, FieldName> fieldNames) {
+        this.fieldNames = fieldNames;
     }
 
     /** Starts on a line. */
@@ -81,7 +78,7 @@ final class AsciiLineTokens implements LineTokens {
         depth = 0;
         objects = 0;
         first = true;
-        name = null;
+        nameSlot = -1;
         nameStart = -1;
         return this;
     }
@@ -107,7 +104,7 @@ final class AsciiLineTokens implements LineTokens {
             pos++;
         }
         first = false;
-        return current = inObject ? fieldName() : value();
+        return current = inObject ? nameToken() : value();
     }
 
     private JsonToken root() {
@@ -133,7 +130,7 @@ final class AsciiLineTokens implements LineTokens {
         return inObject ? JsonToken.END_OBJECT : JsonToken.END_ARRAY;
     }
 
-    private JsonToken fieldName() {
+    private JsonToken nameToken() {
         if (significant() != '"') {
             throw NotPlain.LINE;
         }
@@ -143,7 +140,7 @@ final class AsciiLineTokens implements LineTokens {
         }
         nameStart = pos + 1;
         nameEnd = end;
-        name = null;
+        nameSlot = -1;
         pos = end + 1;
         if (significant() != ':') {
             throw NotPlain.LINE;
@@ -398,10 +395,18 @@ final class AsciiLineTokens implements LineTokens {
     @Override
     public String currentName() {
         // null before the line's first name, as Jackson's
-        if (name == null && nameStart >= 0) {
-            name = remembered(nameStart, nameEnd);
+        if (nameStart < 0) {
+            return null;
         }
-        return name;
+        return isRemembered() ? nameStrings[nameSlot()] : longName();
+    }
+
+    @Override
+    public FieldName fieldName() {
+        if (nameStart < 0) {
+            return FieldName.OTHER;
+        }
+        return isRemembered() ? nameFields[nameSlot()] : fieldNames.getOrDefault(longName(), FieldName.OTHER);
     }
 
     /** A name's bytes are its chars: names with an escape or a byte outside ASCII are Jackson's. */
@@ -410,38 +415,53 @@ final class AsciiLineTokens implements LineTokens {
         return nameEnd - nameStart;
     }
 
-    /**
-     * The String of a name, the same one each time it comes again (as Jackson's are), so that switches on it are cheap:
-     * a name of up to 16 bytes is its length and two longs, its first and its last eight bytes, which find and check it.
-     */
-    private String remembered(int from, int to) {
-        int length = to - from;
-        if (length > MAX_REMEMBERED_NAME) {
-            return new String(line, from, length, StandardCharsets.ISO_8859_1);
+    private boolean isRemembered() {
+        return nameEnd - nameStart <= MAX_REMEMBERED_NAME;
+    }
+
+    private String longName() {
+        return new String(line, nameStart, nameEnd - nameStart, StandardCharsets.ISO_8859_1);
+    }
+
+    private int nameSlot() {
+        if (nameSlot < 0) {
+            nameSlot = remembered(nameStart, nameEnd);
         }
+        return nameSlot;
+    }
+
+    /**
+     * The slot of a name of up to 16 bytes, where its String and its field are remembered, the same each time it comes
+     * again: the name is its length and two longs, its first and its last eight bytes, which find and check it.
+     */
+    private int remembered(int from, int to) {
+        int length = to - from;
         long head = bytesAt(from, Math.min(length, Long.BYTES));
         long tail = length > Long.BYTES ? bytesAt(to - Long.BYTES, Long.BYTES) : 0;
         int home = (int) ((head * 0x9e3779b97f4a7c15L + tail * 0xc2b2ae3d27d4eb4fL + length) >>> (Long.SIZE - NAME_SLOT_BITS));
         int slot = home;
-        for (String known = nameStrings[slot]; known != null; known = nameStrings[slot]) {
-            if (known.length() == length && nameHeads[slot] == head && nameTails[slot] == tail) {
-                return known;
+        for (int known = nameLengths[slot]; known != 0; known = nameLengths[slot]) {
+            if (known == length + 1 && nameHeads[slot] == head && nameTails[slot] == tail) {
+                return slot;
             }
             slot = (slot + 1) & (NAME_SLOTS - 1);
         }
         if (remembered == NAME_SLOTS / 2) {
             // lines with ever new names (no Caddy writes them) start the table again rather than fill it
+            Arrays.fill(nameLengths, 0);
             Arrays.fill(nameStrings, null);
+            Arrays.fill(nameFields, null);
             remembered = 0;
             slot = home;
         }
-        String read = new String(line, from, length, StandardCharsets.ISO_8859_1);
-        String name = readerNames.getOrDefault(read, read);
+        String name = new String(line, from, length, StandardCharsets.ISO_8859_1);
         nameHeads[slot] = head;
         nameTails[slot] = tail;
+        nameLengths[slot] = length + 1;
         nameStrings[slot] = name;
+        nameFields[slot] = fieldNames.getOrDefault(name, FieldName.OTHER);
         remembered++;
-        return name;
+        return slot;
     }
 
     /** Up to eight bytes from {@code from}, the first in the lowest byte of the long. */

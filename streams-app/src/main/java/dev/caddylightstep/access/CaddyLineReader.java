@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.caddylightstep.deadletter.DeadLetterReason;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -12,8 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Reads the fields of a Caddy line's JSON object that the parser uses, by type, from the line's tokens; every other
@@ -24,8 +21,9 @@ final class CaddyLineReader {
     /** What Double.parseDouble may read of a log_append number: no NaN, Infinity, hexadecimal or type suffix. */
     private static final Pattern DECIMAL = Pattern.compile("[0-9.eE+-]+");
     private final LogFormat format;
-    /** Interned, as the scanner gives the names this reader looks for ({@link #names}). */
-    private final String userIdField;
+    private final Map<String, FieldName> fieldNames;
+    /** The user id field's name: {@link FieldName#USER_ID} unless it is configured as another name. */
+    private final FieldName userIdName;
     private final HeaderNames requestHeaders;
     private final HeaderNames responseHeaders;
 
@@ -36,7 +34,8 @@ final class CaddyLineReader {
      */
     CaddyLineReader(LogFormat format, Set<ReadHeader> read, Set<String> keptRequest, Set<String> keptResponse) {
         this.format = format;
-        this.userIdField = format.userIdField().intern();
+        this.fieldNames = FieldName.byName(format.userIdField());
+        this.userIdName = fieldNames.get(format.userIdField());
         this.requestHeaders = HeaderNames.of(keptRequest, read, false);
         this.responseHeaders = HeaderNames.of(keptResponse, read, true);
     }
@@ -80,54 +79,50 @@ final class CaddyLineReader {
         }
     }
 
-    /**
-     * The field names this reader looks for, interned (the same instances as its literals): those of {@link LineField},
-     * "msg", and the user id field as configured.
-     */
-    Set<String> names() {
-        Stream<String> fields = Arrays.stream(LineField.values()).map(field -> field.path.substring(field.path.lastIndexOf('.') + 1));
-        return Stream.concat(fields, Stream.of("msg", userIdField)).map(String::intern).collect(Collectors.toUnmodifiableSet());
+    /** The field names this reader reads, the user id field's as configured, for its tokens to give ({@link LineTokens#fieldName}). */
+    Map<String, FieldName> fieldNames() {
+        return fieldNames;
     }
 
     /** Reads the fields of the object whose START_OBJECT the parser is past, up to its END_OBJECT. */
     LineFields readObject(LineTokens p) throws IOException {
         LineFields f = new LineFields();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
+            FieldName name = p.fieldName();
             JsonToken value = p.nextToken();
             readTopLevel(p, name, value, f);
         }
         return f;
     }
 
-    private void readTopLevel(LineTokens p, String name, JsonToken value, LineFields f) throws IOException {
+    private void readTopLevel(LineTokens p, FieldName name, JsonToken value, LineFields f) throws IOException {
         switch (name) {
-            case "logger" -> f.logger = string(p, claim(f, LineField.LOGGER, value), LineField.LOGGER.path);
-            case "ts" -> f.endEpochNanos = timestamp(p, claim(f, LineField.TS, value));
-            case "duration" -> f.durationNanos = duration(p, claim(f, LineField.DURATION, value));
-            case "status" -> {
+            case LOGGER -> f.logger = string(p, claim(f, LineField.LOGGER, value), LineField.LOGGER.path);
+            case TS -> f.endEpochNanos = timestamp(p, claim(f, LineField.TS, value));
+            case DURATION -> f.durationNanos = duration(p, claim(f, LineField.DURATION, value));
+            case STATUS -> {
                 if (claim(f, LineField.STATUS, value) != JsonToken.VALUE_NULL) {
                     f.status = integer(p, value, LineField.STATUS.path);
                     f.hasStatus = true;
                 }
             }
-            case "size" -> f.size = longValue(p, claim(f, LineField.SIZE, value), LineField.SIZE.path);
-            case "bytes_read" -> f.bytesRead = longValue(p, claim(f, LineField.BYTES_READ, value), LineField.BYTES_READ.path);
-            case "request" -> readRequest(p, claim(f, LineField.REQUEST, value), f);
-            case "resp_headers" -> f.responseHeaders = headers(p, claim(f, LineField.RESPONSE_HEADERS, value), LineField.RESPONSE_HEADERS.path,
+            case SIZE -> f.size = longValue(p, claim(f, LineField.SIZE, value), LineField.SIZE.path);
+            case BYTES_READ -> f.bytesRead = longValue(p, claim(f, LineField.BYTES_READ, value), LineField.BYTES_READ.path);
+            case REQUEST -> readRequest(p, claim(f, LineField.REQUEST, value), f);
+            case RESP_HEADERS -> f.responseHeaders = headers(p, claim(f, LineField.RESPONSE_HEADERS, value), LineField.RESPONSE_HEADERS.path,
                     responseHeaders, f);
-            case "traceID" -> f.caddyTraceId = string(p, claim(f, LineField.TRACE_ID, value), LineField.TRACE_ID.path);
-            case "spanID" -> f.caddySpanId = string(p, claim(f, LineField.SPAN_ID, value), LineField.SPAN_ID.path);
-            case "upstream_duration_ms" -> f.upstreamDurationMs = millis(p, claim(f, LineField.UPSTREAM_DURATION_MS, value), LineField.UPSTREAM_DURATION_MS.path);
-            case "upstream_latency_ms" -> f.upstreamLatencyMs = millis(p, claim(f, LineField.UPSTREAM_LATENCY_MS, value), LineField.UPSTREAM_LATENCY_MS.path);
-            case "upstream_addr" -> f.upstreamAddr = string(p, claim(f, LineField.UPSTREAM_ADDR, value), LineField.UPSTREAM_ADDR.path);
-            case "msg" -> {
+            case TRACE_ID -> f.caddyTraceId = string(p, claim(f, LineField.TRACE_ID, value), LineField.TRACE_ID.path);
+            case SPAN_ID -> f.caddySpanId = string(p, claim(f, LineField.SPAN_ID, value), LineField.SPAN_ID.path);
+            case UPSTREAM_DURATION_MS -> f.upstreamDurationMs = millis(p, claim(f, LineField.UPSTREAM_DURATION_MS, value), LineField.UPSTREAM_DURATION_MS.path);
+            case UPSTREAM_LATENCY_MS -> f.upstreamLatencyMs = millis(p, claim(f, LineField.UPSTREAM_LATENCY_MS, value), LineField.UPSTREAM_LATENCY_MS.path);
+            case UPSTREAM_ADDR -> f.upstreamAddr = string(p, claim(f, LineField.UPSTREAM_ADDR, value), LineField.UPSTREAM_ADDR.path);
+            case MSG -> {
                 f.hasMessage = value == JsonToken.VALUE_STRING;
                 p.skipChildren();
             }
             default -> {
-                if (name.equals(userIdField)) {
-                    f.userId = string(p, f.claim(LineField.USER_ID, name, value), name);
+                if (name == userIdName) {
+                    f.userId = string(p, f.claim(LineField.USER_ID, format.userIdField(), value), format.userIdField());
                 } else {
                     p.skipChildren();
                 }
@@ -142,19 +137,19 @@ final class CaddyLineReader {
         expect(value, JsonToken.START_OBJECT, LineField.REQUEST.path);
         f.hasRequest = true;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
+            FieldName name = p.fieldName();
             JsonToken token = p.nextToken();
             switch (name) {
-                case "remote_ip" -> f.remoteIp = string(p, LineField.REMOTE_IP, token, f);
-                case "remote_port" -> f.remotePort = port(p, claim(f, LineField.REMOTE_PORT, token));
-                case "client_ip" -> f.clientIp = string(p, LineField.CLIENT_IP, token, f);
-                case "proto" -> f.protocol = string(p, LineField.PROTO, token, f);
-                case "method" -> f.method = string(p, LineField.METHOD, token, f);
-                case "host" -> f.host = string(p, LineField.HOST, token, f);
-                case "uri" -> f.uri = string(p, LineField.URI, token, f);
-                case "headers" -> f.requestHeaders = headers(p, claim(f, LineField.REQUEST_HEADERS, token), LineField.REQUEST_HEADERS.path,
+                case REMOTE_IP -> f.remoteIp = string(p, LineField.REMOTE_IP, token, f);
+                case REMOTE_PORT -> f.remotePort = port(p, claim(f, LineField.REMOTE_PORT, token));
+                case CLIENT_IP -> f.clientIp = string(p, LineField.CLIENT_IP, token, f);
+                case PROTO -> f.protocol = string(p, LineField.PROTO, token, f);
+                case METHOD -> f.method = string(p, LineField.METHOD, token, f);
+                case HOST -> f.host = string(p, LineField.HOST, token, f);
+                case URI -> f.uri = string(p, LineField.URI, token, f);
+                case HEADERS -> f.requestHeaders = headers(p, claim(f, LineField.REQUEST_HEADERS, token), LineField.REQUEST_HEADERS.path,
                         requestHeaders, f);
-                case "tls" -> readTls(p, claim(f, LineField.TLS, token), f);
+                case TLS -> readTls(p, claim(f, LineField.TLS, token), f);
                 default -> p.skipChildren();
             }
         }
@@ -240,15 +235,15 @@ final class CaddyLineReader {
         expect(value, JsonToken.START_OBJECT, LineField.TLS.path);
         f.hasTls = true;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
+            FieldName name = p.fieldName();
             JsonToken token = p.nextToken();
             switch (name) {
-                case "resumed" -> f.tlsResumed = bool(claim(f, LineField.TLS_RESUMED, token), LineField.TLS_RESUMED.path);
-                case "version" -> f.tlsVersion = intOrZero(p, LineField.TLS_VERSION, token, f);
-                case "cipher_suite" -> f.tlsCipherSuite = intOrZero(p, LineField.TLS_CIPHER_SUITE, token, f);
-                case "proto" -> f.tlsProto = string(p, LineField.TLS_PROTO, token, f);
-                case "server_name" -> f.tlsServerName = string(p, LineField.TLS_SERVER_NAME, token, f);
-                case "client_common_name" -> f.tlsClientCommonName = string(p, LineField.TLS_CLIENT_COMMON_NAME, token, f);
+                case RESUMED -> f.tlsResumed = bool(claim(f, LineField.TLS_RESUMED, token), LineField.TLS_RESUMED.path);
+                case VERSION -> f.tlsVersion = intOrZero(p, LineField.TLS_VERSION, token, f);
+                case CIPHER_SUITE -> f.tlsCipherSuite = intOrZero(p, LineField.TLS_CIPHER_SUITE, token, f);
+                case PROTO -> f.tlsProto = string(p, LineField.TLS_PROTO, token, f);
+                case SERVER_NAME -> f.tlsServerName = string(p, LineField.TLS_SERVER_NAME, token, f);
+                case CLIENT_COMMON_NAME -> f.tlsClientCommonName = string(p, LineField.TLS_CLIENT_COMMON_NAME, token, f);
                 default -> p.skipChildren();
             }
         }

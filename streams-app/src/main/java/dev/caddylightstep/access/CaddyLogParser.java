@@ -44,7 +44,7 @@ public final class CaddyLogParser {
         EnumSet<ReadHeader> read = EnumSet.allOf(ReadHeader.class);
         read.removeIf(header -> redaction.dropsHeader(header.header));
         this.reader = new CaddyLineReader(format, read, kept(request, redaction), kept(captured.response(), redaction));
-        this.ascii = new AsciiLineTokens(reader.names());
+        this.ascii = new AsciiLineTokens(reader.fieldNames());
     }
 
     private static Set<String> kept(Set<String> names, Redaction redaction) {
@@ -87,7 +87,7 @@ public final class CaddyLogParser {
     /** The outcome of a line, not empty nor too long, read by Jackson alone: every line {@link AsciiLineTokens} does not read. */
     ParseOutcome parseWithJackson(byte[] line) {
         try (JsonParser p = JSON.createParser(line)) {
-            return parse(new JacksonLineTokens(p), line);
+            return parse(new JacksonLineTokens(p, reader.fieldNames()), line);
         } catch (InvalidField e) {
             return rejectedUnlessNotAccess(line, e);
         } catch (IOException e) {
@@ -128,7 +128,7 @@ public final class CaddyLogParser {
     private ParseOutcome parseRepaired(byte[] line) {
         byte[] repaired = new String(line, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
         try (JsonParser p = JSON.createParser(repaired)) {
-            return parse(new JacksonLineTokens(p), line);
+            return parse(new JacksonLineTokens(p, reader.fieldNames()), line);
         } catch (InvalidField e) {
             return rejectedUnlessNotAccess(repaired, e);
         } catch (IOException e) {

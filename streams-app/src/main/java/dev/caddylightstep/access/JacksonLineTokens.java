@@ -3,9 +3,10 @@ package dev.caddylightstep.access;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.util.Map;
 
 /** The tokens of a line as Jackson's streaming parser reads them: every line {@link AsciiLineTokens} leaves to it. */
-record JacksonLineTokens(JsonParser parser) implements LineTokens {
+record JacksonLineTokens(JsonParser parser, Map<String, FieldName> fieldNames) implements LineTokens {
     @Override
     public JsonToken nextToken() throws IOException {
         return parser.nextToken();
@@ -14,6 +15,12 @@ record JacksonLineTokens(JsonParser parser) implements LineTokens {
     @Override
     public String currentName() throws IOException {
         return parser.currentName();
+    }
+
+    @Override
+    public FieldName fieldName() throws IOException {
+        String name = parser.currentName();
+        return name == null ? FieldName.OTHER : fieldNames.getOrDefault(name, FieldName.OTHER);
     }
 
     @Override

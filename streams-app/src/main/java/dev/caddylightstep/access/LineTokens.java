@@ -14,6 +14,9 @@ interface LineTokens {
     /** The name of the field whose name or value is the current token. */
     String currentName() throws IOException;
 
+    /** {@link #currentName()} as one of the names the reader reads, or {@link FieldName#OTHER}. */
+    FieldName fieldName() throws IOException;
+
     /** The length in chars of {@link #currentName()}, which a source that reads bytes knows without making the String. */
     int currentNameLength() throws IOException;
 

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class AsciiLineTokensTest {
     private static final JsonFactory JSON = new JsonFactory();
+    private static final Map<String, FieldName> FIELD_NAMES = FieldName.byName(LogFormat.CADDY_DEFAULT.userIdField());
     private static final CaddyLogParser PARSER = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of("X-Api-Key"),
             new CapturedHeaders(Set.of("Accept", "User-Agent"), Set.of("Content-Type", "Server")));
     /** Bytes that start, end or break a token, or are no plain ASCII. */
@@ -36,7 +38,7 @@ class AsciiLineTokensTest {
     void readsEveryLineCaddyWroteAsJacksonDoes() throws IOException {
         List<String> lines = captureLines().toList();
         assertThat(lines).hasSizeGreaterThan(1_000).anyMatch(line -> line.contains("/api/raw/\u00fcn\u00efcode/\u8def\u5f84"));
-        AsciiLineTokens scanner = new AsciiLineTokens(Set.of());
+        AsciiLineTokens scanner = new AsciiLineTokens(FIELD_NAMES);
         for (String line : lines) {
             byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
             assertThat(tokens(scanner.reset(bytes))).as(line).isEqualTo(jacksonTokens(bytes));
@@ -46,7 +48,7 @@ class AsciiLineTokensTest {
     /** So that the reader's switches on names find their hash cached; "msg" and "cipher_suite" once took turns in one slot. */
     @Test
     void givesEachNameOfUpTo16BytesAsOneStringOverAWholeCapture() throws IOException {
-        AsciiLineTokens scanner = new AsciiLineTokens(Set.of());
+        AsciiLineTokens scanner = new AsciiLineTokens(FIELD_NAMES);
         Map<String, Set<String>> instances = new HashMap<>();
         for (String line : captureLines().toList()) {
             scanner.reset(line.getBytes(StandardCharsets.UTF_8));
@@ -61,25 +63,34 @@ class AsciiLineTokensTest {
                 .allSatisfy((name, strings) -> assertThat(strings).as(name).hasSize(1));
     }
 
-    /** So that a switch on a name compares no bytes: String.equals answers at its first test, {@code ==}. */
+    /** So that the reader switches on a constant: every name it reads is given as its own, the user id's as configured. */
     @Test
-    void givesTheNamesTheReaderLooksForAsTheInstancesOfItsLiterals() throws IOException {
+    void givesEachNameTheReaderReadsAsItsFieldNameAndAnyOtherAsOther() throws IOException {
         // a name from the settings is read from a file, not a literal
         CaddyLineReader reader = new CaddyLineReader(new LogFormat(new String("uid"), LogFormat.DurationFormat.AUTO, "http.log.access", 65_536,
                 java.time.Duration.ofMinutes(5)), Set.of(), Set.of(), Set.of());
-        AsciiLineTokens scanner = new AsciiLineTokens(reader.names());
-        Map<String, String> given = new HashMap<>();
+        AsciiLineTokens scanner = new AsciiLineTokens(reader.fieldNames());
+        Map<String, Set<FieldName>> given = new HashMap<>();
         for (String line : captureLines().toList()) {
             scanner.reset(line.replace("\"user_id\":", "\"uid\":").getBytes(StandardCharsets.UTF_8));
             for (JsonToken token = scanner.nextToken(); token != null; token = scanner.nextToken()) {
                 if (token == JsonToken.FIELD_NAME) {
-                    given.putIfAbsent(scanner.currentName(), scanner.currentName());
+                    given.computeIfAbsent(scanner.currentName(), name -> EnumSet.noneOf(FieldName.class)).add(scanner.fieldName());
                 }
             }
         }
-        for (String literal : List.of("ts", "msg", "logger", "request", "remote_ip", "headers", "tls", "cipher_suite", "resp_headers", "uid")) {
-            assertThat(given.get(literal)).as(literal).isSameAs(literal);
-        }
+        assertThat(given).containsEntry("ts", Set.of(FieldName.TS)).containsEntry("msg", Set.of(FieldName.MSG))
+                .containsEntry("remote_ip", Set.of(FieldName.REMOTE_IP)).containsEntry("proto", Set.of(FieldName.PROTO))
+                .containsEntry("cipher_suite", Set.of(FieldName.CIPHER_SUITE)).containsEntry("resp_headers", Set.of(FieldName.RESP_HEADERS))
+                .containsEntry("uid", Set.of(FieldName.USER_ID))
+                .containsEntry("level", Set.of(FieldName.OTHER)).containsEntry("User-Agent", Set.of(FieldName.OTHER));
+        // names past the 16 bytes a slot remembers are looked up by their String
+        assertThat(scanner.reset(utf8("{\"client_common_name\":\"a\",\"upstream_duration_ms_x\":1}")).nextToken()).isEqualTo(JsonToken.START_OBJECT);
+        scanner.nextToken();
+        assertThat(scanner.fieldName()).isEqualTo(FieldName.CLIENT_COMMON_NAME);
+        scanner.nextToken();
+        scanner.nextToken();
+        assertThat(scanner.fieldName()).isEqualTo(FieldName.OTHER);
     }
 
     @Test
@@ -89,7 +100,7 @@ class AsciiLineTokensTest {
                 .replace("\"/health\"", "\"/a\\\"b\\\\c\\/d\\be\\ff\\ng\\rh\\ti\\u0001j\\u2028k\\u0026\\u003c\\u003E\"");
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
         assertThat(line).contains("\"uri\":\"/a\\\"b");
-        assertThat(tokens(new AsciiLineTokens(Set.of()).reset(bytes))).isEqualTo(jacksonTokens(bytes));
+        assertThat(tokens(new AsciiLineTokens(FIELD_NAMES).reset(bytes))).isEqualTo(jacksonTokens(bytes));
     }
 
     @Test
@@ -107,7 +118,7 @@ class AsciiLineTokensTest {
                 utf8(health.replace("\"size\":", "\"deep\":" + "[".repeat(40) + "]".repeat(40) + ",\"size\":")),
                 utf8(health + "{}"))) {
             String as = new String(line, StandardCharsets.UTF_8);
-            assertThatThrownBy(() -> tokens(new AsciiLineTokens(Set.of()).reset(line))).as(as).isInstanceOf(AsciiLineTokens.NotPlain.class);
+            assertThatThrownBy(() -> tokens(new AsciiLineTokens(FIELD_NAMES).reset(line))).as(as).isInstanceOf(AsciiLineTokens.NotPlain.class);
             assertThat(PARSER.parse(line)).as(as).isEqualTo(PARSER.parseWithJackson(line));
         }
     }
@@ -136,7 +147,7 @@ class AsciiLineTokensTest {
      */
     @Test
     void readsWhatJacksonReadsOrGivesUpOnEveryCutAndChangeOfARealLine() throws IOException {
-        AsciiLineTokens scanner = new AsciiLineTokens(Set.of());
+        AsciiLineTokens scanner = new AsciiLineTokens(FIELD_NAMES);
         int read = 0;
         int variants = 0;
         for (String line : sampleLines()) {
@@ -216,7 +227,7 @@ class AsciiLineTokensTest {
     /** Jackson's tokens of a line, or null when Jackson refuses it. */
     private static List<String> jacksonTokens(byte[] line, boolean skipArrays) {
         try (JsonParser parser = JSON.createParser(line)) {
-            return tokens(new JacksonLineTokens(parser), skipArrays);
+            return tokens(new JacksonLineTokens(parser, FIELD_NAMES), skipArrays);
         } catch (IOException e) {
             return null;
         }
@@ -237,7 +248,7 @@ class AsciiLineTokensTest {
             }
             read.add(switch (token) {
                 // its length asked first, as the reader does of headers, before the name is made a String
-                case FIELD_NAME -> "name of " + tokens.currentNameLength() + " " + tokens.currentName();
+                case FIELD_NAME -> "name of " + tokens.currentNameLength() + " " + tokens.currentName() + " " + tokens.fieldName();
                 case VALUE_STRING -> "string " + tokens.getText();
                 case VALUE_NUMBER_INT -> "int " + tokens.getText() + " = " + tokens.getLongValue()
                         + (tokens.getText().length() <= 9 ? " = " + tokens.getIntValue() : "");

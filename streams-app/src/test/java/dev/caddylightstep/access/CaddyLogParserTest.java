@@ -69,6 +69,22 @@ class CaddyLogParserTest {
         assertThat(event.userAgent()).isEqualTo("curl/7.88.1");
     }
 
+    /** caddy.log.user-id-field may name a field the request has too: at the top it is the user, inside the request its own. */
+    @Test
+    void aUserIdFieldNamedAsARequestFieldIsTheUserAtTheTopAndTheRequestsFieldInside() {
+        LogFormat format = new LogFormat("host", LogFormat.DurationFormat.AUTO, "http.log.access", 65_536, java.time.Duration.ofMinutes(5));
+        CaddyLogParser parser = new CaddyLogParser(format, Redaction.defaults(), Set.of(), CapturedHeaders.none());
+        String line = TRACED.replace("\"user_id\":\"alice\"", "\"host\":\"alice\"");
+        assertThat(line).contains("\"host\":\"alice\"");
+
+        AccessEvent event = parse(parser, line);
+
+        assertThat(event.userId()).isEqualTo("alice");
+        assertThat(event.host()).isEqualTo(parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), CapturedHeaders.none()), TRACED).host())
+                .isNotEqualTo("alice");
+        assertThat(parser.parse(line.getBytes(StandardCharsets.UTF_8))).isEqualTo(parser.parseWithJackson(line.getBytes(StandardCharsets.UTF_8)));
+    }
+
     @Test
     void aCapturedResponseHeaderLoggedTwiceIsADuplicateField() {
         CapturedHeaders captured = new CapturedHeaders(Set.of(), Set.of("Content-Type"));
