@@ -92,6 +92,8 @@ class SpanMapperTest {
             Span b = replay.send(ALICE_ORDERS).onlySpan();
             assertThat(hex(a.getTraceId())).isEqualTo(hex(b.getTraceId())).hasSize(32).isNotEqualTo("0".repeat(32));
             assertThat(hex(a.getSpanId())).isEqualTo(hex(b.getSpanId())).hasSize(16);
+            // both come from one hash of the line: the span id repeats neither half of the trace id
+            assertThat(hex(a.getTraceId())).doesNotContain(hex(a.getSpanId()));
             assertThat(a.getParentSpanId().isEmpty()).isTrue();
         }
     }
