@@ -13,7 +13,12 @@ final class SampleTraffic {
     }
 
     static byte[][] lines() {
-        return InMemoryStages.accessLines(1, SIZE).toArray(byte[][]::new);
+        return lines(SIZE);
+    }
+
+    /** As many generated lines, the same seed: the first 1,024 are {@link #lines()}. */
+    static byte[][] lines(int count) {
+        return InMemoryStages.accessLines(1, count).toArray(byte[][]::new);
     }
 
     static EnrichedRequest[] requests() {
