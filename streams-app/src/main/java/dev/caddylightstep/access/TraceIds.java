@@ -74,13 +74,17 @@ final class TraceIds {
         boolean nonZero = false;
         for (int i = 0; i < hexDigits; i++) {
             char c = id.charAt(i);
-            boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-            if (!hex) {
+            if (!isLowerHex(c)) {
                 return false;
             }
             nonZero |= c != '0';
         }
         return nonZero;
+    }
+
+    /** W3C Trace Context's ids and flags are lowercase hex. */
+    private static boolean isLowerHex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
     }
 
     /** A W3C Trace Context traceparent header, parsed as its specification says a receiver must. */
@@ -108,8 +112,7 @@ final class TraceIds {
 
         private static boolean isHex(String s, int from, int to) {
             for (int i = from; i < to; i++) {
-                char c = s.charAt(i);
-                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                if (!isLowerHex(s.charAt(i))) {
                     return false;
                 }
             }
