@@ -52,11 +52,11 @@ public class ParseAndEnrichBenchmark {
 
     @Setup
     public void setUp() {
-        lines = SampleTraffic.lines(lineCount);
         mask = lineCount - 1;
-        if ((lineCount & mask) != 0) {
+        if (lineCount <= 0 || (lineCount & mask) != 0) {
             throw new IllegalArgumentException("lineCount " + lineCount + " is not a power of two");
         }
+        lines = SampleTraffic.lines(lineCount);
         stages = new InMemoryStages();
         spans = new SpanMapper(Map.of("service.name", "caddy", "deployment.environment", "bench"), ClientAddressMasking.KEEP,
                 CapturedHeaders.none(), StageSettings.DEFAULTS);
