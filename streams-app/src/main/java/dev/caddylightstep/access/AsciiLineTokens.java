@@ -42,6 +42,7 @@ final class AsciiLineTokens implements LineTokens {
     private final String[] nameStrings = new String[NAME_SLOTS];
     private final FieldName[] nameFields = new FieldName[NAME_SLOTS];
     private final Map<String, FieldName> fieldNames;
+    private final NumberText numberText = new NumberText();
     private int remembered;
     private byte[] line;
     private int pos;
@@ -495,6 +496,14 @@ final class AsciiLineTokens implements LineTokens {
             return new String(line, textStart, textEnd - textStart, StandardCharsets.ISO_8859_1);
         }
         return current == null ? null : current.asString();
+    }
+
+    @Override
+    public CharSequence numberText() {
+        if (current != JsonToken.VALUE_NUMBER_INT && current != JsonToken.VALUE_NUMBER_FLOAT) {
+            return getText();
+        }
+        return numberText.at(line, textStart, textEnd);
     }
 
     private String unescaped() {

@@ -252,7 +252,7 @@ final class CaddyLineReader {
     private long timestamp(LineTokens p, JsonToken value) throws IOException {
         try {
             return switch (value) {
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> LogTimes.epochNanosFromNumber(p.getText());
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> LogTimes.epochNanosFromNumber(p.numberText());
                 case VALUE_STRING -> LogTimes.epochNanosFromString(p.getText());
                 default -> throw new InvalidField(DeadLetterReason.WRONG_TYPE, "ts is a " + describe(value) + ", not a time");
             };
@@ -265,7 +265,7 @@ final class CaddyLineReader {
         try {
             return switch (value) {
                 case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT ->
-                        LogTimes.durationNanosFromNumber(p.getText(), value == JsonToken.VALUE_NUMBER_INT, format.durationFormat());
+                        LogTimes.durationNanosFromNumber(p.numberText(), value == JsonToken.VALUE_NUMBER_INT, format.durationFormat());
                 case VALUE_STRING -> LogTimes.durationNanosFromGoString(p.getText());
                 default -> throw new InvalidField(DeadLetterReason.WRONG_TYPE, "duration is a " + describe(value) + ", not a duration");
             };

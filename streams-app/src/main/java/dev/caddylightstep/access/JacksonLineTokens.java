@@ -34,6 +34,11 @@ record JacksonLineTokens(JsonParser parser, Map<String, FieldName> fieldNames) i
     }
 
     @Override
+    public CharSequence numberText() throws IOException {
+        return parser.getText();
+    }
+
+    @Override
     public int getIntValue() throws IOException {
         return parser.getIntValue();
     }

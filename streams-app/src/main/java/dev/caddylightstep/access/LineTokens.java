@@ -23,6 +23,12 @@ interface LineTokens {
     /** The current string's value, or a number's text as the line wrote it. */
     String getText() throws IOException;
 
+    /**
+     * The current number's text as {@link #getText()} gives it, which may be a view of the line's bytes rather than a
+     * String: to be read before the next token, and not kept.
+     */
+    CharSequence numberText() throws IOException;
+
     int getIntValue() throws IOException;
 
     long getLongValue() throws IOException;

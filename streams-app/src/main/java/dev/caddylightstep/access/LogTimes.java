@@ -31,8 +31,11 @@ public final class LogTimes {
     private LogTimes() {
     }
 
-    /** Epoch nanoseconds from a JSON number's text: seconds, milliseconds or nanoseconds by magnitude. */
-    public static long epochNanosFromNumber(String text) {
+    /**
+     * Epoch nanoseconds from a JSON number's text: seconds, milliseconds or nanoseconds by magnitude. The text may be a
+     * view of the line's bytes ({@link LineTokens#numberText}): it is read here and not kept.
+     */
+    public static long epochNanosFromNumber(CharSequence text) {
         Decimal d = Decimal.parse(text);
         if (d.negative) {
             throw new IllegalArgumentException("negative timestamp " + text);
@@ -59,8 +62,8 @@ public final class LogTimes {
         }
     }
 
-    /** Nanoseconds from a JSON number's text, in the unit the format says. */
-    static long durationNanosFromNumber(String text, boolean integerToken, LogFormat.DurationFormat format) {
+    /** Nanoseconds from a JSON number's text, in the unit the format says; the text is read here and not kept. */
+    static long durationNanosFromNumber(CharSequence text, boolean integerToken, LogFormat.DurationFormat format) {
         Decimal d = Decimal.parse(text);
         if (d.negative) {
             throw new IllegalArgumentException("negative duration " + text);
@@ -119,36 +122,48 @@ public final class LogTimes {
                 default -> throw new IllegalArgumentException("'" + abbreviate(text) + "' has an unknown duration unit");
             };
             Decimal d = Decimal.parse(s.substring(numberStart, unitStart));
-            long fraction = d.fractionDigits.isEmpty() ? 0
-                    : Math.round(Double.parseDouble("0." + d.fractionDigits) * unitNanos);
+            long fraction = d.fractionFrom == d.fractionTo ? 0
+                    : Math.round(Double.parseDouble("0." + d.text.subSequence(d.fractionFrom, d.fractionTo)) * unitNanos);
             total = Math.addExact(total, Math.addExact(Math.multiplyExact(d.integer, unitNanos), fraction));
         }
         return total;
     }
 
-    static String abbreviate(String s) {
-        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    static String abbreviate(CharSequence s) {
+        return s.length() <= 64 ? s.toString() : s.subSequence(0, 64) + "…";
     }
 
     /**
-     * A non-negative decimal split into its integer part and its fraction digits, without rounding through double.
+     * A non-negative decimal split into its integer part and its fraction digits, without rounding through double:
+     * the digits are {@code text}'s from {@code fractionFrom} to {@code fractionTo}, read before the text changes.
      * The text is checked before anything is built from it: a number of 64 characters or more, or an exponent past
      * ±{@value #MAX_EXPONENT}, is not a time, a duration or a size (the largest, epoch nanoseconds, has 19 digits),
      * and expanding one such as {@code 1e999999999} would take a gigabyte.
      */
-    private record Decimal(boolean negative, long integer, String fractionDigits) {
+    private record Decimal(boolean negative, long integer, CharSequence text, int fractionFrom, int fractionTo) {
         static final int MAX_NUMBER_CHARS = 64;
         static final int MAX_EXPONENT = 40;
 
-        static Decimal parse(String text) {
+        static Decimal parse(CharSequence text) {
             if (text.length() >= MAX_NUMBER_CHARS) {
                 throw new IllegalArgumentException("'" + abbreviate(text) + "' has more digits than a time, duration or size");
             }
-            boolean negative = text.startsWith("-");
+            boolean negative = text.length() > 0 && text.charAt(0) == '-';
             int start = negative ? 1 : 0;
-            if (text.indexOf('e', start) < 0 && text.indexOf('E', start) < 0) {
-                return withoutExponent(text, negative, start);
+            int dot = -1;
+            for (int i = start; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c == 'e' || c == 'E') {
+                    return withExponent(text.toString(), negative, start);
+                }
+                if (c == '.' && dot < 0) {
+                    dot = i;
+                }
             }
+            return withoutExponent(text, negative, start, dot);
+        }
+
+        private static Decimal withExponent(String text, boolean negative, int start) {
             String body = text.substring(start);
             int e = Math.max(body.indexOf('e'), body.indexOf('E'));
             String mantissa = body.substring(0, e);
@@ -156,47 +171,46 @@ public final class LogTimes {
             int dot = mantissa.indexOf('.');
             String whole = dot < 0 ? mantissa : mantissa.substring(0, dot);
             String fraction = dot < 0 ? "" : mantissa.substring(dot + 1);
-            if ((whole.isEmpty() && fraction.isEmpty()) || !allDigits(whole) || !allDigits(fraction)) {
+            if ((whole.isEmpty() && fraction.isEmpty()) || !allDigits(whole, 0, whole.length()) || !allDigits(fraction, 0, fraction.length())) {
                 throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a number");
             }
             // the decimal point moves by the exponent: at most 63 digits and 40 places, so this stays small
             String digits = whole + fraction;
             int point = whole.length() + exponent;
             if (point <= 0) {
-                return new Decimal(negative, 0, "0".repeat(-point) + digits);
+                String shifted = "0".repeat(-point) + digits;
+                return new Decimal(negative, 0, shifted, 0, shifted.length());
             }
             String integer = point >= digits.length() ? digits + "0".repeat(point - digits.length()) : digits.substring(0, point);
             String rest = point >= digits.length() ? "" : digits.substring(point);
-            return new Decimal(negative, integer.isEmpty() ? 0 : Long.parseLong(integer), rest);
+            return new Decimal(negative, integer.isEmpty() ? 0 : Long.parseLong(integer), rest, 0, rest.length());
         }
 
         /**
          * A number without an exponent, as Caddy writes its times, read in place: what an exponent of 0 makes of it,
          * with the same checks in the same order, without the strings an exponent's shift takes.
          */
-        private static Decimal withoutExponent(String text, boolean negative, int start) {
-            int dot = text.indexOf('.', start);
+        private static Decimal withoutExponent(CharSequence text, boolean negative, int start, int dot) {
             int wholeEnd = dot < 0 ? text.length() : dot;
             int fractionStart = dot < 0 ? text.length() : dot + 1;
             if ((wholeEnd == start && fractionStart == text.length()) || !allDigits(text, start, wholeEnd)
                     || !allDigits(text, fractionStart, text.length())) {
                 throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a number");
             }
-            String fraction = fractionStart == text.length() ? "" : text.substring(fractionStart);
             // past 18 digits a long may overflow: Long.parseLong says so, as it does with an exponent
             if (wholeEnd - start > 18) {
-                return new Decimal(negative, Long.parseLong(text.substring(start, wholeEnd)), fraction);
+                return new Decimal(negative, Long.parseLong(text, start, wholeEnd, 10), text, fractionStart, text.length());
             }
             long integer = 0;
             for (int i = start; i < wholeEnd; i++) {
                 integer = integer * 10 + (text.charAt(i) - '0');
             }
-            return new Decimal(negative, integer, fraction);
+            return new Decimal(negative, integer, text, fractionStart, text.length());
         }
 
         private static int exponent(String text, String exponent) {
             String digits = exponent.startsWith("+") || exponent.startsWith("-") ? exponent.substring(1) : exponent;
-            if (digits.isEmpty() || !allDigits(digits)) {
+            if (digits.isEmpty() || !allDigits(digits, 0, digits.length())) {
                 throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a number");
             }
             if (digits.length() > 2 || Integer.parseInt(digits) > MAX_EXPONENT) {
@@ -205,11 +219,7 @@ public final class LogTimes {
             return exponent.startsWith("-") ? -Integer.parseInt(digits) : Integer.parseInt(digits);
         }
 
-        private static boolean allDigits(String s) {
-            return allDigits(s, 0, s.length());
-        }
-
-        private static boolean allDigits(String s, int from, int to) {
+        private static boolean allDigits(CharSequence s, int from, int to) {
             for (int i = from; i < to; i++) {
                 if (s.charAt(i) < '0' || s.charAt(i) > '9') {
                     return false;
@@ -222,7 +232,7 @@ public final class LogTimes {
         long fractionScaled(int digits) {
             long value = 0;
             for (int i = 0; i < digits; i++) {
-                value = value * 10 + (i < fractionDigits.length() ? fractionDigits.charAt(i) - '0' : 0);
+                value = value * 10 + (fractionFrom + i < fractionTo ? text.charAt(fractionFrom + i) - '0' : 0);
             }
             return value;
         }

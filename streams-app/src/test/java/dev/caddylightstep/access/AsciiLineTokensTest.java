@@ -250,12 +250,21 @@ class AsciiLineTokensTest {
                 // its length asked first, as the reader does of headers, before the name is made a String
                 case FIELD_NAME -> "name of " + tokens.currentNameLength() + " " + tokens.currentName() + " " + tokens.fieldName();
                 case VALUE_STRING -> "string " + tokens.getText();
-                case VALUE_NUMBER_INT -> "int " + tokens.getText() + " = " + tokens.getLongValue()
-                        + (tokens.getText().length() <= 9 ? " = " + tokens.getIntValue() : "");
-                case VALUE_NUMBER_FLOAT -> "float " + tokens.getText();
+                case VALUE_NUMBER_INT -> "int " + tokens.getText() + " read as " + charByChar(tokens.numberText()) + " = "
+                        + tokens.getLongValue() + (tokens.getText().length() <= 9 ? " = " + tokens.getIntValue() : "");
+                case VALUE_NUMBER_FLOAT -> "float " + tokens.getText() + " read as " + charByChar(tokens.numberText());
                 default -> token.name();
             });
         }
         return read;
+    }
+
+    /** A number's text as LogTimes reads it, by its length and chars rather than its toString. */
+    private static String charByChar(CharSequence text) {
+        StringBuilder chars = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            chars.append(text.charAt(i));
+        }
+        return chars.toString();
     }
 }

@@ -3,6 +3,9 @@ package dev.caddylightstep.access;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.Test;
 
 /** Caddy's times and durations read from their text, and numbers no time can be refused before they are built. */
@@ -54,5 +57,31 @@ class LogTimesTest {
         assertThatThrownBy(() -> LogTimes.durationNanosFromGoString("1s".repeat(100_000)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(200));
+    }
+
+    /** The parser hands LogTimes a number where it lies in the line's bytes: read there, it is what its String is. */
+    @Test
+    void aNumberReadInPlaceInALinesBytesIsWhatItsStringIs() {
+        List<String> numbers = List.of("1795566966.1665242", "1795566966166", "1795566966166524200", "1.7955669661665242e9",
+                "17955669661665242E-7", "0.000123456", "3.7721e-5", "12", "0", "-1.5", "1.2.3", "1e999999999", "99999999999999999999",
+                "1".repeat(70), ".", "", "-", "1795566966.16652429999");
+        for (String number : numbers) {
+            byte[] line = ("{\"ts\":" + number + ",\"x\":1}").getBytes(StandardCharsets.US_ASCII);
+            NumberText inPlace = new NumberText().at(line, 6, 6 + number.length());
+            assertThat(outcome(LogTimes::epochNanosFromNumber, inPlace)).as(number).isEqualTo(outcome(LogTimes::epochNanosFromNumber, number));
+            for (LogFormat.DurationFormat format : LogFormat.DurationFormat.values()) {
+                ToLongFunction<CharSequence> duration = text -> LogTimes.durationNanosFromNumber(text, !number.contains("."), format);
+                assertThat(outcome(duration, inPlace)).as(number + " " + format).isEqualTo(outcome(duration, number));
+            }
+        }
+    }
+
+    /** The nanoseconds read, or the refusal and its message. */
+    private static String outcome(ToLongFunction<CharSequence> read, CharSequence text) {
+        try {
+            return Long.toString(read.applyAsLong(text));
+        } catch (RuntimeException e) {
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
     }
 }
