@@ -44,9 +44,9 @@ public final class LogTimes {
             return d.integer;
         }
         if (d.integer >= MILLIS_THRESHOLD) {
-            return Math.addExact(Math.multiplyExact(d.integer, 1_000_000L), d.fractionScaled(6));
+            return Math.addExact(Math.multiplyExact(d.integer, 1_000_000L), d.fractionMicros());
         }
-        return Math.addExact(Math.multiplyExact(d.integer, 1_000_000_000L), d.fractionScaled(9));
+        return Math.addExact(Math.multiplyExact(d.integer, 1_000_000_000L), d.fractionNanos);
     }
 
     /** Epoch nanoseconds from an RFC 3339 / ISO 8601 timestamp string. */
@@ -70,14 +70,14 @@ public final class LogTimes {
         }
         return switch (format) {
             case NANO -> d.integer;
-            case MS -> Math.addExact(Math.multiplyExact(d.integer, 1_000_000L), d.fractionScaled(6));
+            case MS -> Math.addExact(Math.multiplyExact(d.integer, 1_000_000L), d.fractionMicros());
             case SECONDS, STRING -> seconds(d);
             case AUTO -> integerToken ? d.integer : seconds(d);
         };
     }
 
     private static long seconds(Decimal d) {
-        return Math.addExact(Math.multiplyExact(d.integer, 1_000_000_000L), d.fractionScaled(9));
+        return Math.addExact(Math.multiplyExact(d.integer, 1_000_000_000L), d.fractionNanos);
     }
 
     /** Nanoseconds from a Go duration string such as "1.5ms", "2m3.5s" or "350µs". */
@@ -121,9 +121,12 @@ public final class LogTimes {
                 case "h" -> 3_600_000_000_000L;
                 default -> throw new IllegalArgumentException("'" + abbreviate(text) + "' has an unknown duration unit");
             };
-            Decimal d = Decimal.parse(s.substring(numberStart, unitStart));
-            long fraction = d.fractionFrom == d.fractionTo ? 0
-                    : Math.round(Double.parseDouble("0." + d.text.subSequence(d.fractionFrom, d.fractionTo)) * unitNanos);
+            String number = s.substring(numberStart, unitStart);
+            Decimal d = Decimal.parse(number);
+            // digits and points alone, and a number: its fraction is what follows its one point
+            int point = number.indexOf('.');
+            long fraction = point < 0 || point == number.length() - 1 ? 0
+                    : Math.round(Double.parseDouble("0." + number.substring(point + 1)) * unitNanos);
             total = Math.addExact(total, Math.addExact(Math.multiplyExact(d.integer, unitNanos), fraction));
         }
         return total;
@@ -134,13 +137,12 @@ public final class LogTimes {
     }
 
     /**
-     * A non-negative decimal split into its integer part and its fraction digits, without rounding through double:
-     * the digits are {@code text}'s from {@code fractionFrom} to {@code fractionTo}, read before the text changes.
-     * The text is checked before anything is built from it: a number of 64 characters or more, or an exponent past
+     * A non-negative decimal split into its integer part and its fraction, without rounding through double: the
+     * fraction's first nine digits, truncated, as nanoseconds of a second (a unit of the integer part). The text is checked before anything is built from it: a number of 64 characters or more, or an exponent past
      * ±{@value #MAX_EXPONENT}, is not a time, a duration or a size (the largest, epoch nanoseconds, has 19 digits),
      * and expanding one such as {@code 1e999999999} would take a gigabyte.
      */
-    private record Decimal(boolean negative, long integer, CharSequence text, int fractionFrom, int fractionTo) {
+    private record Decimal(boolean negative, long integer, long fractionNanos) {
         static final int MAX_NUMBER_CHARS = 64;
         static final int MAX_EXPONENT = 40;
 
@@ -179,11 +181,11 @@ public final class LogTimes {
             int point = whole.length() + exponent;
             if (point <= 0) {
                 String shifted = "0".repeat(-point) + digits;
-                return new Decimal(negative, 0, shifted, 0, shifted.length());
+                return new Decimal(negative, 0, nanos(shifted, 0, shifted.length()));
             }
             String integer = point >= digits.length() ? digits + "0".repeat(point - digits.length()) : digits.substring(0, point);
             String rest = point >= digits.length() ? "" : digits.substring(point);
-            return new Decimal(negative, integer.isEmpty() ? 0 : Long.parseLong(integer), rest, 0, rest.length());
+            return new Decimal(negative, integer.isEmpty() ? 0 : Long.parseLong(integer), nanos(rest, 0, rest.length()));
         }
 
         /**
@@ -198,14 +200,15 @@ public final class LogTimes {
                 throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a number");
             }
             // past 18 digits a long may overflow: Long.parseLong says so, as it does with an exponent
-            if (wholeEnd - start > 18) {
-                return new Decimal(negative, Long.parseLong(text, start, wholeEnd, 10), text, fractionStart, text.length());
-            }
             long integer = 0;
-            for (int i = start; i < wholeEnd; i++) {
-                integer = integer * 10 + (text.charAt(i) - '0');
+            if (wholeEnd - start > 18) {
+                integer = Long.parseLong(text.subSequence(start, wholeEnd).toString());
+            } else {
+                for (int i = start; i < wholeEnd; i++) {
+                    integer = integer * 10 + (text.charAt(i) - '0');
+                }
             }
-            return new Decimal(negative, integer, text, fractionStart, text.length());
+            return new Decimal(negative, integer, nanos(text, fractionStart, text.length()));
         }
 
         private static int exponent(String text, String exponent) {
@@ -228,13 +231,18 @@ public final class LogTimes {
             return true;
         }
 
-        /** The fraction as an integer count of 10^-digits units, truncated. */
-        long fractionScaled(int digits) {
+        /** Fraction digits as nanoseconds: the first nine, truncated, padded with zeros. */
+        private static long nanos(CharSequence digits, int from, int to) {
             long value = 0;
-            for (int i = 0; i < digits; i++) {
-                value = value * 10 + (fractionFrom + i < fractionTo ? text.charAt(fractionFrom + i) - '0' : 0);
+            for (int i = 0; i < 9; i++) {
+                value = value * 10 + (from + i < to ? digits.charAt(from + i) - '0' : 0);
             }
             return value;
+        }
+
+        /** The fraction in microseconds, truncated, as its first six digits are. */
+        long fractionMicros() {
+            return fractionNanos / 1_000;
         }
     }
 }

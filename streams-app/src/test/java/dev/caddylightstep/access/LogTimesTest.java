@@ -59,6 +59,16 @@ class LogTimesTest {
                 .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(200));
     }
 
+    @Test
+    void aGoDurationStringIsReadWithItsFractionInEachUnit() {
+        assertThat(LogTimes.durationNanosFromGoString("1.5ms")).isEqualTo(1_500_000L);
+        assertThat(LogTimes.durationNanosFromGoString("2m3.5s")).isEqualTo(123_500_000_000L);
+        assertThat(LogTimes.durationNanosFromGoString("350µs")).isEqualTo(350_000L);
+        assertThat(LogTimes.durationNanosFromGoString("1.000000001s")).isEqualTo(1_000_000_001L);
+        assertThat(LogTimes.durationNanosFromGoString("7.s")).isEqualTo(7_000_000_000L);
+        assertThatThrownBy(() -> LogTimes.durationNanosFromGoString("1.2.3s")).isInstanceOf(IllegalArgumentException.class);
+    }
+
     /** The parser hands LogTimes a number where it lies in the line's bytes: read there, it is what its String is. */
     @Test
     void aNumberReadInPlaceInALinesBytesIsWhatItsStringIs() {
