@@ -181,7 +181,7 @@ final class LatencyWindowSerde {
             getSketch(in, w.latency);
             int exemplars = in.getInt();
             for (int i = 0; i < exemplars; i++) {
-                w.exemplars.add(new Exemplar(getString(in), getString(in), in.getDouble()));
+                w.restoreExemplar(new Exemplar(getString(in), getString(in), in.getDouble()));
             }
             if (version == WITH_STAGES) {
                 int stages = in.getInt();
