@@ -123,7 +123,7 @@ public final class LogTimes {
             };
             String number = s.substring(numberStart, unitStart);
             Decimal d = Decimal.parse(number);
-            // digits and points alone, and a number: its fraction is what follows its one point
+            // Decimal.parse has checked it: digits with at most one point, its fraction what follows the point
             int point = number.indexOf('.');
             long fraction = point < 0 || point == number.length() - 1 ? 0
                     : Math.round(Double.parseDouble("0." + number.substring(point + 1)) * unitNanos);
@@ -138,7 +138,8 @@ public final class LogTimes {
 
     /**
      * A non-negative decimal split into its integer part and its fraction, without rounding through double: the
-     * fraction's first nine digits, truncated, as nanoseconds of a second (a unit of the integer part). The text is checked before anything is built from it: a number of 64 characters or more, or an exponent past
+     * fraction's first nine digits, truncated, as nanoseconds of a second (a unit of the integer part). The text is
+     * checked before anything is built from it: a number of 64 characters or more, or an exponent past
      * ±{@value #MAX_EXPONENT}, is not a time, a duration or a size (the largest, epoch nanoseconds, has 19 digits),
      * and expanding one such as {@code 1e999999999} would take a gigabyte.
      */
