@@ -324,8 +324,23 @@ public final class SpanMapper {
         });
     }
 
-    /** "HTTP/1.1" is version "1.1", "HTTP/2.0" is "2", as network.protocol.version has them. */
+    /**
+     * "HTTP/1.1" is version "1.1", "HTTP/2.0" is "2", as network.protocol.version has them: the versions Caddy serves
+     * without a String cut from each request's (two for every span, 0.9% of the stream threads' samples), others cut.
+     */
     static String protocolVersion(String protocol) {
+        switch (protocol) {
+            case "HTTP/1.1":
+                return "1.1";
+            case "HTTP/2.0":
+                return "2";
+            case "HTTP/3.0":
+                return "3";
+            case "HTTP/1.0":
+                return "1.0";
+            default:
+                break;
+        }
         if (!protocol.startsWith("HTTP/")) {
             return null;
         }

@@ -69,6 +69,18 @@ class SpanMapperTest {
         }
     }
 
+    /** Caddy's protocols as network.protocol.version names them: no ".0" past HTTP/1, none for what is not HTTP. */
+    @Test
+    void theProtocolVersionDropsATrailingPointZeroPastHttpOne() {
+        assertThat(SpanMapper.protocolVersion("HTTP/1.0")).isEqualTo("1.0");
+        assertThat(SpanMapper.protocolVersion("HTTP/1.1")).isEqualTo("1.1");
+        assertThat(SpanMapper.protocolVersion("HTTP/2.0")).isEqualTo("2");
+        assertThat(SpanMapper.protocolVersion("HTTP/3.0")).isEqualTo("3");
+        assertThat(SpanMapper.protocolVersion("HTTP/4.0")).isEqualTo("4");
+        assertThat(SpanMapper.protocolVersion("HTTP/1.2")).isEqualTo("1.2");
+        assertThat(SpanMapper.protocolVersion("SPDY/3")).isNull();
+    }
+
     @Test
     void serverErrorsAreErrorSpans() {
         String bad = access(request("GET", "/broken/thing", 502));
