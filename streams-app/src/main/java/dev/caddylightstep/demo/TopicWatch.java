@@ -62,8 +62,17 @@ final class TopicWatch implements Runnable, AutoCloseable {
      * changelog says the same.
      */
     private final KafkaConsumer<byte[], byte[]> changelogs;
+    /**
+     * How long the topics' ends must stay where they are, the windows closed, before what closing them wrote counts as
+     * read: a transaction's commit markers reach its partitions one at a time, so the alert written with a merging task's
+     * time may become readable a moment after the time itself. Seen once in CI: the demo stopped with the merging task's
+     * last time read and the page's resolution, written beside it, not.
+     */
+    private static final long ENDS_SETTLE_NANOS = Duration.ofMillis(500).toNanos();
     /** Where each topic ended once the windows had closed, to be read up to; none while they have not. */
     private Map<TopicPartition, Long> endsOnceClosed;
+    /** When {@link #endsOnceClosed} were last seen to move. */
+    private long endsMovedAt;
     private volatile boolean closedAndRead;
     private volatile boolean running = true;
 
@@ -230,19 +239,23 @@ final class TopicWatch implements Runnable, AutoCloseable {
     }
 
     /**
-     * Once every window the lines close has closed, reads every topic up to where it ended then: closing them wrote its
-     * alerts in the transaction that saved the merging tasks' times, so what it wrote is there by that end.
+     * Once every window the lines close has closed, reads every topic up to where it ends, once those ends have held for
+     * {@link #ENDS_SETTLE_NANOS}: closing them wrote its alerts in the transaction that saved the merging tasks' times,
+     * so what it wrote is there by that end, once the transaction's markers have reached every partition.
      */
     private void followClosing() {
         if (!changelogs.assignment().containsAll(closing.partitions()) || !closing.caughtUp()) {
             endsOnceClosed = null;
             closedAndRead = false;
         } else if (!closedAndRead) {
-            if (endsOnceClosed == null) {
-                endsOnceClosed = new HashMap<>(consumer.endOffsets(consumer.assignment()));
-                endsOnceClosed.putAll(changelogs.endOffsets(changelogs.assignment()));
+            Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(consumer.assignment()));
+            ends.putAll(changelogs.endOffsets(changelogs.assignment()));
+            if (!ends.equals(endsOnceClosed)) {
+                endsOnceClosed = ends;
+                endsMovedAt = System.nanoTime();
             }
-            closedAndRead = endsOnceClosed.entrySet().stream().allMatch(end -> end.getValue() <= (closing.topics().contains(end.getKey().topic())
+            closedAndRead = System.nanoTime() - endsMovedAt >= ENDS_SETTLE_NANOS
+                    && endsOnceClosed.entrySet().stream().allMatch(end -> end.getValue() <= (closing.topics().contains(end.getKey().topic())
                     ? changelogs : consumer).position(end.getKey()));
         }
     }
