@@ -58,6 +58,8 @@ public final class SpanMapper {
     private static final AttributeKey SERVER_TIMINGS_SKIPPED = AttributeKey.of("edge.server_timing.skipped");
     private static final AttributeKey SERVER_ADDRESS = AttributeKey.of("server.address");
     private static final AttributeKey SERVER_PORT = AttributeKey.of("server.port");
+    private static final AttributeKey PROTOCOL_NAME = AttributeKey.of("network.protocol.name");
+    private static final AttributeKey PROTOCOL_VERSION = AttributeKey.of("network.protocol.version");
     private static final AttributeKey ERROR_TYPE = AttributeKey.of("error.type");
 
     private final List<Map.Entry<String, String>> resourceAttributes;
@@ -76,8 +78,8 @@ public final class SpanMapper {
     private final Repeated<String> server = new Repeated<>(SpanMapper::serverAttributes);
     private final Repeated<String> route = strings("http.route");
     private final Repeated<Long> statusCode = integers("http.response.status_code");
-    private final Repeated<String> protocolName = strings("network.protocol.name");
-    private final Repeated<String> protocolVersion = strings("network.protocol.version");
+    /** By the protocol as Caddy logs it: its version is cut from it once, not for every span. */
+    private final Repeated<String> protocol = new Repeated<>(SpanMapper::protocolAttributes);
     private final Repeated<String> userAgent = strings("user_agent.original");
     private final Repeated<String> tlsVersion = strings("tls.protocol.version");
     private final Repeated<String> group = strings("edge.group");
@@ -212,9 +214,22 @@ public final class SpanMapper {
         if (port <= 0) {
             return address;
         }
-        byte[] withPort = SpanRecordEncoder.encodedAttribute(SERVER_PORT, port);
-        byte[] both = Arrays.copyOf(address, address.length + withPort.length);
-        System.arraycopy(withPort, 0, both, address.length, withPort.length);
+        return joined(address, SpanRecordEncoder.encodedAttribute(SERVER_PORT, port));
+    }
+
+    /** network.protocol.name and .version of an HTTP protocol; none for another. */
+    private static byte[] protocolAttributes(String protocol) {
+        String version = protocolVersion(protocol);
+        if (version == null) {
+            return new byte[0];
+        }
+        return joined(SpanRecordEncoder.encodedAttribute(PROTOCOL_NAME, "http"), SpanRecordEncoder.encodedAttribute(PROTOCOL_VERSION, version));
+    }
+
+    /** Two encoded attributes as one, in this order. */
+    private static byte[] joined(byte[] first, byte[] second) {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
         return both;
     }
 
@@ -262,11 +277,7 @@ public final class SpanMapper {
         if (e.bytesRead() >= 0) {
             span.attribute(REQUEST_BODY_SIZE, e.bytesRead());
         }
-        String version = protocolVersion(e.protocol());
-        if (version != null) {
-            span.attribute(protocolName.encoded("http"));
-            span.attribute(protocolVersion.encoded(version));
-        }
+        span.attribute(protocol.encoded(e.protocol()));
         String client = clientAddress.apply(e.clientAddress());
         if (client != null && !client.isEmpty()) {
             span.attribute(CLIENT_ADDRESS, client);
@@ -324,23 +335,8 @@ public final class SpanMapper {
         });
     }
 
-    /**
-     * "HTTP/1.1" is version "1.1", "HTTP/2.0" is "2", as network.protocol.version has them: the versions Caddy serves
-     * without a String cut from each request's (two for every span, 0.9% of the stream threads' samples), others cut.
-     */
+    /** "HTTP/1.1" is version "1.1", "HTTP/2.0" is "2", as network.protocol.version has them. */
     static String protocolVersion(String protocol) {
-        switch (protocol) {
-            case "HTTP/1.1":
-                return "1.1";
-            case "HTTP/2.0":
-                return "2";
-            case "HTTP/3.0":
-                return "3";
-            case "HTTP/1.0":
-                return "1.0";
-            default:
-                break;
-        }
         if (!protocol.startsWith("HTTP/")) {
             return null;
         }
