@@ -5,6 +5,7 @@ import dev.caddylightstep.deadletter.DeadLetterReason;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,11 +47,34 @@ final class CaddyLineReader {
 
     /**
      * Header names in any case, as HTTP has them. A line carries a dozen or more headers and the parser reads or keeps
-     * two or three: most names are ruled out by their length before a comparison, ignoring case, with those.
-     *
-     * @param lengths bit n set when a name read or kept has n characters (names of 63 or more share bit 63)
+     * two or three: most names are ruled out by their length before a comparison, ignoring case, with those. What a
+     * name of a length read or kept came to is remembered by the name as written, which the scanner gives as the same
+     * String each time for names of up to 16 bytes, its hash kept: a lookup in the names ignoring case, char by char,
+     * was a twenty-fifth of reading a line. Not thread-safe, as the reader.
      */
-    private record HeaderNames(Map<String, Header> byName, long lengths) {
+    private static final class HeaderNames {
+        /**
+         * Names remembered at most, and their longest: a client chooses the names it sends (up to Caddy's megabyte of
+         * headers); the rest are looked up each time.
+         */
+        private static final int MAX_REMEMBERED = 1024;
+        private static final int MAX_REMEMBERED_CHARS = 64;
+        /** What a name that is neither read nor kept is remembered as. */
+        private static final Header SKIPPED = new Header(false, null);
+        private final Map<String, Header> byName;
+        /** Bit n set when a name read or kept has n characters (names of 63 or more share bit 63). */
+        private final long lengths;
+        private final Map<String, Header> remembered = new HashMap<>();
+
+        private HeaderNames(Map<String, Header> byName) {
+            this.byName = byName;
+            long lengths = 0;
+            for (String name : byName.keySet()) {
+                lengths |= lengthBit(name.length());
+            }
+            this.lengths = lengths;
+        }
+
         static HeaderNames of(Set<String> kept, Set<ReadHeader> read, boolean response) {
             Map<String, Header> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             kept.forEach(name -> byName.put(name, new Header(true, null)));
@@ -59,14 +83,10 @@ final class CaddyLineReader {
                     byName.put(header.header, new Header(byName.containsKey(header.header), header));
                 }
             }
-            long lengths = 0;
-            for (String name : byName.keySet()) {
-                lengths |= lengthBit(name.length());
-            }
-            return new HeaderNames(Collections.unmodifiableMap(byName), lengths);
+            return new HeaderNames(byName);
         }
 
-        static long lengthBit(int length) {
+        private static long lengthBit(int length) {
             return 1L << Math.min(length, 63);
         }
 
@@ -75,7 +95,18 @@ final class CaddyLineReader {
          * name's length alone, before a String is made of the name.
          */
         Header of(LineTokens p) throws IOException {
-            return (lengths & lengthBit(p.currentNameLength())) != 0 ? byName.get(p.currentName()) : null;
+            if ((lengths & lengthBit(p.currentNameLength())) == 0) {
+                return null;
+            }
+            String name = p.currentName();
+            Header header = remembered.get(name);
+            if (header == null) {
+                header = byName.getOrDefault(name, SKIPPED);
+                if (remembered.size() < MAX_REMEMBERED && name.length() <= MAX_REMEMBERED_CHARS) {
+                    remembered.put(name, header);
+                }
+            }
+            return header == SKIPPED ? null : header;
         }
     }
 

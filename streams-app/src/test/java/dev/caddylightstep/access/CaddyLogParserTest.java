@@ -36,6 +36,28 @@ class CaddyLogParserTest {
         assertThat(event.requestHeader("X-User")).isEqualTo("alice@example.com");
     }
 
+    /**
+     * A parser remembers what each header name of a length it reads came to, up to a bound: names a client makes up, of
+     * those lengths, are not taken for the headers it reads, and once it remembers no more, a name in a case it has not
+     * seen is still found.
+     */
+    @Test
+    void headerNamesAClientMakesUpNeverStopTheParserReadingItsHeaders() {
+        CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of("x-user"), CapturedHeaders.none());
+        for (int i = 0; i < 3_000; i++) {
+            // as long as X-User and as User-Agent
+            String madeUp = "\"X-%04d\":[\"v\"],\"Z-%08d\":[\"w\"]".formatted(i, i);
+            AccessEvent event = parse(parser, TRACED.replace("\"Accept\":[\"*/*\"]", "\"Accept\":[\"*/*\"]," + madeUp));
+
+            assertThat(event.requestHeader("X-User")).as("line %d", i).isNull();
+            assertThat(event.userAgent()).as("line %d", i).isEqualTo("curl/7.88.1");
+        }
+        AccessEvent event = parse(parser, TRACED.replace("\"Accept\":[\"*/*\"]", "\"Accept\":[\"*/*\"],\"x-USER\":[\"alice@example.com\"]"));
+
+        assertThat(event.requestHeader("X-User")).isEqualTo("alice@example.com");
+        assertThat(event.userAgent()).isEqualTo("curl/7.88.1");
+    }
+
     @Test
     void aCredentialHeaderIsNotKeptEvenWhenAskedFor() {
         AccessEvent event = parse(new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of("Authorization"), CapturedHeaders.none()),
