@@ -26,8 +26,9 @@ import java.util.Map;
  * <p>The bytes are those protobuf-java writes for the same message (fields in number order, proto3 defaults left out,
  * shortest lengths, its UTF-8), so that a record compares equal, byte for byte, whichever way it was made. What
  * repeats from record to record (the resource, the scope, an attribute's key, an attribute whose values repeat) is
- * encoded once and copied. The span is written into a scratch buffer, because the framing around it starts with
- * its length, then copied into a record of its exact size. Not thread-safe: one per thread.
+ * encoded once and copied. The span is written into a scratch buffer, because the field that holds it starts with
+ * its length, then copied out as that field, of its exact size; a batch of such fields is framed under its resource
+ * and scope once ({@link #writeResourceSpans}). Not thread-safe: one per thread.
  */
 public final class SpanRecordEncoder {
     private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
@@ -243,36 +244,27 @@ public final class SpanRecordEncoder {
     }
 
     /**
-     * Ends the span with the fields after its attributes and returns the record: the spans ended since the last
-     * record, this one last, in a ScopeSpans of this scope, in a ResourceSpans of this resource, in an export request.
-     *
-     * @param resource from {@link #encodedResource}
-     * @param scope from {@link #encodedScope}
+     * Ends the span with the fields after its attributes and returns the spans ended since {@link #begin}, this one last,
+     * each as the spans field of a ScopeSpans (tag, length, Span), one after the other: what {@link #writeResourceSpans}
+     * puts under a resource and a scope, alone or after other requests' spans of the same resource.
      */
-    public byte[] finish(Status.StatusCode status, int flags, byte[] resource, byte[] scope) {
+    public byte[] finishSpans(Status.StatusCode status, int flags) {
         end(status, flags);
-        int scopeSpansSize = scope.length;
+        int size = 0;
         for (int i = 0; i < ended; i++) {
-            scopeSpansSize += fieldSize(ScopeSpans.SPANS_FIELD_NUMBER, endedSizes[i]);
+            size += fieldSize(ScopeSpans.SPANS_FIELD_NUMBER, endedSizes[i]);
         }
-        int resourceSpansSize = resource.length + fieldSize(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, scopeSpansSize);
-        byte[] record = new byte[fieldSize(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, resourceSpansSize)];
-        CodedOutputStream framed = CodedOutputStream.newInstance(record);
+        byte[] spans = new byte[size];
+        CodedOutputStream out = CodedOutputStream.newInstance(spans);
         try {
-            framed.writeTag(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
-            framed.writeUInt32NoTag(resourceSpansSize);
-            framed.writeRawBytes(resource);
-            framed.writeTag(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
-            framed.writeUInt32NoTag(scopeSpansSize);
-            framed.writeRawBytes(scope);
             int from = 0;
             for (int i = 0; i < ended; i++) {
-                framed.writeTag(ScopeSpans.SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
-                framed.writeUInt32NoTag(endedSizes[i]);
-                framed.writeRawBytes(scratch, from, endedSizes[i]);
+                out.writeTag(ScopeSpans.SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
+                out.writeUInt32NoTag(endedSizes[i]);
+                out.writeRawBytes(scratch, from, endedSizes[i]);
                 from += endedSizes[i];
             }
-            framed.checkNoSpaceLeft();
+            out.checkNoSpaceLeft();
         } catch (IOException e) {
             throw miscounted(e);
         }
@@ -280,7 +272,46 @@ public final class SpanRecordEncoder {
         if (scratch.length > SCRATCH_KEPT_BYTES) {
             scratch = new byte[SCRATCH_BYTES];
         }
-        return record;
+        return spans;
+    }
+
+    /**
+     * The size of a ResourceSpans, as the field of an export request, holding one ScopeSpans of {@code spansBytes} of
+     * spans fields.
+     *
+     * @param resource from {@link #encodedResource}
+     * @param scope from {@link #encodedScope}
+     */
+    public static int resourceSpansSize(byte[] resource, byte[] scope, int spansBytes) {
+        return fieldSize(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER,
+                resource.length + fieldSize(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, scope.length + spansBytes));
+    }
+
+    /**
+     * Writes a ResourceSpans of this resource holding one ScopeSpans of this scope holding these spans fields (from
+     * {@link #finishSpans}), {@code spansBytes} in all, as the field of an export request: at {@code at} in {@code into},
+     * where {@link #resourceSpansSize} bytes must be free. An export request is such fields one after the other.
+     *
+     * @return the offset after it
+     */
+    public static int writeResourceSpans(byte[] into, int at, byte[] resource, byte[] scope, List<byte[]> spans, int spansBytes) {
+        int size = resourceSpansSize(resource, scope, spansBytes);
+        CodedOutputStream out = CodedOutputStream.newInstance(into, at, size);
+        try {
+            out.writeTag(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
+            out.writeUInt32NoTag(resource.length + fieldSize(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, scope.length + spansBytes));
+            out.writeRawBytes(resource);
+            out.writeTag(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
+            out.writeUInt32NoTag(scope.length + spansBytes);
+            out.writeRawBytes(scope);
+            for (byte[] fields : spans) {
+                out.writeRawBytes(fields);
+            }
+            out.checkNoSpaceLeft();
+        } catch (IOException e) {
+            throw miscounted(e);
+        }
+        return at + size;
     }
 
     /**

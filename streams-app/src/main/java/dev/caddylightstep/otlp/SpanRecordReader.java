@@ -15,8 +15,8 @@ import java.util.Optional;
 
 /**
  * What the forwarder needs to know of a spans-topic record, an OTLP {@code ExportTraceServiceRequest}, without turning
- * it into objects: how many spans and requests it holds, read from the nesting of resource spans, scope spans and spans
- * alone.
+ * it into objects: how many spans it holds, read from the nesting of resource spans, scope spans and spans alone, and
+ * how many requests, read up to each span's kind.
  * Only a record the backend refused is taken apart, span by span, with protobuf-java's own classes.
  */
 public final class SpanRecordReader {
@@ -24,6 +24,7 @@ public final class SpanRecordReader {
     private static final int RESOURCE_SPANS = (ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER << 3) | LENGTH_DELIMITED;
     private static final int SCOPE_SPANS = (ResourceSpans.SCOPE_SPANS_FIELD_NUMBER << 3) | LENGTH_DELIMITED;
     private static final int SPANS = (ScopeSpans.SPANS_FIELD_NUMBER << 3) | LENGTH_DELIMITED;
+    private static final int KIND = (Span.KIND_FIELD_NUMBER << 3) | WireFormat.WIRETYPE_VARINT;
     private static final HexFormat HEX = HexFormat.of();
 
     private SpanRecordReader() {
@@ -39,22 +40,25 @@ public final class SpanRecordReader {
     public static int spanCount(byte[] record) throws InvalidProtocolBufferException {
         return sumOverResourceSpans(record, (in, length) -> {
             int limit = in.pushLimit(length);
-            int spans = resourceSpans(in);
+            int spans = resourceSpans(in, span -> true);
             in.popLimit(limit);
             return spans;
         });
     }
 
     /**
-     * The requests whose spans a record holds, counted without reading them: the span stage writes each request's spans
-     * under a resource spans of their own, and a record of many requests is theirs one after the other.
+     * The requests whose spans a record holds: its SERVER spans, one for each request the span stage maps (the CLIENT
+     * span of its upstream call is another). Each span is read only up to its kind, which the span stage writes before
+     * its times and attributes.
      *
      * @throws InvalidProtocolBufferException when the bytes are not an export request, as {@link #spanCount} says
      */
     public static int requestCount(byte[] record) throws InvalidProtocolBufferException {
         return sumOverResourceSpans(record, (in, length) -> {
-            in.skipRawBytes(length);
-            return 1;
+            int limit = in.pushLimit(length);
+            int servers = resourceSpans(in, SpanRecordReader::isServer);
+            in.popLimit(limit);
+            return servers;
         });
     }
 
@@ -89,13 +93,18 @@ public final class SpanRecordReader {
                 + WireFormat.getTagWireType(tag) + ") is not a field of an ExportTraceServiceRequest");
     }
 
-    private static int resourceSpans(CodedInputStream in) throws IOException {
+    /** Whether a span, read from the stream up to its limit, counts. */
+    private interface SpanTest {
+        boolean counts(CodedInputStream span) throws IOException;
+    }
+
+    private static int resourceSpans(CodedInputStream in, SpanTest test) throws IOException {
         int spans = 0;
         int tag;
         while ((tag = in.readTag()) != 0) {
             if (tag == SCOPE_SPANS) {
                 int limit = in.pushLimit(in.readRawVarint32());
-                spans += scopeSpans(in);
+                spans += scopeSpans(in, test);
                 in.popLimit(limit);
             } else {
                 skip(in, tag);
@@ -104,18 +113,34 @@ public final class SpanRecordReader {
         return spans;
     }
 
-    private static int scopeSpans(CodedInputStream in) throws IOException {
+    private static int scopeSpans(CodedInputStream in, SpanTest test) throws IOException {
         int spans = 0;
         int tag;
         while ((tag = in.readTag()) != 0) {
             if (tag == SPANS) {
-                in.skipRawBytes(in.readRawVarint32());
-                spans++;
+                int limit = in.pushLimit(in.readRawVarint32());
+                if (test.counts(in)) {
+                    spans++;
+                }
+                in.skipRawBytes(in.getBytesUntilLimit());
+                in.popLimit(limit);
             } else {
                 skip(in, tag);
             }
         }
         return spans;
+    }
+
+    /** Whether the span is a SERVER span, its fields read up to its kind (field 6; an absent kind is unspecified). */
+    private static boolean isServer(CodedInputStream span) throws IOException {
+        int tag;
+        while ((tag = span.readTag()) != 0 && WireFormat.getTagFieldNumber(tag) <= Span.KIND_FIELD_NUMBER) {
+            if (tag == KIND) {
+                return span.readEnum() == Span.SpanKind.SPAN_KIND_SERVER_VALUE;
+            }
+            skip(span, tag);
+        }
+        return false;
     }
 
     private static void skip(CodedInputStream in, int tag) throws IOException {

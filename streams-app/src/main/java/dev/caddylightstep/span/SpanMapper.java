@@ -64,6 +64,8 @@ public final class SpanMapper {
 
     private final List<Map.Entry<String, String>> resourceAttributes;
     private final Map<ResourceKey, byte[]> resources = new ConcurrentHashMap<>();
+    /** The same, by the host without its port: one array for each resource, however many ports its host is logged with. */
+    private final Map<ResourceKey, byte[]> resourcesByContents = new ConcurrentHashMap<>();
     private final byte[] scope;
     private final ClientAddressMasking clientAddress;
     /** Attribute key by captured header name, in CapturedHeaders' order (the names' alphabetical order). */
@@ -115,6 +117,26 @@ public final class SpanMapper {
 
     /** The record, with the tracestate its sampling decided (the incoming one with the sampling threshold in it). */
     public byte[] toRecord(EnrichedRequest request, String traceState) {
+        return spans(request, traceState).record();
+    }
+
+    /**
+     * A request's spans, each as the spans field of a ScopeSpans, with the resource and scope they go under: what the
+     * span stage gathers into a record of the spans topic, where the spans of one resource share one ResourceSpans.
+     *
+     * @param count the spans: the request's own, and its call to the upstream when Caddy timed one
+     */
+    public record RequestSpans(byte[] resource, byte[] scope, byte[] spans, int count) {
+        /** Alone, as an export request. */
+        public byte[] record() {
+            byte[] record = new byte[SpanRecordEncoder.resourceSpansSize(resource, scope, spans.length)];
+            SpanRecordEncoder.writeResourceSpans(record, 0, resource, scope, List.of(spans), spans.length);
+            return record;
+        }
+    }
+
+    /** The request's spans, with the tracestate its sampling decided. */
+    public RequestSpans spans(EnrichedRequest request, String traceState) {
         AccessEvent event = request.event();
         TraceContext trace = event.trace();
         SpanRecordEncoder span = encoders.get();
@@ -139,19 +161,15 @@ public final class SpanMapper {
         }
         Status.StatusCode status = serverError ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET;
         if (upstream == null) {
-            return span.finish(status, flags(trace), resource(event), scope);
+            return new RequestSpans(resource(event), scope, span.finishSpans(status, flags(trace)), 1);
         }
         span.end(status, flags(trace));
         upstreamSpan(event, traceState, upstream, span);
         // for the client of a call, 4xx is an error too
         boolean upstreamError = event.status() >= 400;
-        return span.finish(upstreamError ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET,
-                localChildFlags(trace), resource(event), scope);
-    }
-
-    /** How many spans {@link #toRecord} writes for the request: its own, and its call to the upstream when Caddy timed one. */
-    public static int spanCount(EnrichedRequest request) {
-        return request.event().upstream() == null ? 1 : 2;
+        byte[] spans = span.finishSpans(upstreamError ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET,
+                localChildFlags(trace));
+        return new RequestSpans(resource(event), scope, spans, 2);
     }
 
     /**
@@ -188,18 +206,27 @@ public final class SpanMapper {
         }
     }
 
-    /** The resource of a Caddy host and logger, encoded once for each (by the host as logged), up to a bound. */
+    /**
+     * The resource of a Caddy host and logger, encoded once for each (by the host as logged), up to a bound. Hosts
+     * logged with another port have the same resource, and get the same array: a batch of spans groups a resource's
+     * spans by their resource's array.
+     */
     private byte[] resource(AccessEvent event) {
         ResourceKey key = new ResourceKey(event.host(), event.logger());
         byte[] resource = resources.get(key);
         if (resource != null) {
             return resource;
         }
-        List<Map.Entry<String, String>> attributes = new ArrayList<>(resourceAttributes);
-        attributes.add(Map.entry("caddy.host", hostOnly(event.host())));
-        attributes.add(Map.entry("caddy.logger", event.logger()));
-        resource = SpanRecordEncoder.encodedResource(attributes);
+        ResourceKey contents = new ResourceKey(hostOnly(event.host()), event.logger());
+        resource = resourcesByContents.get(contents);
+        if (resource == null) {
+            List<Map.Entry<String, String>> attributes = new ArrayList<>(resourceAttributes);
+            attributes.add(Map.entry("caddy.host", contents.host()));
+            attributes.add(Map.entry("caddy.logger", contents.logger()));
+            resource = SpanRecordEncoder.encodedResource(attributes);
+        }
         if (resources.size() < MAX_REPEATED_VALUES && event.host().length() + event.logger().length() <= MAX_REPEATED_CHARS) {
+            resourcesByContents.putIfAbsent(contents, resource);
             resources.put(key, resource);
         }
         return resource;

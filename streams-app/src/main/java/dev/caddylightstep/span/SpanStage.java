@@ -88,7 +88,7 @@ public final class SpanStage {
         }
         String exported = traceState.isEmpty() ? request.event().trace().traceState() : traceState;
         RecordFailure.guard("span", () -> {
-            batches.add(request.event().trace().traceId(), mapper.toRecord(request, exported), SpanMapper.spanCount(request), send);
+            batches.add(request.event().trace().traceId(), mapper.spans(request, exported), send);
             return null;
         });
     }

@@ -10,6 +10,7 @@ import dev.caddylightstep.deadletter.DeadLetterHeaders;
 import dev.caddylightstep.testing.PipelineHarness;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
@@ -87,6 +88,30 @@ class SpanBatchingTest {
                     .allSatisfy(span -> assertThat(defaultPartition(traceId(span), PARTITIONS)).isEqualTo(defaultPartition(record.key(), PARTITIONS))));
             assertThat(p.spans().stream().map(SpanBatchingTest::spanId))
                     .containsExactlyInAnyOrderElementsOf(oneByOne.stream().map(SpanBatchingTest::spanId).toList());
+        }
+    }
+
+    /**
+     * The spans of one resource (a Caddy host and logger) share one ResourceSpans and its one ScopeSpans in their
+     * record, as an OpenTelemetry SDK's exporter groups them, rather than each request carrying a copy of its resource;
+     * the bytes are those protobuf-java writes for that message.
+     */
+    @Test
+    void aRecordHoldsEachResourceOnceWithAllItsSpans() throws InvalidProtocolBufferException {
+        try (PipelineHarness p = PipelineHarness.start()) {
+            List<byte[]> records = p.sendWithinOneCommit(ACCESS_LOG.toArray(String[]::new)).spanRecords();
+
+            int resourceSpans = 0;
+            for (byte[] record : records) {
+                ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(record);
+                assertThat(request.toByteArray()).isEqualTo(record);
+                assertThat(request.getResourceSpansList()).extracting(ResourceSpans::getResource).doesNotHaveDuplicates();
+                assertThat(request.getResourceSpansList()).allSatisfy(resource -> assertThat(resource.getScopeSpansList()).hasSize(1));
+                resourceSpans += request.getResourceSpansCount();
+            }
+            // the capture's two hosts, in each record: hundreds of spans under a handful of resources
+            assertThat(p.spans()).hasSizeGreaterThan(300);
+            assertThat(resourceSpans).isLessThanOrEqualTo(2 * records.size());
         }
     }
 

@@ -88,14 +88,15 @@ class SpanEncoderFuzzTest {
         String route = ROUTES.templateOf(event.path());
         EnrichedRequest request = new EnrichedRequest(event, identity, route, PolicyVerdict.judge(anonymous ? ANONYMOUS : ENGINEERING, event));
 
-        byte[] record = SPANS.toRecord(request);
+        SpanMapper.RequestSpans spans = SPANS.spans(request, event.trace().traceState());
+        byte[] record = spans.record();
 
         ExportTraceServiceRequest decoded = ExportTraceServiceRequest.parseFrom(record);
         assertThat(decoded.toByteArray()).as("the bytes protobuf-java writes for the same message").isEqualTo(record);
         assertThat(decoded.getResourceSpansList()).hasSize(1);
         assertThat(decoded.getResourceSpans(0).getScopeSpansList()).hasSize(1);
         assertThat(decoded.getResourceSpans(0).getScopeSpans(0).getSpansList()).hasSize(1);
-        assertThat(SpanMapper.spanCount(request)).as("the spans the mapper says it wrote, which its batch counts").isEqualTo(1);
+        assertThat(spans.count()).as("the spans the mapper says it wrote, which its batch counts").isEqualTo(1);
         Span span = decoded.getResourceSpans(0).getScopeSpans(0).getSpans(0);
         List<String> keys = span.getAttributesList().stream().map(KeyValue::getKey).toList();
         assertThat(keys).doesNotHaveDuplicates();

@@ -173,7 +173,7 @@ public final class ForwarderBenchCommand implements Callable<Integer> {
         while (gathered[0] < count) {
             EnrichedRequest request = stages.enrich(generator.nextLine());
             if (request != null) {
-                batches.add(request.event().trace().traceId(), mapper.toRecord(request), SpanMapper.spanCount(request), send);
+                batches.add(request.event().trace().traceId(), mapper.spans(request, request.event().trace().traceState()), send);
             }
         }
         batches.drain(send);
