@@ -226,7 +226,9 @@ public final class SpanMapper {
             resource = SpanRecordEncoder.encodedResource(attributes);
         }
         if (resources.size() < MAX_REPEATED_VALUES && event.host().length() + event.logger().length() <= MAX_REPEATED_CHARS) {
-            resourcesByContents.putIfAbsent(contents, resource);
+            // another stream thread may have encoded it first: theirs, so that there is one array
+            byte[] earlier = resourcesByContents.putIfAbsent(contents, resource);
+            resource = earlier == null ? resource : earlier;
             resources.put(key, resource);
         }
         return resource;
