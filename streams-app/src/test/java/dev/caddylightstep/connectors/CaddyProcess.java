@@ -55,8 +55,10 @@ public final class CaddyProcess implements AutoCloseable {
     }
 
     /**
-     * Runs Caddy with this Caddyfile and environment (its {$...} placeholders) and waits until it accepts
-     * connections on every port given.
+     * Runs Caddy with this Caddyfile and environment (its {$...} placeholders) and waits until it serves its
+     * configuration and accepts connections on every port given. A port's connection alone does not say it is this
+     * Caddy's: a test in another fork may have found the same free port and bound it first, and this Caddy then exits
+     * unable to bind while the port answers with the other's routes.
      */
     public static CaddyProcess start(Path dir, String caddyfile, Map<String, String> environment, List<Integer> ports)
             throws IOException, InterruptedException {
@@ -72,6 +74,7 @@ public final class CaddyProcess implements AutoCloseable {
         builder.environment().put("XDG_CONFIG_HOME", dir.resolve("config").toString());
         builder.environment().put("XDG_DATA_HOME", dir.resolve("data").toString());
         CaddyProcess caddy = new CaddyProcess(builder.start(), output);
+        caddy.awaitServing();
         for (int port : ports) {
             caddy.awaitPort(port);
         }
@@ -84,6 +87,21 @@ public final class CaddyProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(no output: " + e.getMessage() + ")";
         }
+    }
+
+    /** Until Caddy logs that it serves its configuration, which it does once every listener is bound. */
+    private void awaitServing() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (output().contains("\"serving initial configuration\"")) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("caddy exited with " + process.exitValue() + " (a port taken by another process?):\n" + output());
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("caddy did not serve its configuration within 20 s:\n" + output());
     }
 
     private void awaitPort(int port) throws InterruptedException {
