@@ -283,8 +283,12 @@ public final class SpanRecordEncoder {
      * @param scope from {@link #encodedScope}
      */
     public static int resourceSpansSize(byte[] resource, byte[] scope, int spansBytes) {
-        return fieldSize(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER,
-                resource.length + fieldSize(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, scope.length + spansBytes));
+        return fieldSize(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, resourceSpansLength(resource, scope, spansBytes));
+    }
+
+    /** The length of the ResourceSpans message itself, without its tag and length. */
+    private static int resourceSpansLength(byte[] resource, byte[] scope, int spansBytes) {
+        return resource.length + fieldSize(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, scope.length + spansBytes);
     }
 
     /**
@@ -295,11 +299,12 @@ public final class SpanRecordEncoder {
      * @return the offset after it
      */
     public static int writeResourceSpans(byte[] into, int at, byte[] resource, byte[] scope, List<byte[]> spans, int spansBytes) {
-        int size = resourceSpansSize(resource, scope, spansBytes);
+        int length = resourceSpansLength(resource, scope, spansBytes);
+        int size = fieldSize(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, length);
         CodedOutputStream out = CodedOutputStream.newInstance(into, at, size);
         try {
             out.writeTag(ExportTraceServiceRequest.RESOURCE_SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
-            out.writeUInt32NoTag(resource.length + fieldSize(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, scope.length + spansBytes));
+            out.writeUInt32NoTag(length);
             out.writeRawBytes(resource);
             out.writeTag(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER, LENGTH_DELIMITED);
             out.writeUInt32NoTag(scope.length + spansBytes);

@@ -40,7 +40,10 @@ public final class SpanRecordReader {
     public static int spanCount(byte[] record) throws InvalidProtocolBufferException {
         return sumOverResourceSpans(record, (in, length) -> {
             int limit = in.pushLimit(length);
-            int spans = resourceSpans(in, span -> true);
+            int spans = resourceSpans(in, (span, spanLength) -> {
+                span.skipRawBytes(spanLength);
+                return true;
+            });
             in.popLimit(limit);
             return spans;
         });
@@ -93,9 +96,9 @@ public final class SpanRecordReader {
                 + WireFormat.getTagWireType(tag) + ") is not a field of an ExportTraceServiceRequest");
     }
 
-    /** Whether a span, read from the stream up to its limit, counts. */
+    /** Whether a span counts: it reads the span's {@code length} bytes from the stream, all of them. */
     private interface SpanTest {
-        boolean counts(CodedInputStream span) throws IOException;
+        boolean counts(CodedInputStream in, int length) throws IOException;
     }
 
     private static int resourceSpans(CodedInputStream in, SpanTest test) throws IOException {
@@ -118,12 +121,9 @@ public final class SpanRecordReader {
         int tag;
         while ((tag = in.readTag()) != 0) {
             if (tag == SPANS) {
-                int limit = in.pushLimit(in.readRawVarint32());
-                if (test.counts(in)) {
+                if (test.counts(in, in.readRawVarint32())) {
                     spans++;
                 }
-                in.skipRawBytes(in.getBytesUntilLimit());
-                in.popLimit(limit);
             } else {
                 skip(in, tag);
             }
@@ -132,15 +132,20 @@ public final class SpanRecordReader {
     }
 
     /** Whether the span is a SERVER span, its fields read up to its kind (field 6; an absent kind is unspecified). */
-    private static boolean isServer(CodedInputStream span) throws IOException {
+    private static boolean isServer(CodedInputStream in, int length) throws IOException {
+        int limit = in.pushLimit(length);
+        boolean server = false;
         int tag;
-        while ((tag = span.readTag()) != 0 && WireFormat.getTagFieldNumber(tag) <= Span.KIND_FIELD_NUMBER) {
+        while ((tag = in.readTag()) != 0 && WireFormat.getTagFieldNumber(tag) <= Span.KIND_FIELD_NUMBER) {
             if (tag == KIND) {
-                return span.readEnum() == Span.SpanKind.SPAN_KIND_SERVER_VALUE;
+                server = in.readEnum() == Span.SpanKind.SPAN_KIND_SERVER_VALUE;
+                break;
             }
-            skip(span, tag);
+            skip(in, tag);
         }
-        return false;
+        in.skipRawBytes(in.getBytesUntilLimit());
+        in.popLimit(limit);
+        return server;
     }
 
     private static void skip(CodedInputStream in, int tag) throws IOException {

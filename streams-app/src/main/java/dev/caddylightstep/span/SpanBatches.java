@@ -90,11 +90,12 @@ public final class SpanBatches {
         /** Its size with a request's spans added. */
         int bytesWith(SpanMapper.RequestSpans request) {
             Group group = groups.get(request.resource());
-            return group == null ? bytes + sizeAlone(request) : bytes - group.size() + group.sizeWith(request.spans().length);
+            return group == null ? bytes + request.recordSize() : bytes - group.size() + group.sizeWith(request.spans().length);
         }
 
-        void add(SpanMapper.RequestSpans request) {
-            bytes = bytesWith(request);
+        /** @param bytesWith its {@link #bytesWith} these spans, as the caller already knows it */
+        void add(SpanMapper.RequestSpans request, int bytesWith) {
+            bytes = bytesWith;
             groups.computeIfAbsent(request.resource(), resource -> new Group(resource, request.scope())).add(request.spans());
             spans += request.count();
             joined = null;
@@ -150,11 +151,6 @@ public final class SpanBatches {
         }
     }
 
-    /** A request's spans as an export request of their own. */
-    private static int sizeAlone(SpanMapper.RequestSpans request) {
-        return SpanRecordEncoder.resourceSpansSize(request.resource(), request.scope(), request.spans().length);
-    }
-
     /**
      * @param partitions the spans topic's partitions, as read when the instance started; 0 when not known, and then
      *     every span goes into one batch
@@ -193,7 +189,7 @@ public final class SpanBatches {
      *     dead letter, while its source record is at hand
      */
     public void add(String traceId, SpanMapper.RequestSpans request, Consumer<Batch> send) {
-        int alone = sizeAlone(request);
+        int alone = request.recordSize();
         if (alone > limits.maxBytes()) {
             throw new RecordTooLargeException("a span record of " + alone + " bytes, more than the " + limits.maxBytes()
                     + " a record of spans may hold (what the application writes, producer.max.request.size less "
@@ -201,15 +197,17 @@ public final class SpanBatches {
         }
         int partition = partitionOf(traceId, partitions);
         Open batch = open.get(partition);
-        if (batch != null && (batch.spans + request.count() > limits.maxSpans() || batch.bytesWith(request) > limits.maxBytes())) {
+        int bytesWith = batch == null ? alone : batch.bytesWith(request);
+        if (batch != null && (batch.spans + request.count() > limits.maxSpans() || bytesWith > limits.maxBytes())) {
             send.accept(sent(batch));
             batch = null;
+            bytesWith = alone;
         }
         if (batch == null) {
             batch = new Open(partition, traceId);
             open.put(partition, batch);
         }
-        batch.add(request);
+        batch.add(request, bytesWith);
         if (batch.spans >= limits.maxSpans()) {
             send.accept(sent(batch));
         }

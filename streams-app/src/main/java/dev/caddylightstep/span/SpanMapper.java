@@ -129,9 +129,14 @@ public final class SpanMapper {
     public record RequestSpans(byte[] resource, byte[] scope, byte[] spans, int count) {
         /** Alone, as an export request. */
         public byte[] record() {
-            byte[] record = new byte[SpanRecordEncoder.resourceSpansSize(resource, scope, spans.length)];
+            byte[] record = new byte[recordSize()];
             SpanRecordEncoder.writeResourceSpans(record, 0, resource, scope, List.of(spans), spans.length);
             return record;
+        }
+
+        /** The size of {@link #record}. */
+        public int recordSize() {
+            return SpanRecordEncoder.resourceSpansSize(resource, scope, spans.length);
         }
     }
 
