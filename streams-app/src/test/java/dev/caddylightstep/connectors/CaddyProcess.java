@@ -1,5 +1,6 @@
 package dev.caddylightstep.connectors;
 
+import dev.caddylightstep.broker.LoopbackPorts;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,18 +12,26 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** A real Caddy (`caddy run`) on loopback, for tests; Debian's package is Caddy 2.6.2. */
 public final class CaddyProcess implements AutoCloseable {
     /** What a test adds to a recipe's global options: no admin endpoint, nothing on other interfaces, no certificates. */
     private static final String TEST_OPTIONS = "\tadmin off\n\tauto_https off\n\tdefault_bind 127.0.0.1\n\tgrace_period 1s\n";
 
+    private static final int MAX_ATTEMPTS = 3;
+    /** What Caddy (Go's net package) says when another socket holds a port it listens on. */
+    private static final String ADDRESS_IN_USE = "address already in use";
+
     private final Process process;
     private final Path output;
+    private final List<Integer> ports;
 
-    private CaddyProcess(Process process, Path output) {
+    private CaddyProcess(Process process, Path output, List<Integer> ports) {
         this.process = process;
         this.output = output;
+        this.ports = ports;
     }
 
     public static boolean installed() {
@@ -55,13 +64,43 @@ public final class CaddyProcess implements AutoCloseable {
     }
 
     /**
-     * Runs Caddy with this Caddyfile and environment (its {$...} placeholders) and waits until it serves its
-     * configuration and accepts connections on every port given. A port's connection alone does not say it is this
-     * Caddy's: a test in another fork may have found the same free port and bound it first, and this Caddy then exits
-     * unable to bind while the port answers with the other's routes.
+     * Runs Caddy with this Caddyfile on {@code portCount} free loopback ports, given to it through the environment this
+     * makes of them (its {$...} placeholders), and waits until it serves its configuration and accepts connections on
+     * each. A port found free may be bound by another fork's test before this Caddy binds it, and Caddy then exits: it
+     * is started again on other ports, up to three times.
      */
-    public static CaddyProcess start(Path dir, String caddyfile, Map<String, String> environment, List<Integer> ports)
+    public static CaddyProcess start(Path dir, String caddyfile, int portCount, Function<List<Integer>, Map<String, String>> environment)
             throws IOException, InterruptedException {
+        return start(dir, caddyfile, environment, () -> LoopbackPorts.free(portCount));
+    }
+
+    /** The same, on the ports {@code ports} gives for each attempt. */
+    static CaddyProcess start(Path dir, String caddyfile, Function<List<Integer>, Map<String, String>> environment,
+                              Supplier<List<Integer>> ports) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            List<Integer> chosen = ports.get();
+            CaddyProcess caddy = startOn(dir, caddyfile, environment.apply(chosen), chosen);
+            try {
+                caddy.awaitServing();
+                for (int port : chosen) {
+                    caddy.awaitPort(port);
+                }
+                return caddy;
+            } catch (AssertionError e) {
+                caddy.close();
+                if (attempt == MAX_ATTEMPTS || !caddy.output().contains(ADDRESS_IN_USE)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The ports this Caddy serves, in the order the environment was made with. */
+    public List<Integer> ports() {
+        return ports;
+    }
+
+    private static CaddyProcess startOn(Path dir, String caddyfile, Map<String, String> environment, List<Integer> ports) throws IOException {
         Files.createDirectories(dir);
         Path config = dir.resolve("Caddyfile");
         Files.writeString(config, caddyfile, StandardCharsets.UTF_8);
@@ -73,12 +112,7 @@ public final class CaddyProcess implements AutoCloseable {
         builder.environment().put("HOME", dir.toString());
         builder.environment().put("XDG_CONFIG_HOME", dir.resolve("config").toString());
         builder.environment().put("XDG_DATA_HOME", dir.resolve("data").toString());
-        CaddyProcess caddy = new CaddyProcess(builder.start(), output);
-        caddy.awaitServing();
-        for (int port : ports) {
-            caddy.awaitPort(port);
-        }
-        return caddy;
+        return new CaddyProcess(builder.start(), output, List.copyOf(ports));
     }
 
     public String output() {

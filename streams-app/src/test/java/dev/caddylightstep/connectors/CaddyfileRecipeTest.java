@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -65,12 +64,11 @@ class CaddyfileRecipeTest {
 
     /** Runs the recipe, sends one request with credentials and a secret query value, returns the logged line. */
     private JsonNode requestThrough(String recipe, Upstream upstream) throws Exception {
-        int port = LoopbackPorts.free(1).get(0);
         Path logs = Files.createDirectories(dir.resolve("logs"));
-        Map<String, String> environment = Map.of("CADDY_SITE", "http://127.0.0.1:" + port, "CADDY_LOG_DIR", logs.toString(),
-                "CADDY_UPSTREAM", upstream.address());
-        try (CaddyProcess caddy = CaddyProcess.start(dir.resolve("caddy"), CaddyProcess.withTestOptions(RecipeFiles.read(recipe)),
-                environment, List.of(port))) {
+        try (CaddyProcess caddy = CaddyProcess.start(dir.resolve("caddy"), CaddyProcess.withTestOptions(RecipeFiles.read(recipe)), 1,
+                ports -> Map.of("CADDY_SITE", "http://127.0.0.1:" + ports.get(0), "CADDY_LOG_DIR", logs.toString(),
+                        "CADDY_UPSTREAM", upstream.address()))) {
+            int port = caddy.ports().get(0);
             HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/orders?token=t0ps3cret&page=2"))
                             .header("Cookie", SECRET_COOKIE).header("Authorization", BASIC_AUTH).header("X-Api-Key", "k-123").build(),

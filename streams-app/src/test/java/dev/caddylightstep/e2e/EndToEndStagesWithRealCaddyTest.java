@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.cli.ShipCommand;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.connectors.CaddyProcess;
@@ -138,7 +137,6 @@ class EndToEndStagesWithRealCaddyTest {
         assumeTrue(CaddyProcess.installed(), "caddy is not installed (apt-get install -y caddy)");
         Path logs = Files.createDirectories(dir.resolve("logs"));
         Path accessLog = Files.createFile(logs.resolve("access.log"));
-        int httpPort = LoopbackPorts.free(1).get(0);
         List<Sent> sent = traffic();
         try (Upstream upstream = Upstream.start();
              OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
@@ -160,12 +158,12 @@ class EndToEndStagesWithRealCaddyTest {
             shipping.setDaemon(true);
             shipping.start();
 
-            Map<String, String> caddyEnv = Map.of("CADDY_ADMIN", "off", "CADDY_HTTP_PORT", Integer.toString(httpPort),
-                    "CADDY_LOG_DIR", logs.toString(), "CADDY_UPSTREAM", upstream.address());
             try (Application app = new Application(Application.Role.ALL, config, ForwarderSettings.from(settings),
                     ExportTarget.from(settings, ForwarderSettings.from(settings)), HttpSettings.from(settings), FatalFailures.END_THE_FORK).start();
-                 CaddyProcess caddy = CaddyProcess.start(dir.resolve("caddy"), RecipeFiles.read("caddy/stages.Caddyfile"), caddyEnv,
-                         List.of(httpPort))) {
+                 CaddyProcess caddy = CaddyProcess.start(dir.resolve("caddy"), RecipeFiles.read("caddy/stages.Caddyfile"), 1,
+                         ports -> Map.of("CADDY_ADMIN", "off", "CADDY_HTTP_PORT", Integer.toString(ports.get(0)),
+                                 "CADDY_LOG_DIR", logs.toString(), "CADDY_UPSTREAM", upstream.address()))) {
+                int httpPort = caddy.ports().get(0);
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 for (Sent request : sent) {
                     HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + request.uri()))

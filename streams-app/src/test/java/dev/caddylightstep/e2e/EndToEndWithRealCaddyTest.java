@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
@@ -105,9 +104,6 @@ class EndToEndWithRealCaddyTest {
         assumeTrue(CaddyProcess.installed(), "caddy is not installed (apt-get install -y caddy)");
         Path logs = Files.createDirectories(dir.resolve("logs"));
         Path accessLog = Files.createFile(logs.resolve("access.log"));
-        List<Integer> ports = LoopbackPorts.free(2);
-        int httpPort = ports.get(0);
-        int httpsPort = ports.get(1);
         try (Upstream upstream = Upstream.start();
              OtlpReceiver receiver = new OtlpReceiver(OtlpTransport.HTTP_PROTOBUF).start()) {
             Map<String, String> raw = new HashMap<>(SharedBroker.ownNames("end-to-end"));
@@ -132,14 +128,15 @@ class EndToEndWithRealCaddyTest {
             shipping.setDaemon(true);
             shipping.start();
 
-            Map<String, String> caddyEnv = Map.of("CADDY_ADMIN", "off", "CADDY_HTTP_PORT", Integer.toString(httpPort),
-                    "CADDY_HTTPS_PORT", Integer.toString(httpsPort), "CADDY_LOG_DIR", logs.toString(),
-                    "CADDY_UPSTREAM", upstream.address(), "CADDY_STORAGE", dir.resolve("storage").toString());
             List<Sent> sent = traffic();
             try (Application app = new Application(Application.Role.ALL, config, ForwarderSettings.from(settings),
                     ExportTarget.from(settings, ForwarderSettings.from(settings)), HttpSettings.from(settings), FatalFailures.END_THE_FORK).start();
-                 CaddyProcess caddy = CaddyProcess.start(dir.resolve("caddy"), RecipeFiles.read("caddy/edge.Caddyfile"), caddyEnv,
-                         List.of(httpPort, httpsPort))) {
+                 CaddyProcess caddy = CaddyProcess.start(dir.resolve("caddy"), RecipeFiles.read("caddy/edge.Caddyfile"), 2,
+                         ports -> Map.of("CADDY_ADMIN", "off", "CADDY_HTTP_PORT", Integer.toString(ports.get(0)),
+                                 "CADDY_HTTPS_PORT", Integer.toString(ports.get(1)), "CADDY_LOG_DIR", logs.toString(),
+                                 "CADDY_UPSTREAM", upstream.address(), "CADDY_STORAGE", dir.resolve("storage").toString()))) {
+                int httpPort = caddy.ports().get(0);
+                int httpsPort = caddy.ports().get(1);
                 HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(trusting(dir.resolve("storage"))).build();
                 for (Sent request : sent) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.caddylightstep.broker.EmbeddedKafka;
-import dev.caddylightstep.broker.LoopbackPorts;
 import dev.caddylightstep.connectors.CaddyProcess;
 import dev.caddylightstep.connectors.RecipeFiles;
 import dev.caddylightstep.connectors.Upstream;
@@ -60,9 +59,6 @@ class ShipRealCaddyTest {
         Path logs = Files.createDirectories(dir.resolve("logs"));
         // the shipper starts before Caddy's first write; Caddy appends to the existing file
         Path accessLog = Files.createFile(logs.resolve("access.log"));
-        List<Integer> ports = LoopbackPorts.free(2);
-        int filePort = ports.get(0);
-        int netPort = ports.get(1);
         try (Upstream upstream = Upstream.start();
                 InProcessShipper fileShipper = InProcessShipper.start("--file", accessLog.toString(), "--from-beginning",
                         "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "real.file.access",
@@ -74,14 +70,15 @@ class ShipRealCaddyTest {
             InetSocketAddress shipperAddress = netShipper.awaitListening(Duration.ofSeconds(30));
             String caddyfile = CaddyProcess.withTestOptions(RecipeFiles.read("caddy/rolling-file.Caddyfile") + "\n"
                     + RecipeFiles.read("caddy/net-writer.Caddyfile"));
-            Map<String, String> environment = Map.of(
-                    "CADDY_SITE", "http://127.0.0.1:" + filePort,
-                    "CADDY_NET_SITE", "http://127.0.0.1:" + netPort,
+            try (CaddyProcess caddy = CaddyProcess.start(dir.resolve("caddy"), caddyfile, 2, ports -> Map.of(
+                    "CADDY_SITE", "http://127.0.0.1:" + ports.get(0),
+                    "CADDY_NET_SITE", "http://127.0.0.1:" + ports.get(1),
                     "CADDY_LOG_DIR", logs.toString(),
                     "CADDY_ROLL_SIZE", "1MiB",
                     "CADDY_UPSTREAM", upstream.address(),
-                    "CADDY_SHIP_ADDRESS", "127.0.0.1:" + shipperAddress.getPort());
-            try (CaddyProcess caddy = CaddyProcess.start(dir.resolve("caddy"), caddyfile, environment, List.of(filePort, netPort))) {
+                    "CADDY_SHIP_ADDRESS", "127.0.0.1:" + shipperAddress.getPort()))) {
+                int filePort = caddy.ports().get(0);
+                int netPort = caddy.ports().get(1);
                 List<String> fileIds = request(filePort, "f", FILE_REQUESTS);
                 List<String> netIds = request(netPort, "n", NET_REQUESTS);
 
