@@ -61,15 +61,16 @@ public final class ParseStage {
         } catch (Throwable t) {
             throw RecordFailure.of("parse", t);
         }
+        // recorded at the time Kafka Streams read for this record, not a new read of the clock for each line
         if (outcome instanceof ParseOutcome.Parsed parsed) {
-            accepted.record();
+            accepted.record(1, now);
             return parsed.event();
         }
         if (outcome instanceof ParseOutcome.NotAccess) {
-            skipped.record();
+            skipped.record(1, now);
             return null;
         }
-        deadLetters.accept(deadLetter(line, (ParseOutcome.Rejected) outcome, source.orElse(null)));
+        deadLetters.accept(deadLetter(line, (ParseOutcome.Rejected) outcome, source.orElse(null), now));
         return null;
     }
 
@@ -78,10 +79,10 @@ public final class ParseStage {
      * credential), cut to its first max-line-bytes: a dead letter must fit the topic, or under exactly-once the failed
      * send would abort the transaction and the line would come back forever.
      */
-    private Record<byte[], byte[]> deadLetter(Record<byte[], byte[]> line, ParseOutcome.Rejected rejected, RecordMetadata source) {
+    private Record<byte[], byte[]> deadLetter(Record<byte[], byte[]> line, ParseOutcome.Rejected rejected, RecordMetadata source, long now) {
         // one sensor per reason, made when first needed: the metric's caddy-lightstep-id tag says why
         deadLettered.computeIfAbsent(rejected.reason(), reason -> metrics.addRateTotalSensor(
-                METRICS_SCOPE, reason.code(), "lines-dead-lettered", Sensor.RecordingLevel.INFO)).record();
+                METRICS_SCOPE, reason.code(), "lines-dead-lettered", Sensor.RecordingLevel.INFO)).record(1, now);
         var headers = DeadLetterHeaders.of(rejected.reason().code(), "parse", rejected.detail(),
                 source == null ? null : source.topic(),
                 source == null ? -1 : source.partition(),

@@ -57,31 +57,36 @@ final class SpanSampling {
                 "spans-sampled", Sensor.RecordingLevel.INFO);
     }
 
-    /** The tracestate to export the request's span with ("" for the incoming one, unchanged), or null when it is sampled out. */
-    String traceState(long timestamp, EnrichedRequest request) {
-        return RecordFailure.guard("sample", () -> decide(timestamp, request));
+    /**
+     * The tracestate to export the request's span with ("" for the incoming one, unchanged), or null when it is sampled out.
+     *
+     * @param timestamp when the request was logged: its window
+     * @param now this instance's clock, as Kafka Streams read it for the record: when the decision is counted
+     */
+    String traceState(long timestamp, EnrichedRequest request, long now) {
+        return RecordFailure.guard("sample", () -> decide(timestamp, request, now));
     }
 
     /** The tracestate to export the span with ("" for the incoming one, unchanged), or null when it is sampled out. */
-    private String decide(long timestamp, EnrichedRequest request) {
+    private String decide(long timestamp, EnrichedRequest request, long now) {
         KeepRule rule = keepRule(timestamp, request);
         Double groupRatio = request.verdict().sampleRatio();
         double ratio = groupRatio != null ? groupRatio : settings.ratio();
         String incoming = request.event().trace().traceState();
         if (rule != null) {
-            kept.get(rule).record();
+            kept.get(rule).record(1, now);
             return ratio >= 1 ? "" : SamplingThreshold.ALWAYS.inTraceState(incoming);
         }
         if (ratio >= 1) {
-            keptAtRandom.record();
+            keptAtRandom.record(1, now);
             return "";
         }
         SamplingThreshold threshold = SamplingThreshold.ofProbability(ratio);
         if (threshold.keeps(request.event().trace().traceId())) {
-            keptAtRandom.record();
+            keptAtRandom.record(1, now);
             return threshold.inTraceState(incoming);
         }
-        dropped.record();
+        dropped.record(1, now);
         return null;
     }
 

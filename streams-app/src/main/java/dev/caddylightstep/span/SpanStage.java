@@ -32,6 +32,7 @@ public final class SpanStage {
     private final SpanBatches batches;
     private final CommitLooks commits;
     private Consumer<SpanBatches.Batch> send;
+    private ProcessorContext<?, ?> context;
 
     /**
      * @param partitions the spans topic's partitions, 0 when not known (the topology alone, as tests build it): then every
@@ -60,6 +61,7 @@ public final class SpanStage {
      */
     public void init(ProcessorContext<?, ?> context, Consumer<SpanBatches.Batch> send) {
         this.send = send;
+        this.context = context;
         sampling.init(context.metrics());
         batches.restore(context.getStateStore(BATCHES_STORE));
         commits.start(context, BATCHES_COMMIT_STORE);
@@ -82,7 +84,7 @@ public final class SpanStage {
      * the request here, while its line is at hand: it becomes a too-large dead letter of stage span.
      */
     public void add(long timestamp, EnrichedRequest request) {
-        String traceState = sampling.traceState(timestamp, request);
+        String traceState = sampling.traceState(timestamp, request, context.currentSystemTimeMs());
         if (traceState == null) {
             return;
         }
