@@ -76,7 +76,9 @@ class SloAlertsAcrossACrashTest {
                     records -> pagesBefore(alerts(topics, records), horizon).size() >= expectedPages.size(), Duration.ofMinutes(4));
             List<Alert> written = alerts(topics, read);
 
-            assertThat(pagesBefore(written, horizon)).as(b.output()).isEqualTo(expectedPages);
+            assertThat(pagesBefore(written, horizon))
+                    .as(() -> b.output() + "\n" + TopicRecords.progress(kafka.bootstrapServers(), "slo-crash-" + id, id))
+                    .isEqualTo(expectedPages);
             assertThat(written).as("no change of state written twice").doesNotHaveDuplicates();
             assertThat(b.isAlive()).isTrue();
         }

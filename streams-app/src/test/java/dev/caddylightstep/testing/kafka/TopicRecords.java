@@ -3,18 +3,22 @@ package dev.caddylightstep.testing.kafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,6 +26,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -146,6 +151,39 @@ public final class TopicRecords {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Where each partition of the topics whose names contain {@code namePart} stands, for a failure's message: its end
+     * offset, its last stable offset (what read_committed readers reach: short of the end while a transaction is open
+     * below it), and the group's committed offset; then the transactions still open on the broker.
+     */
+    public static String progress(String bootstrapServers, String group, String namePart) {
+        try (Admin admin = admin(bootstrapServers)) {
+            List<String> topics = admin.listTopics().names().get().stream().filter(t -> t.contains(namePart)).sorted().toList();
+            Map<TopicPartition, OffsetSpec> latest = new TreeMap<>(Comparator.comparing(TopicPartition::topic).thenComparing(TopicPartition::partition));
+            admin.describeTopics(topics).allTopicNames().get().forEach((topic, description) -> description.partitions()
+                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
+            var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get();
+            var stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+            var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            StringBuilder text = new StringBuilder();
+            for (TopicPartition p : latest.keySet()) {
+                text.append(p).append(": end ").append(ends.get(p).offset()).append(", stable ").append(stable.get(p).offset());
+                if (committed.get(p) != null) {
+                    text.append(", committed ").append(committed.get(p).offset());
+                }
+                text.append('\n');
+            }
+            admin.listTransactions().all().get().stream().filter(t -> t.state() == TransactionState.ONGOING)
+                    .forEach(t -> text.append("open transaction ").append(t.transactionalId()).append('\n'));
+            return text.toString();
+        } catch (ExecutionException e) {
+            return "(cannot read the broker's offsets: " + e.getCause() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted reading the broker's offsets)";
         }
     }
 
