@@ -77,7 +77,7 @@ class SloAlertsAcrossACrashTest {
             List<Alert> written = alerts(topics, read);
 
             assertThat(pagesBefore(written, horizon))
-                    .as(() -> b.output() + "\n" + TopicRecords.progress(kafka.bootstrapServers(), "slo-crash-" + id, id))
+                    .as(() -> b.output() + "\nevery alert read: " + written + "\n" + TopicRecords.progress(kafka.bootstrapServers(), "slo-crash-" + id, id))
                     .isEqualTo(expectedPages);
             assertThat(written).as("no change of state written twice").doesNotHaveDuplicates();
             assertThat(b.isAlive()).isTrue();
