@@ -32,7 +32,6 @@ public final class SpanStage {
     private final SpanBatches batches;
     private final CommitLooks commits;
     private Consumer<SpanBatches.Batch> send;
-    private ProcessorContext<?, ?> context;
 
     /**
      * @param partitions the spans topic's partitions, 0 when not known (the topology alone, as tests build it): then every
@@ -61,7 +60,6 @@ public final class SpanStage {
      */
     public void init(ProcessorContext<?, ?> context, Consumer<SpanBatches.Batch> send) {
         this.send = send;
-        this.context = context;
         sampling.init(context.metrics());
         batches.restore(context.getStateStore(BATCHES_STORE));
         commits.start(context, BATCHES_COMMIT_STORE);
@@ -82,9 +80,12 @@ public final class SpanStage {
     /**
      * Adds the request's spans to their batch, unless it is sampled out. A span record larger than a batch may be fails
      * the request here, while its line is at hand: it becomes a too-large dead letter of stage span.
+     *
+     * @param timestamp when Caddy logged the request
+     * @param now this instance's clock, as Kafka Streams read it for the record: when the sampling decision is counted
      */
-    public void add(long timestamp, EnrichedRequest request) {
-        String traceState = sampling.traceState(timestamp, request, context.currentSystemTimeMs());
+    public void add(long timestamp, EnrichedRequest request, long now) {
+        String traceState = sampling.traceState(timestamp, request, now);
         if (traceState == null) {
             return;
         }

@@ -101,13 +101,13 @@ final class RequestPath<K, V> implements Processor<K, V, Object, Object> {
             return;
         }
         long timestamp = identified.timestamp();
-        EnrichedRequest request = cap.cap(timestamp, JudgeStage.judge(identified.value(), policyOf(identified.value()), routes),
-                context.currentSystemTimeMs());
+        long now = context.currentSystemTimeMs();
+        EnrichedRequest request = cap.cap(timestamp, JudgeStage.judge(identified.value(), policyOf(identified.value()), routes), now);
         RecordFailure.guard("aggregate", () -> {
             windows.add(timestamp, request);
             return null;
         });
-        spans.add(timestamp, request);
+        spans.add(timestamp, request, now);
     }
 
     private Policy policyOf(IdentifiedRequest request) {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
@@ -131,7 +130,7 @@ public final class TopicRecords {
         try (Admin admin = admin(bootstrapServers)) {
             List<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
-            return endOffsets(admin, partitions).values().stream().mapToLong(Long::longValue).sum();
+            return endOffsets(admin, partitions, IsolationLevel.READ_UNCOMMITTED).values().stream().mapToLong(Long::longValue).sum();
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
@@ -162,15 +161,16 @@ public final class TopicRecords {
     public static String progress(String bootstrapServers, String group, String namePart) {
         try (Admin admin = admin(bootstrapServers)) {
             List<String> topics = admin.listTopics().names().get().stream().filter(t -> t.contains(namePart)).sorted().toList();
-            Map<TopicPartition, OffsetSpec> latest = new TreeMap<>(Comparator.comparing(TopicPartition::topic).thenComparing(TopicPartition::partition));
+            List<TopicPartition> partitions = new ArrayList<>();
             admin.describeTopics(topics).allTopicNames().get().forEach((topic, description) -> description.partitions()
-                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
-            var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get();
-            var stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+            partitions.sort(Comparator.comparing(TopicPartition::topic).thenComparing(TopicPartition::partition));
+            Map<TopicPartition, Long> ends = endOffsets(admin, partitions, IsolationLevel.READ_UNCOMMITTED);
+            Map<TopicPartition, Long> stable = endOffsets(admin, partitions, IsolationLevel.READ_COMMITTED);
             var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
             StringBuilder text = new StringBuilder();
-            for (TopicPartition p : latest.keySet()) {
-                text.append(p).append(": end ").append(ends.get(p).offset()).append(", stable ").append(stable.get(p).offset());
+            for (TopicPartition p : partitions) {
+                text.append(p).append(": end ").append(ends.get(p)).append(", stable ").append(stable.get(p));
                 if (committed.get(p) != null) {
                     text.append(", committed ").append(committed.get(p).offset());
                 }
@@ -189,7 +189,7 @@ public final class TopicRecords {
 
     private static Map<TopicPartition, Long> endOffsets(String bootstrapServers, List<TopicPartition> partitions) {
         try (Admin admin = admin(bootstrapServers)) {
-            return endOffsets(admin, partitions);
+            return endOffsets(admin, partitions, IsolationLevel.READ_UNCOMMITTED);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot list the end offsets of " + partitions + ": " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
@@ -198,12 +198,16 @@ public final class TopicRecords {
         }
     }
 
-    /** The log end offsets (read_uncommitted's view): a read_committed consumer reaches them once every transaction below them ended. */
-    private static Map<TopicPartition, Long> endOffsets(Admin admin, List<TopicPartition> partitions) throws ExecutionException, InterruptedException {
+    /**
+     * The end offsets as a reader of this isolation sees them: READ_UNCOMMITTED the log end offsets, which a
+     * read_committed consumer reaches once every transaction below them ended; READ_COMMITTED the last stable offsets.
+     */
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, List<TopicPartition> partitions, IsolationLevel isolation)
+            throws ExecutionException, InterruptedException {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
         Map<TopicPartition, Long> end = new HashMap<>();
-        admin.listOffsets(latest).all().get().forEach((p, offset) -> end.put(p, offset.offset()));
+        admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get().forEach((p, offset) -> end.put(p, offset.offset()));
         return end;
     }
 
