@@ -67,7 +67,7 @@ public final class AggregateStage {
      * The second half: the partial windows of every task, merged in the task of their group.
      *
      * @param feeders how many tasks make partial windows (the access topic's partitions), 0 when not known: a merging
-     *     task closes its first window once it heard from that many, or after {@link WindowMerge#SOURCE_SILENCE_MS}
+     *     task closes its first window once it heard from that many, or after {@link WindowMerge#TAKEOVER_MS}
      */
     public static Windows apply(StreamsBuilder builder, KStream<String, LatencyWindow> partials, WindowSettings windows, StageSettings stages,
                                 int feeders) {

@@ -54,7 +54,7 @@ public final class PartialWindows {
     private long streamTime = Long.MIN_VALUE;
     private long saved = Long.MIN_VALUE;
     /** About how often this task tells every merging task its time ({@link WindowMerge#TICK_KEY}), in wall-clock ms. */
-    private static final long TICK_INTERVAL_MS = 1_000;
+    static final long TICK_INTERVAL_MS = 1_000;
     private long lastTickMs = Long.MIN_VALUE / 2;
     /** The time this task last told the merging tasks in a tick; none yet after a start. */
     private long announced = Long.MIN_VALUE;

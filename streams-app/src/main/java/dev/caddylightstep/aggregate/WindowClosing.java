@@ -16,12 +16,17 @@ import org.apache.kafka.common.TopicPartition;
  * partials saves its log time there once that time closes another window; each merging task saves its own once it has
  * closed the windows that time closes, in the transaction that wrote what closing them raised (the group's closed
  * windows, the alerts). A merging task's time is the least its partial tasks told it, and it holds that back for
- * {@link #LONGEST_HOLD} for a task it has not heard from or that has no time yet ({@link WindowMerge}): until every
+ * {@link #LONGEST_HOLD} for a running task that has no time yet, longer for one between instances ({@link WindowMerge}):
+ * until every
  * merging task's time has reached the least of the partial tasks' times, windows the lines close, and their alerts,
  * are still to come. One thread takes the records; any may ask.
  */
 public final class WindowClosing {
-    /** The longest a merging task holds its time back for a partial task that is silent or has no time yet. */
+    /**
+     * The longest a merging task holds its time back for a running partial task that has no time yet, or whose time
+     * stands still. One that runs nowhere (its instance died and the group has not moved it yet) holds it for up to
+     * {@link WindowMerge#TAKEOVER_MS}.
+     */
     public static final Duration LONGEST_HOLD = Duration.ofMillis(WindowMerge.SOURCE_SILENCE_MS);
 
     private final WindowSettings windows;

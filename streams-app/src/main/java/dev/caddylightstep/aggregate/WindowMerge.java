@@ -21,6 +21,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -52,8 +53,19 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private static final String SOURCE = "caddy.partial.source";
     private static final String SOURCE_TIME = "caddy.partial.source-time";
     private static final String SOURCE_TIME_KEY = "source-time ";
-    /** A task that sent nothing for this long (no requests on its partitions, or gone) no longer holds the time back. */
+    /**
+     * A task whose time stood still this long (no requests on its partitions), or that has had no time this long since
+     * it first ticked, no longer holds the time back; one silent this long that holds back no one is forgotten.
+     */
     static final long SOURCE_SILENCE_MS = 30_000;
+    /**
+     * The longest a silent task (heard before, or never) holds the time back while fewer tasks run than feed this one:
+     * it is between instances. The group gives a dead member's tasks to another once its session times out (45 s by
+     * Kafka's default, longer with static membership), then their stores are restored; a member whose thread stopped
+     * polling leaves after max.poll.interval.ms (5 minutes by default). Closed on the other tasks' time alone, the
+     * windows would lack its requests, and the alerts they decide would be decided without them.
+     */
+    static final long TAKEOVER_MS = 5 * 60_000;
     /**
      * The key of a tick: each task that makes partials sends one to every merging task about once a second, partials or
      * not, so that each merging task knows every task that feeds it, and its time, before that task's first partial.
@@ -82,16 +94,30 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private final LogClock clock = new LogClock();
     private long streamTime = Long.MIN_VALUE;
     /**
-     * The log time of each task that sends partials here, and when (wall clock) it last did. This task's time is the
+     * The log time of each task that sends partials here, and when (on the clock of {@link #readMs}) it was last heard,
+     * first heard and last moved ({@link #HEARD}, {@link #FIRST_HEARD}, {@link #MOVED}). This task's time is the
      * least of theirs: a task replaying hours of backlog faster than another must not close and purge the windows the
      * other is still filling (their partials would all be late). Kept in the stream-time store, so that a restart
      * does not run ahead of a task it has not heard from yet.
      */
     private final Map<String, long[]> sources = new HashMap<>();
+    private static final int TIME = 0;
+    private static final int HEARD = 1;
+    private static final int FIRST_HEARD = 2;
+    private static final int MOVED = 3;
     /** How many tasks send partials here (0: not known), and whether each was heard since init, or waited for long enough. */
     private final int feeders;
     private boolean assembled;
     private long initMs;
+    /**
+     * The clock silences are judged on ({@link #read}): the wall clock while this task reads, but a pause between two of
+     * its records counts as readGapMs at most. Every running task ticks about once a second, in each commit, so a longer
+     * pause is this task not reading (its thread restoring other tasks after a rebalance, a stall) or every task quiet:
+     * the tasks it did not hear from meanwhile were not silent, it did not listen.
+     */
+    private long readMs;
+    private long lastReadWallMs;
+    private long readGapMs;
 
     /**
      * What leaves the merge: a window to write, the dead letter of a partial that came after its window was purged, or
@@ -125,8 +151,13 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         streamTime = stored != null ? stored : Long.MIN_VALUE;
         clock.restore(streamTime);
         long now = context.currentSystemTimeMs();
+        readMs = now;
+        lastReadWallMs = now;
+        long commitIntervalMs = Long.parseLong(String.valueOf(context.appConfigs().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
+        readGapMs = 2 * Math.max(commitIntervalMs, PartialWindows.TICK_INTERVAL_MS);
         initMs = now;
         assembled = false;
+        sources.clear();
         try (KeyValueIterator<String, Long> saved = streamTimes.prefixScan(SOURCE_TIME_KEY, new StringSerializer())) {
             saved.forEachRemaining(entry -> sources.put(entry.key.substring(SOURCE_TIME_KEY.length()), new long[] {entry.value, now, now, now}));
         }
@@ -142,6 +173,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     }
 
     private void merge(Record<String, LatencyWindow> record) {
+        read();
         observeSource(record.headers());
         if (record.key().equals(TICK_KEY)) {
             advance();
@@ -205,6 +237,12 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
                 .add(SOURCE_TIME, ByteBuffer.allocate(Long.BYTES).putLong(sourceTime).array());
     }
 
+    private void read() {
+        long now = context.currentSystemTimeMs();
+        readMs += Math.max(0, Math.min(now - lastReadWallMs, readGapMs));
+        lastReadWallMs = now;
+    }
+
     /** Notes the sending task's log time; a partial of an earlier version's instance says none. */
     private void observeSource(Headers headers) {
         Header source = headers.lastHeader(SOURCE);
@@ -214,40 +252,45 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         }
         long sourceTime = ByteBuffer.wrap(time.value()).getLong();
         String task = new String(source.value(), StandardCharsets.UTF_8);
-        long now = context.currentSystemTimeMs();
+        long now = readMs;
         long[] known = sources.computeIfAbsent(task, t -> new long[] {Long.MIN_VALUE, now, now, now});
-        if (sourceTime > known[0]) {
-            known[0] = sourceTime;
-            known[3] = now;
+        if (!running(known, now)) {
+            // running again (after a stall, or on another instance after its own died): the time it was silent is not
+            // time it stood still, and it replays from its last commit, at or before the time it had told
+            long silent = now - known[HEARD];
+            known[FIRST_HEARD] += silent;
+            known[MOVED] += silent;
         }
-        known[1] = now;
+        if (sourceTime > known[TIME]) {
+            known[TIME] = sourceTime;
+            known[MOVED] = now;
+        }
+        known[HEARD] = now;
     }
 
     /**
-     * This task's log time: the least of the times of the tasks that sent partials or ticks lately and whose time moved
-     * lately, once any has; once every task's time stands still, the least of the times of those that moved last;
-     * otherwise (an earlier version's instances, which tell no time) the robust time of the partials' record times. A
-     * task with no time yet (fewer lines than its clock needs) holds it for SOURCE_SILENCE_MS after it first ticked: it
-     * may be about to send the oldest partials of all. A task whose time stood still that long (idle partitions) holds
-     * back no one, or one idle partition would keep every window open. Never ahead of the wall clock.
+     * This task's log time: the least of the times of the tasks that hold it back ({@link #holdsBack}), once any does;
+     * once every task's time stands still, the least of the times of those that moved last; otherwise (an earlier
+     * version's instances, which tell no time) the robust time of the partials' record times. Never ahead of the wall
+     * clock.
      */
     private long time() {
-        long now = context.currentSystemTimeMs();
+        long now = readMs;
         if (!assembled()) {
             return Long.MIN_VALUE;
         }
+        boolean taskBetweenInstances = taskBetweenInstances(now);
         long least = Long.MAX_VALUE;
         for (long[] source : sources.values()) {
-            // a task whose time stands still has nothing to send (its partitions are idle): it holds back no one
-            boolean moving = withinSilence(now, source[0] == Long.MIN_VALUE ? source[2] : source[3]);
-            if (heardLately(source, now) && moving) {
-                least = Math.min(least, source[0]);
+            if (holdsBack(source, now, taskBetweenInstances)) {
+                least = Math.min(least, source[TIME]);
             }
         }
         if (least == Long.MAX_VALUE) {
             least = lastMoversTime(now);
         }
-        return least == Long.MAX_VALUE ? clock.time(now) : Math.min(least, now);
+        long wallMs = context.currentSystemTimeMs();
+        return least == Long.MAX_VALUE ? clock.time(wallMs) : Math.min(least, wallMs);
     }
 
     /**
@@ -257,14 +300,45 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
      * windows (a partial carries its window's end), and would leave the last windows of a short log open.
      */
     private long lastMoversTime(long now) {
-        List<long[]> timed = sources.values().stream().filter(source -> source[0] != Long.MIN_VALUE && heardLately(source, now)).toList();
-        long lastMove = timed.stream().mapToLong(source -> source[3]).max().orElse(Long.MIN_VALUE);
-        return timed.stream().filter(source -> withinSilence(lastMove, source[3])).mapToLong(source -> source[0]).min()
+        List<long[]> timed = sources.values().stream().filter(source -> source[TIME] != Long.MIN_VALUE && heardLately(source, now)).toList();
+        long lastMove = timed.stream().mapToLong(source -> source[MOVED]).max().orElse(Long.MIN_VALUE);
+        return timed.stream().filter(source -> withinSilence(lastMove, source[MOVED])).mapToLong(source -> source[TIME]).min()
                 .orElse(Long.MAX_VALUE);
     }
 
+    /**
+     * Whether a task holds this task's time back. One running does while its time moved lately: a task with no time
+     * yet (fewer lines than its clock needs) for SOURCE_SILENCE_MS after it first ticked, as it may be about to send the
+     * oldest partials of all; a task whose time stood still that long (idle partitions) holds back no one, or one idle
+     * partition would keep every window open. A silent one does as it did when last heard, at the time it told then,
+     * for TAKEOVER_MS at most, while fewer tasks run than feed this one: it is between instances, or its thread stalls.
+     */
+    private boolean holdsBack(long[] source, long now, boolean taskBetweenInstances) {
+        long moved = source[TIME] == Long.MIN_VALUE ? source[FIRST_HEARD] : source[MOVED];
+        if (running(source, now)) {
+            return withinSilence(now, moved);
+        }
+        return taskBetweenInstances && withinSilence(source[HEARD], moved) && now - source[HEARD] <= TAKEOVER_MS;
+    }
+
+    /** Whether fewer tasks run than feed this one (0 when not known: never). */
+    private boolean taskBetweenInstances(long now) {
+        int running = 0;
+        for (long[] source : sources.values()) {
+            if (running(source, now)) {
+                running++;
+            }
+        }
+        return running < feeders;
+    }
+
+    /** Whether a task was heard within a few of its ticks: a running task ticks in each commit, about once a second. */
+    private boolean running(long[] source, long now) {
+        return now - source[HEARD] <= 3 * readGapMs;
+    }
+
     private static boolean heardLately(long[] source, long now) {
-        return withinSilence(now, source[1]);
+        return withinSilence(now, source[HEARD]);
     }
 
     private static boolean withinSilence(long now, long then) {
@@ -273,14 +347,15 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
 
     /**
      * Whether every task that makes partials has been heard since this task started (or restored from the store), or
-     * long enough has passed for one not heard to count as silent. Until then the tasks heard first (the first of an
+     * TAKEOVER_MS has passed: a task never heard is not running anywhere yet (its instance starting, or dead before its
+     * first commit and its tasks not yet given to another). Until then the tasks heard first (the first of an
      * instance's stream threads to run, or an instance that started before the others) are not all there is: a window
      * closed on their time alone would lack the requests of the rest, counted late into the burn rates after the alerts
      * were decided.
      */
     private boolean assembled() {
         if (!assembled) {
-            assembled = sources.size() >= feeders || !withinSilence(context.currentSystemTimeMs(), initMs);
+            assembled = sources.size() >= feeders || readMs - initMs > TAKEOVER_MS;
         }
         return assembled;
     }
@@ -349,11 +424,13 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
             return;
         }
         streamTimes.put(STREAM_TIME, streamTime);
-        long now = context.currentSystemTimeMs();
-        sources.entrySet().removeIf(source -> !heardLately(source.getValue(), now) && forget(source.getKey()));
+        long now = readMs;
+        boolean taskBetweenInstances = taskBetweenInstances(now);
+        sources.entrySet().removeIf(source -> !heardLately(source.getValue(), now) && !holdsBack(source.getValue(), now, taskBetweenInstances)
+                && forget(source.getKey()));
         sources.forEach((task, source) -> {
-            if (source[0] != Long.MIN_VALUE) {
-                streamTimes.put(SOURCE_TIME_KEY + task, source[0]);
+            if (source[TIME] != Long.MIN_VALUE) {
+                streamTimes.put(SOURCE_TIME_KEY + task, source[TIME]);
             }
         });
         List<LatencyAggregateRecord> closedGroups = new ArrayList<>();

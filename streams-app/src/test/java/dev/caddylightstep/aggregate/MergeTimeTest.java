@@ -38,6 +38,18 @@ class MergeTimeTest {
                 Instant.ofEpochMilli(time == Long.MIN_VALUE ? WINDOW : time));
     }
 
+    /** Seconds of wall clock passing, each running task ticking its time every second, as a task does at each commit. */
+    @SafeVarargs
+    private static void secondsPass(PipelineHarness p, TestInputTopic<String, LatencyWindow> merge, long seconds,
+                                    TestRecord<String, LatencyWindow>... ticks) {
+        for (long second = 0; second < seconds; second++) {
+            p.driver().advanceWallClockTime(Duration.ofSeconds(1));
+            for (TestRecord<String, LatencyWindow> tick : ticks) {
+                merge.pipeInput(tick);
+            }
+        }
+    }
+
     @Test
     void aTaskTwoHoursAheadDoesNotPurgeTheWindowsASlowerTaskIsStillFilling() {
         try (PipelineHarness p = PipelineHarness.start()) {
@@ -72,8 +84,7 @@ class MergeTimeTest {
             assertThat(p.byGroupUpdates()).as("held open by the task at the window's start").isEmpty();
 
             // its partitions idle, that task ticks the same time again and again
-            p.driver().advanceWallClockTime(Duration.ofSeconds(31));
-            merge.pipeInput(tick("0_1", WINDOW));
+            secondsPass(p, merge, 31, tick("0_1", WINDOW), tick("0_0", WINDOW + 240_000));
             merge.pipeInput(tick("0_0", WINDOW + 300_000));
 
             assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
@@ -101,14 +112,136 @@ class MergeTimeTest {
         }
     }
 
+    /** Not running anywhere: its instance is starting, or died before its first commit and the group has not moved it yet. */
     @Test
-    void aTaskOfTheAccessTopicNeverHeardHoldsTheFirstWindowsHalfAMinuteAtMost() {
+    void aTaskOfTheAccessTopicNeverHeardHoldsTheFirstWindowsForATakeoverAtMost() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
             TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
                     LatencyWindowSerde.create().serializer());
             merge.pipeInput(partial(WINDOW, "0_0", Long.MIN_VALUE));
             merge.pipeInput(tick("0_0", WINDOW + 240_000));
-            p.driver().advanceWallClockTime(Duration.ofSeconds(31));
+            secondsPass(p, merge, WindowMerge.TAKEOVER_MS / 1_000 - 1, tick("0_0", WINDOW + 240_000));
+            assertThat(p.byGroupUpdates()).as("held for the task not heard yet").isEmpty();
+
+            secondsPass(p, merge, 2, tick("0_0", WINDOW + 300_000));
+            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
+        }
+    }
+
+    /**
+     * The merging task started, then its thread did not read its input for a minute (restoring other tasks after a
+     * rebalance): the first records it reads are those of the task that ran ahead, and the other's come after them. A
+     * minute it did not read is not a minute the other task was silent.
+     */
+    @Test
+    void aMergeThatReadNothingForAMinuteWaitsForEveryTaskAsIfItHadJustStarted() {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
+            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
+                    LatencyWindowSerde.create().serializer());
+            p.driver().advanceWallClockTime(Duration.ofMinutes(1));
+            for (long start = WINDOW; start <= WINDOW + 600_000; start += 60_000) {
+                merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
+            }
+            merge.pipeInput(tick("0_0", WINDOW + 600_000));
+            assertThat(p.byGroupUpdates()).as("nothing closed on one task's time").isEmpty();
+
+            merge.pipeInput(partial(WINDOW, "0_1", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_1", WINDOW + 120_000));
+
+            assertThat(p.deadLetters()).as("no partial is late").isEmpty();
+            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
+            assertThat(p.latestByGroup().get("engineering@" + WINDOW).getCount()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * Both tasks read a backlog; the instance running 0_1 dies. With Kafka's default session timeout (45 s) the group
+     * gives 0_1 to another instance some time after the tasks that stand still stop holding the windows (30 s), while
+     * 0_0 has read to the end of its partitions. The windows 0_1 has not sent yet stay open until it runs again,
+     * restored to an earlier time than it had told, and catches up: none is decided without its requests.
+     */
+    @Test
+    void aTaskWhoseInstanceDiedHoldsTheWindowsUntilAnotherInstanceRunsIt() {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
+            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
+                    LatencyWindowSerde.create().serializer());
+            merge.pipeInput(tick("0_1", Long.MIN_VALUE));
+            merge.pipeInput(partial(WINDOW, "0_1", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_1", WINDOW + 60_000));
+            for (long start = WINDOW; start <= WINDOW + 600_000; start += 60_000) {
+                merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
+            }
+            merge.pipeInput(tick("0_0", WINDOW + 600_000));
+
+            // 0_1 is silent; 0_0 has nothing more to read and ticks the same time every second
+            secondsPass(p, merge, 50, tick("0_0", WINDOW + 600_000));
+            assertThat(p.byGroupUpdates()).as("held for the task between instances").isEmpty();
+
+            // its new owner restored it to its last commit, a window before what it had told
+            merge.pipeInput(tick("0_1", WINDOW));
+            merge.pipeInput(partial(WINDOW + 60_000, "0_1", WINDOW));
+            merge.pipeInput(tick("0_1", WINDOW + 120_000));
+            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
+            merge.pipeInput(tick("0_1", WINDOW + 600_000));
+
+            assertThat(p.deadLetters()).as("no partial is late").isEmpty();
+            assertThat(p.byGroupUpdates()).as("each window written once, as it closed").extracting(w -> w.getWindowStartMs())
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 9).mapToObj(i -> WINDOW + i * 60_000).toList());
+            assertThat(p.latestByGroup().get("engineering@" + (WINDOW + 60_000)).getCount()).isEqualTo(2);
+        }
+    }
+
+    /** Its instance died a few seconds after it started, before the task had read the lines its clock needs. */
+    @Test
+    void aTaskWithNoTimeYetWhoseInstanceDiedHoldsTheWindowsUntilAnotherInstanceRunsIt() {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
+            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
+                    LatencyWindowSerde.create().serializer());
+            for (long start = WINDOW; start <= WINDOW + 600_000; start += 60_000) {
+                merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
+            }
+            secondsPass(p, merge, 3, tick("0_1", Long.MIN_VALUE), tick("0_0", WINDOW + 600_000));
+            secondsPass(p, merge, 28, tick("0_0", WINDOW + 600_000));
+            assertThat(p.byGroupUpdates()).as("held for the task between instances").isEmpty();
+
+            secondsPass(p, merge, 20, tick("0_0", WINDOW + 600_000));
+            merge.pipeInput(partial(WINDOW, "0_1", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_1", WINDOW + 120_000));
+
+            assertThat(p.deadLetters()).as("no partial is late").isEmpty();
+            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
+            assertThat(p.latestByGroup().get("engineering@" + WINDOW).getCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aTaskNoInstanceRunsHoldsTheWindowsForATakeoverAtMost() {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
+            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
+                    LatencyWindowSerde.create().serializer());
+            merge.pipeInput(tick("0_1", WINDOW + 60_000));
+            merge.pipeInput(partial(WINDOW, "0_0", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_0", WINDOW + 240_000));
+
+            secondsPass(p, merge, WindowMerge.TAKEOVER_MS / 1_000 - 1, tick("0_0", WINDOW + 240_000));
+            assertThat(p.byGroupUpdates()).as("held for the task between instances").isEmpty();
+
+            secondsPass(p, merge, 2, tick("0_0", WINDOW + 240_000));
+            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
+        }
+    }
+
+    @Test
+    void aTaskWhosePartitionsWereIdleWhenItsInstanceDiedHoldsBackNoOne() {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
+            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
+                    LatencyWindowSerde.create().serializer());
+            merge.pipeInput(tick("0_1", WINDOW));
+            merge.pipeInput(partial(WINDOW, "0_0", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_0", WINDOW + 240_000));
+            secondsPass(p, merge, 31, tick("0_1", WINDOW), tick("0_0", WINDOW + 240_000));
+            // then its instance dies
+            secondsPass(p, merge, 31, tick("0_0", WINDOW + 240_000));
             merge.pipeInput(tick("0_0", WINDOW + 300_000));
 
             assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
@@ -134,10 +267,7 @@ class MergeTimeTest {
             assertThat(p.byGroupUpdates()).as("held for the tasks with no time yet").isEmpty();
 
             // the log was read: every task ticks the time it had
-            p.driver().advanceWallClockTime(Duration.ofSeconds(31));
-            merge.pipeInput(tick("0_1", Long.MIN_VALUE));
-            merge.pipeInput(tick("0_2", Long.MIN_VALUE));
-            merge.pipeInput(tick("0_0", WINDOW + 600_000));
+            secondsPass(p, merge, 31, tick("0_1", Long.MIN_VALUE), tick("0_2", Long.MIN_VALUE), tick("0_0", WINDOW + 600_000));
 
             // a window closes 30 s after its end: all but the last, which ends at the time
             assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs())
