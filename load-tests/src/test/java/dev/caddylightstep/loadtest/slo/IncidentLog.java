@@ -109,9 +109,34 @@ final class IncidentLog {
      * burn faster than 14.4 or 6 h and 30 min faster than 6, a ticket while 3 d and 6 h both burn faster than 1.
      */
     List<Alert> expectedAlerts(Instant horizon) {
+        Map<String, Policy> policyOf = policyOf();
+        List<Alert> alerts = new ArrayList<>();
+        windows(policyOf).forEach((group, byStart) -> {
+            Policy policy = policyOf.get(group);
+            alerts.addAll(alertsOf(group, "latency", 1, policy.latencyTarget(), byStart, horizon));
+            alerts.addAll(alertsOf(group, "availability", 2, policy.availabilityTarget(), byStart, horizon));
+        });
+        alerts.sort(java.util.Comparator.comparingLong(Alert::atMs).thenComparing(Alert::group).thenComparing(Alert::slo)
+                .thenComparing(Alert::severity));
+        return alerts;
+    }
+
+    /** The burn rate of a group's objective (latency or availability) over the period that ends at {@code endMs}, from the lines. */
+    double burnRate(String group, String slo, long endMs, Duration period) {
+        Policy policy = policyOf().get(group);
+        boolean latency = slo.equals("latency");
+        return burnRate(windows(policyOf()).get(group), endMs, period, latency ? 1 : 2,
+                latency ? policy.latencyTarget() : policy.availabilityTarget());
+    }
+
+    private Map<String, Policy> policyOf() {
+        return PoliciesFile.read(policies).stream().collect(Collectors.toMap(Policy::group, p -> p));
+    }
+
+    /** By group with a policy, by window start: the requests, the slower than the objective, the 5xx. */
+    private Map<String, TreeMap<Long, long[]>> windows(Map<String, Policy> policyOf) {
         Map<String, String> groupOf = SiteTables.identities().stream().collect(Collectors.toMap(Identity::id, Identity::group));
         Map<String, TreeMap<Long, long[]>> windows = new TreeMap<>();
-        Map<String, Policy> policyOf = PoliciesFile.read(policies).stream().collect(Collectors.toMap(Policy::group, p -> p));
         for (String line : lines) {
             JsonNode node = tree(line);
             if (node == null || !node.path("logger").asText().startsWith("http.log.access") || !node.has("request")) {
@@ -134,15 +159,7 @@ final class IncidentLog {
                 w[2]++;
             }
         }
-        List<Alert> alerts = new ArrayList<>();
-        windows.forEach((group, byStart) -> {
-            Policy policy = policyOf.get(group);
-            alerts.addAll(alertsOf(group, "latency", 1, policy.latencyTarget(), byStart, horizon));
-            alerts.addAll(alertsOf(group, "availability", 2, policy.availabilityTarget(), byStart, horizon));
-        });
-        alerts.sort(java.util.Comparator.comparingLong(Alert::atMs).thenComparing(Alert::group).thenComparing(Alert::slo)
-                .thenComparing(Alert::severity));
-        return alerts;
+        return windows;
     }
 
     private static List<Alert> alertsOf(String group, String slo, int bad, double target, TreeMap<Long, long[]> byStart, Instant horizon) {
