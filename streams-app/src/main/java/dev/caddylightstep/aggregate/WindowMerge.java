@@ -55,7 +55,8 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private static final String SOURCE_TIME_KEY = "source-time ";
     /**
      * A task whose time stood still this long (no requests on its partitions), or that has had no time this long since
-     * it first ticked, no longer holds the time back; one silent this long that holds back no one is forgotten.
+     * it first ticked, no longer holds the time back; one silent this long that holds back no one is forgotten. Longer
+     * when the tasks commit (and so tick) less often than every 10 s: three of their ticks ({@link #silenceMs}).
      */
     static final long SOURCE_SILENCE_MS = 30_000;
     /**
@@ -117,7 +118,10 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
      */
     private long readMs;
     private long lastReadWallMs;
+    /** How often a running task ticks: at each commit, at most once a second. */
+    private long tickSpacingMs;
     private long readGapMs;
+    private long silenceMs;
 
     /**
      * What leaves the merge: a window to write, the dead letter of a partial that came after its window was purged, or
@@ -154,7 +158,9 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         readMs = now;
         lastReadWallMs = now;
         long commitIntervalMs = Long.parseLong(String.valueOf(context.appConfigs().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
-        readGapMs = 2 * Math.max(commitIntervalMs, PartialWindows.TICK_INTERVAL_MS);
+        tickSpacingMs = Math.max(commitIntervalMs, PartialWindows.TICK_INTERVAL_MS);
+        readGapMs = 2 * tickSpacingMs;
+        silenceMs = Math.max(SOURCE_SILENCE_MS, 3 * tickSpacingMs);
         initMs = now;
         assembled = false;
         sources.clear();
@@ -295,7 +301,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
 
     /**
      * Once the lines stopped (a log read to its end, traffic gone quiet), the least time of the tasks whose time moved
-     * last, within SOURCE_SILENCE_MS of the latest move: none of them sends partials older than that, and a task that
+     * last, within silenceMs of the latest move: none of them sends partials older than that, and a task that
      * stood still long before them was passed while they moved. The partials' robust record time trails by some
      * windows (a partial carries its window's end), and would leave the last windows of a short log open.
      */
@@ -308,7 +314,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
 
     /**
      * Whether a task holds this task's time back. One running does while its time moved lately: a task with no time
-     * yet (fewer lines than its clock needs) for SOURCE_SILENCE_MS after it first ticked, as it may be about to send the
+     * yet (fewer lines than its clock needs) for silenceMs after it first ticked, as it may be about to send the
      * oldest partials of all; a task whose time stood still that long (idle partitions) holds back no one, or one idle
      * partition would keep every window open. A silent one does as it did when last heard, at the time it told then,
      * for TAKEOVER_MS at most, while fewer tasks run than feed this one: it is between instances, or its thread stalls.
@@ -332,17 +338,17 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         return running < feeders;
     }
 
-    /** Whether a task was heard within a few of its ticks: a running task ticks in each commit, about once a second. */
+    /** Whether a task was heard within three of its ticks. */
     private boolean running(long[] source, long now) {
-        return now - source[HEARD] <= 3 * readGapMs;
+        return now - source[HEARD] <= 3 * tickSpacingMs;
     }
 
-    private static boolean heardLately(long[] source, long now) {
+    private boolean heardLately(long[] source, long now) {
         return withinSilence(now, source[HEARD]);
     }
 
-    private static boolean withinSilence(long now, long then) {
-        return now - then <= SOURCE_SILENCE_MS;
+    private boolean withinSilence(long now, long then) {
+        return now - then <= silenceMs;
     }
 
     /**

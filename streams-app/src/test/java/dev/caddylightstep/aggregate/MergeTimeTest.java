@@ -91,6 +91,34 @@ class MergeTimeTest {
         }
     }
 
+    /**
+     * With commit.interval.ms at a minute (and the transaction timeout above it, as Kafka Streams requires), a task ticks
+     * once a minute: between two of its ticks it neither stood still nor went silent.
+     */
+    @Test
+    void aTaskThatCommitsOnceAMinuteHoldsTheWindowsBetweenItsTicks() {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final", "commit.interval.ms", "60000",
+                "producer.transaction.timeout.ms", "120000"), 2)) {
+            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
+                    LatencyWindowSerde.create().serializer());
+            merge.pipeInput(tick("0_1", WINDOW + 60_000));
+            for (long start = WINDOW; start <= WINDOW + 600_000; start += 60_000) {
+                merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
+            }
+            merge.pipeInput(tick("0_0", WINDOW + 600_000));
+
+            p.driver().advanceWallClockTime(Duration.ofMinutes(1));
+            merge.pipeInput(tick("0_0", WINDOW + 660_000));
+            assertThat(p.byGroupUpdates()).as("held for the task that ticks next").isEmpty();
+
+            merge.pipeInput(partial(WINDOW, "0_1", WINDOW + 60_000));
+            merge.pipeInput(tick("0_1", WINDOW + 120_000));
+            assertThat(p.deadLetters()).as("no partial is late").isEmpty();
+            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
+            assertThat(p.latestByGroup().get("engineering@" + WINDOW).getCount()).isEqualTo(2);
+        }
+    }
+
     @Test
     void aMergeClosesNoWindowUntilEveryTaskOfTheAccessTopicWasHeard() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
