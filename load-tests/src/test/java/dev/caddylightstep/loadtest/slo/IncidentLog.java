@@ -121,12 +121,20 @@ final class IncidentLog {
         return alerts;
     }
 
-    /** The burn rate of a group's objective (latency or availability) over the period that ends at {@code endMs}, from the lines. */
-    double burnRate(String group, String slo, long endMs, Duration period) {
-        Policy policy = policyOf().get(group);
+    /**
+     * The burn rates of a group's objective (latency or availability) over the periods that end at {@code endMs}, from
+     * the lines, keyed as an alert's burn_rates: 5m, 30m, 1h and 6h (3d is summed by the hour in the pipeline).
+     */
+    Map<String, Double> burnRates(String group, String slo, long endMs) {
+        Map<String, Policy> policyOf = policyOf();
+        Policy policy = policyOf.get(group);
         boolean latency = slo.equals("latency");
-        return burnRate(windows(policyOf()).get(group), endMs, period, latency ? 1 : 2,
-                latency ? policy.latencyTarget() : policy.availabilityTarget());
+        TreeMap<Long, long[]> byStart = windows(policyOf).get(group);
+        Map<String, Double> rates = new java.util.LinkedHashMap<>();
+        Map.of("5m", Duration.ofMinutes(5), "30m", Duration.ofMinutes(30), "1h", Duration.ofHours(1), "6h", Duration.ofHours(6))
+                .forEach((code, period) -> rates.put(code, burnRate(byStart, endMs, period, latency ? 1 : 2,
+                        latency ? policy.latencyTarget() : policy.availabilityTarget())));
+        return rates;
     }
 
     private Map<String, Policy> policyOf() {

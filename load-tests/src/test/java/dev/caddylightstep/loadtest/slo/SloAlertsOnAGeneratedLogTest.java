@@ -1,7 +1,9 @@
 package dev.caddylightstep.loadtest.slo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caddylightstep.loadtest.slo.IncidentLog.Alert;
 import dev.caddylightstep.testing.ChildProcess;
@@ -49,6 +51,12 @@ class SloAlertsOnAGeneratedLogTest {
                         org.assertj.core.groups.Tuple.tuple(IncidentLog.SLOW_GROUP, "latency", "resolved"));
         assertThat(expectedPages.get(0).minutesAfter(incident.onset)).isBetween(7L, 9L);
         assertThat(pages).as(String.join("\n", Files.readAllLines(alertsOut))).isEqualTo(expectedPages);
+        for (String line : Files.readAllLines(alertsOut)) {
+            JsonNode alert = JSON.readTree(line);
+            // every alert, tickets too, decided on every request of the windows it ends (the line rounds to 4 decimals)
+            incident.burnRates(alert.get("group").asText(), alert.get("slo").asText(), alert.get("at_ms").asLong()).forEach((period, rate) ->
+                    assertThat(alert.get("burn_rates").get(period).asDouble()).as(line + " over " + period).isCloseTo(rate, within(0.00006)));
+        }
     }
 
     private static List<Alert> pagesBefore(List<Alert> alerts, Instant horizon) {
