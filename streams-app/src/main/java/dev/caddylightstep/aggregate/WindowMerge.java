@@ -112,8 +112,8 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private long initMs;
     /**
      * The clock silences are judged on ({@link #read}): the wall clock while this task reads, but a pause between two of
-     * its records counts as readGapMs at most. Every running task ticks about once a second, in each commit, so a longer
-     * pause is this task not reading (its thread restoring other tasks after a rebalance, a stall) or every task quiet:
+     * its records counts as readGapMs (two ticks) at most. Every running task ticks at each commit, so a longer pause is
+     * this task not reading (its thread restoring other tasks after a rebalance, a stall) or every task quiet:
      * the tasks it did not hear from meanwhile were not silent, it did not listen.
      */
     private long readMs;
