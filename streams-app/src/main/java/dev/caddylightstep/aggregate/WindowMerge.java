@@ -12,10 +12,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -28,6 +31,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The second half of the latency windows, in the task of the group: the partial windows of every task merge
@@ -73,6 +78,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
      */
     static final String TICK_KEY = "\u0000tick";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(WindowMerge.class);
 
     private final String groupStore;
     private final String routeStore;
@@ -102,6 +108,8 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
      * does not run ahead of a task it has not heard from yet.
      */
     private final Map<String, long[]> sources = new HashMap<>();
+    /** The silent tasks this task said in the log it holds the windows for. */
+    private final Set<String> heldFor = new HashSet<>();
     private static final int TIME = 0;
     private static final int HEARD = 1;
     private static final int FIRST_HEARD = 2;
@@ -164,6 +172,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         initMs = now;
         assembled = false;
         sources.clear();
+        heldFor.clear();
         try (KeyValueIterator<String, Long> saved = streamTimes.prefixScan(SOURCE_TIME_KEY, new StringSerializer())) {
             saved.forEachRemaining(entry -> sources.put(entry.key.substring(SOURCE_TIME_KEY.length()), new long[] {entry.value, now, now, now}));
         }
@@ -287,10 +296,13 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         }
         boolean taskBetweenInstances = taskBetweenInstances(now);
         long least = Long.MAX_VALUE;
-        for (long[] source : sources.values()) {
-            if (holdsBack(source, now, taskBetweenInstances)) {
+        for (Map.Entry<String, long[]> entry : sources.entrySet()) {
+            long[] source = entry.getValue();
+            boolean holds = holdsBack(source, now, taskBetweenInstances);
+            if (holds) {
                 least = Math.min(least, source[TIME]);
             }
+            tellHold(entry.getKey(), source, now, holds);
         }
         if (least == Long.MAX_VALUE) {
             least = lastMoversTime(now);
@@ -310,6 +322,28 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
         long lastMove = timed.stream().mapToLong(source -> source[MOVED]).max().orElse(Long.MIN_VALUE);
         return timed.stream().filter(source -> withinSilence(lastMove, source[MOVED])).mapToLong(source -> source[TIME]).min()
                 .orElse(Long.MAX_VALUE);
+    }
+
+    /**
+     * Says in the log once a task silent for longer than an idle one may be holds the windows (the operator sees why
+     * they stay open after an instance died), once it runs again, and once this task stops waiting for it.
+     */
+    private void tellHold(String task, long[] source, long now, boolean holds) {
+        boolean silent = !heardLately(source, now);
+        if (holds && silent && heldFor.add(task)) {
+            LOG.info("merging task {} holds its windows at {} for task {}, silent for {} s: its instance is gone or stalled, and the"
+                    + " group gives its tasks to another member after session.timeout.ms; it holds them {} s at most", context.taskId(),
+                    source[TIME] == Long.MIN_VALUE ? "the start (it had no time yet)" : Instant.ofEpochMilli(source[TIME]), task,
+                    (now - source[HEARD]) / 1_000, TAKEOVER_MS / 1_000);
+        } else if ((!silent || !holds) && heldFor.remove(task)) {
+            if (silent) {
+                LOG.warn("merging task {} closes its windows without task {}, silent for {} s: what that task sends for them counts"
+                        + " late into the burn rates, or is dead-lettered as late once they are purged", context.taskId(), task,
+                        (now - source[HEARD]) / 1_000);
+            } else {
+                LOG.info("merging task {}: task {} runs again", context.taskId(), task);
+            }
+        }
     }
 
     /**
@@ -362,6 +396,10 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private boolean assembled() {
         if (!assembled) {
             assembled = sources.size() >= feeders || readMs - initMs > TAKEOVER_MS;
+            if (assembled && sources.size() < feeders) {
+                LOG.warn("merging task {} heard {} of the {} tasks that feed it in {} s: it closes its windows on their time, and"
+                        + " what the others send for them counts late", context.taskId(), sources.size(), feeders, TAKEOVER_MS / 1_000);
+            }
         }
         return assembled;
     }

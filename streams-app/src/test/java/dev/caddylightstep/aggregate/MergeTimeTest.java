@@ -2,6 +2,8 @@ package dev.caddylightstep.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import dev.caddylightstep.testing.CapturedLog;
 import dev.caddylightstep.testing.PipelineHarness;
 import java.time.Duration;
 import java.time.Instant;
@@ -190,7 +192,8 @@ class MergeTimeTest {
      */
     @Test
     void aTaskWhoseInstanceDiedHoldsTheWindowsUntilAnotherInstanceRunsIt() {
-        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2);
+             CapturedLog log = new CapturedLog(WindowMerge.class)) {
             TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
                     LatencyWindowSerde.create().serializer());
             merge.pipeInput(tick("0_1", Long.MIN_VALUE));
@@ -204,6 +207,9 @@ class MergeTimeTest {
             // 0_1 is silent; 0_0 has nothing more to read and ticks the same time every second
             secondsPass(p, merge, 50, tick("0_0", WINDOW + 600_000));
             assertThat(p.byGroupUpdates()).as("held for the task between instances").isEmpty();
+            assertThat(log.lines(Level.INFO)).singleElement().asString()
+                    .contains("holds its windows at " + Instant.ofEpochMilli(WINDOW + 60_000) + " for task 0_1, silent for 3")
+                    .contains("session.timeout.ms");
 
             // its new owner restored it to its last commit, a window before what it had told
             merge.pipeInput(tick("0_1", WINDOW));
@@ -216,6 +222,8 @@ class MergeTimeTest {
             assertThat(p.byGroupUpdates()).as("each window written once, as it closed").extracting(w -> w.getWindowStartMs())
                     .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 9).mapToObj(i -> WINDOW + i * 60_000).toList());
             assertThat(p.latestByGroup().get("engineering@" + (WINDOW + 60_000)).getCount()).isEqualTo(2);
+            assertThat(log.lines(Level.INFO)).last().asString().endsWith("task 0_1 runs again");
+            assertThat(log.lines(Level.WARN)).isEmpty();
         }
     }
 
@@ -244,7 +252,8 @@ class MergeTimeTest {
 
     @Test
     void aTaskNoInstanceRunsHoldsTheWindowsForATakeoverAtMost() {
-        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2);
+             CapturedLog log = new CapturedLog(WindowMerge.class)) {
             TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
                     LatencyWindowSerde.create().serializer());
             merge.pipeInput(tick("0_1", WINDOW + 60_000));
@@ -256,6 +265,8 @@ class MergeTimeTest {
 
             secondsPass(p, merge, 2, tick("0_0", WINDOW + 240_000));
             assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
+            assertThat(log.lines(Level.WARN)).singleElement().asString()
+                    .contains("closes its windows without task 0_1, silent for 301 s").contains("dead-lettered as late");
         }
     }
 

@@ -83,10 +83,10 @@ class DemoCommandTest {
     }
 
     /**
-     * A short log fills fewer partitions than the topic has, and a merging task closes no window until it has heard from
-     * every partial task or {@code WindowMerge.SOURCE_SILENCE_MS} has passed. With windows written once, as they close,
-     * --until-idle waits for those windows to close, and for the alerts they raise: the last windows of the log never
-     * close, so the requests they hold are in no window written.
+     * A short log fills fewer partitions than the topic has, and a merging task closes no window while a partial task
+     * with no lines has had no time for less than {@code WindowMerge.SOURCE_SILENCE_MS}. With windows written once, as
+     * they close, --until-idle waits for those windows to close, and for the alerts they raise: the last windows of the
+     * log never close, so the requests they hold are in no window written.
      */
     @Test
     void untilIdleEndsOnlyOnceTheWindowsItsLinesCloseAreWrittenAndJudged() throws Exception {

@@ -3,9 +3,8 @@ package dev.caddylightstep.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.caddylightstep.broker.EmbeddedKafka;
+import dev.caddylightstep.testing.CapturedLog;
 import dev.caddylightstep.testing.kafka.SharedBroker;
 import dev.caddylightstep.testing.kafka.TopicRecords;
 import java.io.InputStream;
@@ -24,7 +23,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.slf4j.LoggerFactory;
 
 /**
  * Net mode takes Caddy's `net` log writer: several senders at once, lines cut anywhere by the writes; and, as
@@ -86,7 +84,7 @@ class ShipNetModeTest {
     void aThousandConnectionsGetSixtyFourServedAndTheRestAreClosedAtOnceWithAWarning() throws Exception {
         List<String> lines = NumberedLines.of(128, 70_000);
         List<Socket> sockets = new ArrayList<>();
-        try (CapturedLog log = new CapturedLog();
+        try (CapturedLog log = new CapturedLog(NetListener.class);
                 InProcessShipper shipper = InProcessShipper.start("--listen", "127.0.0.1:0", "--bootstrap-servers", kafka.bootstrapServers(),
                         "--topic", "limit.access", "--set", "caddy.topic.access-dlq=net.dlq", "--progress-interval", "0")) {
             InetSocketAddress address = shipper.awaitListening(Duration.ofSeconds(30));
@@ -130,7 +128,7 @@ class ShipNetModeTest {
     void aConnectionIdleInTheMiddleOfALineIsClosedAndCounted() throws Exception {
         List<String> lines = NumberedLines.of(2, 90_000);
         String piece = lines.get(1).substring(0, lines.get(1).length() / 2);
-        try (CapturedLog log = new CapturedLog();
+        try (CapturedLog log = new CapturedLog(NetListener.class);
                 InProcessShipper shipper = InProcessShipper.start("--listen", "127.0.0.1:0", "--idle-timeout", "1s",
                         "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "idle.access", "--set", "caddy.topic.access-dlq=net.dlq",
                         "--progress-interval", "0");
@@ -202,28 +200,6 @@ class ShipNetModeTest {
     private static int readUntilClosed(Socket socket) throws Exception {
         InputStream in = socket.getInputStream();
         return in.read();
-    }
-
-    /** The shipper's net-mode log lines, as an operator reads them. */
-    private static final class CapturedLog implements AutoCloseable {
-        private final ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(NetListener.class);
-        private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-
-        CapturedLog() {
-            appender.start();
-            logger.addAppender(appender);
-        }
-
-        List<String> lines(Level level) {
-            synchronized (appender.list) {
-                return appender.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
-            }
-        }
-
-        @Override
-        public void close() {
-            logger.detachAppender(appender);
-        }
     }
 
     /** Writes the lines in pieces of random size, so that lines are cut across writes (and so across reads). */

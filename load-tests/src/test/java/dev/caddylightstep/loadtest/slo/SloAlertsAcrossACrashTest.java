@@ -95,6 +95,8 @@ class SloAlertsAcrossACrashTest {
                     records -> true, Duration.ZERO);
             assertThat(deadLetters).as(() -> "dead letters " + deadLetters.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)
                     + " " + Arrays.toString(r.headers().toArray())).toList()).isEmpty();
+            assertThat(b.output()).as("the survivor's log says why its windows wait, and for how long")
+                    .contains("holds its windows at").contains("runs again");
             assertThat(b.isAlive()).isTrue();
         }
     }
