@@ -112,6 +112,9 @@ public final class PartialWindows {
         streamTime = stored != null ? stored : Long.MIN_VALUE;
         clock.restore(streamTime);
         saved = streamTime;
+        // likewise the time told in a tick since the last commit: the merging tasks never read it
+        announced = Long.MIN_VALUE;
+        lastTickMs = Long.MIN_VALUE / 2;
         commits.start(context, beforeCommitStore);
     }
 

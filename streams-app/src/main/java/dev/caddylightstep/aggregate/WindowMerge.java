@@ -56,7 +56,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
     private static final String MORE_OF_GROUP_WINDOW = "caddy.partial.more-of-group-window";
     /** Which task sent a partial, and the log time that task last told (in a tick) before it. */
     private static final String SOURCE = "caddy.partial.source";
-    private static final String SOURCE_TIME = "caddy.partial.source-time";
+    static final String SOURCE_TIME = "caddy.partial.source-time";
     private static final String SOURCE_TIME_KEY = "source-time ";
     /**
      * A task whose time stood still this long (no requests on its partitions), or that has had no time this long since

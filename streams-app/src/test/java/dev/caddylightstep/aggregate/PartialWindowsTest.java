@@ -13,6 +13,7 @@ import dev.caddylightstep.policy.PolicyVerdict;
 import dev.caddylightstep.route.RouteTemplates;
 import dev.caddylightstep.testing.capture.CaddyCapture;
 import dev.caddylightstep.policy.EnrichedRequest;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,10 +43,15 @@ class PartialWindowsTest {
     private final BeforeCommit beforeCommit = beforeCommit();
     /** What the partial windows sent to their groups' tasks since the last look. */
     private final List<LatencyWindow> sent = new ArrayList<>();
+    /** The time each of those partials (not the ticks) said its task had told the merging tasks. */
+    private final List<Long> told = new ArrayList<>();
     private final PartialWindows.Outlet outlet = new PartialWindows.Outlet() {
         @Override
         public void partial(Record<String, LatencyWindow> partial) {
             sent.add(partial.value());
+            if (!partial.key().equals(WindowMerge.TICK_KEY)) {
+                told.add(ByteBuffer.wrap(partial.headers().lastHeader(WindowMerge.SOURCE_TIME).value()).getLong());
+            }
         }
 
         @Override
@@ -100,6 +106,7 @@ class PartialWindowsTest {
     /** What goes out at the processor's look at wall-clock time {@code now}. */
     private long flushedRequestsAt(long now) {
         sent.clear();
+        told.clear();
         var punctuators = context.scheduledPunctuators();
         punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(now);
         return sent.stream().mapToLong(partial -> partial.toRecord("anonymous", null, 0, 1).getCount()).sum();
@@ -147,6 +154,28 @@ class PartialWindowsTest {
         process(requests);
 
         assertThat(flushedRequests()).isEqualTo(requests.size());
+    }
+
+    /**
+     * The tick that told the time went out in the transaction that aborted: no merging task read it. The partials of
+     * the revived task's first flush must not carry it, or a merging task would take it from the first of them and close
+     * the windows the rest of that flush is for.
+     */
+    @Test
+    void aTaskRevivedAfterAnAbortedTransactionTellsNoTimeItToldOnlyInThatTransaction() {
+        List<EnrichedRequest> requests = requests();
+        processor.init(context, outlet);
+        process(requests);
+        flushedRequests();
+
+        processor.close();
+        clear(partials);
+        clear(streamTimes);
+        processor.init(context, outlet);
+        process(requests);
+
+        assertThat(flushedRequests()).isEqualTo(requests.size());
+        assertThat(told).isNotEmpty().containsOnly(Long.MIN_VALUE);
     }
 
     @Test
