@@ -40,6 +40,24 @@ class MergeTimeTest {
                 Instant.ofEpochMilli(time == Long.MIN_VALUE ? WINDOW : time));
     }
 
+    private static TestInputTopic<String, LatencyWindow> mergeInput(PipelineHarness p) {
+        return p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(), LatencyWindowSerde.create().serializer());
+    }
+
+    /** A task that replays ten minutes of backlog in one go, a partial for each of the eleven windows from WINDOW on. */
+    private static void tenMinutesOfBacklog(TestInputTopic<String, LatencyWindow> merge, String task) {
+        for (long start = WINDOW; start <= WINDOW + 600_000; start += 60_000) {
+            merge.pipeInput(partial(start, task, Long.MIN_VALUE));
+        }
+    }
+
+    /** Only the first window closed, once, and it holds the partial of each of the two tasks: none came late. */
+    private static void assertFirstWindowClosedWithBothTasksPartials(PipelineHarness p) {
+        assertThat(p.deadLetters()).as("no partial is late").isEmpty();
+        assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
+        assertThat(p.latestByGroup().get("engineering@" + WINDOW).getCount()).isEqualTo(2);
+    }
+
     /** Seconds of wall clock passing, each running task ticking its time every second, as a task does at each commit. */
     @SafeVarargs
     private static void secondsPass(PipelineHarness p, TestInputTopic<String, LatencyWindow> merge, long seconds,
@@ -55,8 +73,7 @@ class MergeTimeTest {
     @Test
     void aTaskTwoHoursAheadDoesNotPurgeTheWindowsASlowerTaskIsStillFilling() {
         try (PipelineHarness p = PipelineHarness.start()) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
             // both tasks tick at their first flush; the slow one has read too few lines for a time of its own yet
             merge.pipeInput(tick("0_1", Long.MIN_VALUE));
             merge.pipeInput(tick("0_0", Long.MIN_VALUE));
@@ -78,8 +95,7 @@ class MergeTimeTest {
     void aTaskWhoseTimeStandsStillHoldsTheWindowsOpenForHalfAMinuteAtMost() {
         // windows written once, as they close: what is written is what closed
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"))) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
             merge.pipeInput(tick("0_1", WINDOW));
             merge.pipeInput(partial(WINDOW, "0_0", Long.MIN_VALUE));
             merge.pipeInput(tick("0_0", WINDOW + 240_000));
@@ -101,12 +117,9 @@ class MergeTimeTest {
     void aTaskThatCommitsOnceAMinuteHoldsTheWindowsBetweenItsTicks() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final", "commit.interval.ms", "60000",
                 "producer.transaction.timeout.ms", "120000"), 2)) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
             merge.pipeInput(tick("0_1", WINDOW + 60_000));
-            for (long start = WINDOW; start <= WINDOW + 600_000; start += 60_000) {
-                merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
-            }
+            tenMinutesOfBacklog(merge, "0_0");
             merge.pipeInput(tick("0_0", WINDOW + 600_000));
 
             p.driver().advanceWallClockTime(Duration.ofMinutes(1));
@@ -115,17 +128,14 @@ class MergeTimeTest {
 
             merge.pipeInput(partial(WINDOW, "0_1", WINDOW + 60_000));
             merge.pipeInput(tick("0_1", WINDOW + 120_000));
-            assertThat(p.deadLetters()).as("no partial is late").isEmpty();
-            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
-            assertThat(p.latestByGroup().get("engineering@" + WINDOW).getCount()).isEqualTo(2);
+            assertFirstWindowClosedWithBothTasksPartials(p);
         }
     }
 
     @Test
     void aMergeClosesNoWindowUntilEveryTaskOfTheAccessTopicWasHeard() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
             // the task that started first races through an hour of backlog before the other ticked at all
             for (long start = WINDOW; start <= WINDOW + TWO_HOURS / 2; start += 60_000) {
                 merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
@@ -146,8 +156,7 @@ class MergeTimeTest {
     @Test
     void aTaskOfTheAccessTopicNeverHeardHoldsTheFirstWindowsForATakeoverAtMost() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
             merge.pipeInput(partial(WINDOW, "0_0", Long.MIN_VALUE));
             merge.pipeInput(tick("0_0", WINDOW + 240_000));
             secondsPass(p, merge, WindowMerge.TAKEOVER_MS / 1_000 - 1, tick("0_0", WINDOW + 240_000));
@@ -166,21 +175,16 @@ class MergeTimeTest {
     @Test
     void aMergeThatReadNothingForAMinuteWaitsForEveryTaskAsIfItHadJustStarted() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
             p.driver().advanceWallClockTime(Duration.ofMinutes(1));
-            for (long start = WINDOW; start <= WINDOW + 600_000; start += 60_000) {
-                merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
-            }
+            tenMinutesOfBacklog(merge, "0_0");
             merge.pipeInput(tick("0_0", WINDOW + 600_000));
             assertThat(p.byGroupUpdates()).as("nothing closed on one task's time").isEmpty();
 
             merge.pipeInput(partial(WINDOW, "0_1", Long.MIN_VALUE));
             merge.pipeInput(tick("0_1", WINDOW + 120_000));
 
-            assertThat(p.deadLetters()).as("no partial is late").isEmpty();
-            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
-            assertThat(p.latestByGroup().get("engineering@" + WINDOW).getCount()).isEqualTo(2);
+            assertFirstWindowClosedWithBothTasksPartials(p);
         }
     }
 
@@ -194,14 +198,11 @@ class MergeTimeTest {
     void aTaskWhoseInstanceDiedHoldsTheWindowsUntilAnotherInstanceRunsIt() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2);
              CapturedLog log = new CapturedLog(WindowMerge.class)) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
             merge.pipeInput(tick("0_1", Long.MIN_VALUE));
             merge.pipeInput(partial(WINDOW, "0_1", Long.MIN_VALUE));
             merge.pipeInput(tick("0_1", WINDOW + 60_000));
-            for (long start = WINDOW; start <= WINDOW + 600_000; start += 60_000) {
-                merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
-            }
+            tenMinutesOfBacklog(merge, "0_0");
             merge.pipeInput(tick("0_0", WINDOW + 600_000));
 
             // 0_1 is silent; 0_0 has nothing more to read and ticks the same time every second
@@ -231,11 +232,8 @@ class MergeTimeTest {
     @Test
     void aTaskWithNoTimeYetWhoseInstanceDiedHoldsTheWindowsUntilAnotherInstanceRunsIt() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
-            for (long start = WINDOW; start <= WINDOW + 600_000; start += 60_000) {
-                merge.pipeInput(partial(start, "0_0", Long.MIN_VALUE));
-            }
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
+            tenMinutesOfBacklog(merge, "0_0");
             secondsPass(p, merge, 3, tick("0_1", Long.MIN_VALUE), tick("0_0", WINDOW + 600_000));
             secondsPass(p, merge, 28, tick("0_0", WINDOW + 600_000));
             assertThat(p.byGroupUpdates()).as("held for the task between instances").isEmpty();
@@ -244,9 +242,7 @@ class MergeTimeTest {
             merge.pipeInput(partial(WINDOW, "0_1", Long.MIN_VALUE));
             merge.pipeInput(tick("0_1", WINDOW + 120_000));
 
-            assertThat(p.deadLetters()).as("no partial is late").isEmpty();
-            assertThat(p.byGroupUpdates()).extracting(w -> w.getWindowStartMs()).containsExactly(WINDOW);
-            assertThat(p.latestByGroup().get("engineering@" + WINDOW).getCount()).isEqualTo(2);
+            assertFirstWindowClosedWithBothTasksPartials(p);
         }
     }
 
@@ -254,8 +250,7 @@ class MergeTimeTest {
     void aTaskNoInstanceRunsHoldsTheWindowsForATakeoverAtMost() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2);
              CapturedLog log = new CapturedLog(WindowMerge.class)) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
             merge.pipeInput(tick("0_1", WINDOW + 60_000));
             merge.pipeInput(partial(WINDOW, "0_0", Long.MIN_VALUE));
             merge.pipeInput(tick("0_0", WINDOW + 240_000));
@@ -273,8 +268,7 @@ class MergeTimeTest {
     @Test
     void aTaskWhosePartitionsWereIdleWhenItsInstanceDiedHoldsBackNoOne() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
             merge.pipeInput(tick("0_1", WINDOW));
             merge.pipeInput(partial(WINDOW, "0_0", Long.MIN_VALUE));
             merge.pipeInput(tick("0_0", WINDOW + 240_000));
@@ -295,8 +289,7 @@ class MergeTimeTest {
     @Test
     void theWindowsOfAShortLogCloseAtTheTimeOfTheTaskThatReadItOnceEveryTaskStandsStill() {
         try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 3)) {
-            TestInputTopic<String, LatencyWindow> merge = p.driver().createInputTopic(REPARTITION, Serdes.String().serializer(),
-                    LatencyWindowSerde.create().serializer());
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
             merge.pipeInput(tick("0_1", Long.MIN_VALUE));
             merge.pipeInput(tick("0_2", Long.MIN_VALUE));
             for (long start = WINDOW; start < WINDOW + 600_000; start += 60_000) {

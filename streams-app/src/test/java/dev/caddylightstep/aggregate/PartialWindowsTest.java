@@ -145,12 +145,7 @@ class PartialWindowsTest {
         processor.init(context, outlet);
         process(requests);
 
-        // the transaction aborts before any of them is committed: Kafka Streams closes the task dirty, restores its
-        // stores to the last commit and initializes the same processor again, which reads the same requests again
-        processor.close();
-        clear(partials);
-        clear(streamTimes);
-        processor.init(context, outlet);
+        reviveAfterAnAbortedTransaction();
         process(requests);
 
         assertThat(flushedRequests()).isEqualTo(requests.size());
@@ -168,10 +163,7 @@ class PartialWindowsTest {
         process(requests);
         flushedRequests();
 
-        processor.close();
-        clear(partials);
-        clear(streamTimes);
-        processor.init(context, outlet);
+        reviveAfterAnAbortedTransaction();
         process(requests);
 
         assertThat(flushedRequests()).isEqualTo(requests.size());
@@ -233,6 +225,18 @@ class PartialWindowsTest {
         processor.close();
 
         assertThat(context.scheduledPunctuators()).singleElement().satisfies(flushes -> assertThat(flushes.cancelled()).isTrue());
+    }
+
+    /**
+     * The transaction aborts before anything since the start is committed: Kafka Streams closes the task dirty, restores
+     * its stores to the last commit (empty here) and initializes the same processor again, which reads the same
+     * requests again.
+     */
+    private void reviveAfterAnAbortedTransaction() {
+        processor.close();
+        clear(partials);
+        clear(streamTimes);
+        processor.init(context, outlet);
     }
 
     private static void clear(KeyValueStore<String, ?> store) {
