@@ -285,7 +285,7 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
 
     /**
      * This task's log time: the least of the times of the tasks that hold it back ({@link #holdsBack}), once any does;
-     * once every task's time stands still, the least of the times of those that moved last; otherwise (an earlier
+     * once every task's time stands still, the latest of their times ({@link #standingStillTime}); otherwise (an earlier
      * version's instances, which tell no time) the robust time of the partials' record times. Never ahead of the wall
      * clock.
      */
@@ -305,23 +305,22 @@ final class WindowMerge implements Processor<String, LatencyWindow, WindowKey, W
             tellHold(entry.getKey(), source, now, holds);
         }
         if (least == Long.MAX_VALUE) {
-            least = lastMoversTime(now);
+            least = standingStillTime(now);
         }
         long wallMs = context.currentSystemTimeMs();
         return least == Long.MAX_VALUE ? clock.time(wallMs) : Math.min(least, wallMs);
     }
 
     /**
-     * Once the lines stopped (a log read to its end, traffic gone quiet), the least time of the tasks whose time moved
-     * last, within silenceMs of the latest move: none of them sends partials older than that, and a task that
-     * stood still long before them was passed while they moved. The partials' robust record time trails by some
-     * windows (a partial carries its window's end), and would leave the last windows of a short log open.
+     * Once the lines stopped (a log read to its end, traffic gone quiet), the latest time of the tasks heard lately. Each
+     * stopped holding the windows back once its own time had stood still for silenceMs, the last of them at its own
+     * time: that is where this task's time got to, and it gets there whether or not this task read in the moments when
+     * only that one held (a tick missed them when two tasks stopped a second apart). The partials' robust record time
+     * trails by some windows (a partial carries its window's end), and would leave the last windows of a short log open.
      */
-    private long lastMoversTime(long now) {
-        List<long[]> timed = sources.values().stream().filter(source -> source[TIME] != Long.MIN_VALUE && heardLately(source, now)).toList();
-        long lastMove = timed.stream().mapToLong(source -> source[MOVED]).max().orElse(Long.MIN_VALUE);
-        return timed.stream().filter(source -> withinSilence(lastMove, source[MOVED])).mapToLong(source -> source[TIME]).min()
-                .orElse(Long.MAX_VALUE);
+    private long standingStillTime(long now) {
+        return sources.values().stream().filter(source -> source[TIME] != Long.MIN_VALUE && heardLately(source, now))
+                .mapToLong(source -> source[TIME]).max().orElse(Long.MAX_VALUE);
     }
 
     /**

@@ -282,6 +282,30 @@ class MergeTimeTest {
     }
 
     /**
+     * A task that read its last lines for the first window, and another that read on a moment later to a half hour past
+     * it (the first has too few lines of that half hour for its clock to move): once both stand still, the first window
+     * closes at the second's time, whenever their ticks come. A tick just after the first stopped holding and before the
+     * second did closed it, while one a second later found neither holding and went back to the first's time for good.
+     */
+    @Test
+    void onceEveryTaskStandsStillTheWindowsCloseAtTheLatestTimeWhateverMomentTheTicksCome() {
+        try (PipelineHarness p = PipelineHarness.start(java.util.Map.of("caddy.window.emit", "final"), 2)) {
+            TestInputTopic<String, LatencyWindow> merge = mergeInput(p);
+            merge.pipeInput(partial(WINDOW, "0_1", Long.MIN_VALUE));
+            merge.pipeInput(partial(WINDOW, "0_0", Long.MIN_VALUE));
+            merge.pipeInput(tick("0_0", WINDOW + 1_000));
+            merge.pipeInput(tick("0_1", WINDOW + 1_000));
+            p.driver().advanceWallClockTime(Duration.ofMillis(300));
+            merge.pipeInput(tick("0_0", WINDOW + 1_800_000));
+            p.driver().advanceWallClockTime(Duration.ofMillis(700));
+
+            secondsPass(p, merge, 32, tick("0_1", WINDOW + 1_000), tick("0_0", WINDOW + 1_800_000));
+
+            assertFirstWindowClosedWithBothTasksPartials(p);
+        }
+    }
+
+    /**
      * A short log, all on one partition of three: the tasks of the other two tick with no time and hold the windows
      * half a minute, by when the task that read the log has stood still as long. The windows close at that task's time,
      * not at the partials' record time, which trails it by windows.
