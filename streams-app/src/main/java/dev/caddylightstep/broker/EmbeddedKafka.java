@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
     private static final int NODE_ID = 1;
+    /** How long a topic just created may take to reach the broker: far longer than it does, even on a loaded machine. */
+    private static final Duration TOPICS_DESCRIBED_WITHIN = Duration.ofSeconds(30);
     /**
      * The settings by which a broker of one session does no log maintenance in its first day. Records carry the time
      * Caddy logged them, and a broker deletes by that time, so a replayed log older than a topic's retention (a week;
@@ -157,7 +160,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
     }
 
-    /** Creates the topics that do not exist yet. */
+    /**
+     * Creates the topics that do not exist yet, and returns once the broker describes each: the controller answers a
+     * creation once it decided it, and the broker applies it a moment later, so a client that asked in between (a
+     * shipper checking its topics at start) was told a topic just made does not exist.
+     */
     public void createTopics(Collection<NewTopic> topics) {
         try (Admin admin = admin()) {
             for (NewTopic topic : topics) {
@@ -167,6 +174,20 @@ public final class EmbeddedKafka implements AutoCloseable {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw new IllegalStateException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e);
                     }
+                }
+            }
+            List<String> names = topics.stream().map(NewTopic::name).toList();
+            long deadline = System.nanoTime() + TOPICS_DESCRIBED_WITHIN.toNanos();
+            while (true) {
+                try {
+                    admin.describeTopics(names).allTopicNames().get();
+                    return;
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                        throw new IllegalStateException("topics " + names + " created, but not described within " + TOPICS_DESCRIBED_WITHIN
+                                + ": " + e.getCause().getMessage(), e);
+                    }
+                    Thread.sleep(20);
                 }
             }
         } catch (InterruptedException e) {

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -43,6 +44,23 @@ class EmbeddedKafkaTest {
             assertThat(TopicRecords.readAtLeast(second.bootstrapServers(), topic, 1, Duration.ofSeconds(10)))
                     .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
                     .containsExactly("kept");
+        }
+    }
+
+    /**
+     * The controller answers a creation once it has decided it, and the broker learns of the topic a moment later: a
+     * client that asked the broker in between (a shipper checking its topics) was told the topic does not exist.
+     */
+    @Test
+    void everyTopicItCreatedIsThereForTheNextClientToAsk() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
+            for (int i = 0; i < 40; i++) {
+                String topic = "created-" + i;
+                kafka.createTopics(List.of(new NewTopic(topic, 1, (short) 1), new NewTopic(topic + ".dlq", 1, (short) 1)));
+                try (Admin admin = kafka.admin()) {
+                    assertThat(admin.describeTopics(List.of(topic, topic + ".dlq")).allTopicNames().get()).containsOnlyKeys(topic, topic + ".dlq");
+                }
+            }
         }
     }
 

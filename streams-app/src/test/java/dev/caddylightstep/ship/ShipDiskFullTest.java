@@ -71,7 +71,8 @@ class ShipDiskFullTest {
             Path filler;
             try (InProcessShipper shipper = InProcessShipper.start(args)) {
                 append(log, lines.subList(0, 100));
-                TopicRecords.readAtLeast(kafka.bootstrapServers(), "full.access", 100, Duration.ofSeconds(30));
+                assertThat(TopicRecords.readAtLeast(kafka.bootstrapServers(), "full.access", 100, Duration.ofSeconds(30)))
+                        .as("lines shipped before the disk fills; the shipper said: %s", shipper.stderr()).hasSize(100);
                 filler = fill(fs);
                 append(log, lines.subList(100, lines.size()));
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
