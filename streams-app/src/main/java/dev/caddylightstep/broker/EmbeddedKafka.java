@@ -1,5 +1,6 @@
 package dev.caddylightstep.broker;
 
+import dev.caddylightstep.topics.CreatedTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,7 +21,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -34,8 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
     private static final int NODE_ID = 1;
-    /** How long a topic just created may take to reach the broker: far longer than it does, even on a loaded machine. */
-    private static final Duration TOPICS_DESCRIBED_WITHIN = Duration.ofSeconds(30);
     /**
      * The settings by which a broker of one session does no log maintenance in its first day. Records carry the time
      * Caddy logged them, and a broker deletes by that time, so a replayed log older than a topic's retention (a week;
@@ -160,11 +158,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
     }
 
-    /**
-     * Creates the topics that do not exist yet, and returns once the broker describes each: the controller answers a
-     * creation once it decided it, and the broker applies it a moment later, so a client that asked in between (a
-     * shipper checking its topics at start) was told a topic just made does not exist.
-     */
+    /** Creates the topics that do not exist yet, and returns once the broker describes each ({@link CreatedTopics}). */
     public void createTopics(Collection<NewTopic> topics) {
         try (Admin admin = admin()) {
             for (NewTopic topic : topics) {
@@ -177,18 +171,11 @@ public final class EmbeddedKafka implements AutoCloseable {
                 }
             }
             List<String> names = topics.stream().map(NewTopic::name).toList();
-            long deadline = System.nanoTime() + TOPICS_DESCRIBED_WITHIN.toNanos();
-            while (true) {
-                try {
-                    admin.describeTopics(names).allTopicNames().get();
-                    return;
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                        throw new IllegalStateException("topics " + names + " created, but not described within " + TOPICS_DESCRIBED_WITHIN
-                                + ": " + e.getCause().getMessage(), e);
-                    }
-                    Thread.sleep(20);
-                }
+            try {
+                CreatedTopics.awaitDescribed(admin, names);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("topics " + names + " created, but not described within " + CreatedTopics.DESCRIBED_WITHIN
+                        + ": " + e.getCause().getMessage(), e);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -3,6 +3,7 @@ package dev.caddylightstep.cli;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.KafkaClientProperties;
 import dev.caddylightstep.config.Settings;
+import dev.caddylightstep.topics.CreatedTopics;
 import dev.caddylightstep.topics.TopicLayout;
 import java.util.List;
 import java.util.Set;
@@ -51,6 +52,14 @@ final class TopicsCommand implements Callable<Integer> {
                         throw new UserError("cannot create topic " + topic.name() + ": " + e.getCause().getMessage());
                     }
                 }
+            }
+            // done once a client that starts next finds them: `topics create && ship ...` in a script
+            List<String> names = topics.stream().map(NewTopic::name).toList();
+            try {
+                CreatedTopics.awaitDescribed(admin, names);
+            } catch (ExecutionException e) {
+                throw new UserError("topics created, but Kafka does not describe them all after " + CreatedTopics.DESCRIBED_WITHIN.toSeconds()
+                        + " s: " + e.getCause().getMessage());
             }
         } catch (ExecutionException e) {
             throw new UserError("cannot list topics: " + e.getCause().getMessage());
