@@ -13,6 +13,7 @@ import dev.caddylightstep.testing.CommandRun;
 import dev.caddylightstep.testing.otlp.OtlpReceiver;
 import dev.caddylightstep.testing.otlp.OtlpTransport;
 import dev.caddylightstep.testing.TestCertificates;
+import dev.caddylightstep.topics.CreatedTopics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -122,7 +124,9 @@ class SecureKafkaTest {
     void theApplicationRunsOverTlsAndScramAndNoSecretLeaks() throws Exception {
         Properties client = secureClient();
         try (Admin admin = Admin.create(client)) {
-            admin.createTopics(dev.caddylightstep.topics.TopicLayout.topics(dev.caddylightstep.topics.TopicNames.DEFAULTS, 2, (short) 1)).all().get();
+            List<NewTopic> layout = dev.caddylightstep.topics.TopicLayout.topics(dev.caddylightstep.topics.TopicNames.DEFAULTS, 2, (short) 1);
+            admin.createTopics(layout).all().get();
+            CreatedTopics.awaitDescribed(admin, layout.stream().map(NewTopic::name).toList());
         }
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 20; i++) {

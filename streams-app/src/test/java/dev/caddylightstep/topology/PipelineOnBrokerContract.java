@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.caddylightstep.topology.PipelineConfig;
 import dev.caddylightstep.config.Settings;
 import dev.caddylightstep.topics.Topic;
+import dev.caddylightstep.topics.CreatedTopics;
 import dev.caddylightstep.topics.TopicLayout;
 import dev.caddylightstep.topics.TopicSpec;
 import dev.caddylightstep.deadletter.DeadLetterHeaders;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -122,7 +124,9 @@ abstract class PipelineOnBrokerContract {
         PipelineConfig config = PipelineConfig.from(Settings.of(settings));
         Topics topics = Topics.of(config.topics());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
-            admin.createTopics(TopicLayout.topics(config.topics(), PARTITIONS, (short) 1)).all().get();
+            List<NewTopic> layout = TopicLayout.topics(config.topics(), PARTITIONS, (short) 1);
+            admin.createTopics(layout).all().get();
+            CreatedTopics.awaitDescribed(admin, layout.stream().map(NewTopic::name).toList());
         }
         TableLoader.load(config.kafka(), topics.identities(), List.of(
                 new Identity("alice", "engineering", "acme", List.of("admin")),
