@@ -99,8 +99,9 @@ class SloApiTest {
 
     /**
      * Waits for the application to answer as expected. The time allowed is only for a slow machine: the windows close
-     * as soon as both partitions' tasks have read the second half. When it runs out, the failure says what the
-     * application answered, so that a stall can be told from a wrong answer.
+     * as soon as both partitions' tasks have read the second half, or half a minute later when one partition got fewer
+     * of its lines than its task's clock needs to move (16), and that task's time stands still. When it runs out, the
+     * failure says what the application answered, so that a stall can be told from a wrong answer.
      */
     private static void awaitAnswer(String what, Callable<Boolean> answered) throws Exception {
         try {
