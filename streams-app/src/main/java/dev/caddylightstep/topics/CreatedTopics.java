@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -20,24 +21,29 @@ public final class CreatedTopics {
     }
 
     /**
-     * Returns once the broker the admin asks describes every topic named, or throws once {@link #DESCRIBED_WITHIN} has
-     * passed without.
+     * Returns once the broker the admin asks describes every topic named that the admin may describe: one that a
+     * principal allowed to create topics may not describe gives nothing to wait on. Throws once {@link #DESCRIBED_WITHIN}
+     * has passed without.
      *
-     * @throws ExecutionException the broker's answer when it is not that a topic is unknown, or, after the time allowed,
-     *                            that one still is
+     * @throws ExecutionException the broker's answer for a topic when it is not that the topic is unknown, or, after the
+     *                            time allowed, that one still is
      */
     public static void awaitDescribed(Admin admin, Collection<String> names) throws ExecutionException, InterruptedException {
-        List<String> asked = List.copyOf(names);
         long deadline = System.nanoTime() + DESCRIBED_WITHIN.toNanos();
-        while (true) {
-            try {
-                admin.describeTopics(asked).allTopicNames().get();
-                return;
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                    throw e;
+        for (String name : names) {
+            while (true) {
+                try {
+                    admin.describeTopics(List.of(name)).allTopicNames().get();
+                    break;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof TopicAuthorizationException) {
+                        break;
+                    }
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(20);
                 }
-                Thread.sleep(20);
             }
         }
     }
