@@ -284,8 +284,8 @@ class MergeTimeTest {
     /**
      * A task that read its last lines for the first window, and another that read on a moment later to a half hour past
      * it (the first has too few lines of that half hour for its clock to move): once both stand still, the first window
-     * closes at the second's time, whenever their ticks come. A tick just after the first stopped holding and before the
-     * second did closed it, while one a second later found neither holding and went back to the first's time for good.
+     * closes at the second's time, whenever their ticks come. Here they come a second apart, and none in the 0.3 s
+     * between the first task's hold ending and the second's: whether the window closes must not hang on one landing there.
      */
     @Test
     void onceEveryTaskStandsStillTheWindowsCloseAtTheLatestTimeWhateverMomentTheTicksCome() {
