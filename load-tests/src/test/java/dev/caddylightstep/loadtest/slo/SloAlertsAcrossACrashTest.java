@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -95,8 +97,16 @@ class SloAlertsAcrossACrashTest {
                     records -> true, Duration.ZERO);
             assertThat(deadLetters).as(() -> "dead letters " + deadLetters.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)
                     + " " + Arrays.toString(r.headers().toArray())).toList()).isEmpty();
-            assertThat(b.output()).as("the survivor's log says why its windows wait, and for how long")
-                    .contains("holds its windows at").contains("runs again");
+            // whether a merge says it holds depends on how long it saw the killed tasks silent on its own reading, which a
+            // loaded machine slows (MergeTimeTest checks the lines themselves); what it says must end well
+            String survivor = b.output();
+            assertThat(survivor).as("the survivor's merges gave up on no task").doesNotContain("closes its windows without")
+                    .doesNotContain("of the 6 tasks that feed it");
+            Matcher held = Pattern.compile("holds its windows at .+? for task (\\S+),").matcher(survivor);
+            while (held.find()) {
+                assertThat(survivor.substring(held.end())).as("what the survivor said after it held for task " + held.group(1))
+                        .contains("task " + held.group(1) + " runs again");
+            }
             assertThat(b.isAlive()).isTrue();
         }
     }
