@@ -20,7 +20,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -161,22 +160,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Creates the topics that do not exist yet, and returns once the broker describes each ({@link CreatedTopics}). */
     public void createTopics(Collection<NewTopic> topics) {
         try (Admin admin = admin()) {
-            for (NewTopic topic : topics) {
-                try {
-                    admin.createTopics(List.of(topic)).all().get();
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e);
-                    }
-                }
-            }
-            List<String> names = topics.stream().map(NewTopic::name).toList();
-            try {
-                CreatedTopics.awaitDescribed(admin, names);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("topics " + names + " created, but not described within " + CreatedTopics.DESCRIBED_WITHIN
-                        + ": " + e.getCause().getMessage(), e);
-            }
+            CreatedTopics.create(admin, topics, made -> { });
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

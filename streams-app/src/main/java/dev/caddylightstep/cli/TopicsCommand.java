@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -44,22 +43,12 @@ final class TopicsCommand implements Callable<Integer> {
                     System.out.println("exists   " + topic.name());
                     continue;
                 }
+                // made once a client that starts next finds it: `topics create && ship ...` in a script
                 try {
-                    admin.createTopics(List.of(topic)).all().get();
-                    System.out.println("created  " + topic.name() + " " + topic.configs());
+                    CreatedTopics.create(admin, List.of(topic), made -> System.out.println("created  " + made.name() + " " + made.configs()));
                 } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new UserError("cannot create topic " + topic.name() + ": " + e.getCause().getMessage());
-                    }
+                    throw new UserError(e.getMessage());
                 }
-            }
-            // done once a client that starts next finds them: `topics create && ship ...` in a script
-            List<String> names = topics.stream().map(NewTopic::name).toList();
-            try {
-                CreatedTopics.awaitDescribed(admin, names);
-            } catch (ExecutionException e) {
-                throw new UserError("topics created, but Kafka does not describe them all after " + CreatedTopics.DESCRIBED_WITHIN.toSeconds()
-                        + " s: " + e.getCause().getMessage());
             }
         } catch (ExecutionException e) {
             throw new UserError("cannot list topics: " + e.getCause().getMessage());

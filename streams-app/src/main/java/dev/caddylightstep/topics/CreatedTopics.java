@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -21,14 +24,33 @@ public final class CreatedTopics {
     }
 
     /**
-     * Returns once the broker the admin asks describes every topic named that the admin may describe: one that a
-     * principal allowed to create topics may not describe gives nothing to wait on. Throws once {@link #DESCRIBED_WITHIN}
-     * has passed without.
+     * Creates each topic that does not exist yet (one another client made meanwhile is left as it is), tells {@code made}
+     * of each it created, and returns once the broker describes them all ({@link #awaitDescribed}).
      *
-     * @throws ExecutionException the broker's answer for a topic when it is not that the topic is unknown, or, after the
-     *                            time allowed, that one still is
+     * @throws ExecutionException saying which topic Kafka refused to create, or which it does not describe in time, and why
      */
-    public static void awaitDescribed(Admin admin, Collection<String> names) throws ExecutionException, InterruptedException {
+    public static void create(Admin admin, Collection<NewTopic> topics, Consumer<NewTopic> made) throws ExecutionException, InterruptedException {
+        for (NewTopic topic : topics) {
+            try {
+                admin.createTopics(List.of(topic)).all().get();
+                made.accept(topic);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new ExecutionException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
+                }
+            }
+        }
+        awaitDescribed(admin, topics.stream().map(NewTopic::name).toList());
+    }
+
+    /**
+     * Returns once the broker the admin asks describes every topic named that the admin may describe: one that a
+     * principal allowed to create topics may not describe gives nothing to wait on.
+     *
+     * @throws ExecutionException saying which topic Kafka does not describe, and why: an answer other than that it is
+     *                            unknown, or, after {@link #DESCRIBED_WITHIN}, that it still is
+     */
+    private static void awaitDescribed(Admin admin, Collection<String> names) throws ExecutionException, InterruptedException {
         long deadline = System.nanoTime() + DESCRIBED_WITHIN.toNanos();
         for (String name : names) {
             while (true) {
@@ -39,8 +61,12 @@ public final class CreatedTopics {
                     if (e.getCause() instanceof TopicAuthorizationException) {
                         break;
                     }
-                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                        throw e;
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw new ExecutionException("cannot describe topic " + name + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new ExecutionException("topic " + name + " created, but Kafka does not describe it after "
+                                + DESCRIBED_WITHIN.toSeconds() + " s: " + e.getCause().getMessage(), e.getCause());
                     }
                     Thread.sleep(20);
                 }

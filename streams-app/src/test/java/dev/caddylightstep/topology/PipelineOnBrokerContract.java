@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -124,9 +123,7 @@ abstract class PipelineOnBrokerContract {
         PipelineConfig config = PipelineConfig.from(Settings.of(settings));
         Topics topics = Topics.of(config.topics());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
-            List<NewTopic> layout = TopicLayout.topics(config.topics(), PARTITIONS, (short) 1);
-            admin.createTopics(layout).all().get();
-            CreatedTopics.awaitDescribed(admin, layout.stream().map(NewTopic::name).toList());
+            CreatedTopics.create(admin, TopicLayout.topics(config.topics(), PARTITIONS, (short) 1), made -> { });
         }
         TableLoader.load(config.kafka(), topics.identities(), List.of(
                 new Identity("alice", "engineering", "acme", List.of("admin")),
