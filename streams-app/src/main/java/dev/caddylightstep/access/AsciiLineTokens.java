@@ -5,7 +5,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -23,11 +22,6 @@ final class AsciiLineTokens implements LineTokens {
     private static final int MAX_DEPTH = 30;
     /** Caddy's longest is a float64 with 17 digits and an exponent; longer numbers are Jackson's, with its limits. */
     private static final int MAX_NUMBER_CHARS = 32;
-    /** Names remembered for their String and their {@link FieldName}, by a hash of their bytes (open addressing, up to half full). */
-    private static final int NAME_SLOT_BITS = 10;
-    private static final int NAME_SLOTS = 1 << NAME_SLOT_BITS;
-    /** Longer names (a few of Caddy's rarer fields) get a String each. */
-    private static final int MAX_REMEMBERED_NAME = 2 * Long.BYTES;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGH_BITS = 0x8080808080808080L;
@@ -35,15 +29,12 @@ final class AsciiLineTokens implements LineTokens {
     private static final long BACKSLASHES = ONES * '\\';
     private static final long SPACES = ONES * ' ';
 
-    private final long[] nameHeads = new long[NAME_SLOTS];
-    private final long[] nameTails = new long[NAME_SLOTS];
-    /** A name's length plus one: 0 is an empty slot. */
-    private final int[] nameLengths = new int[NAME_SLOTS];
-    private final String[] nameStrings = new String[NAME_SLOTS];
-    private final FieldName[] nameFields = new FieldName[NAME_SLOTS];
     private final Map<String, FieldName> fieldNames;
+    /** Names of up to 16 bytes, their String and field; longer ones (a few of Caddy's rarer fields) get a String each. */
+    private final RememberedStrings names;
+    /** Values of fields whose values recur ({@link #getRecurringText}), which no field name is looked up for. */
+    private final RememberedStrings recurring = new RememberedStrings(Map.of());
     private final NumberText numberText = new NumberText();
-    private int remembered;
     private byte[] line;
     private int pos;
     private JsonToken current;
@@ -68,6 +59,7 @@ final class AsciiLineTokens implements LineTokens {
     /** @param fieldNames the names the reader reads ({@link FieldName#byName}) */
     AsciiLineTokens(Map<String, FieldName> fieldNames) {
         this.fieldNames = fieldNames;
+        this.names = new RememberedStrings(fieldNames);
     }
 
     /** Starts on a line. */
@@ -399,7 +391,7 @@ final class AsciiLineTokens implements LineTokens {
         if (nameStart < 0) {
             return null;
         }
-        return isRemembered() ? nameStrings[nameSlot()] : longName();
+        return isRemembered() ? names.string(nameSlot()) : longName();
     }
 
     @Override
@@ -407,7 +399,7 @@ final class AsciiLineTokens implements LineTokens {
         if (nameStart < 0) {
             return FieldName.OTHER;
         }
-        return isRemembered() ? nameFields[nameSlot()] : fieldNames.getOrDefault(longName(), FieldName.OTHER);
+        return isRemembered() ? names.field(nameSlot()) : fieldNames.getOrDefault(longName(), FieldName.OTHER);
     }
 
     /** A name's bytes are its chars: names with an escape or a byte outside ASCII are Jackson's. */
@@ -417,7 +409,7 @@ final class AsciiLineTokens implements LineTokens {
     }
 
     private boolean isRemembered() {
-        return nameEnd - nameStart <= MAX_REMEMBERED_NAME;
+        return nameEnd - nameStart <= RememberedStrings.MAX_LENGTH;
     }
 
     private String longName() {
@@ -426,56 +418,9 @@ final class AsciiLineTokens implements LineTokens {
 
     private int nameSlot() {
         if (nameSlot < 0) {
-            nameSlot = remembered(nameStart, nameEnd);
+            nameSlot = names.slot(line, nameStart, nameEnd);
         }
         return nameSlot;
-    }
-
-    /**
-     * The slot of a name of up to 16 bytes, where its String and its field are remembered, the same each time it comes
-     * again: the name is its length and two longs, its first and its last eight bytes, which find and check it.
-     */
-    private int remembered(int from, int to) {
-        int length = to - from;
-        long head = bytesAt(from, Math.min(length, Long.BYTES));
-        long tail = length > Long.BYTES ? bytesAt(to - Long.BYTES, Long.BYTES) : 0;
-        int home = (int) ((head * 0x9e3779b97f4a7c15L + tail * 0xc2b2ae3d27d4eb4fL + length) >>> (Long.SIZE - NAME_SLOT_BITS));
-        int slot = home;
-        for (int known = nameLengths[slot]; known != 0; known = nameLengths[slot]) {
-            if (known == length + 1 && nameHeads[slot] == head && nameTails[slot] == tail) {
-                return slot;
-            }
-            slot = (slot + 1) & (NAME_SLOTS - 1);
-        }
-        if (remembered == NAME_SLOTS / 2) {
-            // lines with ever new names (no Caddy writes them) start the table again rather than fill it
-            Arrays.fill(nameLengths, 0);
-            Arrays.fill(nameStrings, null);
-            Arrays.fill(nameFields, null);
-            remembered = 0;
-            slot = home;
-        }
-        String name = new String(line, from, length, StandardCharsets.ISO_8859_1);
-        nameHeads[slot] = head;
-        nameTails[slot] = tail;
-        nameLengths[slot] = length + 1;
-        nameStrings[slot] = name;
-        nameFields[slot] = fieldNames.getOrDefault(name, FieldName.OTHER);
-        remembered++;
-        return slot;
-    }
-
-    /** Up to eight bytes from {@code from}, the first in the lowest byte of the long. */
-    private long bytesAt(int from, int count) {
-        if (from + Long.BYTES <= line.length) {
-            long bytes = (long) LONGS.get(line, from);
-            return count == Long.BYTES ? bytes : bytes & ((1L << (count * Byte.SIZE)) - 1);
-        }
-        long bytes = 0;
-        for (int i = count - 1; i >= 0; i--) {
-            bytes = bytes << Byte.SIZE | (line[from + i] & 0xff);
-        }
-        return bytes;
     }
 
     @Override
@@ -496,6 +441,15 @@ final class AsciiLineTokens implements LineTokens {
             return new String(line, textStart, textEnd - textStart, StandardCharsets.ISO_8859_1);
         }
         return current == null ? null : current.asString();
+    }
+
+    /** Plain ASCII strings of up to 16 bytes from the table of those seen, the rest as {@link #getText()} gives them. */
+    @Override
+    public String getRecurringText() {
+        if (current == JsonToken.VALUE_STRING && !escaped && ascii && textEnd - textStart <= RememberedStrings.MAX_LENGTH) {
+            return recurring.string(recurring.slot(line, textStart, textEnd));
+        }
+        return getText();
     }
 
     @Override

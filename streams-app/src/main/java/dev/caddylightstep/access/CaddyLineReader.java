@@ -128,7 +128,7 @@ final class CaddyLineReader {
 
     private void readTopLevel(LineTokens p, FieldName name, JsonToken value, LineFields f) throws IOException {
         switch (name) {
-            case LOGGER -> f.logger = string(p, claim(f, LineField.LOGGER, value), LineField.LOGGER.path);
+            case LOGGER -> f.logger = recurring(p, LineField.LOGGER, value, f);
             case TS -> f.endEpochNanos = timestamp(p, claim(f, LineField.TS, value));
             case DURATION -> f.durationNanos = duration(p, claim(f, LineField.DURATION, value));
             case STATUS -> {
@@ -146,7 +146,7 @@ final class CaddyLineReader {
             case SPAN_ID -> f.caddySpanId = string(p, claim(f, LineField.SPAN_ID, value), LineField.SPAN_ID.path);
             case UPSTREAM_DURATION_MS -> f.upstreamDurationMs = millis(p, claim(f, LineField.UPSTREAM_DURATION_MS, value), LineField.UPSTREAM_DURATION_MS.path);
             case UPSTREAM_LATENCY_MS -> f.upstreamLatencyMs = millis(p, claim(f, LineField.UPSTREAM_LATENCY_MS, value), LineField.UPSTREAM_LATENCY_MS.path);
-            case UPSTREAM_ADDR -> f.upstreamAddr = string(p, claim(f, LineField.UPSTREAM_ADDR, value), LineField.UPSTREAM_ADDR.path);
+            case UPSTREAM_ADDR -> f.upstreamAddr = recurring(p, LineField.UPSTREAM_ADDR, value, f);
             case MSG -> {
                 f.hasMessage = value == JsonToken.VALUE_STRING;
                 p.skipChildren();
@@ -174,9 +174,9 @@ final class CaddyLineReader {
                 case REMOTE_IP -> f.remoteIp = string(p, LineField.REMOTE_IP, token, f);
                 case REMOTE_PORT -> f.remotePort = port(p, claim(f, LineField.REMOTE_PORT, token));
                 case CLIENT_IP -> f.clientIp = string(p, LineField.CLIENT_IP, token, f);
-                case PROTO -> f.protocol = string(p, LineField.PROTO, token, f);
-                case METHOD -> f.method = string(p, LineField.METHOD, token, f);
-                case HOST -> f.host = string(p, LineField.HOST, token, f);
+                case PROTO -> f.protocol = recurring(p, LineField.PROTO, token, f);
+                case METHOD -> f.method = recurring(p, LineField.METHOD, token, f);
+                case HOST -> f.host = recurring(p, LineField.HOST, token, f);
                 case URI -> f.uri = string(p, LineField.URI, token, f);
                 case HEADERS -> f.requestHeaders = headers(p, claim(f, LineField.REQUEST_HEADERS, token), LineField.REQUEST_HEADERS.path,
                         requestHeaders, f);
@@ -272,8 +272,8 @@ final class CaddyLineReader {
                 case RESUMED -> f.tlsResumed = bool(claim(f, LineField.TLS_RESUMED, token), LineField.TLS_RESUMED.path);
                 case VERSION -> f.tlsVersion = intOrZero(p, LineField.TLS_VERSION, token, f);
                 case CIPHER_SUITE -> f.tlsCipherSuite = intOrZero(p, LineField.TLS_CIPHER_SUITE, token, f);
-                case PROTO -> f.tlsProto = string(p, LineField.TLS_PROTO, token, f);
-                case SERVER_NAME -> f.tlsServerName = string(p, LineField.TLS_SERVER_NAME, token, f);
+                case PROTO -> f.tlsProto = recurring(p, LineField.TLS_PROTO, token, f);
+                case SERVER_NAME -> f.tlsServerName = recurring(p, LineField.TLS_SERVER_NAME, token, f);
                 case CLIENT_COMMON_NAME -> f.tlsClientCommonName = string(p, LineField.TLS_CLIENT_COMMON_NAME, token, f);
                 default -> p.skipChildren();
             }
@@ -366,13 +366,26 @@ final class CaddyLineReader {
     }
 
     private static String string(LineTokens p, JsonToken value, String field) throws IOException {
+        return isString(value, field) ? p.getText() : null;
+    }
+
+    /**
+     * A string whose values recur from line to line, so few that the same bytes give the same String
+     * ({@link LineTokens#getRecurringText}) rather than a String made for each line.
+     */
+    private static String recurring(LineTokens p, LineField field, JsonToken value, LineFields f) throws IOException {
+        return isString(claim(f, field, value), field.path) ? p.getRecurringText() : null;
+    }
+
+    /** Whether the value is a string; false for null, a wrong type for anything else. */
+    private static boolean isString(JsonToken value, String field) {
         if (value == JsonToken.VALUE_NULL) {
-            return null;
+            return false;
         }
         if (value != JsonToken.VALUE_STRING) {
             throw new InvalidField(DeadLetterReason.WRONG_TYPE, field + " is a " + describe(value) + ", not a string");
         }
-        return p.getText();
+        return true;
     }
 
     private static int intOrZero(LineTokens p, LineField field, JsonToken value, LineFields f) throws IOException {

@@ -34,6 +34,11 @@ record JacksonLineTokens(JsonParser parser, Map<String, FieldName> fieldNames) i
     }
 
     @Override
+    public String getRecurringText() throws IOException {
+        return parser.getText();
+    }
+
+    @Override
     public CharSequence numberText() throws IOException {
         return parser.getText();
     }

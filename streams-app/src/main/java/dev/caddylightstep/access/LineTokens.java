@@ -24,6 +24,12 @@ interface LineTokens {
     String getText() throws IOException;
 
     /**
+     * {@link #getText()} for a field whose values recur from line to line (a method, a protocol, a host), which a source
+     * that reads bytes may give as the same String each time the same bytes come, rather than make one for each line.
+     */
+    String getRecurringText() throws IOException;
+
+    /**
      * The current number's text as {@link #getText()} gives it, which may be a view of the line's bytes rather than a
      * String: to be read before the next token, and not kept.
      */
