@@ -48,17 +48,7 @@ class AsciiLineTokensTest {
     /** So that the reader's switches on names find their hash cached; "msg" and "cipher_suite" once took turns in one slot. */
     @Test
     void givesEachNameOfUpTo16BytesAsOneStringOverAWholeCapture() throws IOException {
-        AsciiLineTokens scanner = new AsciiLineTokens(FIELD_NAMES);
-        Map<String, Set<String>> instances = new HashMap<>();
-        for (String line : captureLines().toList()) {
-            scanner.reset(line.getBytes(StandardCharsets.UTF_8));
-            for (JsonToken token = scanner.nextToken(); token != null; token = scanner.nextToken()) {
-                String name = token == JsonToken.FIELD_NAME ? scanner.currentName() : "";
-                if (!name.isEmpty() && name.length() <= 16) {
-                    instances.computeIfAbsent(name, n -> Collections.newSetFromMap(new IdentityHashMap<>())).add(name);
-                }
-            }
-        }
+        Map<String, Set<String>> instances = stringsOverACapture((scanner, token) -> token == JsonToken.FIELD_NAME ? scanner.currentName() : null);
         assertThat(instances).containsKeys("msg", "cipher_suite", "User-Agent", "resp_headers")
                 .allSatisfy((name, strings) -> assertThat(strings).as(name).hasSize(1));
     }
@@ -100,19 +90,9 @@ class AsciiLineTokensTest {
      */
     @Test
     void givesEachRecurringValueOfUpTo16BytesAsOneStringOverAWholeCapture() throws IOException {
-        AsciiLineTokens scanner = new AsciiLineTokens(FIELD_NAMES);
-        Map<String, Set<String>> instances = new HashMap<>();
-        for (String line : captureLines().toList()) {
-            scanner.reset(line.getBytes(StandardCharsets.UTF_8));
-            for (JsonToken token = scanner.nextToken(); token != null; token = scanner.nextToken()) {
-                if (token == JsonToken.VALUE_STRING && Set.of(FieldName.METHOD, FieldName.PROTO, FieldName.HOST).contains(scanner.fieldName())) {
-                    String value = scanner.getRecurringText();
-                    if (value.length() <= 16) {
-                        instances.computeIfAbsent(value, v -> Collections.newSetFromMap(new IdentityHashMap<>())).add(value);
-                    }
-                }
-            }
-        }
+        Set<FieldName> recurring = Set.of(FieldName.METHOD, FieldName.PROTO, FieldName.HOST);
+        Map<String, Set<String>> instances = stringsOverACapture((scanner, token) ->
+                token == JsonToken.VALUE_STRING && recurring.contains(scanner.fieldName()) ? scanner.getRecurringText() : null);
         assertThat(instances).containsKeys("GET", "POST", "HTTP/1.1", "HTTP/2.0", "127.0.0.1:18081")
                 .allSatisfy((value, strings) -> assertThat(strings).as(value).hasSize(1));
     }
@@ -238,6 +218,27 @@ class AsciiLineTokensTest {
             }
         }
         return variants;
+    }
+
+    /** What the scanner read of the captures' lines, the texts of up to 16 chars: the Strings it gave for each. */
+    private static Map<String, Set<String>> stringsOverACapture(TokenText read) throws IOException {
+        AsciiLineTokens scanner = new AsciiLineTokens(FIELD_NAMES);
+        Map<String, Set<String>> instances = new HashMap<>();
+        for (String line : captureLines().toList()) {
+            scanner.reset(line.getBytes(StandardCharsets.UTF_8));
+            for (JsonToken token = scanner.nextToken(); token != null; token = scanner.nextToken()) {
+                String text = read.of(scanner, token);
+                if (text != null && !text.isEmpty() && text.length() <= 16) {
+                    instances.computeIfAbsent(text, t -> Collections.newSetFromMap(new IdentityHashMap<>())).add(text);
+                }
+            }
+        }
+        return instances;
+    }
+
+    /** A text of the current token, or null for none. */
+    private interface TokenText {
+        String of(AsciiLineTokens scanner, JsonToken token) throws IOException;
     }
 
     private static Stream<String> captureLines() {
