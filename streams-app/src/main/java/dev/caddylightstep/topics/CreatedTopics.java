@@ -3,10 +3,12 @@ package dev.caddylightstep.topics;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -18,7 +20,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  */
 public final class CreatedTopics {
     /** Far longer than a topic takes to reach a broker, even on a loaded machine. */
-    public static final Duration DESCRIBED_WITHIN = Duration.ofSeconds(30);
+    private static final Duration DESCRIBED_WITHIN = Duration.ofSeconds(30);
 
     private CreatedTopics() {
     }
@@ -30,9 +32,11 @@ public final class CreatedTopics {
      * @throws ExecutionException saying which topic Kafka refused to create, or which it does not describe in time, and why
      */
     public static void create(Admin admin, Collection<NewTopic> topics, Consumer<NewTopic> made) throws ExecutionException, InterruptedException {
+        // one request; Kafka answers for each topic apart, so one that exists fails none of the others
+        Map<String, KafkaFuture<Void>> created = admin.createTopics(topics).values();
         for (NewTopic topic : topics) {
             try {
-                admin.createTopics(List.of(topic)).all().get();
+                created.get(topic.name()).get();
                 made.accept(topic);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
