@@ -32,7 +32,7 @@ final class AsciiLineTokens implements LineTokens {
     private final Map<String, FieldName> fieldNames;
     /** Names of up to 16 bytes, their String and field; longer ones (a few of Caddy's rarer fields) get a String each. */
     private final RememberedStrings names;
-    /** Values of fields whose values recur ({@link #getRecurringText}), which no field name is looked up for. */
+    /** Values of fields whose values recur ({@link #getRecurringText}): no field is asked of them, so the table knows no names. */
     private final RememberedStrings recurring = new RememberedStrings(Map.of());
     private final NumberText numberText = new NumberText();
     private byte[] line;
