@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The application's command line in a separate JVM with this test's classpath, so that a test can kill it
- * with SIGKILL as a crash would. Its output goes to a file under target/ for the post-mortem.
+ * with SIGKILL as a crash would, or set what a JVM reads once at its start. Its output goes to a file under target/ for the post-mortem.
  */
 public final class ChildProcess implements AutoCloseable {
     private final Process process;
@@ -23,13 +23,19 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     public static ChildProcess start(String name, Map<String, String> environment, String... args) {
+        return java(name, environment, List.of(), "dev.caddylightstep.cli.Main", args);
+    }
+
+    /** Any main class of this test's classpath, with JVM options of its own (a system property read at startup). */
+    public static ChildProcess java(String name, Map<String, String> environment, List<String> jvmOptions, String mainClass, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.add("-XX:+UseSerialGC");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add("dev.caddylightstep.cli.Main");
+        command.add(mainClass);
         command.addAll(List.of(args));
         try {
             Path dir = Files.createDirectories(Path.of("target", "child-processes"));
