@@ -8,7 +8,8 @@ import java.util.HexFormat;
 
 /**
  * Decides the trace a request's span belongs to: Caddy's own tracing ids, else the caller's W3C
- * traceparent, else ids derived from the log line itself, so that replaying a log gives the same ids.
+ * traceparent (its tracestate kept within Trace Context's limits), else ids derived from the log line itself, so that
+ * replaying a log gives the same ids.
  * Derived ids come from one XXH3 hash of the line, 128 bits: ids need to be unique and repeatable, not secret, and
  * SHA-256 cost a sixth of the parse of a line, a second XXH3 pass for the span id another 4% of parse and enrich.
  */
@@ -31,11 +32,11 @@ final class TraceIds {
             String parent = isValidId(caddySpanId, 16) ? caddySpanId
                     : caller != null && caller.traceId.equals(caddyTraceId) ? caller.parentId : null;
             boolean sampled = caller == null || caller.sampled;
-            return new TraceContext(caddyTraceId, derivedSpanId, parent, caller != null ? tracestate : null, sampled,
+            return new TraceContext(caddyTraceId, derivedSpanId, parent, caller != null ? TraceState.limited(tracestate) : null, sampled,
                     TraceContext.Origin.CADDY_TRACING);
         }
         if (caller != null) {
-            return new TraceContext(caller.traceId, derivedSpanId, caller.parentId, tracestate, caller.sampled,
+            return new TraceContext(caller.traceId, derivedSpanId, caller.parentId, TraceState.limited(tracestate), caller.sampled,
                     TraceContext.Origin.TRACEPARENT);
         }
         String derivedTraceId = HEX.toHexDigits(hash.getMostSignificantBits()) + HEX.toHexDigits(nonZero(hash.getLeastSignificantBits()));

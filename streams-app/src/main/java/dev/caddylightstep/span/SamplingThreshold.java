@@ -1,5 +1,7 @@
 package dev.caddylightstep.span;
 
+import dev.caddylightstep.access.TraceState;
+
 /**
  * OpenTelemetry's consistent probability sampling threshold: a span is kept when the randomness of its trace id (its
  * lower 56 bits) is at least the threshold, so that every service that samples a trace at the same probability keeps
@@ -55,7 +57,8 @@ public record SamplingThreshold(long value) {
 
     /**
      * The incoming W3C tracestate with this threshold in its {@code ot} entry: the entry is written first (the one this
-     * hop changed), any other of its sub-keys ({@code rv}...) kept, every other vendor's entry kept as it came.
+     * hop changed), any other of its sub-keys ({@code rv}...) kept, every other vendor's entry kept as it came, within
+     * Trace Context's limits ({@link TraceState}).
      */
     public String inTraceState(String incoming) {
         StringBuilder ot = new StringBuilder("ot=th:").append(encoded());
@@ -77,6 +80,7 @@ public record SamplingThreshold(long value) {
                 }
             }
         }
-        return ot.append(others).toString();
+        // with its entry added, the tracestate may be one member or a few characters over the limits
+        return TraceState.limited(ot.append(others).toString());
     }
 }

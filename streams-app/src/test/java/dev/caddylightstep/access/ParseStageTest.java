@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +66,23 @@ class ParseStageTest {
             assertThat(hex(span.getTraceId().toByteArray())).isEqualTo("000000000000000000004bf92f3577b4");
             assertThat(hex(span.getParentSpanId().toByteArray())).isEqualTo("000000f067aa0baa");
             assertThat(span.getTraceState()).isEqualTo("rojo=00f067aa0ba902b7");
+        }
+    }
+
+    /**
+     * A caller may send a tracestate of any length, and each of the request's spans carries it: 40,000 members (about
+     * 640 KB) exported as they came made a span record larger than most backends take. Trace Context's limits apply.
+     */
+    @Test
+    void aCallersTracestateIsKeptWithinTraceContextsLimits() {
+        String members = IntStream.range(0, 40_000).mapToObj(i -> String.format("vendor%05d=value", i)).collect(Collectors.joining(","));
+        String line = access(request("GET", "/api/traced/1", 200)).replace("\"Tracestate\":[\"rojo=00f067aa0ba902b7\"]",
+                "\"Tracestate\":[\"rojo=00f067aa0ba902b7," + members + "\"]");
+        try (PipelineHarness p = PipelineHarness.start()) {
+            Span span = p.send(line).onlySpan();
+            // 512 characters hold the first member (21) and 27 of 17 more, each with its comma
+            assertThat(span.getTraceState()).isEqualTo("rojo=00f067aa0ba902b7," + members.substring(0, 27 * 18 - 1));
+            assertThat(p.deadLetters()).isEmpty();
         }
     }
 
