@@ -59,13 +59,21 @@ public final class Redaction {
         }
         StringBuilder out = null;
         int start = 0;
+        // the next '=' at or after start, found once: looked for afresh at each parameter, a query of many without one
+        // was searched to its end as many times (a 2 MB query: 19 to 24 s, where one pass takes 39 ms)
+        int eq = -1;
         while (start <= query.length()) {
             int end = query.indexOf('&', start);
             if (end < 0) {
                 end = query.length();
             }
-            int eq = query.indexOf('=', start);
-            boolean hasValue = eq >= 0 && eq < end;
+            if (eq < start) {
+                eq = query.indexOf('=', start);
+                if (eq < 0) {
+                    eq = Integer.MAX_VALUE;
+                }
+            }
+            boolean hasValue = eq < end;
             boolean sensitive = hasValue && eq + 1 < end && isSensitive(query, start, eq);
             if (sensitive && out == null) {
                 out = new StringBuilder(query.length()).append(query, 0, start);
