@@ -27,6 +27,10 @@ public final class TraceState {
         if (header == null) {
             return null;
         }
+        // most come as limited would make them: kept as they are, with nothing made
+        if (header.length() <= MAX_CHARS && isLimited(header)) {
+            return header;
+        }
         List<String> members = new ArrayList<>();
         int joined = -1;
         for (int from = 0; from <= header.length(); ) {
@@ -50,6 +54,22 @@ public final class TraceState {
             truncate(members);
         }
         return members.isEmpty() ? null : String.join(",", members);
+    }
+
+    /** Whether each of the header's members is one of the grammar (no white space around it, none empty), at most 32. */
+    private static boolean isLimited(String header) {
+        int members = 0;
+        for (int from = 0; ; ) {
+            int comma = indexOf(header, ',', from, header.length());
+            int end = comma < 0 ? header.length() : comma;
+            if (!isMember(header, from, end) || ++members > MAX_MEMBERS) {
+                return false;
+            }
+            if (comma < 0) {
+                return true;
+            }
+            from = comma + 1;
+        }
     }
 
     /** Members over 128 characters out, then members from the end until within the limits. */
