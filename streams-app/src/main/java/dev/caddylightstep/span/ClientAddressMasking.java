@@ -129,12 +129,13 @@ public record ClientAddressMasking(Mode mode, int ipv4Prefix, int ipv6Prefix, by
             return null;
         }
         byte[] bytes = new byte[16];
-        int head = groups(gap < 0 ? s : s.substring(0, gap), bytes);
+        // the dotted IPv4 address may only end the address: "1.2.3.4::1" is none
+        int head = groups(gap < 0 ? s : s.substring(0, gap), bytes, gap < 0);
         if (gap < 0) {
             return head == bytes.length ? bytes : null;
         }
         byte[] tail = new byte[16];
-        int tailLength = groups(s.substring(gap + 2), tail);
+        int tailLength = groups(s.substring(gap + 2), tail, true);
         if (head < 0 || tailLength < 0 || head + tailLength > bytes.length - 2) {
             return null;
         }
@@ -142,8 +143,11 @@ public record ClientAddressMasking(Mode mode, int ipv4Prefix, int ipv6Prefix, by
         return bytes;
     }
 
-    /** The bytes of colon-separated groups, the last possibly dotted IPv4, written from the start: how many, or -1. */
-    private static int groups(String s, byte[] into) {
+    /**
+     * The bytes of colon-separated groups, the last possibly dotted IPv4 when {@code ipv4Last}, written from the start:
+     * how many, or -1.
+     */
+    private static int groups(String s, byte[] into, boolean ipv4Last) {
         if (s.isEmpty()) {
             return 0;
         }
@@ -153,7 +157,7 @@ public record ClientAddressMasking(Mode mode, int ipv4Prefix, int ipv6Prefix, by
             int colon = s.indexOf(':', from);
             int end = colon < 0 ? s.length() : colon;
             if (colon < 0 && s.indexOf('.', from) >= 0) {
-                return n + 4 <= into.length && ipv4(s.substring(from), into, n) ? n + 4 : -1;
+                return ipv4Last && n + 4 <= into.length && ipv4(s.substring(from), into, n) ? n + 4 : -1;
             }
             int length = end - from;
             if (length == 0 || length > 4 || n + 2 > into.length) {

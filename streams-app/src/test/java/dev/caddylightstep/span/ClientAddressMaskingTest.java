@@ -21,7 +21,7 @@ class ClientAddressMaskingTest {
             "caddy.client-address.ipv4-prefix", "24", "caddy.client-address.ipv6-prefix", "48")));
     /** Not IP literals, though each looks near enough to one for InetAddress.getByName to try the name service. */
     private static final List<String> NOT_LITERALS = List.of("999.999.999.999", "1.2.3.4.5", "256.1.1.1", "zz:zz", "g::1",
-            "1.2.3", "localhost", "::1::", "1:2:3:4:5:6:7:8:9", "01.2.3.4", "[1.2.3.4]", "١.٢.٣.٤", "1.2.3.4%eth0", "");
+            "1.2.3", "localhost", "::1::", "1:2:3:4:5:6:7:8:9", "01.2.3.4", "[1.2.3.4]", "١.٢.٣.٤", "1.2.3.4%eth0", "127.0.0.1::0", "");
 
     @Test
     void ipv4AndIpv6AddressesInEveryTextFormKeepTheirPrefix() {
