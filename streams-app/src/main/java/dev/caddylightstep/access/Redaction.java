@@ -14,8 +14,14 @@ import java.util.stream.Stream;
 public final class Redaction {
     public static final String REDACTED = "REDACTED";
     public static final Set<String> ALWAYS_DROPPED_HEADERS = Set.of("authorization", "cookie", "set-cookie", "proxy-authorization");
+    /**
+     * Lower case. OpenTelemetry's url.query asks for AWSAccessKeyId, Signature, sig and X-Goog-Signature by default; S3's
+     * signature version 4 carries the same in X-Amz-Credential and X-Amz-Signature, and a temporary credential's session
+     * token in X-Amz-Security-Token: a signed URL grants access until it expires.
+     */
     public static final Set<String> DEFAULT_SENSITIVE_QUERY_PARAMETERS =
-            Set.of("token", "access_token", "api_key", "apikey", "key", "password", "secret", "sig", "signature");
+            Set.of("token", "access_token", "api_key", "apikey", "key", "password", "secret", "sig", "signature",
+                    "awsaccesskeyid", "x-goog-signature", "x-amz-credential", "x-amz-signature", "x-amz-security-token");
 
     private final Set<String> droppedHeaders;
     /** The same names, looked up without regard to case and without lower-casing every header of every line. */

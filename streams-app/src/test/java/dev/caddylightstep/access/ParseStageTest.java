@@ -198,6 +198,31 @@ class ParseStageTest {
         }
     }
 
+    /**
+     * A signed URL's query is a credential until it expires: OpenTelemetry's url.query asks that AWSAccessKeyId,
+     * Signature, sig and X-Goog-Signature be redacted by default; S3's signature version 4 puts the same in X-Amz-Credential and
+     * X-Amz-Signature, and a temporary credential's session token in X-Amz-Security-Token.
+     */
+    @Test
+    void theKeysAndSignaturesOfSignedUrlsAreRedacted() {
+        String signed = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261207%2Fus-east-1%2Fs3%2Faws4_request"
+                + "&X-Amz-Date=20261207T000000Z&X-Amz-Expires=900&X-Amz-Security-Token=FwoGZXIvYXdzEXAMPLETOKEN&X-Amz-SignedHeaders=host"
+                + "&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024"
+                + "&AWSAccessKeyId=AKIAI44QH8DHBEXAMPLE&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D&Expires=1141889120"
+                + "&X-Goog-Signature=1a2b3c4d5e6f&sv=2022-11-02&sig=c2FzU2lnbmF0dXJl%3D";
+        String line = access(l -> l.path("request").path("uri").asText().startsWith("/api/search?"))
+                .replace("q=%E2%9C%93%20caf%C3%A9&token=secret123&x=%22quoted%22&y='single'&z=a+b", signed);
+        try (PipelineHarness p = PipelineHarness.start()) {
+            Span span = p.send(line).onlySpan();
+            assertThat(attributes(span)).containsEntry("url.query", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=REDACTED"
+                    + "&X-Amz-Date=20261207T000000Z&X-Amz-Expires=900&X-Amz-Security-Token=REDACTED&X-Amz-SignedHeaders=host"
+                    + "&X-Amz-Signature=REDACTED&AWSAccessKeyId=REDACTED&Signature=REDACTED&Expires=1141889120"
+                    + "&X-Goog-Signature=REDACTED&sv=2022-11-02&sig=REDACTED");
+            assertThat(span.toString()).doesNotContain("AKIAIOSFODNN7EXAMPLE", "EXAMPLETOKEN", "fe5f80f7", "AKIAI44QH8DHBEXAMPLE",
+                    "vjbyPxyb", "1a2b3c4d", "c2FzU2ln");
+        }
+    }
+
     @Test
     void pathIsKeptExactlyAsLogged() {
         String line = access(l -> l.path("request").path("uri").asText().equals("/api/%c3%bcn%c3%afcode/%e8%b7%af%e5%be%84/1"));
