@@ -2,6 +2,7 @@ package dev.caddylightstep.access;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 
 /** Percent-decoding as URLs need it, tolerating malformed escapes (kept as they are) and non-ASCII text. */
 public final class PercentDecoding {
@@ -24,8 +25,9 @@ public final class PercentDecoding {
             char c = s.charAt(i);
             if (c == '+' && plusIsSpace) {
                 bytes.write(' ');
-            } else if (c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
-                bytes.write(hex(s.charAt(i + 1)) * 16 + hex(s.charAt(i + 2)));
+            } else if (c == '%' && i + 2 < s.length() && HexFormat.isHexDigit(s.charAt(i + 1)) && HexFormat.isHexDigit(s.charAt(i + 2))) {
+                // ASCII hex digits only, as RFC 3986 has them: Character.digit would take "%٧٤" for "t"
+                bytes.write(HexFormat.fromHexDigit(s.charAt(i + 1)) * 16 + HexFormat.fromHexDigit(s.charAt(i + 2)));
                 i += 2;
             } else {
                 int codePoint = s.codePointAt(i);
@@ -35,9 +37,5 @@ public final class PercentDecoding {
             }
         }
         return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    private static int hex(char c) {
-        return Character.digit(c, 16);
     }
 }
