@@ -165,11 +165,11 @@ public record ClientAddressMasking(Mode mode, int ipv4Prefix, int ipv6Prefix, by
             }
             int value = 0;
             for (int i = from; i < end; i++) {
-                int digit = hexDigit(s.charAt(i));
-                if (digit < 0) {
+                // ASCII only: Character.digit takes the digits of every script
+                if (!HexFormat.isHexDigit(s.charAt(i))) {
                     return -1;
                 }
-                value = value << 4 | digit;
+                value = value << 4 | HexFormat.fromHexDigit(s.charAt(i));
             }
             into[n++] = (byte) (value >>> 8);
             into[n++] = (byte) value;
@@ -178,15 +178,6 @@ public record ClientAddressMasking(Mode mode, int ipv4Prefix, int ipv6Prefix, by
             }
             from = colon + 1;
         }
-    }
-
-    /** An ASCII hex digit's value, else -1: Character.digit takes the digits of every script. */
-    private static int hexDigit(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        char lower = (char) (c | 0x20);
-        return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
     }
 
     private static boolean isIpv4Mapped(byte[] v6) {
