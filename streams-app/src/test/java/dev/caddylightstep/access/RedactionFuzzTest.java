@@ -31,21 +31,19 @@ class RedactionFuzzTest {
 
         String redacted = REDACTION.redactQuery(query);
 
-        String expected = expected(query);
-        assertThat(redacted).isEqualTo(expected);
-        if (expected.equals(query)) {
-            assertThat(redacted).isSameAs(query);
-        }
-    }
-
-    private static String expected(String query) {
         List<String> parameters = new ArrayList<>();
+        boolean anySecret = false;
         for (String parameter : query.split("&", -1)) {
             int eq = parameter.indexOf('=');
             boolean secret = eq >= 0 && eq + 1 < parameter.length() && isSensitive(parameter.substring(0, eq));
             parameters.add(secret ? parameter.substring(0, eq + 1) + Redaction.REDACTED : parameter);
+            anySecret |= secret;
         }
-        return String.join("&", parameters);
+        assertThat(redacted).isEqualTo(String.join("&", parameters));
+        if (!anySecret) {
+            // nothing made for a query without a secret, as most are
+            assertThat(redacted).isSameAs(query);
+        }
     }
 
     private static boolean isSensitive(String name) {
