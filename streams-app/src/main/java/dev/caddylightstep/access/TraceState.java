@@ -141,7 +141,8 @@ public final class TraceState {
         return true;
     }
 
-    private static boolean isOws(char c) {
+    /** HTTP's optional white space, which Trace Context's headers allow around their values and list members. */
+    static boolean isOws(char c) {
         return c == ' ' || c == '\t';
     }
 }

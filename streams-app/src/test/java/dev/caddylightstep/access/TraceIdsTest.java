@@ -41,7 +41,7 @@ class TraceIdsTest {
             "0g-" + TRACE_ID + "-" + PARENT_ID + "-01", "00-" + TRACE_ID + "-" + PARENT_ID + "-0g", "00-" + TRACE_ID + "-" + PARENT_ID + "-g1",
             "00-00000000000000000000000000000000-" + PARENT_ID + "-01", "00-" + TRACE_ID + "-0000000000000000-01",
             "00-4BF92F3577B34DA6A3CE929D0E0E4736-" + PARENT_ID + "-01", "01-" + TRACE_ID + "-" + PARENT_ID + "-01x",
-            "00-" + TRACE_ID + "-" + PARENT_ID, ""})
+            "00-" + TRACE_ID + "-" + PARENT_ID, "", "\u0000\u000000-" + TRACE_ID + "-" + PARENT_ID + "-01\n"})
     void anInvalidTraceparentStartsATraceOfTheLine(String traceparent) {
         TraceContext trace = withTraceparent(traceparent);
 
