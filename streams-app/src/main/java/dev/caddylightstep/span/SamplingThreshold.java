@@ -1,6 +1,7 @@
 package dev.caddylightstep.span;
 
 import dev.caddylightstep.access.TraceState;
+import java.util.HexFormat;
 
 /**
  * OpenTelemetry's consistent probability sampling threshold: a span is kept when the randomness of its trace id (its
@@ -33,13 +34,39 @@ public record SamplingThreshold(long value) {
         return new SamplingThreshold(Math.min(MAX - 1, Math.round((1 - probability) * MAX)));
     }
 
-    /** Whether a trace of this id is kept: its lower 56 bits (the last 14 hex digits) against the threshold. */
-    public boolean keeps(String traceIdHex) {
-        return randomness(traceIdHex) >= value;
+    /**
+     * Whether a trace is kept: its randomness against the threshold. That is the explicit randomness value of the
+     * tracestate's {@code ot} entry ({@code rv}) when it has one, as every OpenTelemetry sampler of the trace takes it,
+     * else the trace id's lower 56 bits (its last 14 hex digits).
+     *
+     * @param traceState the incoming tracestate, within Trace Context's limits ({@link TraceState}), or null
+     */
+    public boolean keeps(String traceIdHex, String traceState) {
+        long explicit = explicitRandomness(traceState);
+        return (explicit >= 0 ? explicit : Long.parseUnsignedLong(traceIdHex.substring(traceIdHex.length() - 14), 16)) >= value;
     }
 
-    static long randomness(String traceIdHex) {
-        return Long.parseUnsignedLong(traceIdHex.substring(traceIdHex.length() - 14), 16);
+    /**
+     * The {@code rv} of the tracestate's {@code ot} entry: 14 hex digits (lowercase, as OpenTelemetry's tracestate handling
+     * writes them; the Collector's samplers read either case); -1 for none, or for one of another form, with which the
+     * trace id decides.
+     */
+    static long explicitRandomness(String traceState) {
+        if (traceState == null) {
+            return -1;
+        }
+        // within the limits, members have no white space around them
+        for (String member : traceState.split(",")) {
+            if (member.startsWith("ot=")) {
+                for (String field : member.substring(3).split(";")) {
+                    if (field.startsWith("rv:") && field.length() == 3 + 14 && field.chars().skip(3).allMatch(HexFormat::isHexDigit)) {
+                        return HexFormat.fromHexDigitsToLong(field, 3, field.length());
+                    }
+                }
+                return -1;
+            }
+        }
+        return -1;
     }
 
     /** The th value: 14 hex digits with the trailing zeros left out, "0" for probability 1. */

@@ -82,7 +82,7 @@ final class SpanSampling {
             return "";
         }
         SamplingThreshold threshold = SamplingThreshold.ofProbability(ratio);
-        if (threshold.keeps(request.event().trace().traceId())) {
+        if (threshold.keeps(request.event().trace().traceId(), incoming)) {
             keptAtRandom.record(1, now);
             return threshold.inTraceState(incoming);
         }

@@ -106,6 +106,23 @@ class SpanSamplingTest {
         assertThat(run(Map.of("caddy.sample.ratio", "0.1"), lines).traceIds()).isEqualTo(run(Map.of("caddy.sample.ratio", "0.1"), lines).traceIds());
     }
 
+    /**
+     * A caller's explicit randomness (ot=rv in its tracestate) decides over its trace id, as it does for every OpenTelemetry
+     * sampler of the trace: this traced request's trace id is below a tenth's threshold, its rv above it.
+     */
+    @Test
+    void aCallersExplicitRandomnessDecidesOverItsTraceId() {
+        String traced = CaddyCapture.lines("access.log").stream().filter(line -> line.contains("\"uri\":\"/api/traced/1\"")).findFirst().orElseThrow();
+        String withRandomness = traced.replace("\"Tracestate\":[\"rojo=00f067aa0ba902b7\"]",
+                "\"Tracestate\":[\"ot=rv:ffffffffffffff,rojo=00f067aa0ba902b7\"]");
+        assertThat(withRandomness).isNotEqualTo(traced);
+        Map<String, String> tenthNoRules = Map.of("caddy.sample.ratio", "0.1", "caddy.sample.keep", "");
+
+        assertThat(run(tenthNoRules, List.of(traced)).spans()).isEmpty();
+        assertThat(run(tenthNoRules, List.of(withRandomness)).spans()).isNotEmpty().allSatisfy(span ->
+                assertThat(span.getTraceState()).isEqualTo("ot=th:e666;rv:ffffffffffffff,rojo=00f067aa0ba902b7"));
+    }
+
     @Test
     void aGroupsPolicyRatioWinsOverTheDefault() {
         try (PipelineHarness p = PipelineHarness.start(Map.of("caddy.sample.ratio", "1", "caddy.sample.keep", ""))) {
