@@ -387,17 +387,26 @@ public final class SpanMapper {
         return colon >= 0 && host.indexOf(':') == colon ? host.substring(0, colon) : host;
     }
 
+    /**
+     * The port of a host as logged, 1 to 65535 in ASCII digits, or -1. The client writes its Host, and Go's server takes
+     * any digits after the colon ("example.com:99999"); Integer.parseInt would take a sign and the digits of every script.
+     */
     private static int portOf(String host) {
         int colon = host.lastIndexOf(':');
         boolean bracketed = host.startsWith("[");
-        if (colon < 0 || (bracketed && colon < host.indexOf(']')) || (!bracketed && host.indexOf(':') != colon)) {
+        if (colon < 0 || (bracketed && colon < host.indexOf(']')) || (!bracketed && host.indexOf(':') != colon)
+                || host.length() - colon - 1 > 5) {
             return -1;
         }
-        try {
-            return Integer.parseInt(host.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            return -1;
+        int port = 0;
+        for (int i = colon + 1; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            port = port * 10 + (c - '0');
         }
+        return port <= 65535 ? port : -1;
     }
 
     private static Repeated<String> strings(String name) {

@@ -62,6 +62,23 @@ class SpanMapperTest {
         }
     }
 
+    /** The client writes its Host: server.port is a port, 1 to 65535, or left out. */
+    @Test
+    void aHostsPortOutsideWhatAPortIsIsLeftOut() {
+        String host = "\"host\":\"127.0.0.1:18081\"";
+        assertThat(ALICE_ORDERS).contains(host);
+        for (String port : List.of("99999", "+80", "-1", "0", "٨٠", "", "080800")) {
+            try (PipelineHarness p = PipelineHarness.start()) {
+                Map<String, Object> attributes = attributes(p.send(ALICE_ORDERS.replace(host, "\"host\":\"example.com:" + port + "\"")).onlySpan());
+                assertThat(attributes).as(port).containsEntry("server.address", "example.com").doesNotContainKey("server.port");
+            }
+        }
+        try (PipelineHarness p = PipelineHarness.start()) {
+            assertThat(attributes(p.send(ALICE_ORDERS.replace(host, "\"host\":\"[2001:db8::1]:65535\"")).onlySpan()))
+                    .containsEntry("server.address", "2001:db8::1").containsEntry("server.port", 65535L);
+        }
+    }
+
     @Test
     void http11IsVersionOnePointOne() {
         try (PipelineHarness p = PipelineHarness.start()) {
