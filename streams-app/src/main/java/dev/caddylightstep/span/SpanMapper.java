@@ -245,7 +245,7 @@ public final class SpanMapper {
     private static byte[] serverAttributes(String host) {
         byte[] address = SpanRecordEncoder.encodedAttribute(SERVER_ADDRESS, hostOnly(host));
         int port = portOf(host);
-        if (port <= 0) {
+        if (port < 0) {
             return address;
         }
         return joined(address, SpanRecordEncoder.encodedAttribute(SERVER_PORT, port));
@@ -406,7 +406,7 @@ public final class SpanMapper {
             }
             port = port * 10 + (c - '0');
         }
-        return port <= 65535 ? port : -1;
+        return port >= 1 && port <= 65535 ? port : -1;
     }
 
     private static Repeated<String> strings(String name) {
