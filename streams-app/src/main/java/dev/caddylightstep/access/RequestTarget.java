@@ -7,16 +7,17 @@ package dev.caddylightstep.access;
 record RequestTarget(String path, String query) {
 
     static RequestTarget split(String uri) {
+        // in every form the query is what follows the first '?', as the dead letters' redaction reads it: an absolute
+        // form's authority ends at its path, or at its query when it has no path ("http://host?a=b")
+        int question = uri.indexOf('?');
+        String beforeQuery = question < 0 ? uri : uri.substring(0, question);
         int pathStart = 0;
-        int scheme = uri.indexOf("://");
+        int scheme = beforeQuery.indexOf("://");
         if (scheme > 0 && uri.charAt(0) != '/') {
-            int slash = uri.indexOf('/', scheme + 3);
-            int question = uri.indexOf('?', scheme + 3);
-            pathStart = slash < 0 ? uri.length() : question >= 0 && question < slash ? question : slash;
+            int slash = beforeQuery.indexOf('/', scheme + 3);
+            pathStart = slash < 0 ? beforeQuery.length() : slash;
         }
-        int question = uri.indexOf('?', pathStart);
-        String path = question < 0 ? uri.substring(pathStart) : uri.substring(pathStart, question);
-        String query = question < 0 ? null : uri.substring(question + 1);
-        return new RequestTarget(path.isEmpty() ? "/" : path, query);
+        String path = beforeQuery.substring(pathStart);
+        return new RequestTarget(path.isEmpty() ? "/" : path, question < 0 ? null : uri.substring(question + 1));
     }
 }

@@ -31,6 +31,25 @@ class CaddyLogParserTest {
     }
 
     /**
+     * A request target in absolute form, as a client writes one to a proxy, is logged as it was sent; with no path before
+     * its query, the query still starts at the '?', and its secrets are redacted in the query and in the uri the event
+     * carries on (the partitioned identity join writes it to a topic).
+     */
+    @Test
+    void anAbsoluteFormTargetWithoutAPathHasItsQueryRedacted() {
+        CaddyLogParser parser = new CaddyLogParser(LogFormat.CADDY_DEFAULT, Redaction.defaults(), Set.of(), CapturedHeaders.none());
+
+        AccessEvent event = parse(parser, CaddyCapture.withRequestField(TRACED, "uri", "http://127.0.0.1:18081?q=1&token=secret123"));
+        assertThat(event.path()).isEqualTo("/");
+        assertThat(event.query()).isEqualTo("q=1&token=REDACTED");
+        assertThat(event.uri()).isEqualTo("http://127.0.0.1:18081?q=1&token=REDACTED");
+
+        AccessEvent withPath = parse(parser, CaddyCapture.withRequestField(TRACED, "uri", "http://127.0.0.1:18081/a?token=secret123"));
+        assertThat(withPath.path()).isEqualTo("/a");
+        assertThat(withPath.uri()).isEqualTo("http://127.0.0.1:18081/a?token=REDACTED");
+    }
+
+    /**
      * A query of a million parameters, the last a token, in a line as long as the parser takes (2 MiB): its value is
      * redacted, and the query read once. Each parameter's search for its '=' ran to the query's end (19-24 s here on
      * 85dcc81, one stream thread's); the timeout only stops such a search, it measures nothing.
