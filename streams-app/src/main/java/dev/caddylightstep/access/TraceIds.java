@@ -94,7 +94,9 @@ final class TraceIds {
             if (header == null) {
                 return null;
             }
-            String h = withoutOws(header);
+            // the optional white space around a field's value, spaces and tabs
+            int start = TraceState.owsEnd(header, 0, header.length());
+            String h = header.substring(start, TraceState.owsStart(header, start, header.length()));
             if (h.length() < 55 || h.charAt(2) != '-' || h.charAt(35) != '-' || h.charAt(52) != '-') {
                 return null;
             }
@@ -109,22 +111,6 @@ final class TraceIds {
             }
             // sampled is the lowest bit of the flags, in their second hex digit
             return new TraceParent(traceId, parentId, (Character.digit(h.charAt(54), 16) & 1) == 1);
-        }
-
-        /**
-         * Without the optional white space HTTP allows around a field's value, spaces and tabs: String.trim would take
-         * any control character for it too.
-         */
-        private static String withoutOws(String value) {
-            int start = 0;
-            int end = value.length();
-            while (start < end && TraceState.isOws(value.charAt(start))) {
-                start++;
-            }
-            while (end > start && TraceState.isOws(value.charAt(end - 1))) {
-                end--;
-            }
-            return value.substring(start, end);
         }
 
         private static boolean isHex(String s, int from, int to) {

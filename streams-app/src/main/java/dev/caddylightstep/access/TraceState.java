@@ -36,14 +36,9 @@ public final class TraceState {
         for (int from = 0; from <= header.length(); ) {
             int comma = header.indexOf(',', from);
             int end = comma < 0 ? header.length() : comma;
-            int start = from;
             // optional white space around a member, and empty members, are allowed
-            while (start < end && isOws(header.charAt(start))) {
-                start++;
-            }
-            while (end > start && isOws(header.charAt(end - 1))) {
-                end--;
-            }
+            int start = owsEnd(header, from, end);
+            end = owsStart(header, start, end);
             if (isMember(header, start, end)) {
                 members.add(header.substring(start, end));
                 joined += end - start + 1;
@@ -141,8 +136,26 @@ public final class TraceState {
         return true;
     }
 
-    /** HTTP's optional white space, which Trace Context's headers allow around their values and list members. */
-    static boolean isOws(char c) {
+    /**
+     * Where the optional white space HTTP allows at the start of {@code s[from, to)} ends: spaces and tabs, which Trace
+     * Context's headers allow around their values and list members (String.trim would take any control character too).
+     */
+    static int owsEnd(String s, int from, int to) {
+        while (from < to && isOws(s.charAt(from))) {
+            from++;
+        }
+        return from;
+    }
+
+    /** Where the optional white space at the end of {@code s[from, to)} starts. */
+    static int owsStart(String s, int from, int to) {
+        while (to > from && isOws(s.charAt(to - 1))) {
+            to--;
+        }
+        return to;
+    }
+
+    private static boolean isOws(char c) {
         return c == ' ' || c == '\t';
     }
 }

@@ -6,8 +6,8 @@ import java.util.HexFormat;
 /**
  * OpenTelemetry's consistent probability sampling threshold: a span is kept when its trace's randomness (the explicit
  * {@code rv} of its tracestate, else its trace id's lower 56 bits) is at least the threshold, so that every service that
- * samples a trace at the same probability keeps
- * the same traces; written to tracestate as {@code ot=th:HEX}, from which a backend computes the span's adjusted count.
+ * samples a trace at the same probability keeps the same traces; written to tracestate as {@code ot=th:HEX}, from which a
+ * backend computes the span's adjusted count.
  *
  * @param value the rejection threshold, 0 (keep all) to 2^56 (keep none)
  */
